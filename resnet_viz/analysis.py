@@ -1,0 +1,337 @@
+"""Analysis tables: every layer, the paper's Table 1, and every shortcut.
+
+One function traces a network (`layer_table`); the stage and shortcut tables are views of it, so
+each number is computed in exactly one place. Tracing runs on PyTorch's "meta" device: modules
+and tensors carry shapes but no storage, so even ResNet-1202 is traced without allocating a
+single activation.
+
+Conventions (as in He et al. 2015, whose "FLOPs" are multiply-adds):
+* ``macs`` counts multiply-accumulates of convolutions and the fc layer for one image.
+  Element-wise work (BN, ReLU, pooling, shortcut additions, gates) is listed with 0.
+* shapes are ``(C, H, W)`` for one image (no batch dimension); the fc input is ``(C,)``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+import torch
+from torch import nn
+
+from .model import Add, ResNet, ZeroPadShortcut
+from .spec import ResNetSpec
+
+LAYER_COLUMNS = [
+    "name", "type", "stage", "block", "input_shape", "output_shape",
+    "kernel", "stride", "params", "macs",
+]  # fmt: skip
+
+
+def layer_table(spec_or_model: ResNetSpec | nn.Module, input_size: int | None = None) -> pd.DataFrame:
+    """One row per layer in execution order, plus one row per shortcut addition (type ``Add``).
+
+    Args:
+        spec_or_model: a spec, or a model. Our own models (with ``.spec``) are traced through a
+            meta-device twin; any other model runs one real forward pass at batch size 1.
+        input_size: side of the square input image; defaults to the style's (224 or 32).
+
+    Returns:
+        DataFrame with columns name, type, stage ("conv1", "conv2_x", ..., "head"), block (1-based
+        index within the stage, or <NA>), input_shape and output_shape (tuples, (C, H, W)), kernel
+        and stride (e.g. "3x3", 2, or empty), params, macs.
+    """
+    spec = spec_or_model if isinstance(spec_or_model, ResNetSpec) else getattr(spec_or_model, "spec", None)
+    size = input_size or (spec.default_input_size if spec is not None else 224)
+    _check_input_size(size, spec)
+    if spec is not None:
+        model = ResNet(spec, device="meta")
+        x = torch.empty(1, spec.in_channels, size, size, device="meta")
+        _use_shape_only_forwards(model)
+    else:
+        model = spec_or_model
+        first = next(model.parameters(), None)
+        in_channels = _first_conv(model).in_channels
+        x = torch.zeros(1, in_channels, size, size, device=first.device if first is not None else "cpu")
+
+    rows: list[dict] = []
+    leaves = [(n, m) for n, m in model.named_modules() if n and (not any(m.children()) or isinstance(m, Add))]
+
+    def record(name: str, module: nn.Module):
+        def hook(_module: nn.Module, inputs: tuple, output: torch.Tensor) -> None:
+            rows.append(_row(name, module, tuple(inputs[0].shape[1:]), tuple(output.shape[1:])))
+
+        return hook
+
+    handles = [m.register_forward_hook(record(n, m)) for n, m in leaves]
+    was_training = model.training
+    try:
+        model.eval()  # a real forward in train mode would update BatchNorm statistics
+        with torch.no_grad():
+            model(x)
+    finally:
+        model.train(was_training)
+        for h in handles:
+            h.remove()
+    table = pd.DataFrame(rows, columns=LAYER_COLUMNS)
+    table["block"] = table["block"].astype("Int64")
+    return table
+
+
+def stage_table(spec: ResNetSpec, input_size: int | None = None, layers: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The paper's Table 1 for any spec: one row per stage plus a total.
+
+    Args:
+        spec: the network.
+        input_size: input side (default 224 ImageNet / 32 CIFAR).
+        layers: a `layer_table` already computed for this spec and size (saves a trace).
+
+    Returns:
+        DataFrame with columns stage, output_size ("56x56"), description ("[3x3, 64; 3x3, 64] x 2"),
+        blocks, params, macs; the last row has stage "total".
+    """
+    layers = layer_table(spec, input_size) if layers is None else layers
+    rows = []
+    for stage, group in layers.groupby("stage", sort=False):
+        out = group["output_shape"].iloc[-1]
+        rows.append(
+            {
+                "stage": stage,
+                "output_size": f"{out[1]}x{out[2]}" if len(out) == 3 else "1x1",
+                "description": _stage_description(spec, stage),
+                "blocks": int(group["block"].max()) if group["block"].notna().any() else 0,
+                "params": int(group["params"].sum()),
+                "macs": int(group["macs"].sum()),
+            }
+        )
+    rows.append(
+        {
+            "stage": "total",
+            "output_size": "",
+            "description": f"{spec.name}: {spec.depth} weighted layers",
+            "blocks": sum(spec.layers),
+            "params": int(layers["params"].sum()),
+            "macs": int(layers["macs"].sum()),
+        }
+    )
+    return pd.DataFrame(rows)
+
+
+def shortcut_table(spec: ResNetSpec, input_size: int | None = None, layers: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Each block's shortcut: what it is, the shapes it joins, and why it needs to project.
+
+    ``kind`` is ``identity`` (drawn solid), ``projection`` (1x1 conv, drawn dashed), ``zero_pad``
+    (option A: identity with stride-2 subsampling and zero channels) or ``none`` (plain network).
+
+    Returns:
+        DataFrame with columns block ("layer2.0"), paper_name ("conv3_1"), stage, index, kind,
+        variant (the Identity Mappings shortcut variant), input_shape, output_shape, reason,
+        params (of the shortcut path, gates included).
+    """
+    layers = layer_table(spec, input_size) if layers is None else layers
+    in_block = layers[layers["block"].notna()]
+    block_of = in_block["name"].str.extract(r"^(layer\d+\.\d+)\.")[0]
+    rows = []
+    for block, group in in_block.groupby(block_of, sort=False):
+        names = group["name"]
+        shortcut_rows = group[names.str.contains(r"\.(?:downsample|gate)\b")]
+        has_add = (group["type"] == "Add").any()
+        if not has_add:
+            kind = "none"
+        elif (shortcut_rows["type"] == "Conv2d").any() and names.str.contains(r"\.downsample\.").any():
+            kind = "projection"
+        elif (group["type"] == "ZeroPadShortcut").any():
+            kind = "zero_pad"
+        else:
+            kind = "identity"
+        cin, cout = group["input_shape"].iloc[0], group["output_shape"].iloc[-1]
+        rows.append(
+            {
+                "block": block,
+                "paper_name": f"conv{int(block[5:block.index('.')]) + 1}_{int(block.split('.')[1]) + 1}",
+                "stage": group["stage"].iloc[0],
+                "index": int(group["block"].iloc[0]),
+                "kind": kind,
+                "variant": spec.shortcut_variant if has_add else "",
+                "input_shape": cin,
+                "output_shape": cout,
+                "reason": _shortcut_reason(spec, kind, cin, cout),
+                "params": int(shortcut_rows["params"].sum()),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class MemoryEstimate:
+    """Bytes needed to build a model and run one training step at the given batch size (float32)."""
+
+    params: int  # parameter count
+    activations: int  # activation values kept for backward (sum of layer outputs)
+    batch_size: int
+
+    @property
+    def total_bytes(self) -> int:
+        # weights + their gradients + the activations kept for the backward pass
+        return 4 * (2 * self.params + self.activations * self.batch_size)
+
+
+def estimate_memory(spec: ResNetSpec, input_size: int | None = None, batch_size: int = 1) -> MemoryEstimate:
+    """Estimate memory from a meta-device trace (nothing real is allocated)."""
+    layers = layer_table(spec, input_size)
+    activations = sum(_numel(s) for s in layers["output_shape"])
+    return MemoryEstimate(int(layers["params"].sum()), int(activations), batch_size)
+
+
+def format_shape(shape: tuple[int, ...]) -> str:
+    """Paper notation, spatial first: (64, 56, 56) -> "56x56x64"; (512,) -> "512"."""
+    if len(shape) == 3:
+        c, h, w = shape
+        return f"{h}x{w}x{c}"
+    return "x".join(str(s) for s in shape)
+
+
+# ---------------------------------------------------------------------- helpers
+_SHAPE_PRESERVING = (nn.BatchNorm2d, nn.ReLU, nn.Identity, nn.Dropout, Add)
+
+
+def _use_shape_only_forwards(model: nn.Module) -> None:
+    """Replace each leaf's forward on a meta model by its output-shape rule.
+
+    Meta tensors already avoid allocation, but PyTorch computes many meta ops in Python
+    (BatchNorm's alone costs milliseconds per call); the rules below are exact for these layer
+    types and make tracing ResNet-1202 several times faster. `tests/test_analysis.py` checks
+    them against real forward passes.
+    """
+    for module in model.modules():
+        rule = _shape_rule(module)
+        if rule is not None:
+            module.forward = lambda x, *rest, _rule=rule: torch.empty(_rule(tuple(x.shape)), device="meta")
+
+
+def _shape_rule(m: nn.Module):
+    def spatial(size: int, k: int, s: int, p: int, d: int = 1) -> int:
+        return (size + 2 * p - d * (k - 1) - 1) // s + 1
+
+    if isinstance(m, _SHAPE_PRESERVING):
+        return lambda shape: shape
+    if isinstance(m, nn.Conv2d) and isinstance(m.padding, tuple):
+        (kh, kw), (sh, sw), (ph, pw), (dh, dw) = m.kernel_size, m.stride, m.padding, m.dilation
+        return lambda s: (s[0], m.out_channels, spatial(s[2], kh, sh, ph, dh), spatial(s[3], kw, sw, pw, dw))
+    if isinstance(m, nn.MaxPool2d) and not m.ceil_mode:
+        k, st, p, d = (v if isinstance(v, int) else v[0] for v in (m.kernel_size, m.stride, m.padding, m.dilation))
+        return lambda s: (s[0], s[1], spatial(s[2], k, st, p, d), spatial(s[3], k, st, p, d))
+    if isinstance(m, nn.AdaptiveAvgPool2d):
+        oh, ow = (m.output_size, m.output_size) if isinstance(m.output_size, int) else m.output_size
+        return lambda s: (s[0], s[1], oh or s[2], ow or s[3])
+    if isinstance(m, nn.Linear):
+        return lambda s: (*s[:-1], m.out_features)
+    if isinstance(m, ZeroPadShortcut):
+        return lambda s: (s[0], m.out_channels, -(-s[2] // m.stride), -(-s[3] // m.stride))
+    return None
+
+_LAYER_RE = re.compile(r"^layer(\d+)\.(\d+)\.")
+
+
+def _row(name: str, module: nn.Module, in_shape: tuple, out_shape: tuple) -> dict:
+    kernel, stride, macs = "", pd.NA, 0
+    if isinstance(module, nn.Conv2d):
+        kh, kw = module.kernel_size
+        kernel, stride = f"{kh}x{kw}", module.stride[0]
+        macs = _numel(out_shape) * (module.in_channels // module.groups) * kh * kw
+    elif isinstance(module, nn.Linear):
+        macs = module.in_features * module.out_features
+    elif isinstance(module, nn.MaxPool2d):
+        k = module.kernel_size if isinstance(module.kernel_size, int) else module.kernel_size[0]
+        kernel, stride = f"{k}x{k}", module.stride if isinstance(module.stride, int) else module.stride[0]
+    elif isinstance(module, ZeroPadShortcut):
+        stride = module.stride
+    stage, block = _stage_and_block(name)
+    return {
+        "name": name,
+        "type": type(module).__name__,
+        "stage": stage,
+        "block": block,
+        "input_shape": in_shape,
+        "output_shape": out_shape,
+        "kernel": kernel,
+        "stride": stride,
+        "params": sum(p.numel() for p in module.parameters(recurse=False)),
+        "macs": macs,
+    }
+
+
+def _stage_and_block(name: str) -> tuple[str, int | None]:
+    match = _LAYER_RE.match(name + ".")
+    if match:
+        return f"conv{int(match.group(1)) + 1}_x", int(match.group(2)) + 1
+    if name.startswith("layer"):
+        return f"conv{int(name[5:].split('.')[0]) + 1}_x", None
+    if name == "maxpool":  # the paper lists the max pool at the start of conv2_x
+        return "conv2_x", None
+    if name in ("conv1", "bn1", "relu"):
+        return "conv1", None
+    return "head", None
+
+
+def _stage_description(spec: ResNetSpec, stage: str) -> str:
+    if stage == "conv1":
+        if spec.style == "imagenet":
+            return f"7x7, {spec.stem_width}, stride 2"
+        return f"3x3, {spec.stem_width}"
+    if stage == "head":
+        return f"average pool, {spec.num_classes}-d fc"
+    i = int(stage[4:-2]) - 2  # conv2_x -> 0
+    w, n = spec.widths[i], spec.layers[i]
+    if spec.block == "basic":
+        text = f"[3x3, {w}; 3x3, {w}] x {n}"
+    else:
+        text = f"[1x1, {w}; 3x3, {w}; 1x1, {w * spec.expansion}] x {n}"
+    if i == 0 and spec.style == "imagenet":
+        text = "3x3 max pool, stride 2; " + text
+    return text
+
+
+def _shortcut_reason(spec: ResNetSpec, kind: str, cin: tuple, cout: tuple) -> str:
+    if kind == "none":
+        return "plain network: no shortcut"
+    changes = []
+    if cin[0] != cout[0]:
+        changes.append(f"channels {cin[0]} -> {cout[0]}")
+    if cin[1] != cout[1]:
+        changes.append(f"stride {cin[1] // cout[1]} ({cin[1]}x{cin[2]} -> {cout[1]}x{cout[2]})")
+    if kind == "identity":
+        return "shapes match: identity"
+    what = "; ".join(changes)
+    if kind == "zero_pad":
+        return f"{what}: option A subsamples and pads zeros (no parameters)"
+    if not changes:
+        why = "1x1 conv shortcut variant" if spec.shortcut_variant == "conv1x1" else "option C projects every shortcut"
+        return f"shapes match, but {why}"
+    return f"{what}: 1x1 projection"
+
+
+def _numel(shape: tuple) -> int:
+    n = 1
+    for s in shape:
+        n *= int(s)
+    return n
+
+
+def _first_conv(model: nn.Module) -> nn.Conv2d:
+    for m in model.modules():
+        if isinstance(m, nn.Conv2d):
+            return m
+    raise ValueError("layer_table needs a convolutional network (no Conv2d found).")
+
+
+def _check_input_size(size: int, spec: ResNetSpec | None) -> None:
+    if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+        raise ValueError(f"Input size must be a positive whole number of pixels; got {size!r}.")
+    # Each stride-2 step halves the map (rounding up); it must stay at least 1 pixel everywhere.
+    minimum = 32 if spec is None or spec.style == "imagenet" else 4
+    if size < minimum:
+        raise ValueError(f"Input size {size} is too small for this network: use at least {minimum} pixels.")
+    if size > 4096:
+        raise ValueError(f"Input size {size} is larger than this tool supports (4096 pixels).")
