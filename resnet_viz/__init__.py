@@ -7,6 +7,7 @@ computes.
 from .analysis import MemoryEstimate, estimate_memory, format_shape, layer_table, shortcut_table, stage_table
 from .builder import ModelTooLargeError, available_memory, build_resnet, check_fits, device_label, pick_device
 from .model import Add, ResidualUnit, ResNet, ZeroPadShortcut
+from .paper import paper_checks
 from .spec import ResNetSpec, valid_depths
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "estimate_memory",
     "format_shape",
     "layer_table",
+    "paper_checks",
     "pick_device",
     "shortcut_table",
     "stage_table",

@@ -43,7 +43,9 @@ def layer_table(spec_or_model: ResNetSpec | nn.Module, input_size: int | None = 
         and stride (e.g. "3x3", 2, or empty), params, macs.
     """
     spec = spec_or_model if isinstance(spec_or_model, ResNetSpec) else getattr(spec_or_model, "spec", None)
-    size = input_size or (spec.default_input_size if spec is not None else 224)
+    if input_size is None:
+        input_size = spec.default_input_size if spec is not None else 224
+    size = input_size
     _check_input_size(size, spec)
     if spec is not None:
         model = ResNet(spec, device="meta")
@@ -70,6 +72,8 @@ def layer_table(spec_or_model: ResNetSpec | nn.Module, input_size: int | None = 
         model.eval()  # a real forward in train mode would update BatchNorm statistics
         with torch.no_grad():
             model(x)
+    except RuntimeError as err:  # e.g. an input too small for an arbitrary model's downsampling
+        raise ValueError(f"Input size {size} does not fit this model: {err}") from None
     finally:
         model.train(was_training)
         for h in handles:
@@ -330,7 +334,7 @@ def _check_input_size(size: int, spec: ResNetSpec | None) -> None:
     if not isinstance(size, int) or isinstance(size, bool) or size < 1:
         raise ValueError(f"Input size must be a positive whole number of pixels; got {size!r}.")
     # Each stride-2 step halves the map (rounding up); it must stay at least 1 pixel everywhere.
-    minimum = 32 if spec is None or spec.style == "imagenet" else 4
+    minimum = 1 if spec is None else 32 if spec.style == "imagenet" else 4
     if size < minimum:
         raise ValueError(f"Input size {size} is too small for this network: use at least {minimum} pixels.")
     if size > 4096:

@@ -250,7 +250,8 @@ def imagenet_layers(depth: int, block: str) -> tuple[int, int, int, int]:
         raise ValueError(
             f"An ImageNet-style ResNet with {block} blocks has {per_block}*B+2 layers with at least "
             f"4 blocks; {depth} is not of that form. Nearest valid depths: "
-            f"{_format_nearest(depth, valid_depths('imagenet', block, near=depth))}."
+            f"{_format_nearest(depth, valid_depths('imagenet', block, near=depth))} "
+            "(the paper's Table 1: 18, 34, 50, 101, 152)."
         )
     if total >= 11:
         return (3, 4, total - 10, 3)

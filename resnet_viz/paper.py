@@ -1,0 +1,103 @@
+"""The papers' published figures, and checks of our computed numbers against them.
+
+Sources (transcribed in shared/reference/paper_numbers.md):
+He et al. 2015, "Deep Residual Learning for Image Recognition" (Tables 1 and 6);
+He et al. 2016, "Identity Mappings in Deep Residual Networks" (Sec. 5, ResNet-164/1001);
+torchvision's weights metadata (parameter counts and GFLOPS of its "v1.5" ResNets).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .analysis import layer_table
+from .spec import IMAGENET_TABLE1, ResNetSpec
+
+# Table 1, last row: "FLOPs" (multiply-adds) at 224x224, in units of 1e9, printed with one decimal.
+TABLE1_GMACS = {18: 1.8, 34: 3.6, 50: 3.8, 101: 7.6, 152: 11.3}
+# Table 6: CIFAR-10 ResNets with option A shortcuts, parameters in millions.
+TABLE6_PARAMS_M = {20: 0.27, 32: 0.46, 44: 0.66, 56: 0.85, 110: 1.7, 1202: 19.4}
+# Identity Mappings: bottleneck pre-activation CIFAR ResNets, parameters in millions.
+PREACT_PARAMS_M = {164: 1.7, 1001: 10.2}
+
+
+def _printed_match(ours: float, paper: float, decimals: int) -> str:
+    """How ``paper`` (printed with ``decimals``) agrees with our exact value: "rounded",
+    "truncated" or "" (no match).
+
+    The papers print figures rounded, and some of Table 1's look truncated (ResNet-34's exact
+    3.66 G is printed 3.6, ResNet-50 v1's 3.86 G as 3.8), so a figure matches when it is our value
+    either rounded or truncated to the printed precision. No single counting convention makes
+    all five Table 1 figures the rounded values.
+    """
+    unit = 10.0**-decimals
+    if abs(ours - paper) <= unit / 2 + 1e-12:
+        return "rounded"
+    if paper - 1e-12 <= ours < paper + unit:
+        return "truncated"
+    return ""
+
+
+def paper_checks(spec: ResNetSpec, input_size: int | None = None, layers: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every published figure that applies to ``spec``, beside our computed value.
+
+    Returns:
+        DataFrame with columns quantity, source, paper (as printed), ours (exact, same unit),
+        matches (bool), note (how a match or mismatch comes about). Empty when no published figure applies (custom depths, variants).
+    """
+    size = spec.default_input_size if input_size is None else input_size
+    layers = layer_table(spec, size) if layers is None else layers
+    params, macs = int(layers["params"].sum()), int(layers["macs"].sum())
+    weights_only = int(layers.loc[layers["type"].isin(["Conv2d", "Linear"]), "params"].sum())
+    standard = spec.norm == "batch" and spec.shortcut_variant == "identity" and spec.in_channels == 3
+    rows = []
+
+    def add(quantity: str, source: str, paper: float, ours: float, decimals: int, note: str = "") -> None:
+        how = _printed_match(ours, paper, decimals)
+        if how == "rounded":
+            note = ""
+        elif how == "truncated":
+            note = note or f"the paper's {paper} is our {ours:.3f} truncated, not rounded"
+        rows.append(
+            {
+                "quantity": quantity,
+                "source": source,
+                "paper": paper,
+                "ours": round(ours, 6),
+                "matches": bool(how),
+                "note": note,
+            }
+        )
+
+    if spec.style == "imagenet" and size == 224 and spec.num_classes == 1000 and standard:
+        depth = spec.depth
+        is_table1 = depth in IMAGENET_TABLE1 and IMAGENET_TABLE1[depth] == (spec.block, spec.layers)
+        if is_table1 and spec.stride_on == "1x1" and spec.shortcut in ("A", "B") and spec.unit == "original":
+            add("multiply-adds (1e9)", "He et al. 2015, Table 1", TABLE1_GMACS[depth], macs / 1e9, 1)
+        if is_table1 and spec.residual and spec.shortcut == "B" and spec.unit == "original":
+            meta = _torchvision_meta(depth)
+            if meta is not None:
+                add("parameters", "torchvision weights metadata", meta["num_params"], params, 0)
+                if spec.stride_on == "3x3":
+                    add("multiply-adds (1e9)", "torchvision weights metadata", meta["_ops"], macs / 1e9, 3)
+    if spec.style == "cifar" and size == 32 and spec.num_classes == 10 and standard and spec.residual:
+        depth = spec.depth
+        if spec.block == "basic" and spec.shortcut == "A" and spec.unit == "original" and depth in TABLE6_PARAMS_M:
+            paper = TABLE6_PARAMS_M[depth]
+            add("parameters (M)", "He et al. 2015, Table 6", paper, params / 1e6, 2 if paper < 1 else 1)
+        if spec.block == "bottleneck" and spec.unit == "preact" and depth in PREACT_PARAMS_M:
+            note = (
+                f"counting conv and fc weights only (no BN) gives {weights_only / 1e6:.2f}M; "
+                "the paper seems to count that way here"
+            )
+            add("parameters (M)", "He et al. 2016 (Identity Mappings)", PREACT_PARAMS_M[depth], params / 1e6, 1, note)
+    return pd.DataFrame(rows, columns=["quantity", "source", "paper", "ours", "matches", "note"])
+
+
+def _torchvision_meta(depth: int) -> dict | None:
+    """torchvision's published metadata for resnet{depth} (in its source code: no download)."""
+    try:
+        from torchvision.models import get_model_weights
+    except ImportError:  # torchvision is optional for the core library
+        return None
+    return dict(get_model_weights(f"resnet{depth}").IMAGENET1K_V1.meta)

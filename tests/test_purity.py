@@ -1,0 +1,25 @@
+"""resnet_viz is a pure library: importing it (and all its modules) never imports streamlit."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_library_never_imports_streamlit():
+    modules = sorted(p.stem for p in (ROOT / "resnet_viz").glob("*.py") if p.stem not in ("__init__", "__main__"))
+    code = "import sys, importlib\n"
+    code += "".join(f"importlib.import_module('resnet_viz.{m}')\n" for m in modules)
+    code += "assert 'streamlit' not in sys.modules, 'streamlit was imported'\nprint(len(sys.modules))"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    for path in (ROOT / "resnet_viz").rglob("*.py"):
+        assert "import streamlit" not in path.read_text(), path
+
+
+def test_public_api():
+    import resnet_viz
+
+    for name in ("ResNetSpec", "build_resnet", "layer_table", "stage_table", "shortcut_table", "pick_device"):
+        assert name in resnet_viz.__all__ and hasattr(resnet_viz, name)
