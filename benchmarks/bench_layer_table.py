@@ -61,7 +61,8 @@ def main() -> None:
         macs_ok = int(table["macs"].sum()) == leaf_macs
         print(
             f"{label:24} {ours_s:9.3f} {theirs_s:14.3f} {theirs_s / ours_s:6.2f}  "
-            f"params {int(table['params'].sum()):,} vs {summary.total_params:,} ({'agree' if params_ok else 'DIFFER'}); "
+            f"params {int(table['params'].sum()):,} vs {summary.total_params:,} "
+            f"({'agree' if params_ok else 'DIFFER'}); "
             f"conv+fc MACs {int(table['macs'].sum()):,} vs {leaf_macs:,} ({'agree' if macs_ok else 'DIFFER'})"
         )
 

@@ -25,8 +25,12 @@ def _parser() -> argparse.ArgumentParser:
     table.add_argument("--style", choices=STYLES, default="imagenet")
     table.add_argument("--block", choices=BLOCKS, default=None, help="default: as the paper for this depth")
     table.add_argument("--plain", action="store_true", help="no shortcut connections")
-    table.add_argument("--shortcut", choices=SHORTCUT_OPTIONS, default=None, help="option A/B/C (default B; A for CIFAR)")
-    table.add_argument("--stride-on", choices=STRIDE_PLACEMENTS, default="3x3", help="1x1 = paper (v1), 3x3 = torchvision (v1.5)")
+    table.add_argument(
+        "--shortcut", choices=SHORTCUT_OPTIONS, default=None, help="option A/B/C (default B; A for CIFAR)"
+    )
+    table.add_argument(
+        "--stride-on", choices=STRIDE_PLACEMENTS, default="3x3", help="1x1 = paper (v1), 3x3 = torchvision (v1.5)"
+    )
     table.add_argument("--unit", choices=UNITS, default="original")
     table.add_argument("--shortcut-variant", choices=SHORTCUT_VARIANTS, default="identity")
     table.add_argument("--norm", choices=NORMS, default="batch")

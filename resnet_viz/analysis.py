@@ -153,7 +153,7 @@ def shortcut_table(spec: ResNetSpec, input_size: int | None = None, layers: pd.D
         rows.append(
             {
                 "block": block,
-                "paper_name": f"conv{int(block[5:block.index('.')]) + 1}_{int(block.split('.')[1]) + 1}",
+                "paper_name": f"conv{int(block[5 : block.index('.')]) + 1}_{int(block.split('.')[1]) + 1}",
                 "stage": group["stage"].iloc[0],
                 "index": int(group["block"].iloc[0]),
                 "kind": kind,
@@ -234,6 +234,7 @@ def _shape_rule(m: nn.Module):
     if isinstance(m, ZeroPadShortcut):
         return lambda s: (s[0], m.out_channels, -(-s[2] // m.stride), -(-s[3] // m.stride))
     return None
+
 
 _LAYER_RE = re.compile(r"^layer(\d+)\.(\d+)\.")
 

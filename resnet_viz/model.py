@@ -105,7 +105,9 @@ class ResidualUnit(nn.Module):
         if spec.residual:
             shape_changes = stride != 1 or in_channels != out_channels
             if self.variant == "conv1x1":
-                self.downsample = nn.Sequential(nn.Conv2d(in_channels, out_channels, 1, stride, bias=False, device=device))
+                self.downsample = nn.Sequential(
+                    nn.Conv2d(in_channels, out_channels, 1, stride, bias=False, device=device)
+                )
             elif spec.shortcut == "C" or (shape_changes and spec.shortcut == "B"):
                 self.downsample = nn.Sequential(
                     nn.Conv2d(in_channels, out_channels, 1, stride, bias=False, device=device),

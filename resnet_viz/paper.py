@@ -43,7 +43,8 @@ def paper_checks(spec: ResNetSpec, input_size: int | None = None, layers: pd.Dat
 
     Returns:
         DataFrame with columns quantity, source, paper (as printed), ours (exact, same unit),
-        matches (bool), note (how a match or mismatch comes about). Empty when no published figure applies (custom depths, variants).
+        matches (bool), note (how a match or mismatch comes about). Empty when no published
+        figure applies (custom depths, variants).
     """
     size = spec.default_input_size if input_size is None else input_size
     layers = layer_table(spec, size) if layers is None else layers

@@ -14,7 +14,9 @@ SPECS = {
     "cifar20_A": ResNetSpec.from_depth(20, style="cifar", shortcut="A"),
     "plain20": ResNetSpec.from_depth(20, style="cifar", residual=False),
     "preact164": ResNetSpec.from_depth(164, style="cifar", block="bottleneck", unit="preact"),
-    "gated_bn_after_add": ResNetSpec.from_depth(11, style="cifar", unit="bn_after_add", shortcut_variant="exclusive_gating"),
+    "gated_bn_after_add": ResNetSpec.from_depth(
+        11, style="cifar", unit="bn_after_add", shortcut_variant="exclusive_gating"
+    ),
     "relu_preact_C_nobn": ResNetSpec.from_depth(14, unit="relu_preact", shortcut="C", norm="none"),
 }
 
