@@ -1,14 +1,27 @@
-"""ResNet, seen from inside: the Streamlit entry point (`streamlit run app.py`)."""
+"""ResNet, seen from inside: the entry point (`streamlit run app.py`).
+
+The frame of the app: page config, the shared sidebar model picker (widgets defined here keep
+their state across page switches), then the selected page. torch is imported only after the page
+has been drawn, so the home page appears at once.
+"""
 
 import streamlit as st
 
-st.set_page_config(page_title="ResNet, seen from inside", page_icon="🧱", layout="wide")
+import ui
 
-st.title("ResNet, seen from inside")
-st.markdown(
-    "Build any ResNet from the papers, look at its layers and shortcuts, train it live, and see "
-    "why residual connections let very deep networks learn."
+st.set_page_config(page_title="ResNet, seen from inside", page_icon="🧱", layout="wide")
+st.session_state["_from_entry_point"] = True  # pages use this sidebar instead of drawing their own
+
+navigation = st.navigation(
+    {
+        "Learn": [st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)],
+        "Explore the architecture": [
+            st.Page("pages/architecture.py", title="Architecture", icon=":material/table_chart:"),
+            st.Page("pages/shortcuts.py", title="Shortcuts", icon=":material/alt_route:"),
+        ],
+    }
 )
-st.markdown("A residual block adds its input back to what its layers compute:")
-st.latex(r"x_{l+1} = x_l + \mathcal{F}(x_l, W_l)")
-st.info("The architecture explorer, training lab, gradient-flow and Grad-CAM pages are on their way.")
+ui.model_picker()
+device_slot = st.sidebar.empty()
+navigation.run()
+device_slot.caption(f"Device: {ui.device_caption()}")

@@ -1,33 +1,67 @@
 """resnet_viz: build any ResNet, explain its shape, train it and look inside it.
 
 A pure library (it never imports streamlit); the app in ``app.py`` and ``pages/`` draws what it
-computes.
+computes. Names are loaded lazily (PEP 562), so ``from resnet_viz.spec import ResNetSpec`` does not
+import torch: the app's home page appears before torch has loaded.
 """
 
-from .analysis import MemoryEstimate, estimate_memory, format_shape, layer_table, shortcut_table, stage_table
-from .builder import ModelTooLargeError, available_memory, build_resnet, check_fits, device_label, pick_device
-from .model import Add, ResidualUnit, ResNet, ZeroPadShortcut
-from .paper import paper_checks
-from .spec import ResNetSpec, valid_depths
+from __future__ import annotations
 
-__all__ = [
-    "Add",
-    "MemoryEstimate",
-    "ModelTooLargeError",
-    "ResNet",
-    "ResNetSpec",
-    "ResidualUnit",
-    "ZeroPadShortcut",
-    "available_memory",
-    "build_resnet",
-    "check_fits",
-    "device_label",
-    "estimate_memory",
-    "format_shape",
-    "layer_table",
-    "paper_checks",
-    "pick_device",
-    "shortcut_table",
-    "stage_table",
-    "valid_depths",
-]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Public API: name -> module that defines it.
+_EXPORTS = {
+    "ResNetSpec": "spec",
+    "valid_depths": "spec",
+    "Add": "model",
+    "ResidualUnit": "model",
+    "ResNet": "model",
+    "ZeroPadShortcut": "model",
+    "build_resnet": "builder",
+    "check_fits": "builder",
+    "device_label": "builder",
+    "available_memory": "builder",
+    "pick_device": "builder",
+    "ModelTooLargeError": "builder",
+    "layer_table": "analysis",
+    "stage_table": "analysis",
+    "shortcut_table": "analysis",
+    "estimate_memory": "analysis",
+    "format_shape": "analysis",
+    "MemoryEstimate": "analysis",
+    "paper_checks": "paper",
+    "side_by_side": "paper",
+    "block_summary": "analysis",
+    "shortcut_option_costs": "analysis",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+        globals()[name] = value  # later look-ups skip this function
+        return value
+    raise AttributeError(f"module 'resnet_viz' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:  # for type checkers and IDEs
+    from .analysis import (
+        MemoryEstimate,
+        block_summary,
+        estimate_memory,
+        format_shape,
+        layer_table,
+        shortcut_option_costs,
+        shortcut_table,
+        stage_table,
+    )
+    from .builder import ModelTooLargeError, available_memory, build_resnet, check_fits, device_label, pick_device
+    from .model import Add, ResidualUnit, ResNet, ZeroPadShortcut
+    from .paper import paper_checks, side_by_side
+    from .spec import ResNetSpec, valid_depths

@@ -1,41 +1,63 @@
-"""Command line: ``python -m resnet_viz table --depth 50 [--style cifar] [--plain] [--csv]``.
+"""Command line.
 
-Prints the paper's Table 1 for the chosen network (the stage table), the checks against the
-papers' figures, and the full layer table. With ``--csv`` the layer table alone is written as CSV
-(shapes in (C, H, W) order), ready for a spreadsheet.
+    python -m resnet_viz table --depth 50 [--style cifar] [--plain] [--csv]
+    python -m resnet_viz train --style cifar --depth 56 --plain --dataset digits --steps 200 --seed 0 --json
+
+``table`` prints the paper's Table 1 for the network (the stage table), the checks against the
+papers' figures, and the full layer table (``--csv``: the layer table alone, as CSV).
+``train`` trains one run headless with a progress bar on stderr; the run lands in the same run
+store as the app's, and ``--json`` prints the final metrics as one JSON object on stdout.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
-import pandas as pd
-
-from .analysis import layer_table, stage_table
-from .paper import paper_checks
 from .spec import BLOCKS, NORMS, SHORTCUT_OPTIONS, SHORTCUT_VARIANTS, STRIDE_PLACEMENTS, STYLES, UNITS, ResNetSpec
+
+
+def _add_spec_arguments(parser: argparse.ArgumentParser, depth: int | None, style: str) -> None:
+    parser.add_argument("--depth", type=int, required=depth is None, default=depth,
+                        help="weighted layers, e.g. 18, 50 (ImageNet) or 20, 56, 110 (CIFAR)")  # fmt: skip
+    parser.add_argument("--style", choices=STYLES, default=style)
+    parser.add_argument("--block", choices=BLOCKS, default=None, help="default: as the paper for this depth")
+    parser.add_argument("--plain", action="store_true", help="no shortcut connections")
+    parser.add_argument("--shortcut", choices=SHORTCUT_OPTIONS, default=None, help="A/B/C (default: A CIFAR, B ImageNet)")
+    parser.add_argument("--stride-on", choices=STRIDE_PLACEMENTS, default="3x3", help="1x1 = paper (v1), 3x3 = v1.5")
+    parser.add_argument("--unit", choices=UNITS, default="original")
+    parser.add_argument("--shortcut-variant", choices=SHORTCUT_VARIANTS, default="identity")
+    parser.add_argument("--norm", choices=NORMS, default="batch")
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m resnet_viz", description="ResNet, seen from inside.")
     commands = parser.add_subparsers(dest="command", required=True)
+
     table = commands.add_parser("table", help="print the stage table (paper's Table 1) and the layer table")
-    table.add_argument("--depth", type=int, required=True, help="weighted layers, e.g. 18, 50, 56, 110, 1202")
-    table.add_argument("--style", choices=STYLES, default="imagenet")
-    table.add_argument("--block", choices=BLOCKS, default=None, help="default: as the paper for this depth")
-    table.add_argument("--plain", action="store_true", help="no shortcut connections")
-    table.add_argument(
-        "--shortcut", choices=SHORTCUT_OPTIONS, default=None, help="option A/B/C (default B; A for CIFAR)"
-    )
-    table.add_argument(
-        "--stride-on", choices=STRIDE_PLACEMENTS, default="3x3", help="1x1 = paper (v1), 3x3 = torchvision (v1.5)"
-    )
-    table.add_argument("--unit", choices=UNITS, default="original")
-    table.add_argument("--shortcut-variant", choices=SHORTCUT_VARIANTS, default="identity")
-    table.add_argument("--norm", choices=NORMS, default="batch")
+    _add_spec_arguments(table, depth=None, style="imagenet")
     table.add_argument("--input-size", type=int, default=None, help="input side in pixels (default 224 / 32)")
     table.add_argument("--csv", action="store_true", help="write the layer table as CSV to stdout")
+
+    train = commands.add_parser("train", help="train one run headless; the run lands in the run store")
+    _add_spec_arguments(train, depth=20, style="cifar")
+    train.add_argument("--dataset", default="digits", help="digits, shapes (bundled); cifar10, mnist, fashionmnist")
+    train.add_argument("--input-size", type=int, default=16)
+    train.add_argument("--steps", type=int, default=300)
+    train.add_argument("--batch-size", type=int, default=64)
+    train.add_argument("--optimizer", choices=("sgd", "adamw"), default="sgd")
+    train.add_argument("--lr", type=float, default=0.1)
+    train.add_argument("--schedule", choices=("constant", "cosine", "step"), default="cosine")
+    train.add_argument("--warmup-steps", type=int, default=30)
+    train.add_argument("--weight-decay", type=float, default=1e-4)
+    train.add_argument("--augment", action="store_true")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
+    train.add_argument("--num-samples", type=int, default=None, help="limit the dataset size")
+    train.add_argument("--name", default=None, help="run name (default: the network's name)")
+    train.add_argument("--store", default=None, help="run store file (default: $RESNET_VIZ_HOME/runs.sqlite)")
+    train.add_argument("--json", action="store_true", help="print the final metrics as one JSON object on stdout")
     return parser
 
 
@@ -54,14 +76,14 @@ def _spec_from_args(args: argparse.Namespace) -> ResNetSpec:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    try:
-        spec = _spec_from_args(args)
-        layers = layer_table(spec, args.input_size)
-    except ValueError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+def _table(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from .analysis import layer_table, stage_table
+    from .paper import paper_checks
+
+    spec = _spec_from_args(args)
+    layers = layer_table(spec, args.input_size)
     if args.csv:
         try:
             layers.to_csv(sys.stdout, index=False)
@@ -77,6 +99,62 @@ def main(argv: list[str] | None = None) -> int:
             print(checks.to_string(index=False), end="\n\n")
         print(layers.to_string(index=False))
     return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    from .store import RunStore
+    from .train import TrainConfig, resolve_device, train
+
+    spec = _spec_from_args(args)
+    config = TrainConfig(
+        dataset=args.dataset,
+        input_size=args.input_size,
+        batch_size=args.batch_size,
+        steps=args.steps,
+        optimizer=args.optimizer,
+        lr=args.lr,
+        schedule=args.schedule,
+        warmup_steps=min(args.warmup_steps, args.steps),
+        weight_decay=args.weight_decay,
+        augment=args.augment,
+        seed=args.seed,
+        device=args.device,
+        num_samples=args.num_samples,
+    )
+    store = RunStore(args.store)
+    device = str(resolve_device(config.device))
+    run_id = store.create_run(args.name or spec.name, spec.to_dict(), config.to_dict(), device)
+
+    def progress(step: int, total: int, metrics: dict) -> None:
+        width = 30
+        done = int(width * step / total)
+        loss = metrics.get("train_loss")
+        text = f"\r{spec.name} [{'#' * done}{'.' * (width - done)}] {step}/{total} loss {loss:.3f}"
+        print(text, end="", file=sys.stderr, flush=True)
+
+    result = train(spec, config, store, run_id, on_progress=progress)
+    print(file=sys.stderr)
+    summary = {"run_id": run_id, "name": args.name or spec.name, "status": result.status,
+               "message": result.message, "device": device, **{k: v for k, v in result.final.items()
+                                                              if k != "grad_norms"}}  # fmt: skip
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(f"run {run_id} {result.status}: {result.message}")
+        for key in ("train_loss", "train_error", "test_error"):
+            if summary.get(key) is not None:
+                print(f"  {key}: {summary[key]:.4f}")
+    store.close()
+    return 0 if result.status == "finished" else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _table(args) if args.command == "table" else _train(args)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ Conventions (as in He et al. 2015, whose "FLOPs" are multiply-adds):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 import torch
@@ -79,7 +79,7 @@ def layer_table(spec_or_model: ResNetSpec | nn.Module, input_size: int | None = 
         for h in handles:
             h.remove()
     table = pd.DataFrame(rows, columns=LAYER_COLUMNS)
-    table["block"] = table["block"].astype("Int64")
+    table[["block", "stride"]] = table[["block", "stride"]].astype("Int64")
     return table
 
 
@@ -340,3 +340,68 @@ def _check_input_size(size: int, spec: ResNetSpec | None) -> None:
         raise ValueError(f"Input size {size} is too small for this network: use at least {minimum} pixels.")
     if size > 4096:
         raise ValueError(f"Input size {size} is larger than this tool supports (4096 pixels).")
+
+
+def block_summary(layers: pd.DataFrame) -> pd.DataFrame:
+    """Collapse a `layer_table` to one row per block (layers outside blocks stay as they are).
+
+    Returns:
+        DataFrame with the layer table's columns; a block row is named after the block
+        ("layer2.0"), has type "Block (n layers)", the input shape of its first layer, the output
+        shape of its last, and the summed params and MACs.
+    """
+    key = layers["name"].str.extract(r"^(layer\d+\.\d+)\.")[0].fillna(layers["name"])
+    rows = []
+    for name, group in layers.groupby(key, sort=False):
+        if len(group) == 1 and group["name"].iloc[0] == name:
+            rows.append(group.iloc[0].to_dict())
+            continue
+        strides = group.loc[group["type"] == "Conv2d", "stride"].dropna()
+        rows.append(
+            {
+                "name": name,
+                "type": f"Block ({len(group)} layers)",
+                "stage": group["stage"].iloc[0],
+                "block": group["block"].iloc[0],
+                "input_shape": group["input_shape"].iloc[0],
+                "output_shape": group["output_shape"].iloc[-1],
+                "kernel": "",
+                "stride": int(strides.max()) if len(strides) else pd.NA,
+                "params": int(group["params"].sum()),
+                "macs": int(group["macs"].sum()),
+            }
+        )
+    table = pd.DataFrame(rows, columns=LAYER_COLUMNS)
+    table[["block", "stride"]] = table[["block", "stride"]].astype("Int64")
+    return table
+
+
+def shortcut_option_costs(spec: ResNetSpec, input_size: int | None = None) -> pd.DataFrame:
+    """What shortcut options A, B and C cost for ``spec``'s shape (He et al. 2015, Sec. 4.1).
+
+    Returns:
+        DataFrame with one row per option: option, rule, projections (count), shortcut_params,
+        total_params, share (shortcut params / total).
+    """
+    rules = {
+        "A": "zero-padding where the shape changes (no parameters)",
+        "B": "1x1 projection where the shape changes, identity elsewhere",
+        "C": "1x1 projection on every shortcut",
+    }
+    rows = []
+    for option, rule in rules.items():
+        variant = replace(spec, shortcut=option, residual=True)
+        layers = layer_table(variant, input_size)
+        shortcuts = shortcut_table(variant, input_size, layers=layers)
+        total = int(layers["params"].sum())
+        rows.append(
+            {
+                "option": option,
+                "rule": rule,
+                "projections": int((shortcuts["kind"] == "projection").sum()),
+                "shortcut_params": int(shortcuts["params"].sum()),
+                "total_params": total,
+                "share": float(shortcuts["params"].sum() / total),
+            }
+        )
+    return pd.DataFrame(rows)

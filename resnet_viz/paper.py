@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .analysis import layer_table
+from .analysis import layer_table, stage_table
 from .spec import IMAGENET_TABLE1, ResNetSpec
 
 # Table 1, last row: "FLOPs" (multiply-adds) at 224x224, in units of 1e9, printed with one decimal.
@@ -102,3 +102,31 @@ def _torchvision_meta(depth: int) -> dict | None:
     except ImportError:  # torchvision is optional for the core library
         return None
     return dict(get_model_weights(f"resnet{depth}").IMAGENET1K_V1.meta)
+
+
+def side_by_side(specs: list[ResNetSpec], input_size: int | None = None) -> pd.DataFrame:
+    """Table 1 as the paper prints it: one column per network, one row per stage.
+
+    Returns:
+        DataFrame indexed by row label ("output size" is a column): stage rows hold the bracketed
+        block descriptions; then "parameters", "multiply-adds", and "paper" (the published
+        multiply-adds with a match mark, where the paper gives one).
+    """
+    columns, output_sizes = {}, {}
+    for spec in specs:
+        layers = layer_table(spec, input_size)
+        stages = stage_table(spec, input_size, layers=layers).set_index("stage")
+        total = stages.loc["total"]
+        checks = paper_checks(spec, input_size, layers=layers)
+        published = checks[checks["quantity"] == "multiply-adds (1e9)"]
+        column = stages["description"].drop("total").to_dict()
+        column["parameters"] = f"{total['params'] / 1e6:.2f}M"
+        column["multiply-adds"] = f"{total['macs'] / 1e9:.2f}G" if total["macs"] >= 1e8 else f"{total['macs'] / 1e6:.1f}M"
+        column["paper"] = (
+            f"{published['paper'].iloc[0]}G {'✅' if published['matches'].iloc[0] else '❌'}" if len(published) else "–"
+        )
+        columns[f"{spec.depth}-layer"] = column
+        output_sizes.update(stages["output_size"].drop("total").to_dict())
+    table = pd.DataFrame(columns)
+    table.insert(0, "output size", pd.Series(output_sizes))
+    return table.fillna("").rename_axis("layer name")

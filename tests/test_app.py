@@ -1,13 +1,128 @@
-"""The Streamlit app renders (Streamlit's AppTest runs the script without a browser)."""
+"""The Streamlit app, page by page, with Streamlit's AppTest (no browser): starts from app.py."""
 
+import json
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+PAGES = ["pages/home.py", "pages/architecture.py", "pages/shortcuts.py"]
 
 
-def test_app_renders_without_exception():
-    at = AppTest.from_file(APP, default_timeout=60).run()
+def open_page(page: str, **query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, at.exception
+    if page != "pages/home.py":
+        at.switch_page(page).run()
+        assert not at.exception, at.exception
+    return at
+
+
+def shortcut_arcs(at: AppTest) -> list[dict]:
+    """The shortcut arcs of the page's diagram (figure traces tagged role=shortcut)."""
+    arcs = []
+    for chart in at.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        arcs += [t for t in spec["data"] if (t.get("meta") or {}).get("role") == "shortcut"]
+    return arcs
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_from_the_entry_point(page):
+    at = open_page(page)
+    assert at.title[0].value
+    assert any("Device:" in c.value for c in at.sidebar.caption)
+
+
+def test_home_page_shows_both_formulas():
+    at = open_page("pages/home.py")
+    latex = " ".join(el.body for el in at.latex)
+    assert "x_{l+1} = x_l + \\mathcal{F}(x_l, W_l)" in latex and "\\partial x_l" in latex
+
+
+def test_residual_toggle_removes_every_shortcut_from_diagram_and_tables():
+    at = open_page("pages/shortcuts.py", preset="ResNet-34")
+    assert len(shortcut_arcs(at)) > 0
+    at.toggle(key="sc_fold").set_value(False).run()
+    dashes = [arc["line"].get("dash", "solid") for arc in shortcut_arcs(at)]
+    assert dashes.count("dash") == 3 and dashes.count("solid") == 13
+    at.sidebar.toggle(key="cfg_residual").set_value(False).run()
     assert not at.exception
-    assert at.title[0].value == "ResNet, seen from inside"
+    assert shortcut_arcs(at) == []
+    assert metric(at, "Identity (solid)") == "0" and metric(at, "Projection (dashed)") == "0"
+    at.switch_page("pages/architecture.py").run()
+    at.radio(key="arch_view").set_value("Every layer").run()
+    layers = at.dataframe[-1].value
+    assert len(layers) > 100 and not (layers["type"] == "Add").any() and not layers["name"].str.contains("downsample").any()
+
+
+def test_changing_depth_changes_table1():
+    at = open_page("pages/architecture.py")
+    first = at.dataframe[0].value
+    assert first["layer name"].tolist()[:2] == ["conv1", "conv2_x"]
+    assert "x 2" in first.loc[first["layer name"] == "conv3_x", "description"].iloc[0]  # ResNet-18
+    at.sidebar.selectbox(key="cfg_preset").set_value("ResNet-152").run()
+    assert not at.exception
+    second = at.dataframe[0].value
+    assert "x 8" in second.loc[second["layer name"] == "conv3_x", "description"].iloc[0]
+    assert second.iloc[-1]["params"] != first.iloc[-1]["params"]
+
+
+def test_side_by_side_table1_marks_paper_matches():
+    at = open_page("pages/architecture.py", stride_on="1x1")
+    at.radio(key="arch_mode").set_value("Side by side, like the paper").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["output size", "18-layer", "34-layer", "50-layer", "101-layer", "152-layer"]
+    assert table.loc["paper"].tolist()[1:] == ["1.8G ✅", "3.6G ✅", "3.8G ✅", "7.6G ✅", "11.3G ✅"]
+
+
+def test_url_query_string_restores_a_configuration():
+    at = open_page("pages/architecture.py", preset="CIFAR ResNet-56", residual="false")
+    assert "plain-56 (CIFAR)" in at.caption[0].value and "32x32" in at.caption[0].value
+    assert at.sidebar.toggle(key="cfg_residual").value is False
+    assert at.query_params["preset"] == ["CIFAR ResNet-56"] or at.query_params["preset"] == "CIFAR ResNet-56"
+
+
+def test_layer_table_filters_and_totals():
+    at = open_page("pages/architecture.py", preset="ResNet-50")
+    at.radio(key="arch_view").set_value("Every layer").run()
+    at.multiselect(key="arch_type").set_value(["Conv2d"]).run()
+    at.multiselect(key="arch_stage").set_value(["conv3_x"]).run()
+    table = at.dataframe[-1].value
+    assert set(table["type"]) == {"Conv2d"} and set(table["stage"]) == {"conv3_x"}
+    assert len(table) == 4 * 3 + 1  # 4 bottlenecks x 3 convs + the projection
+    at.text_input(key="arch_search").set_value("downsample").run()
+    assert at.dataframe[-1].value["name"].tolist() == ["layer2.0.downsample.0"]
+
+
+def test_impossible_custom_depth_shows_a_message_not_a_traceback():
+    at = open_page("pages/architecture.py", preset="Custom depth", style="cifar", depth="57")
+    assert not at.exception
+    assert "Nearest valid depths" in at.error[0].value and "56" in at.error[0].value
+    at.sidebar.number_input(key="cfg_depth").set_value(56).run()
+    assert not at.exception and not at.error
+
+
+def test_oversized_spec_warns_but_still_shows_tables():
+    at = open_page("pages/architecture.py", preset="Custom depth", style="imagenet", depth="1001", input_size="1024")
+    assert not at.exception
+    assert any("available" in w.value for w in at.warning)
+    assert len(at.dataframe) >= 1
+
+
+def test_block_view_follows_the_selected_block():
+    at = open_page("pages/shortcuts.py", preset="ResNet-50", stride_on="1x1")
+    assert at.selectbox(key="sc_block").value == "layer1.0"  # first block whose shape changes
+    at.selectbox(key="sc_block").set_value("layer2.0").run()
+    rows = at.dataframe[-1].value
+    assert rows["name"].tolist()[0] == "layer2.0.conv1" and rows["stride"].tolist()[0] == 2  # v1: stride on the 1x1

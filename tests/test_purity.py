@@ -23,3 +23,10 @@ def test_public_api():
 
     for name in ("ResNetSpec", "build_resnet", "layer_table", "stage_table", "shortcut_table", "pick_device"):
         assert name in resnet_viz.__all__ and hasattr(resnet_viz, name)
+
+
+def test_spec_module_does_not_import_torch():
+    # The home page draws before torch loads: the sidebar's spec handling must stay torch-free.
+    code = "import sys\nfrom resnet_viz.spec import ResNetSpec\nassert 'torch' not in sys.modules"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr

@@ -1,0 +1,119 @@
+"""Architecture: the paper's Table 1 for the chosen network, every layer, and the cost per stage."""
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # repo root, when run on its own
+import ui  # noqa: E402
+
+ui.standalone_setup()
+spec, size = ui.page_choice().require()
+key = spec.to_json()
+
+st.title("Architecture")
+st.caption(f"**{spec.name}** at {size}x{size} input · shapes are written H x W x C as in the paper")
+
+layers = ui.layer_table(key, size)
+stages = ui.stage_table(key, size)
+params, train_bytes, too_big = ui.memory_verdict(key, size)
+total = stages.iloc[-1]
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Weighted layers", spec.depth, help="Convolutions on the main path plus the fc layer, as the paper counts.")
+c2.metric("Parameters", ui.human(total["params"]))
+c3.metric("Multiply-adds per image", ui.human(total["macs"]), help="Convolutions and fc, the paper's 'FLOPs'.")
+c4.metric("Memory to train (batch 1)", ui.human(train_bytes, "B"), help="Weights + gradients + activations, float32.")
+if too_big:
+    st.warning(f"{too_big} The tables below are still exact: they are computed without building it.", icon="⚠️")
+
+tab_table1, tab_layers, tab_cost = st.tabs(["Table 1", "Every layer", "Cost per stage"])
+
+with tab_table1:
+    mode = st.radio("Show", ["This network", "Side by side, like the paper"], horizontal=True, key="arch_mode")
+    if mode == "This network":
+        shown = stages.assign(
+            params=stages["params"].map(ui.human), macs=stages["macs"].map(ui.human)
+        ).rename(columns={"stage": "layer name", "output_size": "output size", "macs": "multiply-adds"})
+        st.dataframe(shown, hide_index=True, width="stretch")
+        checks = ui.paper_checks(key, size)
+        if len(checks):
+            st.markdown("**Checked against the published figures**")
+            marked = checks.assign(matches=checks["matches"].map({True: "✅ matches", False: "❌ differs"}))
+            st.dataframe(marked, hide_index=True, width="stretch")
+        else:
+            st.caption(
+                "No published figure applies to this exact configuration (the papers give Table 1 "
+                "multiply-adds for the v1 stride placement at 224x224, and parameter counts for the "
+                "CIFAR nets with option A)."
+            )
+    else:
+        if spec.style == "imagenet":
+            choices, default = [18, 34, 50, 101, 152], [18, 34, 50, 101, 152]
+        else:
+            choices, default = [20, 32, 44, 56, 110, 164, 1001, 1202], [20, 32, 44, 56, 110]
+        depths = st.multiselect("Depths", choices, default=default, key=f"arch_depths_{spec.style}")
+        compare = []
+        for depth in depths:
+            try:
+                compare.append(ui.spec_at_depth(spec, depth))
+            except ValueError as err:
+                st.warning(f"{depth} layers: {err}")
+        if compare:
+            st.dataframe(ui.side_by_side(tuple(s.to_json() for s in compare), size), width="stretch")
+            if spec.style == "imagenet" and spec.stride_on != "1x1":
+                st.caption(
+                    "The paper's figures assume its own stride placement: pick *1x1 (v1, paper)* under "
+                    "Variants to compare like for like."
+                )
+
+with tab_layers:
+    f1, f2, f3, f4 = st.columns([2, 2, 2, 2])
+    view = f1.radio("Rows", ["Blocks (collapsed)", "Every layer"], key="arch_view",
+                    help="Collapsed: one row per residual block, so ResNet-152 and -1202 stay readable.")  # fmt: skip
+    stage_filter = f2.multiselect("Stage", list(stages["stage"].iloc[:-1]), key="arch_stage")
+    type_filter = f3.multiselect("Layer type", sorted(layers["type"].unique()), key="arch_type")
+    search = f4.text_input("Search by name", key="arch_search", placeholder="e.g. layer3.5 or downsample")
+    max_block = int(layers["block"].max()) if layers["block"].notna().any() else 1
+    block_range = st.slider("Blocks within each stage", 1, max(max_block, 2), (1, max(max_block, 2)), key="arch_blocks")
+
+    table = layers if view == "Every layer" else ui.block_summary(key, size)
+    mask = table["block"].isna() | table["block"].between(*block_range)
+    if stage_filter:
+        mask &= table["stage"].isin(stage_filter)
+    if type_filter:
+        mask &= table["type"].isin(type_filter) if view == "Every layer" else table["type"].str.startswith("Block")
+    if search:
+        mask &= table["name"].str.contains(search, case=False, regex=False)
+    filtered = table[mask]
+
+    t1, t2, t3 = st.columns(3)
+    t1.metric("Rows shown", f"{len(filtered):,} of {len(table):,}")
+    t2.metric("Parameters (shown rows)", ui.human(filtered["params"].sum()))
+    t3.metric("Multiply-adds (shown rows)", ui.human(filtered["macs"].sum()))
+    display = ui.displayable(filtered)
+    st.dataframe(
+        display,
+        hide_index=True,
+        width="stretch",
+        height=min(600, 38 + 35 * len(display)),
+        column_config={
+            "params": st.column_config.NumberColumn("params", format="localized"),
+            "macs": st.column_config.NumberColumn("multiply-adds", format="localized"),
+        },
+    )
+    st.download_button(
+        "Download as CSV",
+        display.to_csv(index=False).encode(),
+        file_name=f"{spec.name.replace(' ', '_')}_{size}px_layers.csv",
+        mime="text/csv",
+        key="arch_csv",
+    )
+
+with tab_cost:
+    st.plotly_chart(ui.stage_cost_figure(key, size), width="stretch")
+    st.caption(
+        "Parameters pile up in the last stages (wide layers on small maps) while multiply-adds are "
+        "spread more evenly: each stage halves the map and doubles the width, which keeps the cost "
+        "per layer roughly constant (He et al. 2015, Sec. 3.3)."
+    )

@@ -1,0 +1,87 @@
+"""Shortcuts: the whole network with every shortcut drawn beside it, and the inside of any block."""
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # repo root, when run on its own
+import ui  # noqa: E402
+
+ui.standalone_setup()
+spec, size = ui.page_choice().require()
+key = spec.to_json()
+
+st.title("Shortcuts")
+st.caption(f"**{spec.name}** at {size}x{size} input")
+
+shortcuts = ui.shortcut_table(key, size)
+counts = shortcuts["kind"].value_counts()
+m1, m2, m3, m4 = st.columns(4)
+m1.metric("Residual blocks", len(shortcuts))
+m2.metric("Identity (solid)", int(counts.get("identity", 0)))
+m3.metric("Projection (dashed)", int(counts.get("projection", 0)))
+m4.metric("Zero-padding (dotted)", int(counts.get("zero_pad", 0)))
+
+diagram_col, text_col = st.columns([3, 2], gap="large")
+with text_col:
+    fold = st.toggle("Fold repeated identical blocks", value=True, key="sc_fold",
+                     help="Runs of identical blocks are drawn once, marked x n. Unfold to see every block.")  # fmt: skip
+    if not spec.residual:
+        st.info(
+            "This is a **plain** network: the same layers with no shortcut additions, so no arcs are "
+            "drawn. Turn *Residual connections* on in the sidebar to see them appear.",
+            icon="ℹ️",
+        )
+    else:
+        changing = shortcuts[shortcuts["input_shape"] != shortcuts["output_shape"]]
+        st.markdown("**Why do the shapes change where they do?**")
+        names = ", ".join(changing["paper_name"]) or "nowhere"
+        st.markdown(
+            f"The map is halved and the width doubled at the first block of each stage after the "
+            f"first: here at **{names}**. There the input x and the output F(x) have different shapes, "
+            "so x cannot be added as it is: option A subsamples it and pads the new channels with "
+            "zeros (no parameters), options B and C project it with a 1x1 convolution of stride 2. "
+            "Everywhere else the shapes match and the shortcut is a plain identity."
+        )
+        if spec.block == "bottleneck" and spec.style == "imagenet":
+            st.caption(
+                "In bottleneck networks conv2_1 also changes width (64 -> 256 channels, no stride), "
+                "so option B projects there too."
+            )
+        st.markdown("**What each option costs, computed for this network**")
+        st.dataframe(ui.option_costs(key, size), hide_index=True, width="stretch")
+        if spec.shortcut_variant != "identity":
+            st.caption(
+                f"Shortcut variant: **{ui.VARIANT_LABELS[spec.shortcut_variant]}** (Identity Mappings, "
+                "Fig. 2). Its gates or scales act on every shortcut; the paper found that anything but "
+                "a clean identity makes deep ResNets harder to optimise."
+            )
+with diagram_col:
+    st.plotly_chart(ui.shortcut_figure(key, size, fold), width="stretch", key="sc_diagram")
+
+st.divider()
+st.subheader("Inside a block")
+if shortcuts.empty:
+    st.caption("This network has no residual blocks.")
+else:
+    labels = dict(zip(shortcuts["block"], shortcuts["paper_name"]))
+    default = shortcuts.index[shortcuts["input_shape"] != shortcuts["output_shape"]]
+    block = st.selectbox(
+        "Block",
+        list(labels),
+        index=int(default[0]) if len(default) else 0,
+        format_func=lambda b: f"{labels[b]} ({b})",
+        key="sc_block",
+    )
+    fig_col, about_col = st.columns([3, 2], gap="large")
+    with fig_col:
+        st.plotly_chart(ui.block_figure(key, size, block), width="stretch", key="sc_block_fig")
+    with about_col:
+        st.markdown(ui.block_explanation(spec))
+        rows = ui.layer_table(key, size)
+        st.dataframe(
+            ui.displayable(rows[rows["name"].str.startswith(block + ".")]).drop(columns=["stage", "block"]),
+            hide_index=True,
+            width="stretch",
+        )

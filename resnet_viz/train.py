@@ -1,0 +1,424 @@
+"""The training engine: short, reproducible runs whose metrics stream into the run store.
+
+A run is a `ResNetSpec` plus a `TrainConfig`. `train` executes one run in the calling thread
+(the command line uses it directly); `RunQueue` executes queued runs one after another in a
+background thread, so the app stays responsive and a run can be stopped at any time.
+
+Degradation is a *training-error* phenomenon, so besides the running training loss the engine
+measures the error on a fixed sample of the training set in eval mode, without augmentation,
+every ``eval_every`` steps, next to the test error.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .builder import build_resnet, pick_device
+from .data import DataBundle, load_dataset
+from .spec import ResNetSpec
+from .store import RunStore
+
+OPTIMIZERS = ("sgd", "adamw")
+SCHEDULES = ("constant", "cosine", "step")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything about a run except the network. Defaults show degradation in minutes on a CPU."""
+
+    dataset: str = "digits"  # bundled: "digits", "shapes"; downloaded: "cifar10", "mnist", "fashionmnist"
+    input_size: int = 16  # images are resized to this side; 16 keeps a 56-layer net fast on a CPU
+    batch_size: int = 64
+    steps: int = 300  # optimiser steps (the paper's CIFAR runs take 64k)
+    optimizer: str = "sgd"  # "sgd" (momentum 0.9, as the paper) or "adamw"
+    lr: float = 0.1  # peak learning rate (the paper's CIFAR value for SGD)
+    schedule: str = "cosine"  # after warm-up: "constant", "cosine" decay to 0, or "step" (/10 at 50 % and 75 %)
+    warmup_steps: int = 30  # linear warm-up from lr/10 (the paper warms ResNet-110 up at 0.01)
+    weight_decay: float = 1e-4  # the paper's value
+    augment: bool = False  # random crop (pad 2 px) + flip where label-preserving
+    seed: int = 0  # initialisation, data split and batch order
+    device: str = "auto"  # "auto" = cuda, then mps, then cpu
+    eval_every: int = 50  # steps between evaluations of train error (eval mode) and test error
+    eval_samples: int = 512  # images of each split used per evaluation (fixed by the seed)
+    log_every: int = 10  # steps between logged points (loss, lr, throughput, gradient norms)
+    num_samples: int | None = None  # limit the dataset (None = the dataset's default)
+    data_root: str | None = None  # where downloaded datasets live (None = default cache)
+    folder: str | None = None  # the user's ImageFolder directory, for dataset="folder"
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Raise ValueError with a readable message for impossible settings."""
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"Unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}.")
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"Unknown schedule {self.schedule!r}; choose one of {', '.join(SCHEDULES)}.")
+        for name in ("input_size", "batch_size", "steps", "eval_every", "eval_samples", "log_every"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} must be a whole number >= 1; got {value!r}.")
+        if self.warmup_steps < 0 or self.warmup_steps > self.steps:
+            raise ValueError(f"warmup_steps must be between 0 and steps ({self.steps}); got {self.warmup_steps}.")
+        if not (0 < self.lr < 100) or not math.isfinite(self.lr):
+            raise ValueError(f"Learning rate must be a positive number; got {self.lr!r}.")
+        if self.weight_decay < 0:
+            raise ValueError(f"weight_decay must be >= 0; got {self.weight_decay}.")
+        if self.device not in ("auto", "cpu", "cuda", "mps"):
+            raise ValueError(f"Unknown device {self.device!r}; choose auto, cpu, cuda or mps.")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"Unknown training setting(s): {', '.join(unknown)}.")
+        return cls(**data)
+
+
+class StopRequested(Exception):
+    """Raised inside the loop when the user pressed stop."""
+
+
+@dataclass
+class RunResult:
+    run_id: int
+    status: str  # "finished", "stopped", "diverged" or "failed"
+    message: str
+    final: dict[str, Any]  # the last logged metrics
+
+
+def resolve_device(name: str) -> torch.device:
+    """"auto" -> the best device present; otherwise the named one, if it is present."""
+    if name == "auto":
+        return pick_device()
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ValueError("CUDA was requested but no NVIDIA GPU is available here.")
+    if name == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        raise ValueError("MPS was requested but no Apple GPU is available here.")
+    return torch.device(name)
+
+
+def lr_at(config: TrainConfig, step: int) -> float:
+    """Learning rate for optimiser step ``step`` (0-based): linear warm-up, then the schedule."""
+    if step < config.warmup_steps:
+        return config.lr * (0.1 + 0.9 * (step + 1) / config.warmup_steps)
+    progress = (step - config.warmup_steps) / max(1, config.steps - config.warmup_steps)
+    if config.schedule == "cosine":
+        return config.lr * 0.5 * (1 + math.cos(math.pi * progress))
+    if config.schedule == "step":
+        return config.lr * (0.1 ** int(progress >= 0.5) if progress < 0.75 else 0.01)
+    return config.lr
+
+
+def spec_for_data(spec: ResNetSpec, bundle: DataBundle) -> ResNetSpec:
+    """The spec with its input channels and classes set to the dataset's."""
+    return replace(spec, in_channels=bundle.in_channels, num_classes=len(bundle.classes))
+
+
+def stage_of(name: str) -> str:
+    """Parameter name -> group for gradient norms: "conv1", "layer1".."layer4" or "fc"."""
+    head = name.split(".")[0]
+    return head if head.startswith("layer") else ("conv1" if head in ("conv1", "bn1") else "fc")
+
+
+def gradient_norms(model: nn.Module) -> dict[str, float]:
+    """L2 norm of the weight gradients per stage (conv1, layer1.., fc) and per block ("layer2.3")."""
+    squares: dict[str, torch.Tensor] = {}
+    for name, p in model.named_parameters():
+        if p.grad is None:
+            continue
+        sq = p.grad.detach().float().pow(2).sum()
+        parts = name.split(".")
+        keys = [stage_of(name)] + ([f"{parts[0]}.{parts[1]}"] if parts[0].startswith("layer") else [])
+        for key in keys:
+            squares[key] = squares[key] + sq if key in squares else sq
+    if not squares:
+        return {}
+    values = torch.stack(list(squares.values())).sqrt().tolist()  # one device sync for all groups
+    return dict(zip(squares, values))
+
+
+@torch.no_grad()
+def error_rate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int, amp: dict) -> tuple[float, float]:
+    """(error, mean loss) of ``model`` in eval mode on (x, y), without augmentation."""
+    was_training = model.training
+    model.eval()
+    wrong, loss_sum = 0, 0.0
+    for i in range(0, len(x), batch_size):
+        xb, yb = x[i : i + batch_size], y[i : i + batch_size]
+        with torch.autocast(**amp) if amp else _nullcontext():
+            out = model(xb)
+        loss_sum += F.cross_entropy(out.float(), yb, reduction="sum").item()
+        wrong += (out.argmax(1) != yb).sum().item()
+    model.train(was_training)
+    return wrong / len(x), loss_sum / len(x)
+
+
+class _nullcontext:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+def augment_batch(x: torch.Tensor, flip_ok: bool, generator: torch.Generator) -> torch.Tensor:
+    """Random crop after padding by 2 pixels (reflection-free, zero pad) and, if allowed, a flip.
+
+    x: (N, C, H, W) -> (N, C, H, W); done on the batch's device, one shift per image.
+    """
+    n, _, h, w = x.shape
+    padded = F.pad(x, (2, 2, 2, 2))
+    dx = torch.randint(0, 5, (n,), generator=generator).tolist()
+    dy = torch.randint(0, 5, (n,), generator=generator).tolist()
+    out = torch.stack([padded[i, :, dy[i] : dy[i] + h, dx[i] : dx[i] + w] for i in range(n)])
+    if flip_ok:
+        flip = torch.rand(n, generator=generator) < 0.5
+        out[flip.to(out.device)] = out[flip.to(out.device)].flip(-1)
+    return out
+
+
+def train(
+    spec: ResNetSpec,
+    config: TrainConfig,
+    store: RunStore,
+    run_id: int,
+    stop: threading.Event | None = None,
+    on_progress: Callable[[int, int, dict], None] | None = None,
+) -> RunResult:
+    """Execute run ``run_id`` (already created in ``store``) in this thread.
+
+    Status goes queued -> running -> finished | stopped | diverged | failed, and the final
+    weights are saved as the run's checkpoint (also for a stopped or diverged run, so nothing
+    learnt is lost). Metrics are written every ``log_every`` steps in one transaction.
+    """
+    stop = stop or threading.Event()
+    device = resolve_device(config.device)
+    store.set_status(run_id, "running")
+    last: dict[str, Any] = {}
+    model: nn.Module | None = None
+    bundle: DataBundle | None = None
+    try:
+        torch.manual_seed(config.seed)
+        if device.type == "cpu":
+            torch.set_num_threads(max(1, os.cpu_count() or 1))
+        bundle = load_dataset(
+            config.dataset,
+            input_size=config.input_size,
+            seed=config.seed,
+            num_samples=config.num_samples,
+            root=config.data_root,
+            folder=config.folder,
+        )
+        spec = spec_for_data(spec, bundle)
+        model = build_resnet(spec, device=device, input_size=config.input_size)
+        result = _loop(model, bundle, config, device, store, run_id, stop, on_progress)
+        last = result.final
+        return result
+    except StopRequested:
+        return RunResult(run_id, "stopped", "stopped by the user", last)
+    except Exception as err:  # a run must end with a readable status, never silently
+        message = f"{type(err).__name__}: {err}"
+        store.set_status(run_id, "failed", message)
+        return RunResult(run_id, "failed", message, last)
+    finally:
+        if model is not None and bundle is not None:
+            store.save_checkpoint(
+                run_id,
+                {
+                    "spec": spec.to_dict(),
+                    "config": config.to_dict(),
+                    "classes": list(bundle.classes),
+                    "mean": list(bundle.mean),
+                    "std": list(bundle.std),
+                    "model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+                },
+            )
+
+
+def _loop(
+    model: nn.Module,
+    bundle: DataBundle,
+    config: TrainConfig,
+    device: torch.device,
+    store: RunStore,
+    run_id: int,
+    stop: threading.Event,
+    on_progress: Callable[[int, int, dict], None] | None,
+) -> RunResult:
+    cuda = device.type == "cuda"
+    if cuda:  # tensor cores like channels_last; bf16 autocast needs no loss scaling
+        model = model.to(memory_format=torch.channels_last)
+    amp = {"device_type": "cuda", "dtype": torch.bfloat16} if cuda else {}
+    x_train, y_train = bundle.x_train.to(device), bundle.y_train.to(device)
+    g = torch.Generator().manual_seed(config.seed)
+    eval_train_idx = torch.randperm(len(x_train), generator=g)[: config.eval_samples].to(device)
+    x_eval_train, y_eval_train = x_train[eval_train_idx], y_train[eval_train_idx]
+    x_test = bundle.x_test[: config.eval_samples].to(device)
+    y_test = bundle.y_test[: config.eval_samples].to(device)
+
+    if config.optimizer == "sgd":
+        optimizer = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=0.9, weight_decay=config.weight_decay)
+    else:
+        optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    order = torch.Generator().manual_seed(config.seed + 1)  # batch order, independent of the split
+    n = len(x_train)
+    perm, cursor = torch.randperm(n, generator=order), 0
+    loss_sum = torch.zeros((), device=device)  # accumulated on the device: no sync per step
+    wrong_sum = torch.zeros((), device=device)
+    seen, window_start, window_images = 0, time.perf_counter(), 0
+    train_error = test_error = None
+    final: dict[str, Any] = {}
+    model.train()
+    for step in range(config.steps):
+        if stop.is_set():
+            store.set_status(run_id, "stopped", f"stopped by the user at step {step}")
+            raise StopRequested
+        if cursor + config.batch_size > n:
+            perm, cursor = torch.randperm(n, generator=order), 0
+        idx = perm[cursor : cursor + config.batch_size].to(device)
+        cursor += config.batch_size
+        xb, yb = x_train[idx], y_train[idx]
+        if config.augment:
+            xb = augment_batch(xb, bundle.flip_ok, order)
+        if cuda:
+            xb = xb.contiguous(memory_format=torch.channels_last)
+        lr = lr_at(config, step)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        with torch.autocast(**amp) if amp else _nullcontext():
+            out = model(xb)
+        loss = F.cross_entropy(out.float(), yb)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        loss_sum += loss.detach()
+        wrong_sum += (out.detach().argmax(1) != yb).sum()
+        seen += 1
+        window_images += len(xb)
+
+        last_step = step == config.steps - 1
+        if (step + 1) % config.log_every == 0 or last_step:
+            norms = gradient_norms(model)  # before the update: the gradients of this step
+        optimizer.step()
+
+        if (step + 1) % config.log_every == 0 or last_step:
+            mean_loss = (loss_sum / seen).item()  # the one sync of the logging interval
+            if not math.isfinite(mean_loss):
+                message = f"loss became {mean_loss} at step {step + 1}: the learning rate is probably too high"
+                store.log_metrics(run_id, [{"step": step + 1, "epoch": (step + 1) * config.batch_size / n,
+                                            "train_loss": None, "lr": lr}])  # fmt: skip
+                store.set_status(run_id, "diverged", message)
+                return RunResult(run_id, "diverged", message, final)
+            if (step + 1) % config.eval_every == 0 or last_step:
+                train_error, _ = error_rate(model, x_eval_train, y_eval_train, 256, amp)
+                test_error, _ = error_rate(model, x_test, y_test, 256, amp)
+            if cuda:
+                torch.cuda.synchronize()
+            elapsed = time.perf_counter() - window_start
+            final = {
+                "step": step + 1,
+                "epoch": (step + 1) * config.batch_size / n,
+                "train_loss": mean_loss,
+                "batch_error": (wrong_sum / (seen * config.batch_size)).item(),
+                "train_error": train_error if (step + 1) % config.eval_every == 0 or last_step else None,
+                "test_error": test_error if (step + 1) % config.eval_every == 0 or last_step else None,
+                "lr": lr,
+                "images_per_s": window_images / elapsed if elapsed > 0 else None,
+                "grad_norms": norms,
+            }
+            store.log_metrics(run_id, [{k: v for k, v in final.items() if k != "batch_error"} | {
+                "extra": {"batch_error": final["batch_error"]}}])  # fmt: skip
+            if on_progress:
+                on_progress(step + 1, config.steps, final)
+            loss_sum.zero_()
+            wrong_sum.zero_()
+            seen, window_images, window_start = 0, 0, time.perf_counter()
+    final["train_error"], final["test_error"] = train_error, test_error
+    store.set_status(run_id, "finished", f"{config.steps} steps")
+    return RunResult(run_id, "finished", f"{config.steps} steps", final)
+
+
+class RunQueue:
+    """Runs queued runs one after another in a background thread; any run can be stopped.
+
+    One queue per store (the app keeps one for all users). Runs go one at a time because a
+    laptop CPU has no spare cores to share, and a GPU is fastest on one run at a time.
+    """
+
+    def __init__(self, store: RunStore) -> None:
+        self.store = store
+        self._pending: list[tuple[int, ResNetSpec, TrainConfig]] = []
+        self._stops: dict[int, threading.Event] = {}
+        self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self.current: int | None = None
+        self._thread = threading.Thread(target=self._work, name="resnet-viz-trainer", daemon=True)
+        self._thread.start()
+
+    def submit(self, spec: ResNetSpec, config: TrainConfig, name: str | None = None, group: str | None = None) -> int:
+        """Queue a run; returns its id at once (status "queued")."""
+        config.validate()
+        device = str(resolve_device(config.device))
+        run_id = self.store.create_run(name or spec.name, spec.to_dict(), config.to_dict(), device, group=group)
+        with self._wake:
+            self._pending.append((run_id, spec, config))
+            self._stops[run_id] = threading.Event()
+            self._wake.notify()
+        return run_id
+
+    def stop(self, run_id: int) -> None:
+        """Stop a running run (it keeps what it logged) or cancel a queued one."""
+        with self._lock:
+            queued = [p for p in self._pending if p[0] == run_id]
+            for item in queued:
+                self._pending.remove(item)
+            event = self._stops.get(run_id)
+        if queued:
+            self.store.set_status(run_id, "stopped", "cancelled before it started")
+        elif event is not None:
+            event.set()
+
+    def queued(self) -> list[int]:
+        with self._lock:
+            return [p[0] for p in self._pending]
+
+    def idle(self) -> bool:
+        with self._lock:
+            return self.current is None and not self._pending
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until no run is queued or running (for tests and the command line)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self.idle():
+            if deadline is not None and time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
+
+    def _work(self) -> None:
+        while True:
+            with self._wake:
+                while not self._pending:
+                    self._wake.wait()
+                run_id, spec, config = self._pending.pop(0)
+                self.current = run_id
+            try:
+                train(spec, config, self.store, run_id, self._stops[run_id])
+            finally:
+                with self._lock:
+                    self.current = None
+                    self._stops.pop(run_id, None)

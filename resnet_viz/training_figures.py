@@ -1,0 +1,113 @@
+"""Plotly figures for training runs: live curves, run overlays and the paper's Figure 6 layout.
+
+Pure functions: metrics and runs in (DataFrames from `RunStore.metrics` / `RunStore.runs`), a
+figure out. The paper's convention is kept everywhere: training error solid and bold, test
+error dashed.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
+
+
+def _name_of(runs: pd.DataFrame) -> dict[int, str]:
+    return {int(r["id"]): f"{r['name']} (#{int(r['id'])})" for _, r in runs.iterrows()}
+
+
+def _layout(fig: go.Figure, title: str | None, height: int) -> go.Figure:
+    fig.update_layout(
+        title=title,
+        height=height,
+        template="plotly_white",
+        margin=dict(l=60, r=20, t=60 if title else 30, b=50),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+        hovermode="x unified",
+    )
+    return fig
+
+
+def training_curves(metrics: pd.DataFrame, runs: pd.DataFrame, title: str | None = None) -> go.Figure:
+    """Loss and error against step for one or more runs (one colour per run).
+
+    Left: training loss (running mean over each logging interval). Right: training error
+    (eval mode, no augmentation; solid) and test error (dashed), in percent.
+    """
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("training loss", "error (%)"), horizontal_spacing=0.08)
+    names = _name_of(runs)
+    for i, (run_id, group) in enumerate(metrics.groupby("run_id", sort=False)):
+        colour = PALETTE[i % len(PALETTE)]
+        name = names.get(int(run_id), f"run {run_id}")
+        fig.add_trace(go.Scatter(x=group["step"], y=group["train_loss"], name=name, legendgroup=name,
+                                 line=dict(color=colour, width=2)), row=1, col=1)  # fmt: skip
+        evals = group.dropna(subset=["train_error"])
+        fig.add_trace(go.Scatter(x=evals["step"], y=100 * evals["train_error"], name=f"{name} train",
+                                 legendgroup=name, showlegend=False, mode="lines+markers",
+                                 line=dict(color=colour, width=3)), row=1, col=2)  # fmt: skip
+        tests = group.dropna(subset=["test_error"])
+        fig.add_trace(go.Scatter(x=tests["step"], y=100 * tests["test_error"], name=f"{name} test",
+                                 legendgroup=name, showlegend=False, mode="lines",
+                                 line=dict(color=colour, width=1.5, dash="dash")), row=1, col=2)  # fmt: skip
+    fig.update_xaxes(title_text="step")
+    fig.update_yaxes(rangemode="tozero")
+    return _layout(fig, title, 380)
+
+
+def schedule_and_throughput(metrics: pd.DataFrame, runs: pd.DataFrame) -> go.Figure:
+    """Learning rate and training throughput (images per second) against step."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("learning rate", "images / second"), horizontal_spacing=0.08)
+    names = _name_of(runs)
+    for i, (run_id, group) in enumerate(metrics.groupby("run_id", sort=False)):
+        colour = PALETTE[i % len(PALETTE)]
+        name = names.get(int(run_id), f"run {run_id}")
+        fig.add_trace(go.Scatter(x=group["step"], y=group["lr"], name=name, legendgroup=name,
+                                 line=dict(color=colour)), row=1, col=1)  # fmt: skip
+        fig.add_trace(go.Scatter(x=group["step"], y=group["images_per_s"], name=name, legendgroup=name,
+                                 showlegend=False, line=dict(color=colour)), row=1, col=2)  # fmt: skip
+    fig.update_xaxes(title_text="step")
+    return _layout(fig, None, 300)
+
+
+def degradation_figure(metrics: pd.DataFrame, runs: pd.DataFrame, title: str | None = None) -> go.Figure:
+    """The paper's Figure 6 for your runs: plain networks left, ResNets right.
+
+    One colour per depth; training error solid and bold, test error dashed. The degradation
+    problem shows on the left as the deeper plain net's *training* error staying above the
+    shallower one's; on the right the order flips.
+    """
+    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.05,
+                        subplot_titles=("plain networks", "residual networks"))  # fmt: skip
+    depths = sorted({int(d) for d in runs["depth"]})
+    colour_of = {d: PALETTE[i % len(PALETTE)] for i, d in enumerate(depths)}
+    for _, run in runs.sort_values("depth").iterrows():
+        group = metrics[metrics["run_id"] == run["id"]]
+        col = 2 if run["residual"] else 1
+        colour, label = colour_of[int(run["depth"])], f"{'ResNet' if run['residual'] else 'plain'}-{int(run['depth'])}"
+        evals = group.dropna(subset=["train_error"])
+        fig.add_trace(go.Scatter(x=evals["step"], y=100 * evals["train_error"], name=f"{label} train",
+                                 mode="lines+markers", line=dict(color=colour, width=3.5),
+                                 meta={"run_id": int(run["id"]), "curve": "train"}), row=1, col=col)  # fmt: skip
+        tests = group.dropna(subset=["test_error"])
+        fig.add_trace(go.Scatter(x=tests["step"], y=100 * tests["test_error"], name=f"{label} test",
+                                 mode="lines", line=dict(color=colour, width=1.5, dash="dash"),
+                                 meta={"run_id": int(run["id"]), "curve": "test"}), row=1, col=col)  # fmt: skip
+    fig.update_xaxes(title_text="step")
+    fig.update_yaxes(title_text="error (%)", rangemode="tozero", row=1, col=1)
+    return _layout(fig, title, 420)
+
+
+def variant_bars(summary: pd.DataFrame, paper: dict[str, float] | None = None, title: str | None = None) -> go.Figure:
+    """Final training and test error per variant (bars), beside the paper's test error if given.
+
+    summary: columns label, train_error, test_error (fractions).
+    """
+    fig = go.Figure()
+    fig.add_bar(x=summary["label"], y=100 * summary["train_error"], name="your training error", marker_color=PALETTE[0])
+    fig.add_bar(x=summary["label"], y=100 * summary["test_error"], name="your test error", marker_color=PALETTE[1])
+    if paper:
+        fig.add_bar(x=list(paper), y=list(paper.values()), name="paper: CIFAR-10 test error", marker_color="#999999")
+    fig.update_layout(barmode="group", yaxis_title="error (%)")
+    return _layout(fig, title, 380)
