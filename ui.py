@@ -163,22 +163,57 @@ def model_picker() -> Choice:
     sb.header("Model")
     preset = sb.selectbox("Network", [*PRESETS, CUSTOM], key=_KEY + "preset", on_change=_apply_preset)
     if preset == CUSTOM:
-        sb.radio("Style", ["imagenet", "cifar"], key=_KEY + "style", horizontal=True, on_change=_apply_style,
-                 help="ImageNet: 7x7 stem, 4 stages, 224x224. CIFAR: 3x3 stem, 3 stages of 16/32/64 filters, 32x32.")  # fmt: skip
-        sb.number_input("Depth (weighted layers)", min_value=1, max_value=10_000, step=1, key=_KEY + "depth",
-                        help="CIFAR: 6n+2 (basic) or 9n+2 (bottleneck). ImageNet: 18/34/50/101/152 or 2B+2 / 3B+2.")  # fmt: skip
+        sb.radio(
+            "Style",
+            ["imagenet", "cifar"],
+            key=_KEY + "style",
+            horizontal=True,
+            on_change=_apply_style,
+            help="ImageNet: 7x7 stem, 4 stages, 224x224. CIFAR: 3x3 stem, 3 stages of 16/32/64 filters, 32x32.",
+        )
+        sb.number_input(
+            "Depth (weighted layers)",
+            min_value=1,
+            max_value=10_000,
+            step=1,
+            key=_KEY + "depth",
+            help="CIFAR: 6n+2 (basic) or 9n+2 (bottleneck). ImageNet: 18/34/50/101/152 or 2B+2 / 3B+2.",
+        )
         sb.radio("Block", ["auto", "basic", "bottleneck"], key=_KEY + "block", horizontal=True)
-    sb.toggle("Residual connections", key=_KEY + "residual",
-              help="Off: the same network without its shortcut additions (a plain net).")  # fmt: skip
+    sb.toggle(
+        "Residual connections",
+        key=_KEY + "residual",
+        help="Off: the same network without its shortcut additions (a plain net).",
+    )
     with sb.expander("Variants", expanded=False):
-        st.radio("Shortcut option", ["A", "B", "C"], key=_KEY + "shortcut", horizontal=True,
-                 help="A: zero-padding identity. B: 1x1 projection where the shape changes. C: projection everywhere.")  # fmt: skip
-        st.radio("Bottleneck stride on", ["3x3", "1x1"], key=_KEY + "stride_on", horizontal=True,
-                 format_func=lambda v: {"3x3": "3x3 (v1.5, torchvision)", "1x1": "1x1 (v1, paper)"}[v])  # fmt: skip
-        st.selectbox("Residual unit", list(UNITS), key=_KEY + "unit", format_func=UNIT_LABELS.get,
-                     help="Identity Mappings, Fig. 4")  # fmt: skip
-        st.selectbox("Shortcut variant", list(SHORTCUT_VARIANTS), key=_KEY + "variant",
-                     format_func=VARIANT_LABELS.get, help="Identity Mappings, Fig. 2")  # fmt: skip
+        st.radio(
+            "Shortcut option",
+            ["A", "B", "C"],
+            key=_KEY + "shortcut",
+            horizontal=True,
+            help="A: zero-padding identity. B: 1x1 projection where the shape changes. C: projection everywhere.",
+        )
+        st.radio(
+            "Bottleneck stride on",
+            ["3x3", "1x1"],
+            key=_KEY + "stride_on",
+            horizontal=True,
+            format_func=lambda v: {"3x3": "3x3 (v1.5, torchvision)", "1x1": "1x1 (v1, paper)"}[v],
+        )
+        st.selectbox(
+            "Residual unit",
+            list(UNITS),
+            key=_KEY + "unit",
+            format_func=UNIT_LABELS.get,
+            help="Identity Mappings, Fig. 4",
+        )
+        st.selectbox(
+            "Shortcut variant",
+            list(SHORTCUT_VARIANTS),
+            key=_KEY + "variant",
+            format_func=VARIANT_LABELS.get,
+            help="Identity Mappings, Fig. 2",
+        )
         st.toggle("Batch normalisation", key=_KEY + "batchnorm")
         st.number_input("Input size (pixels)", min_value=4, max_value=1024, step=1, key=_KEY + "input_size")
     _write_to_url()

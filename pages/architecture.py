@@ -33,7 +33,9 @@ with tab_table1:
     mode = st.radio("Show", ["This network", "Side by side, like the paper"], horizontal=True, key="arch_mode")
     if mode == "This network":
         shown = stages.assign(
-            params=stages["params"].map(ui.human), macs=stages["macs"].map(ui.human)
+            blocks=stages["blocks"].map(lambda n: str(n) if n else ""),
+            params=stages["params"].map(ui.human),
+            macs=stages["macs"].map(ui.human),
         ).rename(columns={"stage": "layer name", "output_size": "output size", "macs": "multiply-adds"})
         st.dataframe(shown, hide_index=True, width="stretch")
         checks = ui.paper_checks(key, size)

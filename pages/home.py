@@ -46,7 +46,12 @@ with left:
 with right:
     st.subheader("Where to go")
     ui.page_link("pages/architecture.py", label="Architecture", icon=":material/table_chart:")
-    st.caption("The paper's Table 1 regenerated for any network, every layer with shapes, parameters and multiply-adds.")
+    st.caption(
+        "The paper's Table 1 regenerated for any network, every layer with shapes, parameters and multiply-adds."
+    )
     ui.page_link("pages/shortcuts.py", label="Shortcuts", icon=":material/alt_route:")
     st.caption("The whole network with its shortcuts: solid identity, dashed projection, dotted zero-padding.")
-    st.info("Pick a network in the sidebar: every page shows the one you choose, and the URL keeps it.", icon="👈")
+    st.info(
+        "Pick a network in the sidebar: every page shows the one you choose, and the URL keeps it.",
+        icon=":material/arrow_back:",
+    )

@@ -25,8 +25,12 @@ m4.metric("Zero-padding (dotted)", int(counts.get("zero_pad", 0)))
 
 diagram_col, text_col = st.columns([3, 2], gap="large")
 with text_col:
-    fold = st.toggle("Fold repeated identical blocks", value=True, key="sc_fold",
-                     help="Runs of identical blocks are drawn once, marked x n. Unfold to see every block.")  # fmt: skip
+    fold = st.toggle(
+        "Fold repeated identical blocks",
+        value=True,
+        key="sc_fold",
+        help="Runs of identical blocks are drawn once, marked x n. Unfold to see every block.",
+    )
     if not spec.residual:
         st.info(
             "This is a **plain** network: the same layers with no shortcut additions, so no arcs are "

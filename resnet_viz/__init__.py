@@ -35,7 +35,30 @@ _EXPORTS = {
     "block_summary": "analysis",
     "shortcut_option_costs": "analysis",
 }
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "Add",
+    "MemoryEstimate",
+    "ModelTooLargeError",
+    "ResNet",
+    "ResNetSpec",
+    "ResidualUnit",
+    "ZeroPadShortcut",
+    "available_memory",
+    "block_summary",
+    "build_resnet",
+    "check_fits",
+    "device_label",
+    "estimate_memory",
+    "format_shape",
+    "layer_table",
+    "paper_checks",
+    "pick_device",
+    "shortcut_option_costs",
+    "shortcut_table",
+    "side_by_side",
+    "stage_table",
+    "valid_depths",
+]
 
 
 def __getattr__(name: str) -> Any:

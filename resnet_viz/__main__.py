@@ -24,7 +24,9 @@ def _add_spec_arguments(parser: argparse.ArgumentParser, depth: int | None, styl
     parser.add_argument("--style", choices=STYLES, default=style)
     parser.add_argument("--block", choices=BLOCKS, default=None, help="default: as the paper for this depth")
     parser.add_argument("--plain", action="store_true", help="no shortcut connections")
-    parser.add_argument("--shortcut", choices=SHORTCUT_OPTIONS, default=None, help="A/B/C (default: A CIFAR, B ImageNet)")
+    parser.add_argument(
+        "--shortcut", choices=SHORTCUT_OPTIONS, default=None, help="A/B/C (default: A CIFAR, B ImageNet)"
+    )
     parser.add_argument("--stride-on", choices=STRIDE_PLACEMENTS, default="3x3", help="1x1 = paper (v1), 3x3 = v1.5")
     parser.add_argument("--unit", choices=UNITS, default="original")
     parser.add_argument("--shortcut-variant", choices=SHORTCUT_VARIANTS, default="identity")

@@ -121,7 +121,9 @@ def side_by_side(specs: list[ResNetSpec], input_size: int | None = None) -> pd.D
         published = checks[checks["quantity"] == "multiply-adds (1e9)"]
         column = stages["description"].drop("total").to_dict()
         column["parameters"] = f"{total['params'] / 1e6:.2f}M"
-        column["multiply-adds"] = f"{total['macs'] / 1e9:.2f}G" if total["macs"] >= 1e8 else f"{total['macs'] / 1e6:.1f}M"
+        column["multiply-adds"] = (
+            f"{total['macs'] / 1e9:.2f}G" if total["macs"] >= 1e8 else f"{total['macs'] / 1e6:.1f}M"
+        )
         column["paper"] = (
             f"{published['paper'].iloc[0]}G {'✅' if published['matches'].iloc[0] else '❌'}" if len(published) else "–"
         )

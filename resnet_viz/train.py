@@ -102,7 +102,7 @@ class RunResult:
 
 
 def resolve_device(name: str) -> torch.device:
-    """"auto" -> the best device present; otherwise the named one, if it is present."""
+    """ "auto" -> the best device present; otherwise the named one, if it is present."""
     if name == "auto":
         return pick_device()
     if name == "cuda" and not torch.cuda.is_available():

@@ -12,24 +12,23 @@ PAGES = ["pages/home.py", "pages/architecture.py", "pages/shortcuts.py"]
 
 
 def open_page(page: str, **query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
+    """Run one page on its own (it draws the same sidebar picker as app.py), with URL parameters.
+
+    AppTest's switch_page runs only the page script, not app.py's sidebar, so interaction tests
+    start the page directly; `test_every_page_renders_from_the_entry_point` covers app.py.
+    """
+    at = AppTest.from_file(str(ROOT / page), default_timeout=120)
     for k, v in query.items():
         at.query_params[k] = v
     at.run()
     assert not at.exception, at.exception
-    if page != "pages/home.py":
-        at.switch_page(page).run()
-        assert not at.exception, at.exception
     return at
 
 
 def shortcut_arcs(at: AppTest) -> list[dict]:
-    """The shortcut arcs of the page's diagram (figure traces tagged role=shortcut)."""
-    arcs = []
-    for chart in at.get("plotly_chart"):
-        spec = json.loads(chart.proto.spec)
-        arcs += [t for t in spec["data"] if (t.get("meta") or {}).get("role") == "shortcut"]
-    return arcs
+    """The shortcut arcs of the page's network diagram (its first chart; traces tagged role=shortcut)."""
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    return [t for t in spec["data"] if (t.get("meta") or {}).get("role") == "shortcut"]
 
 
 def metric(at: AppTest, label: str) -> str:
@@ -38,9 +37,13 @@ def metric(at: AppTest, label: str) -> str:
 
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_renders_from_the_entry_point(page):
-    at = open_page(page)
-    assert at.title[0].value
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert not at.exception, at.exception
     assert any("Device:" in c.value for c in at.sidebar.caption)
+    assert at.sidebar.selectbox(key="cfg_preset").value == "ResNet-18"
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    assert at.title[0].value
 
 
 def test_home_page_shows_both_formulas():
@@ -59,10 +62,16 @@ def test_residual_toggle_removes_every_shortcut_from_diagram_and_tables():
     assert not at.exception
     assert shortcut_arcs(at) == []
     assert metric(at, "Identity (solid)") == "0" and metric(at, "Projection (dashed)") == "0"
-    at.switch_page("pages/architecture.py").run()
+    at = open_page("pages/architecture.py", preset="ResNet-34")
     at.radio(key="arch_view").set_value("Every layer").run()
+    assert (at.dataframe[-1].value["type"] == "Add").sum() == 16
+    at.sidebar.toggle(key="cfg_residual").set_value(False).run()
     layers = at.dataframe[-1].value
-    assert len(layers) > 100 and not (layers["type"] == "Add").any() and not layers["name"].str.contains("downsample").any()
+    assert (
+        len(layers) > 100
+        and not (layers["type"] == "Add").any()
+        and not layers["name"].str.contains("downsample").any()
+    )
 
 
 def test_changing_depth_changes_table1():

@@ -1,0 +1,810 @@
+"""Plotly figures of a ResNet: its shortcuts, the inside of one block, and its cost per stage.
+
+Pure functions from the analysis tables (`shortcut_table`, `layer_table`, `stage_table`) to
+`plotly.graph_objects.Figure`; the app only draws what they return.
+
+Conventions shared by the diagrams:
+* y grows downwards (the input is at the top), one row per box; axes, grid and zoom are off.
+* Okabe-Ito colours (safe for colour-blind readers), and every shortcut kind also differs in line
+  style: identity solid, projection dashed, zero-padding (option A) dotted.
+* Every trace carries ``meta={"role": ...}`` so tests and callers can find what it stands for:
+  ``shortcut`` (one arc or shortcut line), ``block`` (box outlines), ``label`` and ``hover`` (text
+  and hover points), ``add`` (the circled "+" nodes), ``layer`` (one layer in `block_diagram`),
+  ``main_path``, ``gate_path``, ``legend`` (legend-only entries), ``params``/``macs`` (bars).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from .analysis import format_shape
+
+# Okabe & Ito (2008) palette: distinguishable with every common colour-vision deficiency.
+BLUE, VERMILLION, GREEN, ORANGE, PURPLE = "#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7"
+INK, GREY, LIGHT = "#222222", "#777777", "#F1F4F8"
+FONT = dict(family="Arial, Helvetica, sans-serif", size=13, color=INK)
+
+# How each shortcut kind is drawn: (colour, plotly dash, legend text, hover text).
+KIND_STYLE = {
+    "identity": (BLUE, "solid", "identity shortcut (solid)", "identity shortcut: x is added unchanged"),
+    "projection": (VERMILLION, "dash", "projection shortcut: 1x1 conv (dashed)", "projection shortcut: 1x1 conv"),
+    "zero_pad": (
+        GREEN,
+        "dot",
+        "zero-padding shortcut, option A (dotted)",
+        "zero-padding shortcut (option A): subsample, pad zero channels, no parameters",
+    ),
+}
+
+ROW_PX = 44  # shortcut diagram: pixels per drawn box, so tall networks scroll instead of shrinking
+BOX_HALF_WIDTH = 1.45  # shortcut diagram: boxes span x in [-1.45, 1.45]
+ARC_RADIUS = 0.45  # how far an arc bulges right of the boxes
+X_RANGE = (-2.3, 3.9)  # room for stage labels on the left and arc labels on the right
+
+
+# ---------------------------------------------------------------------- shortcut diagram
+@dataclass
+class _Box:
+    """One drawn box of the shortcut diagram: a single block, or a folded run of identical ones."""
+
+    rows: list[dict]  # shortcut_table records it stands for, in order
+
+    @property
+    def first(self) -> dict:
+        return self.rows[0]
+
+    @property
+    def count(self) -> int:
+        return len(self.rows)
+
+    @property
+    def name(self) -> str:
+        if self.count == 1:
+            return self.first["paper_name"]
+        return f"{self.first['paper_name']} … {self.rows[-1]['paper_name']}  x {self.count}"
+
+
+def fold_blocks(shortcuts: pd.DataFrame) -> list[list[int]]:
+    """Group consecutive rows of a `shortcut_table` that would draw identically.
+
+    Rows fold together when they are in the same stage and have the same kind, variant, input shape
+    and output shape. Returns lists of row positions, e.g. ResNet-34 option B gives
+    ``[[0, 1, 2], [3], [4, 5, 6], [7], [8, ..., 12], [13], [14, 15]]``.
+    """
+    keys = list(
+        zip(
+            shortcuts["stage"],
+            shortcuts["kind"],
+            shortcuts.get("variant", pd.Series([""] * len(shortcuts))),
+            shortcuts["input_shape"],
+            shortcuts["output_shape"],
+        )
+    )
+    groups: list[list[int]] = []
+    for i, key in enumerate(keys):
+        if groups and keys[groups[-1][-1]] == key:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    return groups
+
+
+def shortcut_diagram(shortcuts: pd.DataFrame, fold: bool = True, title: str | None = None) -> go.Figure:
+    """The whole network as a column of blocks, input at the top, every shortcut an arc on the right.
+
+    What the reader sees: a stem box, one box per residual block (``conv3_1  28x28x128``) on light
+    bands per stage, and a head box. Each shortcut leaves the main path above its block and rejoins
+    it at a circled "+" below: solid blue for identity, dashed vermillion for a 1x1 projection,
+    dotted green for option A's zero-padding; where the shape changes the arc is labelled
+    ``56x56x64 -> 28x28x128``. A plain network (kind ``none``) has boxes and no arcs.
+
+    Args:
+        shortcuts: a `shortcut_table`.
+        fold: draw each run of identical consecutive blocks (same stage, kind and shapes) as one
+            box ``conv4_2 … conv4_23  x 22`` with one arc labelled ``x 22``.
+        title: figure title (e.g. the spec's name).
+
+    Returns:
+        A figure whose arcs are one Scatter trace each, with ``meta={"role": "shortcut", "kind":
+        kind, "blocks": [block names], "count": n, "label": arc label}`` and ``line.dash`` "solid",
+        "dash" or "dot"; its height grows by 44 px per drawn box.
+    """
+    records = shortcuts.to_dict("records")
+    groups = fold_blocks(shortcuts) if fold and records else [[i] for i in range(len(records))]
+    boxes = [_Box([records[i] for i in g]) for g in groups]
+    n_rows = len(boxes) + 2  # stem row 0, block rows 1..n, head row n + 1
+    traces: list[dict] = [_main_line(0, n_rows - 1)]
+    shapes, annotations = _stage_bands(boxes)
+
+    # Boxes: all outlines in one filled trace (fast for 600 blocks), labels and hover points in two more.
+    outline_x, outline_y, label_x, label_y, labels, hover_x, hover_y, hovers = [], [], [], [], [], [], [], []
+    first_in, last_out = _first_input(records), _last_output(records)
+    rows = [("conv1 (stem)", first_in, _stem_hover(first_in))]
+    rows += [(b.name, format_shape(b.rows[-1]["output_shape"]), _box_hover(b)) for b in boxes]
+    rows += [("avg pool + fc (head)", "", _head_hover(last_out))]
+    for r, (name, shape, hover) in enumerate(rows):
+        _rect(outline_x, outline_y, -BOX_HALF_WIDTH, BOX_HALF_WIDTH, r - 0.25, r + 0.25)
+        label_x.append(0.0)
+        label_y.append(r)
+        labels.append(f"{name}   <span style='color:{GREY}'>{shape}</span>" if shape else name)
+        for x in (-1.1, -0.55, 0.0, 0.55, 1.1):  # hover anywhere along the box
+            hover_x.append(x)
+            hover_y.append(r)
+            hovers.append(hover)
+    traces.append(
+        dict(
+            type="scatter",
+            x=outline_x,
+            y=outline_y,
+            mode="lines",
+            fill="toself",
+            fillcolor="white",
+            line=dict(color="#555555", width=1.2),
+            hoverinfo="skip",
+            showlegend=False,
+            meta={"role": "block", "boxes": [[r["block"] for r in b.rows] for b in boxes]},
+        )
+    )
+    traces.append(_text_trace(label_x, label_y, labels, size=12, role="label"))
+    traces.append(
+        dict(
+            type="scatter",
+            x=hover_x,
+            y=hover_y,
+            mode="markers",
+            marker=dict(size=14, opacity=0),
+            hovertext=hovers,
+            hoverinfo="text",
+            showlegend=False,
+            meta={"role": "hover"},
+        )
+    )
+
+    # Shortcuts: one trace per arc (the testability contract), then the "+" nodes and the arc labels.
+    add_x, add_y, add_hover, arc_label_x, arc_label_y, arc_labels, arc_colours = [], [], [], [], [], [], []
+    kinds_present = []
+    for r, box in enumerate(boxes, start=1):
+        kind = box.first["kind"]
+        if kind not in KIND_STYLE:  # "none": a plain network has no shortcut
+            continue
+        if kind not in kinds_present:
+            kinds_present.append(kind)
+        label = _arc_label(box)
+        traces.append(_arc(r, box, kind, label))
+        add_x.append(0.0)
+        add_y.append(r + 0.4)
+        add_hover.append(f"{box.name}: y = F(x) + shortcut(x)<br>output {format_shape(box.rows[-1]['output_shape'])}")
+        if label:
+            arc_label_x.append(BOX_HALF_WIDTH + ARC_RADIUS + 0.1)
+            arc_label_y.append(r)
+            arc_labels.append(label)
+            arc_colours.append(KIND_STYLE[kind][0])
+    if add_x:
+        traces.append(_add_nodes(add_x, add_y, add_hover, size=11))
+    if arc_labels:
+        traces.append(_text_trace(arc_label_x, arc_label_y, arc_labels, 12, "label", arc_colours, "middle right"))
+    traces += [_legend_entry(kind) for kind in KIND_STYLE if kind in kinds_present]
+    if records and not kinds_present:
+        annotations.append(_note("plain network: no shortcut connections, so no arcs", y=1.0, yshift=8))
+
+    top, bottom = 80, 20
+    height = max(400, ROW_PX * n_rows + top + bottom)
+    layout = _diagram_layout(title or "Shortcuts", height, X_RANGE, (n_rows - 0.5, -0.5), top, bottom)
+    layout.update(shapes=shapes, annotations=annotations)
+    return go.Figure(data=traces, layout=layout)
+
+
+def _arc(row: int, box: _Box, kind: str, label: str) -> dict:
+    """A shortcut from above the box (row - 0.4) out to the right and back into its "+" (row + 0.4)."""
+    colour, dash, _, what = KIND_STYLE[kind]
+    top, bottom = row - 0.4, row + 0.4
+    mid, half = (top + bottom) / 2, (bottom - top) / 2
+    xs, ys = [0.0], [top]
+    for k in range(21):  # half-ellipse from the top (angle 90) through the rightmost point to the bottom
+        t = math.pi / 2 - math.pi * k / 20
+        xs.append(BOX_HALF_WIDTH + ARC_RADIUS * math.cos(t))
+        ys.append(mid - half * math.sin(t))
+    xs.append(0.09)  # into the right edge of the "+"
+    ys.append(bottom)
+    first, last = box.first, box.rows[-1]
+    params = sum(r["params"] for r in box.rows)
+    lines = [
+        f"<b>{box.name}</b> ({first['block']}" + (f" … {last['block']})" if box.count > 1 else ")"),
+        what,
+        f"{format_shape(first['input_shape'])} -> {format_shape(last['output_shape'])}",
+        f"shortcut params: {params:,}" + (f" ({params // box.count:,} each)" if box.count > 1 and params else ""),
+        first.get("reason", ""),
+    ]
+    variant = first.get("variant", "identity")
+    if variant and variant != "identity":
+        lines.append(f"shortcut variant: {variant}")
+    return dict(
+        type="scatter",
+        x=xs,
+        y=ys,
+        mode="lines",
+        line=dict(color=colour, dash=dash, width=2.2, shape="linear"),
+        hovertext="<br>".join(line for line in lines if line),
+        hoverinfo="text",
+        showlegend=False,
+        meta={
+            "role": "shortcut",
+            "kind": kind,
+            "blocks": [r["block"] for r in box.rows],
+            "count": box.count,
+            "label": label,
+        },
+    )
+
+
+def _arc_label(box: _Box) -> str:
+    """``56x56x64 -> 28x28x128`` where the shape changes, ``x 22`` on a folded run, both if both."""
+    parts = []
+    first, last = box.first, box.rows[-1]
+    if first["input_shape"] != last["output_shape"]:
+        parts.append(f"{format_shape(first['input_shape'])} -> {format_shape(last['output_shape'])}")
+    if box.count > 1:
+        parts.append(f"x {box.count}")
+    return "   ".join(parts)
+
+
+def _box_hover(box: _Box) -> str:
+    first, last = box.first, box.rows[-1]
+    head = f"<b>{box.name}</b>" + (f" ({box.count} identical blocks)" if box.count > 1 else "")
+    where = first["block"] + (f" … {last['block']}" if box.count > 1 else "")
+    return (
+        f"{head}<br>{where}, stage {first['stage']}<br>"
+        f"input {format_shape(first['input_shape'])} -> output {format_shape(last['output_shape'])}"
+    )
+
+
+def _first_input(records: list[dict]) -> str:
+    return format_shape(records[0]["input_shape"]) if records else ""
+
+
+def _last_output(records: list[dict]) -> str:
+    return format_shape(records[-1]["output_shape"]) if records else ""
+
+
+def _stem_hover(shape: str) -> str:
+    return "<b>stem</b>: conv1 (7x7, stride 2, then 3x3 max pool in ImageNet nets; 3x3 in CIFAR nets)" + (
+        f"<br>output {shape}" if shape else ""
+    )
+
+
+def _head_hover(shape: str) -> str:
+    return "<b>head</b>: global average pool, then the fully connected classifier" + (
+        f"<br>input {shape}" if shape else ""
+    )
+
+
+def _stage_bands(boxes: list[_Box]) -> tuple[list[dict], list[dict]]:
+    """A light band behind every other stage and the stage name (``conv3_x``, blocks) at the left."""
+    shapes, annotations = [], []
+    spans: list[list] = []  # [stage, first row, last row, blocks]
+    for r, box in enumerate(boxes, start=1):
+        stage = box.first["stage"]
+        if spans and spans[-1][0] == stage:
+            spans[-1][2] = r
+            spans[-1][3] += box.count
+        else:
+            spans.append([stage, r, r, box.count])
+    for i, (stage, first, last, blocks) in enumerate(spans):
+        shapes.append(
+            dict(
+                type="rect",
+                layer="below",
+                xref="x",
+                yref="y",
+                x0=X_RANGE[0],
+                x1=X_RANGE[1],
+                y0=first - 0.5,
+                y1=last + 0.5,
+                fillcolor=LIGHT if i % 2 == 0 else "white",
+                line=dict(width=0),
+            )
+        )
+        annotations.append(
+            dict(
+                x=X_RANGE[0] + 0.08,
+                y=(first + last) / 2,
+                xref="x",
+                yref="y",
+                xanchor="left",
+                yanchor="middle",
+                align="left",
+                showarrow=False,
+                text=f"<b>{stage}</b><br><span style='color:{GREY}'>{blocks} block{'s' if blocks != 1 else ''}</span>",
+                font=dict(size=12),
+            )
+        )
+    return shapes, annotations
+
+
+# ---------------------------------------------------------------------- block diagram
+_SHORTCUT_PART = re.compile(r"^(downsample|shortcut_drop)\b")
+_GATE_PART = re.compile(r"^gate\b")
+_FILL = {"Conv2d": "#DCEAF6", "BatchNorm2d": "#EFEFEF", "ReLU": "#FCEBC8", "Identity": "#FFFFFF"}
+BLOCK_ROW_PX = 46
+MAIN_X, SHORTCUT_X, GATE_X = 0.0, 3.0, -4.0  # column centres: main branch, shortcut, gate
+LAYER_HALF_WIDTH, GATE_HALF_WIDTH = 1.15, 1.45
+
+
+def block_diagram(layers: pd.DataFrame, block: str, spec=None) -> go.Figure:
+    """The inside of one block: its layers top to bottom, the shortcut beside them, and the "+".
+
+    What the reader sees: the block input x at the top; the main branch as boxes in execution order
+    (``3x3 conv, 128, stride 2`` / ``BN`` / ``ReLU``, output shapes at the left), so pre-activation
+    units show BN and ReLU before each conv; to the right the shortcut (a solid line for identity,
+    or its own boxes: ``1x1 conv, 512, stride 2`` and ``BN`` for a projection, ``zero-pad (option
+    A), stride 2``), joining the main branch at a circled "+"; any gate on the left; the layers
+    after the addition below it. The layer that downsamples has a thick orange border, so v1
+    (stride on the first 1x1) and v1.5 (stride on the 3x3) look different. A plain block has no
+    shortcut and no "+".
+
+    Args:
+        layers: a `layer_table`.
+        block: the block's module name, e.g. ``"layer2.0"``.
+        spec: the `ResNetSpec` (optional): adds the network's name and the variant's constants.
+
+    Returns:
+        A figure with one Scatter trace per layer, ``meta={"role": "layer", "name", "type",
+        "branch": "main" | "shortcut" | "gate" | "after_add", "strided": bool, "label"}``, one
+        ``{"role": "shortcut"}`` line and one ``{"role": "add"}`` trace for the "+" when the block
+        is residual.
+
+    Raises:
+        ValueError: ``block`` is not a block of this table.
+    """
+    parts = _split_block(layers, block)
+    records, local = parts.records, parts.local
+    rows = parts.rows()
+    traces: list[dict] = [_main_line(0, parts.out_row)]
+    annotations = [
+        _io_node(0, f"input x   {format_shape(records[0]['input_shape'])}"),
+        _io_node(parts.out_row, f"output   {format_shape(records[-1]['output_shape'])}"),
+    ]
+    kind = _block_kind(records, parts.side)
+    if parts.add_row is not None:
+        traces += _block_shortcut_paths(parts, kind, block)
+        if not parts.side:  # a bare identity: say so beside the line
+            scaled = getattr(spec, "shortcut_variant", None) == "scaling"
+            note = f"identity, scaled by {spec.shortcut_scale:g}" if scaled else "identity: x unchanged"
+            y = (parts.tap + parts.add_row) / 2
+            annotations.append(_shape_note(SHORTCUT_X + 0.1, y, note, "left", colour=KIND_STYLE[kind][0], size=12))
+
+    for i, (branch, y) in rows.items():
+        rec = records[i]
+        x = {"shortcut": SHORTCUT_X, "gate": GATE_X}.get(branch, MAIN_X)
+        strided = _is_strided(rec)
+        border = ORANGE if strided else (KIND_STYLE[kind][0] if branch == "shortcut" else "#555555")
+        fill = "white" if branch == "shortcut" else _FILL.get(rec["type"], "white")
+        half = GATE_HALF_WIDTH if branch == "gate" else LAYER_HALF_WIDTH
+        if branch != "gate":  # output shapes: left of the main branch, right of the shortcut
+            side = "left" if branch == "shortcut" else "right"
+            shape_x = x + half + 0.1 if branch == "shortcut" else x - half - 0.1
+            annotations.append(_shape_note(shape_x, y, format_shape(rec["output_shape"]), side))
+        box = dict(fill=fill, border=border, width=3.5 if strided else 1.2, half=half)
+        traces.append(_layer_trace(x, y, rec, local[i], _layer_label(rec, local[i], spec), branch, strided, box))
+
+    if parts.add_at is not None:
+        rec = records[parts.add_at]
+        hover = _add_hover(rec, spec, bool(parts.gate))
+        traces.append(_add_nodes([MAIN_X], [parts.add_row], [hover], size=26, name=local[parts.add_at]))
+        traces.append(_legend_entry(kind))
+    if any(_is_strided(records[i]) for i in rows):
+        traces.append(_stride_legend_entry())
+
+    title = f"Inside {_paper_name(block)} ({block})" + (f" of {spec.name}" if spec is not None else "")
+    top, bottom = 80, 20
+    height = max(400, BLOCK_ROW_PX * (parts.out_row + 1) + top + bottom)
+    left = GATE_X - GATE_HALF_WIDTH - 0.2 if parts.gate else -2.6
+    x_range = (left, SHORTCUT_X + LAYER_HALF_WIDTH + 1.3)
+    layout = _diagram_layout(title, height, x_range, (parts.out_row + 0.6, -0.6), top, bottom)
+    layout.update(annotations=annotations)
+    return go.Figure(data=traces, layout=layout)
+
+
+@dataclass
+class _BlockParts:
+    """One block's `layer_table` rows, split into branches (all lists hold positions in ``records``)."""
+
+    records: list[dict]
+    local: list[str]  # names inside the block: "conv1", "downsample.0", "gate", "add", ...
+    main: list[int]  # the residual branch F, before the addition
+    side: list[int]  # the shortcut's own layers: projection, zero-pad, dropout
+    gate: list[int]  # the gating conv of the gating variants
+    add_at: int | None  # the Add row; None in a plain network
+    after: list[int]  # layers after the addition (final ReLU, or BN + ReLU)
+
+    @property
+    def add_row(self) -> int | None:
+        """Drawing rows: 0 = input x, 1..len(main) = main branch, then the "+" (if any)."""
+        return len(self.main) + 1 if self.add_at is not None else None
+
+    @property
+    def out_row(self) -> int:
+        return (self.add_row or len(self.main)) + 1 + len(self.after)
+
+    @property
+    def tap(self) -> float:
+        """Where the shortcut leaves the main path: at x, or after the leading BN/ReLU of a
+        pre-activation unit, whose projection (or zero-pad) sees the pre-activated input."""
+        leading = 0
+        while leading < len(self.main) and self.records[self.main[leading]]["type"] != "Conv2d":
+            leading += 1
+        return leading + 0.5 if self.side and leading < len(self.main) else 0.5
+
+    def rows(self) -> dict[int, tuple[str, float]]:
+        """Branch and y of every layer; shortcut and gate layers spread evenly beside the main branch."""
+        rows = {i: ("main", float(r)) for r, i in enumerate(self.main, start=1)}
+        start = (self.add_row or len(self.main)) + 1
+        rows |= {i: ("after_add", float(r)) for r, i in enumerate(self.after, start=start)}
+        if self.add_row is not None:
+            for branch, members, top in (("shortcut", self.side, self.tap), ("gate", self.gate, 0.5)):
+                step = (self.add_row - top) / (len(members) + 1)
+                rows |= {i: (branch, top + (j + 1) * step) for j, i in enumerate(members)}
+        return rows
+
+
+def _split_block(layers: pd.DataFrame, block: str) -> _BlockParts:
+    rows = layers[layers["name"].str.startswith(f"{block}.")]
+    if not re.fullmatch(r"layer\d+\.\d+", str(block)) or rows.empty:
+        names = layers["name"].str.extract(r"^(layer\d+\.\d+)\.")[0].dropna().unique()
+        shown = ", ".join(names[:3]) + (f", …, {names[-1]}" if len(names) > 3 else "")
+        raise ValueError(f"Unknown block {block!r}: this network's blocks are {shown} (layer<stage>.<index>).")
+    records = rows.to_dict("records")
+    local = [r["name"][len(block) + 1 :] for r in records]
+    add_at = next((i for i, r in enumerate(records) if r["type"] == "Add"), None)
+    before = range(len(records)) if add_at is None else range(add_at)
+    side = [i for i in before if _SHORTCUT_PART.match(local[i])]
+    gate = [i for i in before if _GATE_PART.match(local[i])]
+    main = [i for i in before if i not in side and i not in gate]
+    after = [] if add_at is None else list(range(add_at + 1, len(records)))
+    return _BlockParts(records, local, main, side, gate, add_at, after)
+
+
+def _block_shortcut_paths(parts: _BlockParts, kind: str, block: str) -> list[dict]:
+    """The shortcut line (from its tap point, right, down, into the "+") and the gate's line, if any."""
+    colour, dash, _, what = KIND_STYLE[kind]
+    add_row = parts.add_row
+    paths = [
+        dict(
+            type="scatter",
+            x=[MAIN_X, SHORTCUT_X, SHORTCUT_X, MAIN_X + 0.15],
+            y=[parts.tap, parts.tap, add_row, add_row],
+            mode="lines",
+            line=dict(color=colour, dash=dash, width=2.4),
+            hovertext=what,
+            hoverinfo="text",
+            showlegend=False,
+            meta={"role": "shortcut", "kind": kind, "blocks": [block], "count": 1, "label": ""},
+        )
+    ]
+    if parts.gate:  # the gate reads x and weighs both inputs of the "+": drawn on the left
+        paths.append(
+            dict(
+                type="scatter",
+                x=[MAIN_X, GATE_X, GATE_X, MAIN_X - 0.15],
+                y=[0.5, 0.5, add_row, add_row],
+                mode="lines",
+                line=dict(color=PURPLE, width=2),
+                hoverinfo="skip",
+                showlegend=False,
+                meta={"role": "gate_path"},
+            )
+        )
+    return paths
+
+
+def _io_node(y: float, text: str) -> dict:
+    """The block's input or output, a small framed label on the main path."""
+    return dict(
+        x=MAIN_X,
+        y=y,
+        xref="x",
+        yref="y",
+        text=text,
+        showarrow=False,
+        font=dict(size=12, color=INK),
+        bgcolor="white",
+        bordercolor=INK,
+        borderwidth=1,
+        borderpad=4,
+    )
+
+
+def _stride_legend_entry() -> dict:
+    return dict(
+        type="scatter",
+        x=[None],
+        y=[None],
+        mode="markers",
+        marker=dict(symbol="square-open", size=14, color=ORANGE, line=dict(width=3)),
+        name="downsamples (stride 2)",
+        meta={"role": "legend"},
+    )
+
+
+def _block_kind(records: list[dict], side: list[int]) -> str:
+    types = {records[i]["type"] for i in side}
+    if "Conv2d" in types:
+        return "projection"
+    if "ZeroPadShortcut" in types:
+        return "zero_pad"
+    return "identity"
+
+
+def _is_strided(rec: dict) -> bool:
+    stride = rec.get("stride")
+    return stride is not None and not pd.isna(stride) and int(stride) > 1
+
+
+def _layer_label(rec: dict, local: str, spec) -> str:
+    """Paper-style text for one layer: ``3x3 conv, 128, stride 2``, ``BN``, ``ReLU``..."""
+    kind = rec["type"]
+    stride = f", <b>stride {int(rec['stride'])}</b>" if _is_strided(rec) else ""
+    if kind == "Conv2d":
+        text = f"{rec['kernel']} conv, {rec['output_shape'][0]}{stride}"
+        return f"gate: {text}" if local.startswith("gate") else text
+    if kind == "ZeroPadShortcut":
+        return f"zero-pad (option A){stride}"
+    if kind == "Dropout":
+        p = f" p={spec.shortcut_dropout:g}" if spec is not None else ""
+        return f"dropout{p}"
+    return {"BatchNorm2d": "BN", "ReLU": "ReLU", "Identity": "no norm (identity)"}.get(kind, kind)
+
+
+def _layer_trace(x: float, y: float, rec: dict, local: str, label: str, branch: str, strided: bool, box: dict) -> dict:
+    """One layer as one trace: its box (a filled polygon), then its label and hover points."""
+    hover = (
+        f"<b>{rec['name']}</b> ({rec['type']})<br>"
+        f"{format_shape(rec['input_shape'])} -> {format_shape(rec['output_shape'])}<br>"
+        f"params: {int(rec['params']):,}<br>MACs: {int(rec['macs']):,}"
+    )
+    if strided:
+        hover += f"<br><b>downsamples: stride {int(rec['stride'])}</b>"
+    if branch == "gate":
+        hover += "<br>g(x) = sigmoid(this conv of x): weighs shortcut and branch at the +"
+    xs, ys = [], []
+    _rect(xs, ys, x - box["half"], x + box["half"], y - 0.3, y + 0.3)
+    texts = [""] * len(xs)
+    for d in (-0.85, -0.45, 0.0, 0.45, 0.85):  # single points after the polygon: label and hover targets
+        xs += [x + d, None]
+        ys += [y, None]
+        texts += [label if d == 0.0 else "", ""]
+    return dict(
+        type="scatter",
+        x=xs,
+        y=ys,
+        mode="lines+text",
+        fill="toself",
+        fillcolor=box["fill"],
+        line=dict(color=box["border"], width=box["width"]),
+        text=texts,
+        textposition="middle center",
+        textfont=dict(size=12, color=INK),
+        hovertext=hover,
+        hoverinfo="text",
+        showlegend=False,
+        meta={
+            "role": "layer",
+            "name": local,
+            "type": rec["type"],
+            "branch": branch,
+            "strided": strided,
+            "label": label,
+        },
+    )
+
+
+def _add_hover(rec: dict, spec, gated: bool) -> str:
+    formula = "y = F(x) + x"
+    variant = getattr(spec, "shortcut_variant", None)
+    if variant == "scaling":
+        formula = f"y = {spec.branch_scale:g}·F(x) + {spec.shortcut_scale:g}·x"
+    elif variant == "exclusive_gating":
+        formula = "y = g(x)·F(x) + (1 − g(x))·x"
+    elif variant == "shortcut_gating":
+        formula = "y = F(x) + (1 − g(x))·x"
+    elif gated:  # no spec: the table alone does not say which gating variant this is
+        formula = "y = F(x) and x, weighed by the gate g(x)"
+    return f"<b>addition</b> ({rec['name']})<br>{formula}<br>shape {format_shape(rec['output_shape'])}"
+
+
+def _paper_name(block: str) -> str:
+    stage, index = (int(p) for p in block[5:].split("."))
+    return f"conv{stage + 1}_{index + 1}"
+
+
+def _shape_note(x: float, y: float, text: str, side: str, colour: str = GREY, size: int = 11) -> dict:
+    return dict(
+        x=x,
+        y=y,
+        xref="x",
+        yref="y",
+        xanchor=side,
+        showarrow=False,
+        text=text,
+        font=dict(size=size, color=colour),
+    )
+
+
+# ---------------------------------------------------------------------- stage cost chart
+def stage_cost_chart(stages: pd.DataFrame) -> go.Figure:
+    """Parameters and multiply-adds per stage, as two bar charts side by side.
+
+    What the reader sees: parameters pile up in the last stages (wide layers on small maps), while
+    multiply-adds are spread much more evenly, because each stage halves the map as it doubles the
+    width. Bars are labelled in readable units (M params, GMACs or MMACs); hover gives exact counts.
+
+    Args:
+        stages: a `stage_table` (its ``total`` row is dropped).
+
+    Returns:
+        A figure with two Bar traces, ``meta={"role": "params" | "macs", "unit": ..., "scale": ...}``
+        and the exact counts in ``customdata``.
+    """
+    table = stages[stages["stage"] != "total"]
+    names = [str(s) for s in table["stage"]]
+    fig = make_subplots(
+        rows=1, cols=2, subplot_titles=("Parameters", "Multiply-adds per image"), horizontal_spacing=0.12
+    )
+    for col, (column, colour, noun) in enumerate((("params", BLUE, "params"), ("macs", ORANGE, "MACs")), start=1):
+        values = [int(v) for v in table[column]]
+        scale, prefix = _unit(max(values, default=0))
+        unit = f"{prefix}{noun}" if noun == "MACs" else f"{prefix} {noun}".strip()
+        fig.add_trace(
+            go.Bar(
+                x=names,
+                y=[v / scale for v in values],
+                customdata=values,
+                marker_color=colour,
+                text=[_human(v) for v in values],
+                textposition="outside",
+                constraintext="none",
+                textfont=dict(size=12),
+                cliponaxis=False,
+                hovertemplate=f"<b>%{{x}}</b><br>%{{customdata:,}} {noun}<extra></extra>",
+                showlegend=False,
+                meta={"role": column, "unit": unit, "scale": scale},
+            ),
+            row=1,
+            col=col,
+        )
+        fig.update_yaxes(title_text=unit, row=1, col=col, rangemode="tozero", gridcolor="#E6E6E6", zeroline=False)
+        fig.update_xaxes(row=1, col=col, tickangle=-30, showline=True, linecolor="#999999")
+    fig.update_layout(
+        template="simple_white",
+        font=FONT,
+        height=420,
+        margin=dict(l=60, r=20, t=60, b=50),
+        bargap=0.35,
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+    )
+    fig.update_annotations(font=dict(size=14))
+    return fig
+
+
+def _unit(largest: float) -> tuple[float, str]:
+    """Scale and prefix that keep the largest bar between 1 and 1000: (1e6, "M"), (1e9, "G")..."""
+    for scale, prefix in ((1e9, "G"), (1e6, "M"), (1e3, "K")):
+        if largest >= scale:
+            return scale, prefix
+    return 1.0, ""
+
+
+def _human(value: int) -> str:
+    """A bar label in its own best unit: 9536 -> "9.54K", 14_964_736 -> "15M", 1_464_336_384 -> "1.46G"."""
+    scale, prefix = _unit(value)
+    return f"{value / scale:.3g}{prefix}"
+
+
+# ---------------------------------------------------------------------- shared helpers
+def _diagram_layout(
+    title: str, height: int, x_range: tuple[float, float], y_range: tuple[float, float], top: int, bottom: int
+) -> go.Layout:
+    """White, axis-free layout with a fixed y scale, so rows keep their pixel height as the figure grows."""
+    hidden = dict(visible=False, showgrid=False, zeroline=False, fixedrange=True)
+    return go.Layout(
+        title=dict(text=title, x=0.0, xref="paper", xanchor="left", font=dict(size=16)),
+        font=FONT,
+        height=height,
+        margin=dict(l=10, r=10, t=top, b=bottom),
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        xaxis=dict(range=list(x_range), **hidden),
+        yaxis=dict(range=list(y_range), **hidden),
+        hovermode="closest",
+        hoverlabel=dict(bgcolor="white", font=dict(size=12, color=INK), align="left"),
+        legend=dict(orientation="h", x=0.0, xanchor="left", y=1.0, yanchor="bottom", font=dict(size=12)),
+        dragmode=False,
+    )
+
+
+def _main_line(top: float, bottom: float) -> dict:
+    """The main data path: a grey vertical line behind the boxes."""
+    return dict(
+        type="scatter",
+        x=[0.0, 0.0],
+        y=[top, bottom],
+        mode="lines",
+        line=dict(color="#9A9A9A", width=1.5),
+        hoverinfo="skip",
+        showlegend=False,
+        meta={"role": "main_path"},
+    )
+
+
+def _rect(xs: list, ys: list, x0: float, x1: float, y0: float, y1: float) -> None:
+    """Append a closed rectangle to a polygon trace's coordinates (None separates polygons)."""
+    xs.extend([x0, x1, x1, x0, x0, None])
+    ys.extend([y0, y0, y1, y1, y0, None])
+
+
+def _text_trace(
+    xs: list, ys: list, texts: list, size: int, role: str, colour: str | list = INK, position: str = "middle center"
+) -> dict:
+    return dict(
+        type="scatter",
+        x=xs,
+        y=ys,
+        mode="text",
+        text=texts,
+        textposition=position,
+        textfont=dict(size=size, color=colour),
+        hoverinfo="skip",
+        showlegend=False,
+        meta={"role": role},
+    )
+
+
+def _add_nodes(xs: list, ys: list, hovers: list, size: int, name: str = "add") -> dict:
+    """Circled "+" nodes where a shortcut joins the main path."""
+    return dict(
+        type="scatter",
+        x=xs,
+        y=ys,
+        mode="markers",
+        marker=dict(symbol="circle-cross", size=size, color="white", line=dict(color=INK, width=1.5)),
+        hovertext=hovers,
+        hoverinfo="text",
+        showlegend=False,
+        meta={"role": "add", "name": name},
+    )
+
+
+def _legend_entry(kind: str) -> dict:
+    colour, dash, text, _ = KIND_STYLE[kind]
+    return dict(
+        type="scatter",
+        x=[None],
+        y=[None],
+        mode="lines",
+        line=dict(color=colour, dash=dash, width=2.4),
+        name=text,
+        showlegend=True,
+        meta={"role": "legend", "kind": kind},
+    )
+
+
+def _note(text: str, y: float, yshift: int = 0) -> dict:
+    return dict(
+        x=0.0,
+        y=y,
+        xref="paper",
+        yref="paper",
+        xanchor="left",
+        yanchor="bottom",
+        yshift=yshift,
+        showarrow=False,
+        text=text,
+        font=dict(size=12, color=GREY),
+    )

@@ -1,0 +1,62 @@
+"""End to end in headless Chromium: every page renders, the residual toggle redraws the arcs."""
+
+import json
+import time
+
+from conftest import assert_no_exception, screenshot, wait_for_app
+
+PAGES = {"home": "", "architecture": "architecture", "shortcuts": "shortcuts"}
+
+
+def test_every_page_renders_without_exception(page, app_url):
+    timings = {}
+    for name, path in PAGES.items():
+        start = time.perf_counter()
+        page.goto(f"{app_url}/{path}")
+        page.wait_for_selector('[data-testid="stMainBlockContainer"] h1', timeout=60_000)
+        timings[name] = time.perf_counter() - start
+        wait_for_app(page)
+        screenshot(page, name)
+        assert_no_exception(page)
+        assert page.locator('[data-testid="stSidebar"]').get_by_text("Residual connections").count() == 1
+    print("navigation -> title visible (s):", json.dumps({k: round(v, 2) for k, v in timings.items()}))
+
+
+def arc_styles(page) -> list[str]:
+    """Dash styles of the shortcut arcs in the page's first plotly chart (read from the live figure)."""
+    return page.evaluate(
+        """() => {
+            const plot = document.querySelector('.js-plotly-plot');
+            if (!plot || !plot.data) return null;
+            return plot.data.filter(t => t.meta && t.meta.role === 'shortcut')
+                            .map(t => (t.line && t.line.dash) || 'solid');
+        }"""
+    )
+
+
+def test_residual_toggle_changes_the_arcs(page, app_url):
+    page.goto(f"{app_url}/shortcuts?preset=ResNet-34")
+    wait_for_app(page)
+    page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+    page.get_by_text("Fold repeated identical blocks").click()
+    wait_for_app(page)
+    page.wait_for_timeout(500)
+    styles = arc_styles(page)
+    assert styles.count("dash") == 3 and styles.count("solid") == 13, styles
+    screenshot(page, "shortcuts-resnet34-unfolded")
+
+    page.locator('[data-testid="stSidebar"]').get_by_text("Residual connections").click()
+    wait_for_app(page)
+    page.wait_for_timeout(500)
+    assert arc_styles(page) == []
+    assert page.get_by_text("This is a plain network").count() == 1
+    assert "residual=false" in page.url
+    assert_no_exception(page)
+    screenshot(page, "shortcuts-plain34")
+
+
+def test_url_reopens_the_same_view(page, app_url):
+    page.goto(f"{app_url}/architecture?preset=CIFAR+ResNet-56&residual=false")
+    wait_for_app(page)
+    assert page.get_by_text("plain-56 (CIFAR)").count() >= 1
+    assert_no_exception(page)
