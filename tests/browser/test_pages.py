@@ -60,3 +60,24 @@ def test_url_reopens_the_same_view(page, app_url):
     wait_for_app(page)
     assert page.get_by_text("plain-56 (CIFAR)").count() >= 1
     assert_no_exception(page)
+
+
+def test_changing_the_network_redraws_the_architecture_page(page, app_url):
+    page.goto(f"{app_url}/architecture")
+    wait_for_app(page)
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.locator('[data-testid="stSelectbox"]').first.click()
+    start = time.perf_counter()
+    page.get_by_role("option", name="ResNet-152").click()
+    page.get_by_text("60.2M", exact=True).first.wait_for(timeout=60_000)  # ResNet-152's parameters, in a metric
+    wait_for_app(page)
+    print(f"ResNet-18 -> ResNet-152 redraw (s): {time.perf_counter() - start:.2f}")
+    assert_no_exception(page)
+    assert "preset=ResNet-152" in page.url
+    screenshot(page, "architecture-resnet152")
+    start = time.perf_counter()
+    sidebar.get_by_text("Residual connections").click()
+    page.get_by_text("plain-152").first.wait_for(timeout=60_000)
+    wait_for_app(page)
+    print(f"ResNet-152 residual -> plain redraw (s): {time.perf_counter() - start:.2f}")
+    assert_no_exception(page)
