@@ -19,6 +19,14 @@ navigation = st.navigation(
             st.Page("pages/architecture.py", title="Architecture", icon=":material/table_chart:"),
             st.Page("pages/shortcuts.py", title="Shortcuts", icon=":material/alt_route:"),
         ],
+        "Train and compare": [
+            st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
+            st.Page("pages/degradation.py", title="Degradation lab", icon=":material/trending_down:"),
+            st.Page("pages/identity_mappings.py", title="Identity-mappings lab", icon=":material/science:"),
+        ],
+        "Look inside": [
+            st.Page("pages/gradients.py", title="Gradient flow", icon=":material/waterfall_chart:"),
+        ],
     }
 )
 ui.model_picker()

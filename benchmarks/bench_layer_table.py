@@ -42,8 +42,10 @@ def main() -> None:
         ("ResNet-152 @224", ResNetSpec.from_depth(152), 224),
         ("CIFAR ResNet-1202 @32", ResNetSpec.from_depth(1202, style="cifar", shortcut="A"), 32),
     ]
-    print(f"torch {torch.__version__}, torchinfo {torchinfo.__version__}, {torch.get_num_threads()} threads, "
-          f"median of {args.repeats}")  # fmt: skip
+    print(
+        f"torch {torch.__version__}, torchinfo {torchinfo.__version__}, {torch.get_num_threads()} threads, "
+        f"median of {args.repeats}"
+    )
     print(f"{'network':24} {'ours (s)':>9} {'torchinfo (s)':>14} {'ratio':>6}  totals")
     for label, spec, size in cases:
         model = build_resnet(spec).eval()

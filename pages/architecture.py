@@ -71,8 +71,12 @@ with tab_table1:
 
 with tab_layers:
     f1, f2, f3, f4 = st.columns([2, 2, 2, 2])
-    view = f1.radio("Rows", ["Blocks (collapsed)", "Every layer"], key="arch_view",
-                    help="Collapsed: one row per residual block, so ResNet-152 and -1202 stay readable.")  # fmt: skip
+    view = f1.radio(
+        "Rows",
+        ["Blocks (collapsed)", "Every layer"],
+        key="arch_view",
+        help="Collapsed: one row per residual block, so ResNet-152 and -1202 stay readable.",
+    )
     stage_filter = f2.multiselect("Stage", list(stages["stage"].iloc[:-1]), key="arch_stage")
     type_filter = f3.multiselect("Layer type", sorted(layers["type"].unique()), key="arch_type")
     search = f4.text_input("Search by name", key="arch_search", placeholder="e.g. layer3.5 or downsample")

@@ -51,6 +51,14 @@ with right:
     )
     ui.page_link("pages/shortcuts.py", label="Shortcuts", icon=":material/alt_route:")
     st.caption("The whole network with its shortcuts: solid identity, dashed projection, dotted zero-padding.")
+    ui.page_link("pages/train.py", label="Train", icon=":material/model_training:")
+    st.caption("Train the network you picked, live, and compare runs.")
+    ui.page_link("pages/degradation.py", label="Degradation lab", icon=":material/trending_down:")
+    st.caption("One click: plain-20 vs plain-56 vs ResNet-20 vs ResNet-56, plotted like the paper's Figure 6.")
+    ui.page_link("pages/identity_mappings.py", label="Identity-mappings lab", icon=":material/science:")
+    st.caption("Residual-unit and shortcut variants from the second paper, trained side by side.")
+    ui.page_link("pages/gradients.py", label="Gradient flow", icon=":material/waterfall_chart:")
+    st.caption("Gradient norms block by block, plain vs residual, and the shortcut's '1 +' term made visible.")
     st.info(
         "Pick a network in the sidebar: every page shows the one you choose, and the URL keeps it.",
         icon=":material/arrow_back:",

@@ -19,8 +19,13 @@ from .spec import BLOCKS, NORMS, SHORTCUT_OPTIONS, SHORTCUT_VARIANTS, STRIDE_PLA
 
 
 def _add_spec_arguments(parser: argparse.ArgumentParser, depth: int | None, style: str) -> None:
-    parser.add_argument("--depth", type=int, required=depth is None, default=depth,
-                        help="weighted layers, e.g. 18, 50 (ImageNet) or 20, 56, 110 (CIFAR)")  # fmt: skip
+    parser.add_argument(
+        "--depth",
+        type=int,
+        required=depth is None,
+        default=depth,
+        help="weighted layers, e.g. 18, 50 (ImageNet) or 20, 56, 110 (CIFAR)",
+    )
     parser.add_argument("--style", choices=STYLES, default=style)
     parser.add_argument("--block", choices=BLOCKS, default=None, help="default: as the paper for this depth")
     parser.add_argument("--plain", action="store_true", help="no shortcut connections")
@@ -136,9 +141,14 @@ def _train(args: argparse.Namespace) -> int:
 
     result = train(spec, config, store, run_id, on_progress=progress)
     print(file=sys.stderr)
-    summary = {"run_id": run_id, "name": args.name or spec.name, "status": result.status,
-               "message": result.message, "device": device, **{k: v for k, v in result.final.items()
-                                                              if k != "grad_norms"}}  # fmt: skip
+    summary = {
+        "run_id": run_id,
+        "name": args.name or spec.name,
+        "status": result.status,
+        "message": result.message,
+        "device": device,
+        **{k: v for k, v in result.final.items() if k != "grad_norms"},
+    }
     if args.json:
         print(json.dumps(summary))
     else:

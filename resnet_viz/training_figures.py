@@ -41,16 +41,41 @@ def training_curves(metrics: pd.DataFrame, runs: pd.DataFrame, title: str | None
     for i, (run_id, group) in enumerate(metrics.groupby("run_id", sort=False)):
         colour = PALETTE[i % len(PALETTE)]
         name = names.get(int(run_id), f"run {run_id}")
-        fig.add_trace(go.Scatter(x=group["step"], y=group["train_loss"], name=name, legendgroup=name,
-                                 line=dict(color=colour, width=2)), row=1, col=1)  # fmt: skip
+        fig.add_trace(
+            go.Scatter(
+                x=group["step"], y=group["train_loss"], name=name, legendgroup=name, line=dict(color=colour, width=2)
+            ),
+            row=1,
+            col=1,
+        )
         evals = group.dropna(subset=["train_error"])
-        fig.add_trace(go.Scatter(x=evals["step"], y=100 * evals["train_error"], name=f"{name} train",
-                                 legendgroup=name, showlegend=False, mode="lines+markers",
-                                 line=dict(color=colour, width=3)), row=1, col=2)  # fmt: skip
+        fig.add_trace(
+            go.Scatter(
+                x=evals["step"],
+                y=100 * evals["train_error"],
+                name=f"{name} train",
+                legendgroup=name,
+                showlegend=False,
+                mode="lines+markers",
+                line=dict(color=colour, width=3),
+            ),
+            row=1,
+            col=2,
+        )
         tests = group.dropna(subset=["test_error"])
-        fig.add_trace(go.Scatter(x=tests["step"], y=100 * tests["test_error"], name=f"{name} test",
-                                 legendgroup=name, showlegend=False, mode="lines",
-                                 line=dict(color=colour, width=1.5, dash="dash")), row=1, col=2)  # fmt: skip
+        fig.add_trace(
+            go.Scatter(
+                x=tests["step"],
+                y=100 * tests["test_error"],
+                name=f"{name} test",
+                legendgroup=name,
+                showlegend=False,
+                mode="lines",
+                line=dict(color=colour, width=1.5, dash="dash"),
+            ),
+            row=1,
+            col=2,
+        )
     fig.update_xaxes(title_text="step")
     fig.update_yaxes(rangemode="tozero")
     return _layout(fig, title, 380)
@@ -63,10 +88,23 @@ def schedule_and_throughput(metrics: pd.DataFrame, runs: pd.DataFrame) -> go.Fig
     for i, (run_id, group) in enumerate(metrics.groupby("run_id", sort=False)):
         colour = PALETTE[i % len(PALETTE)]
         name = names.get(int(run_id), f"run {run_id}")
-        fig.add_trace(go.Scatter(x=group["step"], y=group["lr"], name=name, legendgroup=name,
-                                 line=dict(color=colour)), row=1, col=1)  # fmt: skip
-        fig.add_trace(go.Scatter(x=group["step"], y=group["images_per_s"], name=name, legendgroup=name,
-                                 showlegend=False, line=dict(color=colour)), row=1, col=2)  # fmt: skip
+        fig.add_trace(
+            go.Scatter(x=group["step"], y=group["lr"], name=name, legendgroup=name, line=dict(color=colour)),
+            row=1,
+            col=1,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=group["step"],
+                y=group["images_per_s"],
+                name=name,
+                legendgroup=name,
+                showlegend=False,
+                line=dict(color=colour),
+            ),
+            row=1,
+            col=2,
+        )
     fig.update_xaxes(title_text="step")
     return _layout(fig, None, 300)
 
@@ -78,8 +116,13 @@ def degradation_figure(metrics: pd.DataFrame, runs: pd.DataFrame, title: str | N
     problem shows on the left as the deeper plain net's *training* error staying above the
     shallower one's; on the right the order flips.
     """
-    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.05,
-                        subplot_titles=("plain networks", "residual networks"))  # fmt: skip
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        shared_yaxes=True,
+        horizontal_spacing=0.05,
+        subplot_titles=("plain networks", "residual networks"),
+    )
     depths = sorted({int(d) for d in runs["depth"]})
     colour_of = {d: PALETTE[i % len(PALETTE)] for i, d in enumerate(depths)}
     for _, run in runs.sort_values("depth").iterrows():
@@ -87,13 +130,31 @@ def degradation_figure(metrics: pd.DataFrame, runs: pd.DataFrame, title: str | N
         col = 2 if run["residual"] else 1
         colour, label = colour_of[int(run["depth"])], f"{'ResNet' if run['residual'] else 'plain'}-{int(run['depth'])}"
         evals = group.dropna(subset=["train_error"])
-        fig.add_trace(go.Scatter(x=evals["step"], y=100 * evals["train_error"], name=f"{label} train",
-                                 mode="lines+markers", line=dict(color=colour, width=3.5),
-                                 meta={"run_id": int(run["id"]), "curve": "train"}), row=1, col=col)  # fmt: skip
+        fig.add_trace(
+            go.Scatter(
+                x=evals["step"],
+                y=100 * evals["train_error"],
+                name=f"{label} train",
+                mode="lines+markers",
+                line=dict(color=colour, width=3.5),
+                meta={"run_id": int(run["id"]), "curve": "train"},
+            ),
+            row=1,
+            col=col,
+        )
         tests = group.dropna(subset=["test_error"])
-        fig.add_trace(go.Scatter(x=tests["step"], y=100 * tests["test_error"], name=f"{label} test",
-                                 mode="lines", line=dict(color=colour, width=1.5, dash="dash"),
-                                 meta={"run_id": int(run["id"]), "curve": "test"}), row=1, col=col)  # fmt: skip
+        fig.add_trace(
+            go.Scatter(
+                x=tests["step"],
+                y=100 * tests["test_error"],
+                name=f"{label} test",
+                mode="lines",
+                line=dict(color=colour, width=1.5, dash="dash"),
+                meta={"run_id": int(run["id"]), "curve": "test"},
+            ),
+            row=1,
+            col=col,
+        )
     fig.update_xaxes(title_text="step")
     fig.update_yaxes(title_text="error (%)", rangemode="tozero", row=1, col=1)
     return _layout(fig, title, 420)

@@ -53,8 +53,18 @@ def test_rows_are_in_execution_order_with_one_add_per_residual_block():
     assert block == ["conv1", "bn1", "relu1", "conv2", "bn2", "downsample.0", "downsample.1", "add", "relu2"]
     assert (table["type"] == "Add").sum() == 8
     assert (layer_table(SPECS["plain20"])["type"] == "Add").sum() == 0
-    assert set(table.columns) >= {"name", "type", "stage", "block", "input_shape", "output_shape",
-                                  "kernel", "stride", "params", "macs"}  # fmt: skip
+    assert set(table.columns) >= {
+        "name",
+        "type",
+        "stage",
+        "block",
+        "input_shape",
+        "output_shape",
+        "kernel",
+        "stride",
+        "params",
+        "macs",
+    }
 
 
 def test_layer_table_is_traced_without_allocating():

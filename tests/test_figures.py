@@ -167,8 +167,13 @@ def test_plain_block_has_no_shortcut_and_no_add():
     assert traces(fig, "add") == [] and traces(fig, "shortcut") == []
     assert {t.meta["branch"] for t in layer_traces(fig)} == {"main"}
     assert [t.meta["label"].split(",")[0] for t in layer_traces(fig)] == [
-        "3x3 conv", "BN", "ReLU", "3x3 conv", "BN", "ReLU"
-    ]  # fmt: skip
+        "3x3 conv",
+        "BN",
+        "ReLU",
+        "3x3 conv",
+        "BN",
+        "ReLU",
+    ]
 
 
 def test_preactivation_order_and_gate_come_out_of_execution_order():

@@ -139,9 +139,11 @@ def test_every_unit_and_shortcut_variant_runs_forward_and_backward(block, unit, 
 
 @pytest.mark.parametrize(
     "options",
-    [dict(shortcut=s, residual=r, norm=n, stride_on=o)
-     for s, r, n, o in itertools.product("ABC", (True, False), ("batch", "none"), ("3x3", "1x1"))],
-)  # fmt: skip
+    [
+        dict(shortcut=s, residual=r, norm=n, stride_on=o)
+        for s, r, n, o in itertools.product("ABC", (True, False), ("batch", "none"), ("3x3", "1x1"))
+    ],
+)
 def test_options_run_forward_and_backward_on_imagenet_style(options):
     spec = ResNetSpec.from_depth(14, block="bottleneck", num_classes=7, **options)  # 4 bottleneck blocks
     _run_forward_backward(spec, 64)

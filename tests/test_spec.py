@@ -35,9 +35,16 @@ def test_custom_imagenet_depths_follow_documented_rule():
 
 
 @pytest.mark.parametrize(
-    "depth, block, n", [(20, "basic", 3), (56, "basic", 9), (110, "basic", 18), (1202, "basic", 200),
-                        (164, "bottleneck", 18), (1001, "bottleneck", 111)]
-)  # fmt: skip
+    "depth, block, n",
+    [
+        (20, "basic", 3),
+        (56, "basic", 9),
+        (110, "basic", 18),
+        (1202, "basic", 200),
+        (164, "bottleneck", 18),
+        (1001, "bottleneck", 111),
+    ],
+)
 def test_cifar_depths(depth, block, n):
     spec = ResNetSpec.from_depth(depth, style="cifar", block=block)
     assert spec.layers == (n, n, n) and spec.widths == (16, 32, 64) and spec.stem_width == 16
@@ -60,9 +67,15 @@ def test_issue_examples_build_specs():
 
 def test_round_trip_through_dict_and_json():
     spec = ResNetSpec.from_depth(
-        110, style="cifar", shortcut="A", unit="relu_preact", shortcut_variant="exclusive_gating",
-        gate_bias=-7.0, norm="none", residual=True,
-    )  # fmt: skip
+        110,
+        style="cifar",
+        shortcut="A",
+        unit="relu_preact",
+        shortcut_variant="exclusive_gating",
+        gate_bias=-7.0,
+        norm="none",
+        residual=True,
+    )
     assert ResNetSpec.from_dict(spec.to_dict()) == spec
     assert ResNetSpec.from_json(spec.to_json()) == spec
     data = json.loads(spec.to_json())
@@ -98,9 +111,16 @@ def test_cifar_error_names_nearest_valid_depths():
 
 @pytest.mark.parametrize(
     "field, value",
-    [("style", "vgg"), ("block", "wide"), ("shortcut", "D"), ("unit", "post"), ("shortcut_variant", "magic"),
-     ("stride_on", "5x5"), ("norm", "layer")],
-)  # fmt: skip
+    [
+        ("style", "vgg"),
+        ("block", "wide"),
+        ("shortcut", "D"),
+        ("unit", "post"),
+        ("shortcut_variant", "magic"),
+        ("stride_on", "5x5"),
+        ("norm", "layer"),
+    ],
+)
 def test_unknown_names_raise_readable_errors(field, value):
     with pytest.raises(ValueError, match=f"Unknown {field}.*choose one of"):
         ResNetSpec.from_depth(18, **{field: value})

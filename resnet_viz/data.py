@@ -1,0 +1,300 @@
+"""Datasets for short live runs, held in memory as normalised tensors.
+
+Bundled, offline: scikit-learn's 8x8 handwritten digits (upsampled) and a procedural "shapes"
+set generated from a seed, with an object mask per image (for checking attributions later).
+Downloaded on request: CIFAR-10, MNIST, Fashion-MNIST through torchvision, with a progress
+callback. And a user's own ImageFolder directory.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+BUNDLED = ("digits", "shapes")
+DOWNLOADABLE = ("cifar10", "mnist", "fashionmnist")
+SHAPE_CLASSES = ("circle", "square", "triangle", "cross", "ring", "diamond")
+Progress = Callable[[int, int | None], None]
+
+
+class DatasetUnavailable(RuntimeError):
+    """A dataset is not on this machine and cannot be fetched now (message says what to do)."""
+
+
+@dataclass
+class DataBundle:
+    """A dataset split into train and test, as normalised float tensors (N, C, H, W)."""
+
+    name: str
+    classes: list[str]
+    x_train: torch.Tensor  # (N, C, H, W) float32, normalised with the training split's statistics
+    y_train: torch.Tensor  # (N,) int64
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+    mean: tuple[float, ...]  # per channel, to undo the normalisation for display
+    std: tuple[float, ...]
+    flip_ok: bool  # is a horizontal flip label-preserving?
+    masks_train: torch.Tensor | None = None  # (N, H, W) bool object masks ("shapes" only)
+    masks_test: torch.Tensor | None = None
+
+    @property
+    def in_channels(self) -> int:
+        return int(self.x_train.shape[1])
+
+    @property
+    def input_size(self) -> int:
+        return int(self.x_train.shape[-1])
+
+    def describe(self) -> str:
+        c, h, w = self.x_train.shape[1:]
+        sizes = f"{len(self.x_train)} train / {len(self.x_test)} test"
+        return f"{self.name}: {sizes}, {len(self.classes)} classes, {c}x{h}x{w}"
+
+
+def default_data_dir() -> Path:
+    """$RESNET_VIZ_DATA, else ~/.cache/resnet_viz/data."""
+    env = os.environ.get("RESNET_VIZ_DATA")
+    return Path(env) if env else Path.home() / ".cache" / "resnet_viz" / "data"
+
+
+# ---------------------------------------------------------------------- shapes
+def make_shapes(n: int, size: int, seed: int, classes: tuple[str, ...] = SHAPE_CLASSES):
+    """Generate ``n`` images of coloured shapes on textured backgrounds, deterministically.
+
+    Returns:
+        images uint8 (n, 3, size, size), labels int64 (n,), masks bool (n, size, size) that are
+        exactly the object's pixels.
+    """
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) / size  # (H, W) in [0, 1)
+    labels = rng.integers(0, len(classes), n)
+    images = np.empty((n, size, size, 3), np.float32)
+    masks = np.empty((n, size, size), bool)
+    for i in range(n):
+        r = rng.uniform(0.18, 0.32)  # object radius, as a fraction of the image
+        cx, cy = rng.uniform(r, 1 - r, 2)
+        angle = rng.uniform(0, np.pi)
+        dx, dy = xx - cx, yy - cy
+        u = dx * np.cos(angle) + dy * np.sin(angle)  # rotated coordinates
+        v = -dx * np.sin(angle) + dy * np.cos(angle)
+        kind = classes[labels[i]]
+        if kind == "circle":
+            mask = dx**2 + dy**2 <= r**2
+        elif kind == "ring":
+            d2 = dx**2 + dy**2
+            mask = (d2 <= r**2) & (d2 >= (0.55 * r) ** 2)
+        elif kind == "square":
+            mask = (np.abs(u) <= 0.8 * r) & (np.abs(v) <= 0.8 * r)
+        elif kind == "diamond":
+            mask = np.abs(u) + np.abs(v) <= r
+        elif kind == "cross":
+            arm = 0.3 * r
+            mask = ((np.abs(u) <= r) & (np.abs(v) <= arm)) | ((np.abs(v) <= r) & (np.abs(u) <= arm))
+        else:  # triangle: three half-planes at 120 degrees
+            mask = np.ones_like(u, bool)
+            for k in range(3):
+                a = angle + 2 * np.pi * k / 3
+                mask &= dx * np.cos(a) + dy * np.sin(a) <= 0.5 * r
+        if mask.sum() == 0:  # tiny images: keep at least the centre pixel
+            mask[int(cy * size), int(cx * size)] = True
+        background = rng.uniform(0, 1, 3)
+        foreground = (background + rng.uniform(0.35, 0.65, 3)) % 1.0  # always far from the background
+        stripes = 0.08 * np.sin(2 * np.pi * rng.uniform(2, 6) * (xx * np.cos(angle) + yy * np.sin(angle)))
+        noise = rng.normal(0, 0.05, (size, size, 3))
+        image = np.where(mask[..., None], foreground, background) + stripes[..., None] + noise
+        images[i], masks[i] = np.clip(image, 0, 1), mask
+    x = torch.from_numpy((images * 255).round().astype(np.uint8)).permute(0, 3, 1, 2).contiguous()
+    return x, torch.from_numpy(labels.astype(np.int64)), torch.from_numpy(masks)
+
+
+# ---------------------------------------------------------------------- loading
+def load_dataset(
+    name: str,
+    input_size: int = 32,
+    seed: int = 0,
+    test_fraction: float = 0.2,
+    num_samples: int | None = None,
+    root: str | os.PathLike | None = None,
+    folder: str | os.PathLike | None = None,
+    download: bool = False,
+    progress: Progress | None = None,
+) -> DataBundle:
+    """Load a dataset as a `DataBundle`, resized to ``input_size``, split by ``seed``.
+
+    Raises:
+        DatasetUnavailable: a downloadable set is missing (and ``download`` is False) or offline.
+        ValueError: unknown name, bad folder, bad sizes.
+    """
+    if not isinstance(input_size, int) or not 4 <= input_size <= 512:
+        raise ValueError(f"Image size must be between 4 and 512 pixels; got {input_size!r}.")
+    masks = None
+    if name == "digits":
+        from sklearn.datasets import load_digits
+
+        digits = load_digits()
+        x = torch.tensor(digits.images, dtype=torch.float32)[:, None] / 16.0  # (1797, 1, 8, 8)
+        y = torch.tensor(digits.target, dtype=torch.int64)
+        classes, flip_ok = [str(i) for i in range(10)], False
+    elif name == "shapes":
+        images, y, masks = make_shapes(num_samples or 3000, input_size, seed)
+        x, classes, flip_ok = images.float() / 255.0, list(SHAPE_CLASSES), True
+    elif name in DOWNLOADABLE:
+        x, y, classes = _load_torchvision(name, Path(root) if root else default_data_dir(), download, progress)
+        flip_ok = name == "cifar10"
+    elif name == "folder":
+        x, y, classes = _load_folder(folder, input_size)
+        flip_ok = True
+    else:
+        raise ValueError(f"Unknown dataset {name!r}; choose one of {', '.join((*BUNDLED, *DOWNLOADABLE, 'folder'))}.")
+
+    if num_samples and name != "shapes" and num_samples < len(x):
+        keep = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))[:num_samples]
+        x, y = x[keep], y[keep]
+    if x.shape[-1] != input_size or x.shape[-2] != input_size:
+        x = F.interpolate(x, size=(input_size, input_size), mode="bilinear", align_corners=False, antialias=True)
+    order = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
+    n_test = max(1, int(round(test_fraction * len(x))))
+    test, train = order[:n_test], order[n_test:]
+    mean = x[train].mean(dim=(0, 2, 3))
+    std = x[train].std(dim=(0, 2, 3)).clamp_min(1e-6)
+    normalise = lambda t: (t - mean[:, None, None]) / std[:, None, None]  # noqa: E731
+    return DataBundle(
+        name=name,
+        classes=classes,
+        x_train=normalise(x[train]).contiguous(),
+        y_train=y[train].contiguous(),
+        x_test=normalise(x[test]).contiguous(),
+        y_test=y[test].contiguous(),
+        mean=tuple(mean.tolist()),
+        std=tuple(std.tolist()),
+        flip_ok=flip_ok,
+        masks_train=masks[train] if masks is not None else None,
+        masks_test=masks[test] if masks is not None else None,
+    )
+
+
+# ---------------------------------------------------------------------- downloads
+_TORCHVISION = {"cifar10": "CIFAR10", "mnist": "MNIST", "fashionmnist": "FashionMNIST"}
+_PRETTY = {"cifar10": "CIFAR-10", "mnist": "MNIST", "fashionmnist": "Fashion-MNIST"}
+
+
+def dataset_available(name: str, root: str | os.PathLike | None = None) -> bool:
+    """Is a downloadable dataset already on disk (loadable without the network)?"""
+    try:
+        _torchvision_dataset(name, Path(root) if root else default_data_dir(), train=True)
+        return True
+    except (RuntimeError, OSError):
+        return False
+
+
+def download_dataset(name: str, root: str | os.PathLike | None = None, progress: Progress | None = None) -> None:
+    """Fetch a dataset's archives with our own downloader (for the progress bar), then verify."""
+    import torchvision.datasets as tvd
+    from torchvision.datasets.utils import check_integrity, extract_archive
+
+    root = Path(root) if root else default_data_dir()
+    cls = getattr(tvd, _TORCHVISION[name])
+    if name == "cifar10":
+        files = [(cls.url, cls.filename, cls.tgz_md5)]
+        folder = root
+    else:
+        folder = root / cls.__name__ / "raw"
+        files = [(f"{mirror}{file}", file, md5) for file, md5 in cls.resources for mirror in cls.mirrors[:1]]
+    for url, filename, md5 in files:
+        target = folder / filename
+        if not check_integrity(str(target), md5):
+            download_file(url, target, progress, label=_PRETTY[name])
+            if not check_integrity(str(target), md5):
+                target.unlink(missing_ok=True)
+                raise DatasetUnavailable(f"The {_PRETTY[name]} download was corrupted; please try again.")
+        extract_archive(str(target), str(folder))
+
+
+def download_file(url: str, dest: str | os.PathLike, progress: Progress | None = None, label: str = "the file") -> Path:
+    """Download ``url`` to ``dest`` in chunks, reporting (bytes done, bytes total or None).
+
+    Writes to a temporary file and renames it when complete, so a broken download leaves nothing.
+    """
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with urllib.request.urlopen(url, timeout=20) as response:
+            total = response.length
+            done = 0
+            with tempfile.NamedTemporaryFile(dir=dest.parent, delete=False) as out:
+                while chunk := response.read(1 << 16):
+                    out.write(chunk)
+                    done += len(chunk)
+                    if progress:
+                        progress(done, total)
+        os.replace(out.name, dest)
+    except (urllib.error.URLError, OSError, TimeoutError) as err:
+        if "out" in locals():
+            Path(out.name).unlink(missing_ok=True)
+        raise DatasetUnavailable(
+            f"No network connection: could not download {label} ({getattr(err, 'reason', err)}). "
+            "The bundled datasets (digits, shapes) work offline."
+        ) from None
+    return dest
+
+
+def _torchvision_dataset(name: str, root: Path, train: bool):
+    import torchvision.datasets as tvd
+
+    cls = getattr(tvd, _TORCHVISION[name])
+    return cls(str(root), train=train, download=False)
+
+
+def _load_torchvision(name: str, root: Path, download: bool, progress: Progress | None):
+    if not dataset_available(name, root):
+        if not download:
+            raise DatasetUnavailable(
+                f"{_PRETTY[name]} is not downloaded yet (looked in {root}). Download it from the Train page, "
+                "or use the bundled digits or shapes, which work offline."
+            )
+        download_dataset(name, root, progress)
+    parts = [_torchvision_dataset(name, root, train) for train in (True, False)]
+    xs, ys = [], []
+    for part in parts:
+        data = torch.as_tensor(np.asarray(part.data))
+        data = data.permute(0, 3, 1, 2) if data.ndim == 4 else data[:, None]  # (N, C, H, W)
+        xs.append(data.float() / 255.0)
+        ys.append(torch.as_tensor(np.asarray(part.targets), dtype=torch.int64))
+    return torch.cat(xs), torch.cat(ys), list(parts[0].classes)
+
+
+def _load_folder(folder, input_size: int):
+    from torchvision.datasets import ImageFolder
+    from torchvision.transforms import functional as TF
+
+    if not folder:
+        raise ValueError("Choose an image folder: one sub-folder per class, images inside.")
+    path = Path(folder).expanduser()
+    if not path.is_dir():
+        raise ValueError(f"{path} is not a folder.")
+    try:
+        dataset = ImageFolder(str(path))
+    except (FileNotFoundError, RuntimeError) as err:
+        raise ValueError(f"{path} needs one sub-folder per class with images inside ({err}).") from None
+    if len(dataset.classes) < 2:
+        raise ValueError(f"{path} has {len(dataset.classes)} class folder(s); training needs at least 2.")
+    xs, ys = [], []
+    for image_path, label in dataset.samples:
+        try:
+            image = dataset.loader(image_path).convert("RGB")
+        except OSError:
+            continue  # an unreadable file is skipped, not fatal
+        xs.append(TF.to_tensor(TF.resize(image, [input_size, input_size], antialias=True)))
+        ys.append(label)
+    if len(xs) < 4:
+        raise ValueError(f"{path} has fewer than 4 readable images.")
+    return torch.stack(xs), torch.tensor(ys, dtype=torch.int64), list(dataset.classes)

@@ -1,0 +1,183 @@
+"""Plotly figures for the gradient views: pure functions of `gradients.gradient_norms` tables.
+
+Every function takes DataFrames and returns a `go.Figure`; nothing here runs a model.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+TEMPLATE = "plotly_white"
+COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
+SHORTCUT_COLOUR, BRANCH_COLOUR, TOTAL_COLOUR = "#1f77b4", "#ff7f0e", "#333333"
+
+LABELS = {
+    "weight_grad_norm": "‖∂E/∂W‖ of the block",
+    "output_grad_norm": "‖∂E/∂(block output)‖",
+    "input_grad_norm": "‖∂E/∂x_l‖ (block input)",
+    "shortcut_grad_norm": "shortcut part of ‖∂E/∂x_l‖",
+    "branch_grad_norm": "branch part of ‖∂E/∂x_l‖",
+    "shortcut_share": "shortcut share",
+    "response_ratio": "‖F(x)‖ / ‖x‖",
+}
+
+
+def _layout(fig: go.Figure, title: str, **kwargs) -> go.Figure:
+    fig.update_layout(template=TEMPLATE, title=title, hovermode="closest", legend_title_text="", **kwargs)
+    return fig
+
+
+def gradient_vs_depth(tables: dict[str, pd.DataFrame], column: str = "weight_grad_norm") -> go.Figure:
+    """One line per named table: ``column`` against depth_index on a log y axis.
+
+    ``tables`` maps a series name ("plain-56", "ResNet-56") to a `gradient_norms` table; rows with a
+    missing or non-positive value (log axis) are left out. Each trace has ``meta={"series": name}``.
+    """
+    fig = go.Figure()
+    for i, (name, table) in enumerate(tables.items()):
+        rows = table[table[column].notna() & (table[column] > 0)]
+        fig.add_trace(
+            go.Scatter(
+                x=rows["depth_index"],
+                y=rows[column],
+                mode="lines+markers",
+                name=name,
+                meta={"series": name},
+                line={"color": COLOURS[i % len(COLOURS)]},
+                marker={"size": 5},
+                customdata=rows[["name"]].to_numpy(),
+                hovertemplate=f"<b>{name}</b><br>%{{customdata[0]}}<br>{column} = %{{y:.3g}}<extra></extra>",
+            )
+        )
+    label = LABELS.get(column, column)
+    fig.update_xaxes(title_text="depth (block index: 0 = conv1, last = fc)")
+    fig.update_yaxes(type="log", title_text=f"{label} (log scale)")
+    return _layout(fig, f"{label} across depth")
+
+
+def shortcut_split(table: pd.DataFrame) -> go.Figure:
+    """Per residual block: the shortcut part and branch part of dE/dx_l (grouped bars) and the total.
+
+    The y axis turns logarithmic when the values span more than a factor 30, so small parts stay visible.
+    """
+    rows = table[table["shortcut_grad_norm"].notna()]
+    fig = go.Figure()
+    for column, name, colour in (
+        ("shortcut_grad_norm", "shortcut part (the “1 +”)", SHORTCUT_COLOUR),
+        ("branch_grad_norm", "branch part (∂F/∂x)", BRANCH_COLOUR),
+    ):
+        fig.add_trace(
+            go.Bar(
+                x=rows["name"],
+                y=rows[column],
+                name=name,
+                marker_color=colour,
+                hovertemplate=f"%{{x}}<br>{name}: %{{y:.3g}}<extra></extra>",
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=rows["name"],
+            y=rows["input_grad_norm"],
+            name="total ‖∂E/∂x_l‖",
+            mode="lines+markers",
+            line={"color": TOTAL_COLOUR},
+            hovertemplate="%{x}<br>total: %{y:.3g}<extra></extra>",
+        )
+    )
+    values = rows[["shortcut_grad_norm", "branch_grad_norm", "input_grad_norm"]].to_numpy().ravel()
+    values = values[np.isfinite(values) & (values > 0)]
+    log_y = len(values) > 0 and values.max() / values.min() > 30
+    fig.update_yaxes(type="log" if log_y else "linear", title_text="gradient norm" + (" (log scale)" if log_y else ""))
+    fig.update_xaxes(title_text="residual block (input side)")
+    return _layout(
+        fig,
+        "∂E/∂x_l = ∂E/∂y·(1 + ∂F/∂x): the “1 +” term is the shortcut part",
+        barmode="group",
+    )
+
+
+def _as_dict(value) -> dict[str, float]:
+    """A metrics cell: a dict, a JSON string of one, or missing."""
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, str) and value:
+        return json.loads(value)
+    return {}
+
+
+def _depth_key(name: str) -> tuple[int, int, int]:
+    """Sort key for "conv1" < "layer1.0" < "layer1.1" < ... < "layer4.2" < "fc"."""
+    if name == "conv1":
+        return (0, 0, 0)
+    if name == "fc":
+        return (2, 0, 0)
+    stage, block = name.removeprefix("layer").split(".")
+    return (1, int(stage), int(block))
+
+
+def gradient_heatmap(metrics: pd.DataFrame) -> go.Figure:
+    """Depth x training step heat map of log10 weight-gradient norms from a run's metrics table.
+
+    ``metrics`` has a ``step`` column and a ``grad_norms`` column of dicts {"conv1": .., "layer1": ..,
+    "layer1.0": .., "fc": ..}. Stage keys ("layer1") are aggregates and are skipped; the rows are
+    conv1, the blocks in depth order and fc (top to bottom: input side first). z has shape
+    (blocks + 2, steps); missing or non-positive norms are NaN (gaps).
+    """
+    cells = [(step, _as_dict(g)) for step, g in zip(metrics["step"], metrics["grad_norms"])]
+    cells = [(step, g) for step, g in cells if g]
+    names = sorted({k for _, g in cells for k in g if "." in k or k in ("conv1", "fc")}, key=_depth_key)
+    steps = [step for step, _ in cells]
+    z = np.full((len(names), len(steps)), np.nan)
+    for j, (_, g) in enumerate(cells):
+        for i, name in enumerate(names):
+            v = g.get(name)
+            if v is not None and isinstance(v, (int, float)) and math.isfinite(v) and v > 0:
+                z[i, j] = math.log10(v)
+    fig = go.Figure(
+        go.Heatmap(
+            x=steps,
+            y=names,
+            z=z,
+            colorscale="Viridis",
+            colorbar={"title": "log10 ‖∂E/∂W‖"},
+            hovertemplate="step %{x}<br>%{y}<br>log10 norm %{z:.2f}<extra></extra>",
+        )
+    )
+    fig.update_yaxes(autorange="reversed", title_text="block (input side at the top)", type="category")
+    fig.update_xaxes(title_text="training step")
+    return _layout(fig, "Weight-gradient norm per block during training")
+
+
+def stage_histograms(table: pd.DataFrame | dict[str, pd.DataFrame]) -> go.Figure:
+    """Per stage, the spread of log10 per-block weight-gradient norms: one box per stage and table.
+
+    ``table`` is one `gradient_norms` table or a dict of named ones (e.g. plain vs residual), drawn as
+    coloured groups of boxes; the stem and the head are single rows and appear as single points.
+    """
+    tables = table if isinstance(table, dict) else {"network": table}
+    fig = go.Figure()
+    for i, (name, t) in enumerate(tables.items()):
+        rows = t[t["weight_grad_norm"] > 0]
+        fig.add_trace(
+            go.Box(
+                x=rows["stage"],
+                y=np.log10(rows["weight_grad_norm"].to_numpy()),
+                name=name,
+                meta={"series": name},
+                marker_color=COLOURS[i % len(COLOURS)],
+                boxpoints="all",
+                jitter=0.4,
+                pointpos=0,
+                customdata=rows[["name"]].to_numpy(),
+                hovertemplate=f"<b>{name}</b><br>%{{customdata[0]}}<br>log10 norm %{{y:.2f}}<extra></extra>",
+            )
+        )
+    fig.update_xaxes(title_text="stage")
+    fig.update_yaxes(title_text="log10 ‖∂E/∂W‖ per block")
+    return _layout(fig, "Weight-gradient norms per stage", boxmode="group")

@@ -1,0 +1,145 @@
+"""The labs: matched groups of runs that reproduce the papers' comparisons, and what to conclude.
+
+A lab launches several runs that differ in one thing only (depth and shortcuts for the
+degradation lab; the residual unit or the shortcut for the Identity Mappings lab) with the same
+data, seed and budget, tagged with one group name in the run store.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .spec import ResNetSpec
+
+# The default degradation lab: Figure 6 of He et al. 2015, at a budget a laptop CPU can afford.
+DEGRADATION_RUNS: list[tuple[int, bool]] = [(20, False), (56, False), (20, True), (56, True)]
+
+# Identity Mappings, Table 2: CIFAR-10 test error (%) of ResNet-110 for each residual unit.
+PAPER_UNIT_ERRORS = {
+    "original": 6.61,
+    "bn_after_add": 8.17,
+    "relu_before_add": 7.84,
+    "relu_preact": 6.71,
+    "preact": 6.37,
+}
+# Identity Mappings, Table 1: CIFAR-10 test error (%) of ResNet-110 for each shortcut variant
+# (None: the paper reports the run failed to converge). Scaling 0.5 on both paths; gates at bias -6.
+PAPER_SHORTCUT_ERRORS: dict[str, float | None] = {
+    "identity": 6.61,
+    "scaling": 12.35,
+    "exclusive_gating": 8.70,
+    "shortcut_gating": 6.91,
+    "conv1x1": 12.22,
+    "dropout": None,
+}
+# Options that make the paper's variants: "scaling" scales both paths by 0.5 (its 12.35 % row).
+VARIANT_OPTIONS = {"scaling": {"shortcut_scale": 0.5, "branch_scale": 0.5}}
+
+
+def degradation_specs(rows: list[tuple[int, bool]], **options) -> list[ResNetSpec]:
+    """CIFAR-style specs for (depth, residual) rows, all with the same other options.
+
+    Raises ValueError naming the row for an impossible depth.
+    """
+    specs = []
+    for depth, residual in rows:
+        try:
+            specs.append(ResNetSpec.from_depth(int(depth), style="cifar", residual=bool(residual), **options))
+        except ValueError as err:
+            raise ValueError(f"{'ResNet' if residual else 'plain'}-{depth}: {err}") from None
+    return specs
+
+
+def unit_specs(depth: int, units: list[str], **options) -> list[ResNetSpec]:
+    """One CIFAR ResNet per residual-unit variant (Identity Mappings, Fig. 4 / Table 2)."""
+    return [ResNetSpec.from_depth(depth, style="cifar", unit=u, **options) for u in units]
+
+
+def shortcut_specs(depth: int, variants: list[str], **options) -> list[ResNetSpec]:
+    """One CIFAR ResNet per shortcut variant (Identity Mappings, Fig. 2 / Table 1)."""
+    return [
+        ResNetSpec.from_depth(depth, style="cifar", shortcut_variant=v, **{**options, **VARIANT_OPTIONS.get(v, {})})
+        for v in variants
+    ]
+
+
+def summarize(runs: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
+    """One row per run with its network and its last measured errors.
+
+    Args:
+        runs: `RunStore.runs()` rows (spec as a dict in column "spec").
+        metrics: `RunStore.metrics()` rows for those runs.
+
+    Returns:
+        DataFrame with id, name, status, depth, residual, unit, shortcut_variant, last_step,
+        train_loss (mean of the last 3 logged values), train_error, test_error (last evaluated).
+    """
+    rows = []
+    for _, run in runs.iterrows():
+        spec = ResNetSpec.from_dict(run["spec"])
+        mine = metrics[metrics["run_id"] == run["id"]]
+        evals = mine.dropna(subset=["train_error"])
+        rows.append(
+            {
+                "id": int(run["id"]),
+                "name": run["name"],
+                "status": run["status"],
+                "depth": spec.depth,
+                "residual": spec.residual,
+                "unit": spec.unit,
+                "shortcut_variant": spec.shortcut_variant,
+                "last_step": int(mine["step"].max()) if len(mine) else 0,
+                "train_loss": float(mine["train_loss"].tail(3).mean()) if len(mine) else float("nan"),
+                "train_error": float(evals["train_error"].iloc[-1]) if len(evals) else float("nan"),
+                "test_error": float(evals["test_error"].iloc[-1]) if len(evals) else float("nan"),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def degradation_verdict(summary: pd.DataFrame) -> list[str]:
+    """Plain-language conclusions from finished degradation runs (empty until there is data).
+
+    Compares the deepest and shallowest plain nets, and the deepest residual net with the plain
+    net of the same depth, on the *training* error measured in eval mode.
+    """
+    done = summary[summary["status"].isin(["finished", "stopped", "diverged"]) & summary["train_error"].notna()]
+    lines = []
+    plain = done[~done["residual"]].sort_values("depth")
+    if len(plain) >= 2 and plain["depth"].nunique() >= 2:
+        shallow, deep = plain.iloc[0], plain.iloc[-1]
+        if deep["train_error"] > shallow["train_error"]:
+            lines.append(
+                f"Degradation: plain-{deep['depth']} ends with a **higher training error** "
+                f"({100 * deep['train_error']:.1f} %) than plain-{shallow['depth']} "
+                f"({100 * shallow['train_error']:.1f} %). The deeper net could copy the shallower one and "
+                "add identities, yet the optimiser does not find that. It is not overfitting: the error "
+                "is on the training set."
+            )
+        else:
+            lines.append(
+                f"Here plain-{deep['depth']} trained as well as plain-{shallow['depth']} "
+                f"({100 * deep['train_error']:.1f} % vs {100 * shallow['train_error']:.1f} % training error). "
+                "Degradation grows with depth and shows most clearly early in training: try a deeper plain "
+                "net or compare at an earlier step."
+            )
+    for depth in sorted(set(done["depth"])):
+        res = done[(done["depth"] == depth) & done["residual"]]
+        pl = done[(done["depth"] == depth) & ~done["residual"]]
+        if len(res) and len(pl):
+            r, p = res.iloc[-1], pl.iloc[-1]
+            better = r["train_error"] < p["train_error"]
+            lines.append(
+                f"At {depth} layers the residual net reaches {100 * r['train_error']:.1f} % training error "
+                f"against {100 * p['train_error']:.1f} % for the plain one"
+                + (": the shortcuts fix the optimisation." if better else ".")
+            )
+    res = done[done["residual"]].sort_values("depth")
+    if len(res) >= 2 and res["depth"].nunique() >= 2:
+        shallow, deep = res.iloc[0], res.iloc[-1]
+        if deep["train_error"] <= shallow["train_error"]:
+            lines.append(
+                f"With shortcuts, depth helps again: ResNet-{deep['depth']} ≤ ResNet-{shallow['depth']} "
+                "in training error, as in the paper's Figure 6 (right)."
+            )
+    return lines
