@@ -50,16 +50,23 @@ plain, residual = tables[f"plain-{depth}"], tables[f"ResNet-{depth}"]
 blocks = plain[plain["name"].str.contains(r"\.")]
 spread = lambda t: t[quantity].max() / t[quantity].min()  # noqa: E731
 blocks_res = residual[residual["name"].str.contains(r"\.")]
-st.caption(
-    f"Look at how far the curves spread from the first block to the last. Here the plain net's values span a "
-    f"factor of {spread(blocks):,.0f}, the residual net's {spread(blocks_res):,.1f}: "
-    + (
-        "with BatchNorm, a deep plain net at initialisation tends to give its early layers *exploding* gradients, "
-        "while the identity shortcuts keep every block's gradient on the same scale."
-        if batchnorm
-        else "without BatchNorm, the plain net's gradient shrinks (vanishes) block after block on its way back, "
-        "while the shortcuts carry it intact."
+plain_spread, residual_spread = spread(blocks), spread(blocks_res)
+if batchnorm:
+    explanation = (
+        "With BatchNorm, each plain layer rescales the gradient on its way back and the factors compound: the "
+        "early blocks of a deep plain net get *exploding* gradients at initialisation. The identity shortcuts "
+        "add a direct path, so every residual block sees a gradient of the same order."
     )
+else:
+    explanation = (
+        "Without BatchNorm the picture changes. He initialisation keeps a plain net's signal and gradient "
+        "roughly level at the start, while every identity addition adds the branch's variance to the signal, so "
+        "an un-normalised ResNet's activations and gradients grow with depth. This is why ResNets rely on BN, "
+        "or on initialisations that start each branch at zero (Fixup, SkipInit, zero-initialised last BN)."
+    )
+st.caption(
+    f"Look at how far each curve spreads from the first block to the last: the plain net's values span a factor "
+    f"of {plain_spread:,.1f}, the residual net's {residual_spread:,.1f}. {explanation}"
 )
 
 left, right = st.columns(2, gap="large")

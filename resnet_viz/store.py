@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import numbers
 import os
 import sqlite3
 import threading
@@ -195,7 +196,7 @@ class RunStore:
 
     def metrics(self, run_ids: int | list[int]) -> pd.DataFrame:
         """Metrics of one or more runs, sorted by run and step; grad_norms and extra as dicts."""
-        ids = [int(run_ids)] if isinstance(run_ids, int) else [int(i) for i in run_ids]
+        ids = [int(run_ids)] if isinstance(run_ids, numbers.Integral) else [int(i) for i in run_ids]
         columns = ["run_id", *METRIC_COLUMNS, "grad_norms", "extra"]
         if not ids:
             return pd.DataFrame(columns=columns)
