@@ -8,7 +8,15 @@ from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
-PAGES = ["pages/home.py", "pages/architecture.py", "pages/shortcuts.py"]
+PAGES = [
+    "pages/home.py",
+    "pages/architecture.py",
+    "pages/shortcuts.py",
+    "pages/train.py",
+    "pages/degradation.py",
+    "pages/identity_mappings.py",
+    "pages/gradients.py",
+]
 
 
 def open_page(page: str, **query) -> AppTest:
@@ -135,3 +143,60 @@ def test_block_view_follows_the_selected_block():
     at.selectbox(key="sc_block").set_value("layer2.0").run()
     rows = at.dataframe[-1].value
     assert rows["name"].tolist()[0] == "layer2.0.conv1" and rows["stride"].tolist()[0] == 2  # v1: stride on the 1x1
+
+
+def wait_for_runs(at: AppTest) -> None:
+    import ui
+
+    assert ui.run_queue().wait(timeout=300)
+    at.run()
+    assert not at.exception, at.exception
+
+
+def test_train_page_runs_a_short_run_and_lists_it():
+    at = open_page("pages/train.py", preset="CIFAR ResNet-20")
+    at.number_input(key="train_size").set_value(8)
+    at.number_input(key="train_steps").set_value(20)
+    at.text_input(key="train_name").set_value("apptest run")
+    at.button(key="train_start").click().run()
+    assert not at.exception
+    wait_for_runs(at)
+    assert any("apptest run" in m.value and "finished" in m.value for m in at.markdown)
+    history = at.dataframe[-1].value
+    assert "apptest run" in history["name"].tolist()
+    assert len(at.get("plotly_chart")) >= 1
+
+
+def test_training_settings_errors_are_readable():
+    at = open_page("pages/train.py", preset="CIFAR ResNet-20")
+    at.number_input(key="train_steps").set_value(10)
+    at.number_input(key="train_warmup").set_value(10)
+    at.selectbox(key="train_device").set_value("cuda").run()
+    at.button(key="train_start").click().run()
+    assert not at.exception
+    if not __import__("torch").cuda.is_available():
+        assert any("no NVIDIA GPU" in e.value for e in at.error)
+
+
+def test_degradation_lab_launches_matched_runs_and_plots_them():
+    at = open_page("pages/degradation.py")
+    at.number_input(key="deg_size").set_value(8)
+    at.number_input(key="deg_steps").set_value(20)
+    at.button(key="deg_launch").click().run()
+    assert not at.exception
+    wait_for_runs(at)
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    names = {t["name"] for t in spec["data"]}
+    assert {"plain-20 train", "plain-56 test", "ResNet-20 train", "ResNet-56 test"} <= names
+    assert any("training error" in m.value for m in at.markdown)  # the verdict
+
+
+def test_gradient_page_shows_plain_and_residual():
+    at = open_page("pages/gradients.py")
+    at.select_slider(key="grad_depth").set_value(20).run()
+    assert not at.exception
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert {t["meta"]["series"] for t in spec["data"] if t.get("meta")} == {"plain-20", "ResNet-20"}
+    assert spec["layout"]["yaxis"]["type"] == "log"
+    at.toggle(key="grad_bn").set_value(False).run()
+    assert not at.exception and any("Without BatchNorm" in c.value for c in at.caption)
