@@ -1,19 +1,40 @@
-"""The run store: runs and their metrics in an embedded SQLite database that survives restarts.
+"""The run store: training runs and their metrics in an embedded SQLite file that survives restarts.
 
-One writer thread per run (the training worker) and any number of readers (pages polling every
-second) share it. Each thread gets its own connection; WAL journaling lets readers read while a
-writer writes, and every `log_metrics` call is one transaction, so a killed process loses at most
-the rows of the call in flight. Final weights live beside the database in ``checkpoints/``.
+Who uses it: one training worker thread per run writes (status, metric rows, a checkpoint), while
+Streamlit pages read from other threads every second, and the command line may train in another
+process on the same file. The design follows from that:
+
+* **One connection per thread.** SQLite connections are cheap; a private one per thread means no
+  thread ever waits for another's query. WAL journaling lets readers read while a writer writes.
+  Connections of threads that have ended (Streamlit starts a thread per script run) are closed
+  the next time a thread connects.
+* **Writes are short ``BEGIN IMMEDIATE`` transactions,** queued on an in-process lock (so this
+  process's writers never spin in SQLite's busy handler) and on ``busy_timeout`` against other
+  processes. Every `RunStore.log_metrics` call is one transaction: a killed process loses at most
+  the call in flight, never half of one, and committed rows survive (``synchronous=NORMAL`` in WAL
+  mode is durable against a process crash; only a power cut can lose the last commits).
+* **Runs never mix:** every metric row carries its run's id, and ids are never reused
+  (``AUTOINCREMENT``), so late writes for a deleted run cannot land in a newer one.
+* **A run deleted while it trains cannot crash its worker:** the worker's writes for it
+  (`set_status`, `log_metrics`, `save_checkpoint`) are dropped and return False. Reads and user
+  edits of a missing run raise a readable ``KeyError``.
+
+Checkpoints (final weights) live beside the database in ``checkpoints/run_<id>.pt``.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import math
 import numbers
 import os
+import pickle
 import sqlite3
+import tempfile
 import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,10 +42,21 @@ from typing import Any
 import pandas as pd
 
 RUN_STATUSES = ("queued", "running", "finished", "stopped", "diverged", "failed")
+FINAL_STATUSES = ("finished", "stopped", "diverged", "failed")  # these set finished_at
 METRIC_COLUMNS = ["step", "epoch", "train_loss", "train_error", "test_error", "lr", "images_per_s"]
+METRICS_TABLE_COLUMNS = ["run_id", *METRIC_COLUMNS, "grad_norms", "extra"]  # what `RunStore.metrics` returns
+ROW_KEYS = frozenset([*METRIC_COLUMNS, "grad_norms", "extra"])  # what a `log_metrics` row may hold
+RUN_COLUMNS = ["id", "name", "group", "status", "message", "device", "created_at", "started_at", "finished_at",
+               "last_step", "spec", "config"]  # fmt: skip
+INTERRUPTED = "interrupted: the app stopped while this run was in progress"
 SCHEMA_VERSION = 1
-_SCHEMA = """
+BUSY_TIMEOUT_MS = 30_000  # how long a write waits for another process's write before giving up
+
+# "grp" because GROUP is an SQL keyword; the Python side calls it "group".
+_SCHEMA = f"""
+BEGIN IMMEDIATE;
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
+INSERT INTO schema_version SELECT {SCHEMA_VERSION} WHERE NOT EXISTS (SELECT 1 FROM schema_version);
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     name TEXT NOT NULL,
@@ -46,232 +78,375 @@ CREATE TABLE IF NOT EXISTS metrics (
     extra TEXT
 );
 CREATE INDEX IF NOT EXISTS metrics_run_step ON metrics(run_id, step);
+COMMIT;
 """
+_RUN_SELECT = "SELECT r.*, (SELECT MAX(step) FROM metrics m WHERE m.run_id = r.id) AS last_step FROM runs r"
+_METRIC_SELECT = f"SELECT {', '.join(METRICS_TABLE_COLUMNS)} FROM metrics"
 
 
 def default_store_path() -> Path:
-    """$RESNET_VIZ_HOME/runs.sqlite, else ~/.local/share/resnet_viz/runs.sqlite."""
+    """``$RESNET_VIZ_HOME/runs.sqlite`` if that variable is set, else ``~/.local/share/resnet_viz/runs.sqlite``."""
     home = os.environ.get("RESNET_VIZ_HOME")
-    base = Path(home) if home else Path.home() / ".local" / "share" / "resnet_viz"
+    base = Path(home).expanduser() if home else Path.home() / ".local" / "share" / "resnet_viz"
     return base / "runs.sqlite"
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _finite(value: Any) -> float | None:
-    """SQLite stores NaN as NULL anyway; say so explicitly and keep infinities out too."""
-    if value is None:
-        return None
-    value = float(value)
-    return value if value == value and abs(value) != float("inf") else None
-
-
 class RunStore:
-    """Runs, metrics and checkpoints of training runs (see the module docstring)."""
+    """Runs, metrics and checkpoints of training runs, safe to share between threads (see the module docstring).
+
+    Args:
+        path: the SQLite file; created with its folders if missing. None = `default_store_path()`.
+
+    Raises:
+        RuntimeError: the file was written by a newer version of this app (a newer schema).
+    """
 
     def __init__(self, path: str | os.PathLike | None = None) -> None:
-        self.path = Path(path) if path else default_store_path()
+        self.path = Path(path) if path is not None else default_store_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
-        self._lock = threading.Lock()  # serialises writers; SQLite's busy timeout covers other processes
-        self._connect()
-        with self._lock:
-            self._local.db.executescript(_SCHEMA)  # its own transaction
-        with self._connect() as db:
-            if db.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0] == 0:
-                db.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
+        self._write_lock = threading.Lock()  # one writer at a time within this process
+        self._connections: dict[threading.Thread, sqlite3.Connection] = {}
+        self._connections_lock = threading.Lock()
+        db = self._db()
+        db.execute("PRAGMA journal_mode=WAL")  # persistent: stored in the file once set
+        with self._write_lock:
+            db.executescript(_SCHEMA)
+        version = db.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"The run store {self.path} was written by a newer version of resnet_viz (schema {version}; "
+                f"this version reads schema {SCHEMA_VERSION}). Update the app, or set RESNET_VIZ_HOME "
+                "to use another folder."
+            )
 
     # ------------------------------------------------------------------ connections
-    def _connect(self) -> sqlite3.Connection:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.execute("PRAGMA foreign_keys=ON")
-            db.row_factory = sqlite3.Row
-            self._local.db = db
-        return _Transaction(db, self._lock)
+    def _db(self) -> sqlite3.Connection:
+        """This thread's connection, opened on first use."""
+        thread = threading.current_thread()
+        with self._connections_lock:
+            db = self._connections.get(thread)
+            if db is None:
+                for other in [t for t in self._connections if not t.is_alive()]:
+                    self._connections.pop(other).close()
+                # isolation_level=None: no implicit transactions; `_write` opens them explicitly.
+                # check_same_thread=False only so that `close` may close every thread's connection.
+                db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+                db.row_factory = sqlite3.Row
+                db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+                db.execute("PRAGMA foreign_keys=ON")
+                db.execute("PRAGMA synchronous=NORMAL")
+                self._connections[thread] = db
+        return db
 
-    def _query(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
-        with self._connect() as db:
-            return db.execute(sql, args).fetchall()
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: all of it is committed, or none of it."""
+        db = self._db()
+        with self._write_lock:
+            db.execute("BEGIN IMMEDIATE")  # take the write lock now, not halfway through
+            try:
+                yield db
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+
+    def _read(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
+        """One SELECT; a single statement sees one consistent snapshot, so no transaction is needed."""
+        return self._db().execute(sql, args).fetchall()
 
     def close(self) -> None:
-        """Close this thread's connection (others close when their threads end)."""
-        db = getattr(self._local, "db", None)
-        if db is not None:
-            db.close()
-            self._local.db = None
+        """Close every thread's connection. Call it when no thread uses the store any more.
+
+        A later call on the store opens a fresh connection, so closing is never fatal.
+        """
+        with self._connections_lock:
+            for db in self._connections.values():
+                db.close()
+            self._connections.clear()
 
     # ------------------------------------------------------------------ runs
     def create_run(self, name: str, spec: dict, config: dict, device: str, group: str | None = None) -> int:
-        """A new run with status "queued"; returns its id."""
-        with self._connect() as db:
+        """A new run with status "queued"; returns its id.
+
+        ``group`` tags runs launched together (one comparison of a lab page) so they can be listed together.
+        """
+        with self._write() as db:
             cursor = db.execute(
                 "INSERT INTO runs (name, grp, status, device, spec, config, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (name, group, "queued", device, json.dumps(spec), json.dumps(config), _now()),
+                (name, group, "queued", device, _dumps(spec, "spec"), _dumps(config, "config"), _now()),
             )
-            return int(cursor.lastrowid)
+            run_id = int(cursor.lastrowid)
+        # A checkpoint with this id can only be left from a database file that was deleted and recreated.
+        self.checkpoint_path(run_id).unlink(missing_ok=True)
+        return run_id
 
-    def set_status(self, run_id: int, status: str, message: str | None = None) -> None:
+    def set_status(self, run_id: int, status: str, message: str | None = None) -> bool:
+        """Set a run's status and message; returns False if the run no longer exists.
+
+        "running" stamps started_at (and clears finished_at); the final statuses stamp finished_at.
+
+        Raises:
+            ValueError: ``status`` is not one of `RUN_STATUSES`.
+        """
         if status not in RUN_STATUSES:
-            raise ValueError(f"Unknown run status {status!r}; one of {', '.join(RUN_STATUSES)}.")
-        stamp = "started_at" if status == "running" else "finished_at" if status != "queued" else None
-        with self._connect() as db:
-            db.execute("UPDATE runs SET status = ?, message = ? WHERE id = ?", (status, message, run_id))
-            if stamp:
-                db.execute(f"UPDATE runs SET {stamp} = ? WHERE id = ?", (_now(), run_id))
+            raise ValueError(f"Unknown run status {status!r}; expected one of: {', '.join(RUN_STATUSES)}.")
+        now = _now()
+        if status == "running":
+            stamps, args = "started_at = ?, finished_at = NULL", (now,)
+        elif status in FINAL_STATUSES:
+            stamps, args = "finished_at = ?", (now,)
+        else:  # back to the queue: not started, not finished
+            stamps, args = "started_at = NULL, finished_at = NULL", ()
+        with self._write() as db:
+            cursor = db.execute(
+                f"UPDATE runs SET status = ?, message = ?, {stamps} WHERE id = ?", (status, message, *args, run_id)
+            )
+            return cursor.rowcount == 1
 
     def rename(self, run_id: int, name: str) -> None:
-        with self._connect() as db:
-            db.execute("UPDATE runs SET name = ? WHERE id = ?", (name, run_id))
+        """Give a run a new name.
 
-    def delete(self, run_id: int) -> None:
-        """Delete a run, its metrics and its checkpoint."""
-        with self._connect() as db:
-            db.execute("DELETE FROM metrics WHERE run_id = ?", (run_id,))
-            db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
-        self.checkpoint_path(run_id).unlink(missing_ok=True)
+        Raises:
+            KeyError: there is no such run.
+        """
+        with self._write() as db:
+            if db.execute("UPDATE runs SET name = ? WHERE id = ?", (name, run_id)).rowcount == 0:
+                raise KeyError(_missing(run_id))
+
+    def delete(self, run_id: int) -> bool:
+        """Delete a run with its metrics and checkpoint; returns False if there was no such run.
+
+        Stop the run's worker first if it is still training; its later writes are dropped anyway.
+        """
+        with self._write() as db:
+            db.execute("DELETE FROM metrics WHERE run_id = ?", (run_id,))  # also done by the cascade
+            deleted = db.execute("DELETE FROM runs WHERE id = ?", (run_id,)).rowcount == 1
+            # Under the write lock, so a `save_checkpoint` finishing right now cannot bring the file back.
+            self.checkpoint_path(run_id).unlink(missing_ok=True)
+        return deleted
 
     def mark_interrupted(self) -> int:
-        """Runs left queued or running by a process that died become "stopped". Returns how many."""
-        with self._connect() as db:
+        """Call once on app start: runs a killed process left "queued" or "running" become "stopped".
+
+        Returns how many runs were marked. Not while this process is training: its runs would be marked too.
+        """
+        with self._write() as db:
             cursor = db.execute(
-                "UPDATE runs SET status = 'stopped', finished_at = ?, "
-                "message = 'interrupted: the app stopped while this run was in progress' "
+                "UPDATE runs SET status = 'stopped', message = ?, finished_at = ? "
                 "WHERE status IN ('queued', 'running')",
-                (_now(),),
+                (INTERRUPTED, _now()),
             )
             return cursor.rowcount
 
     def runs(self, group: str | None = None) -> pd.DataFrame:
-        """One row per run, newest first; spec and config as dicts, last_step from the metrics."""
-        sql = (
-            "SELECT r.*, (SELECT MAX(step) FROM metrics m WHERE m.run_id = r.id) AS last_step FROM runs r"
-            + (" WHERE r.grp = ?" if group is not None else "")
-            + " ORDER BY r.id DESC"
-        )
-        rows = [self._run_dict(r) for r in self._query(sql, (group,) if group is not None else ())]
-        columns = ["id", "name", "group", "status", "message", "device", "created_at", "started_at",
-                   "finished_at", "last_step", "spec", "config"]  # fmt: skip
-        table = pd.DataFrame(rows, columns=columns)
-        table["last_step"] = table["last_step"].fillna(0).astype(int)
-        return table
+        """One row per run (of ``group`` if given), newest first; columns `RUN_COLUMNS`.
+
+        spec and config are dicts; last_step is the last logged step (0 before the first).
+        """
+        where, args = (" WHERE r.grp = ?", (group,)) if group is not None else ("", ())
+        rows = self._read(f"{_RUN_SELECT}{where} ORDER BY r.id DESC", args)
+        table = pd.DataFrame([_run_dict(r) for r in rows], columns=RUN_COLUMNS)
+        return table.astype({"id": "int64", "last_step": "int64"})
 
     def run(self, run_id: int) -> dict[str, Any]:
-        rows = self._query(
-            "SELECT r.*, (SELECT MAX(step) FROM metrics m WHERE m.run_id = r.id) AS last_step FROM runs r WHERE id = ?",
-            (run_id,),
-        )
-        if not rows:
-            raise KeyError(f"There is no run #{run_id}.")
-        return self._run_dict(rows[0])
+        """Everything about one run, as in a `runs` row, with spec and config as dicts.
 
-    @staticmethod
-    def _run_dict(row: sqlite3.Row) -> dict[str, Any]:
-        data = dict(row)
-        data["group"] = data.pop("grp")
-        data["spec"], data["config"] = json.loads(data["spec"]), json.loads(data["config"])
-        data["last_step"] = int(data["last_step"] or 0)
-        return data
+        Raises:
+            KeyError: there is no such run (never created, or deleted).
+        """
+        rows = self._read(f"{_RUN_SELECT} WHERE r.id = ?", (run_id,))
+        if not rows:
+            raise KeyError(_missing(run_id))
+        return _run_dict(rows[0])
 
     # ------------------------------------------------------------------ metrics
-    def log_metrics(self, run_id: int, rows: list[dict]) -> None:
-        """Append metric rows (one transaction). Missing values are stored as NULL."""
-        values = [
-            (
-                run_id,
-                int(row["step"]),
-                *(_finite(row.get(c)) for c in METRIC_COLUMNS[1:]),
-                json.dumps(row["grad_norms"]) if row.get("grad_norms") is not None else None,
-                json.dumps(row["extra"]) if row.get("extra") is not None else None,
-            )
-            for row in rows
-        ]
-        with self._connect() as db:
-            db.executemany("INSERT INTO metrics VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values)
+    def log_metrics(self, run_id: int, rows: list[dict]) -> bool:
+        """Append metric rows to a run, all in one transaction; returns False if the run no longer exists.
 
-    def metrics(self, run_ids: int | list[int]) -> pd.DataFrame:
-        """Metrics of one or more runs, sorted by run and step; grad_norms and extra as dicts."""
-        ids = [int(run_ids)] if isinstance(run_ids, numbers.Integral) else [int(i) for i in run_ids]
-        columns = ["run_id", *METRIC_COLUMNS, "grad_norms", "extra"]
-        if not ids:
-            return pd.DataFrame(columns=columns)
-        marks = ",".join("?" * len(ids))
-        rows = self._query(f"SELECT * FROM metrics WHERE run_id IN ({marks}) ORDER BY run_id, step", tuple(ids))
-        table = pd.DataFrame([dict(r) for r in rows], columns=columns)
-        for column in METRIC_COLUMNS[1:]:
-            table[column] = table[column].astype(float)
-        for column in ("grad_norms", "extra"):
-            table[column] = table[column].map(lambda t: json.loads(t) if isinstance(t, str) else None)
-        return table
+        Each row holds "step" (int) and any of "epoch", "train_loss", "train_error", "test_error", "lr",
+        "images_per_s" (float or None), "grad_norms" (dict name -> float) and "extra" (a JSON-ready dict).
+        Missing values, NaN and infinities are stored as NULL (read back as NaN / None).
 
-    def latest_metrics(self, run_id: int) -> dict | None:
-        table = self.metrics(run_id)
-        return None if table.empty else table.iloc[-1].to_dict()
+        Raises:
+            ValueError: a row has no step or an unknown key (a typo would otherwise lose a metric silently).
+        """
+        values = [_metric_values(run_id, row) for row in rows]
+        with self._write() as db:
+            if not db.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone():
+                return False
+            marks = ", ".join("?" * len(METRICS_TABLE_COLUMNS))
+            db.executemany(f"INSERT INTO metrics ({', '.join(METRICS_TABLE_COLUMNS)}) VALUES ({marks})", values)
+        return True
 
-    def export_json(self, run_ids: list[int]) -> str:
-        """Runs and their metrics as one JSON document."""
-        runs = [self.run(i) for i in run_ids]
-        metrics = self.metrics(run_ids)
+    def metrics(self, run_ids: int | Iterable[int]) -> pd.DataFrame:
+        """The metrics of one or more runs, sorted by run_id then step.
+
+        Columns: run_id, step, the float metrics (NaN where missing), grad_norms and extra (dict or None).
+        """
+        ids = _id_list(run_ids)
+        rows = []
+        if ids:
+            marks = ", ".join("?" * len(ids))
+            rows = self._read(f"{_METRIC_SELECT} WHERE run_id IN ({marks}) ORDER BY run_id, step", tuple(ids))
+        table = pd.DataFrame([_metric_dict(r) for r in rows], columns=METRICS_TABLE_COLUMNS)
+        return table.astype({"run_id": "int64", "step": "int64"} | {c: "float64" for c in METRIC_COLUMNS[1:]})
+
+    def latest_metrics(self, run_id: int) -> dict[str, Any] | None:
+        """The row with the highest step of a run (None before its first), read without loading the others."""
+        rows = self._read(f"{_METRIC_SELECT} WHERE run_id = ? ORDER BY step DESC LIMIT 1", (run_id,))
+        return _metric_dict(rows[0]) if rows else None
+
+    # ------------------------------------------------------------------ export
+    def export_json(self, run_ids: int | Iterable[int]) -> str:
+        """Runs and their metrics as one JSON document: ``{"runs": [{...run..., "metrics": [{...}, ...]}]}``.
+
+        Strict JSON: missing values are null, never NaN.
+
+        Raises:
+            KeyError: one of the runs does not exist.
+        """
+        ids = _id_list(run_ids)
+        runs = [self.run(i) for i in ids]
+        metrics = self.metrics(ids)
         for run in runs:
             mine = metrics[metrics["run_id"] == run["id"]].drop(columns="run_id")
-            run["metrics"] = json.loads(mine.to_json(orient="records"))
-        return json.dumps({"runs": runs}, indent=1)
+            run["metrics"] = [{k: _json_value(v) for k, v in row.items()} for row in mine.to_dict("records")]
+        return json.dumps({"runs": runs}, indent=1, allow_nan=False)
 
-    def export_csv(self, run_ids: list[int]) -> str:
-        """Metrics as CSV, one row per logged step, with the run's name."""
-        metrics = self.metrics(run_ids)
-        names = {i: self.run(i)["name"] for i in run_ids}
+    def export_csv(self, run_ids: int | Iterable[int]) -> str:
+        """Metrics as CSV, one line per logged step, with a run_name column; grad_norms and extra as JSON text.
+
+        Raises:
+            KeyError: one of the runs does not exist.
+        """
+        ids = _id_list(run_ids)
+        names = {i: self.run(i)["name"] for i in ids}
+        metrics = self.metrics(ids)
         metrics.insert(1, "run_name", metrics["run_id"].map(names))
-        metrics["grad_norms"] = metrics["grad_norms"].map(lambda d: json.dumps(d) if d else "")
-        metrics["extra"] = metrics["extra"].map(lambda d: json.dumps(d) if d else "")
+        for column in ("grad_norms", "extra"):
+            metrics[column] = metrics[column].map(lambda d: json.dumps(d) if d is not None else "")
         buffer = io.StringIO()
         metrics.to_csv(buffer, index=False)
         return buffer.getvalue()
 
     # ------------------------------------------------------------------ checkpoints
     def checkpoint_path(self, run_id: int) -> Path:
+        """Where a run's checkpoint lives: ``<store folder>/checkpoints/run_<id>.pt`` (it may not exist)."""
         return self.path.parent / "checkpoints" / f"run_{int(run_id)}.pt"
 
-    def save_checkpoint(self, run_id: int, state: dict) -> Path:
-        """Save atomically: a reader never sees half a file."""
-        import torch
+    def save_checkpoint(self, run_id: int, state: dict) -> Path | None:
+        """Save ``state`` as the run's checkpoint, atomically: readers see the old file or the new, never half.
+
+        Keep ``state`` to tensors and plain Python (dicts, lists, str, numbers) so that `load_checkpoint`
+        can load it safely (``weights_only=True``). Returns the path, or None if the run was deleted meanwhile.
+        """
+        import torch  # here, so that listing runs does not pay for importing torch
 
         path = self.checkpoint_path(run_id)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        torch.save(state, tmp)
-        os.replace(tmp, path)
-        return path
+        fd, tmp_name = tempfile.mkstemp(prefix=f"{path.stem}.", suffix=".tmp", dir=path.parent)
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "wb") as file:
+                torch.save(state, file)
+                file.flush()
+                os.fsync(file.fileno())  # on disk before it takes the real name
+            with self._write_lock:  # `delete` unlinks under this lock: no checkpoint outlives its run
+                if not self._read("SELECT 1 FROM runs WHERE id = ?", (run_id,)):
+                    return None
+                os.replace(tmp, path)
+            return path
+        finally:
+            tmp.unlink(missing_ok=True)
 
     def load_checkpoint(self, run_id: int) -> dict:
-        """The saved state (tensors and plain Python only: loaded with weights_only=True)."""
+        """A run's saved state, loaded to the CPU with ``weights_only=True`` (no arbitrary code runs).
+
+        Raises:
+            FileNotFoundError: the run has no checkpoint (it never started, or was deleted).
+            ValueError: the file holds objects other than tensors and plain Python.
+        """
         import torch
 
         path = self.checkpoint_path(run_id)
         if not path.exists():
-            raise FileNotFoundError(f"Run #{run_id} has no saved weights (it may not have started).")
-        return torch.load(path, map_location="cpu", weights_only=True)
-
-
-class _Transaction:
-    """`with` block: one write transaction on ``db``, serialised with the store's lock."""
-
-    def __init__(self, db: sqlite3.Connection, lock: threading.Lock) -> None:
-        self.db, self.lock = db, lock
-
-    def __enter__(self) -> sqlite3.Connection:
-        self.lock.acquire()
-        self.db.execute("BEGIN")
-        return self.db
-
-    def __exit__(self, exc_type, exc, tb) -> bool:
+            raise FileNotFoundError(f"Run #{run_id} has no saved weights (it may not have started, or was deleted).")
         try:
-            self.db.execute("ROLLBACK" if exc_type else "COMMIT")
-        finally:
-            self.lock.release()
-        return False
+            return torch.load(path, map_location="cpu", weights_only=True)
+        except pickle.UnpicklingError as err:
+            raise ValueError(
+                f"The checkpoint of run #{run_id} holds objects other than tensors and plain Python values, "
+                f"so it is not loaded ({path}): {err}"
+            ) from None
+
+
+# ---------------------------------------------------------------------- helpers
+def _now() -> str:
+    """The current time, UTC, as an ISO string (sorts as text)."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _missing(run_id: int) -> str:
+    return f"There is no run #{run_id} (it was never created, or has been deleted)."
+
+
+def _id_list(run_ids: int | Iterable[int]) -> list[int]:
+    return [int(run_ids)] if isinstance(run_ids, numbers.Integral) else [int(i) for i in run_ids]
+
+
+def _dumps(value: dict, what: str) -> str:
+    try:
+        return json.dumps(value)
+    except TypeError as err:
+        raise ValueError(f"The run's {what} must be JSON-ready (dicts, lists, str, numbers): {err}") from None
+
+
+def _finite(value: Any) -> float | None:
+    """A float, or None for missing, NaN and infinite values (SQLite would store NaN as NULL anyway)."""
+    if value is None:
+        return None
+    value = float(value)  # also numpy and 0-d torch scalars
+    return value if math.isfinite(value) else None
+
+
+def _metric_values(run_id: int, row: dict) -> tuple:
+    """One metric row as the values of an INSERT, after checking its keys."""
+    if not isinstance(row, dict) or "step" not in row:
+        raise ValueError(f"Each metric row must be a dict with a 'step'; got {row!r}.")
+    unknown = sorted(set(row) - ROW_KEYS)
+    if unknown:
+        raise ValueError(f"Unknown metric(s) {', '.join(unknown)}; a row may hold {', '.join(sorted(ROW_KEYS))}.")
+    norms = row.get("grad_norms")
+    norms = json.dumps({str(k): _finite(v) for k, v in norms.items()}) if norms is not None else None
+    extra = row.get("extra")
+    extra = json.dumps(extra, default=_plain) if extra is not None else None
+    return (run_id, int(row["step"]), *(_finite(row.get(c)) for c in METRIC_COLUMNS[1:]), norms, extra)
+
+
+def _plain(value: Any) -> Any:
+    """JSON fallback for numpy / torch scalars in "extra"; anything else becomes its text."""
+    return value.item() if hasattr(value, "item") else str(value)
+
+
+def _json_value(value: Any) -> Any:
+    """A DataFrame cell as a strict-JSON value: NaN and non-finite numbers become None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value.item() if hasattr(value, "item") else value  # numpy scalars
+
+
+def _run_dict(row: sqlite3.Row) -> dict[str, Any]:
+    data = dict(row)
+    data["group"] = data.pop("grp")
+    data["spec"], data["config"] = json.loads(data["spec"]), json.loads(data["config"])
+    data["last_step"] = int(data["last_step"] or 0)
+    return {key: data[key] for key in RUN_COLUMNS}
+
+
+def _metric_dict(row: sqlite3.Row) -> dict[str, Any]:
+    data = dict(row)
+    for key in ("grad_norms", "extra"):
+        data[key] = json.loads(data[key]) if data[key] is not None else None
+    return data

@@ -285,6 +285,7 @@ def _loop(
     eval_seconds = 0.0  # time spent measuring errors, kept out of the throughput figure
     final: dict[str, Any] = {}
     model.train()
+    loop_start = time.perf_counter()
     for step in range(config.steps):
         if stop.is_set():
             store.set_status(run_id, "stopped", f"stopped by the user at step {step}")
@@ -346,7 +347,11 @@ def _loop(
                 "images_per_s": window_images / elapsed if elapsed > 0 else None,
                 "grad_norms": norms,
             }
-            extra = {"batch_error": final["batch_error"], "eval_seconds": eval_seconds}
+            extra = {
+                "batch_error": final["batch_error"],
+                "eval_seconds": eval_seconds,  # spent measuring errors so far
+                "train_seconds": time.perf_counter() - loop_start - eval_seconds,  # everything else in the loop
+            }
             store.log_metrics(run_id, [{k: v for k, v in final.items() if k != "batch_error"} | {"extra": extra}])
             if on_progress:
                 on_progress(step + 1, config.steps, final)

@@ -3,12 +3,15 @@
 The server starts once per session on a free local port; each test gets a fresh page. Chromium
 comes from Debian's package (Playwright cannot download browsers here); without it, or without
 Playwright, the browser tests are skipped with a message.
+
+Environment:
+    RESNET_VIZ_APP  the script to serve (default `app.py`, relative to the repository root)
+    CHROMIUM        the browser binary (default `/usr/bin/chromium`)
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -21,6 +24,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
+SERVER_LOG = ARTIFACTS / "streamlit-server.log"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
     "--headless",
@@ -32,11 +36,18 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
     "--disable-sync",
 ]
+STARTUP_TIMEOUT_S = 60
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "browser: end-to-end tests in headless Chromium")
 
 
 def pytest_collection_modifyitems(items):
+    """Every test in this folder is a browser test (`-m "not browser"` leaves them out)."""
+    here = Path(__file__).parent
     for item in items:
-        if "tests/browser" in str(item.fspath):
+        if here in Path(item.fspath).parents:
             item.add_marker(pytest.mark.browser)
 
 
@@ -46,63 +57,64 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory):
-    """Start `streamlit run app.py` on a free port; yield its URL; always stop it."""
-    port = _free_port()
-    ARTIFACTS.mkdir(exist_ok=True)
-    log = open(ARTIFACTS / "streamlit-server.log", "w")
-    env = {**os.environ, "RESNET_VIZ_HOME": str(tmp_path_factory.mktemp("home")), "PYTHONUNBUFFERED": "1"}
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=env,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.read().strip() == b"ok":
-                    break
-        except OSError:
-            pass
-        if server.poll() is not None or time.monotonic() > deadline:
-            os.killpg(server.pid, signal.SIGKILL)
-            pytest.fail(f"Streamlit did not start: {(ARTIFACTS / 'streamlit-server.log').read_text()[-2000:]}")
-        time.sleep(0.3)
-    yield url
-    os.killpg(server.pid, signal.SIGTERM)
+def _healthy(url: str) -> bool:
     try:
-        server.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-    log.close()
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return response.read().strip() == b"ok"
+    except OSError:
+        return False
+
+
+def _stop(server: subprocess.Popen) -> None:
+    """Stop the server and everything it started (it leads its own process group)."""
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+@pytest.fixture(scope="session")
+def streamlit_server(tmp_path_factory):
+    """Start `streamlit run $RESNET_VIZ_APP` on a free port; yield its base URL; always stop it."""
+    app = ROOT / os.environ.get("RESNET_VIZ_APP", "app.py")  # an absolute path replaces ROOT
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    ARTIFACTS.mkdir(exist_ok=True)
+    env = {**os.environ, "RESNET_VIZ_HOME": str(tmp_path_factory.mktemp("home")), "PYTHONUNBUFFERED": "1"}
+    command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true"]
+    command += ["--server.port", str(port), "--server.address", "127.0.0.1"]
+    command += ["--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    with open(SERVER_LOG, "w") as log:
+        server = subprocess.Popen(
+            command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+        )
+        try:
+            deadline = time.monotonic() + STARTUP_TIMEOUT_S
+            while not _healthy(url):
+                if server.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"Streamlit did not start ({app}); log tail:\n{SERVER_LOG.read_text()[-3000:]}")
+                time.sleep(0.3)
+            yield url
+        finally:
+            _stop(server)
+
+
+@pytest.fixture(scope="session")
+def app_url(streamlit_server):
+    """The running app's base URL (the name the page tests use)."""
+    return streamlit_server
 
 
 @pytest.fixture(scope="session")
 def browser():
+    """Headless Debian Chromium driven by Playwright; skips the browser tests when either is missing."""
     playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        pytest.skip("Chromium is not installed (apt-get install -y chromium); .ci/run installs it")
-    with playwright_api.sync_playwright() as p:  # Playwright gives each launch a fresh, empty profile
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium); .ci/run installs it")
+    with playwright_api.sync_playwright() as p:  # each launch gets a fresh, empty temporary profile
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield browser
         browser.close()
@@ -110,43 +122,77 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    # Streamlit scrolls inside its own container, so a tall window is what makes screenshots whole.
-    context = browser.new_context(viewport={"width": 1400, "height": 2000})
+    """A fresh context and page for each test."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     yield page
     context.close()
 
 
 def wait_for_app(page, timeout_ms: int = 60_000) -> None:
-    """Wait until the app has rendered and its script has stopped running."""
-    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
-    page.wait_for_selector('[data-testid="stMainBlockContainer"] h1', timeout=timeout_ms)
+    """Wait until Streamlit is connected, has finished running the script and has drawn its output.
+
+    Uses the attributes Streamlit puts on its root for its own end-to-end tests
+    (`data-test-connection-state`, `data-test-script-state`), plus: no status widget ("Running..."),
+    every plotly chart drawn, no loading skeletons; all of it true twice, 300 ms apart.
+    """
+    app = page.locator('[data-testid="stApp"]')
+    app.wait_for(state="attached", timeout=timeout_ms)
+    page.wait_for_timeout(200)  # a click's rerun request may not have reached the server yet
     deadline = time.monotonic() + timeout_ms / 1000
+    settled_since = None
     while time.monotonic() < deadline:
-        running = page.locator('[data-testid="stStatusWidget"]')  # shown only while the script runs
-        if running.count() == 0 and _content_drawn(page):
-            page.wait_for_timeout(300)
-            if running.count() == 0 and _content_drawn(page):
+        if _idle(page, app):
+            settled_since = settled_since or time.monotonic()
+            if time.monotonic() - settled_since >= 0.3:
                 return
-        page.wait_for_timeout(200)
-    raise AssertionError("the app was still running its script after the timeout")
+        else:
+            settled_since = None
+        page.wait_for_timeout(100)
+    state = app.get_attribute("data-test-script-state")
+    raise AssertionError(f"the app had not settled after {timeout_ms} ms (script state: {state})")
 
 
-def _content_drawn(page) -> bool:
-    """Charts are drawn by plotly and placeholders (skeletons) have been replaced."""
+def _idle(page, app) -> bool:
     charts = page.locator('[data-testid="stPlotlyChart"]').count()
     drawn = page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').count()
-    return charts == drawn and page.locator('[data-testid="stSkeleton"]').count() == 0
+    return (
+        app.get_attribute("data-test-connection-state") == "CONNECTED"
+        and app.get_attribute("data-test-script-state") == "notRunning"
+        and page.locator('[data-testid="stStatusWidget"]').count() == 0
+        and page.locator('[data-testid="stSkeleton"]').count() == 0
+        and charts == drawn
+    )
 
 
 def assert_no_exception(page) -> None:
+    """Fail with the exception's text if the app shows any exception box."""
     boxes = page.locator('[data-testid="stException"]')
-    assert boxes.count() == 0, boxes.first.inner_text()
+    if boxes.count():
+        texts = "\n---\n".join(boxes.all_inner_texts())
+        print(texts)
+        raise AssertionError(f"the app shows {boxes.count()} exception(s):\n{texts}")
 
 
 def screenshot(page, name: str) -> Path:
+    """Save a full-page PNG to test-artifacts/screenshots/NAME.png and return its path.
+
+    Streamlit scrolls inside its own container, not the window, so a plain full-page shot stops at
+    the viewport; the viewport is stretched to the content's height for the shot, then restored.
+    """
     folder = ARTIFACTS / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.png"
+    size = page.viewport_size
+    height = page.evaluate(
+        """() => Math.max(document.documentElement.scrollHeight,
+                 ...[...document.querySelectorAll('[data-testid="stMain"], [data-testid="stAppViewContainer"]')]
+                     .map(e => e.scrollHeight))"""
+    )
+    if size and height > size["height"]:
+        page.set_viewport_size({"width": size["width"], "height": min(height, 16_000)})
+        page.wait_for_timeout(300)  # let charts re-layout to the new size
     page.screenshot(path=str(path), full_page=True)
+    if size:
+        page.set_viewport_size(size)
     return path

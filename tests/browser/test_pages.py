@@ -5,7 +5,15 @@ import time
 
 from conftest import assert_no_exception, screenshot, wait_for_app
 
-PAGES = {"home": "", "architecture": "architecture", "shortcuts": "shortcuts"}
+PAGES = {
+    "home": "",
+    "architecture": "architecture",
+    "shortcuts": "shortcuts",
+    "train": "train",
+    "degradation": "degradation",
+    "identity_mappings": "identity_mappings",
+    "gradients": "gradients",
+}
 
 
 def test_every_page_renders_without_exception(page, app_url):
