@@ -473,7 +473,11 @@ def training_settings(prefix: str, spec: ResNetSpec, steps: int = 300) -> dict:
         key=f"{prefix}_size",
         help="Images are resized to this. 16 px keeps a 56-layer net fast on a CPU.",
     )
-    steps = c3.number_input("Steps", 10, 100_000, steps, step=50, key=f"{prefix}_steps")
+    budget = c3.radio("Budget in", ["steps", "epochs"], horizontal=True, key=f"{prefix}_budget")
+    if budget == "steps":
+        steps, epochs = c3.number_input("Steps", 10, 100_000, steps, step=50, key=f"{prefix}_steps"), None
+    else:
+        epochs = c3.number_input("Epochs", 0.1, 1000.0, 2.0, step=0.5, key=f"{prefix}_epochs")
     seed = c4.number_input("Seed", 0, 2**31 - 1, 0, key=f"{prefix}_seed", help="Same seed, same run (on one device).")
     with st.expander("More settings"):
         d1, d2, d3, d4 = st.columns(4)
@@ -510,6 +514,7 @@ def training_settings(prefix: str, spec: ResNetSpec, steps: int = 300) -> dict:
         dataset=dataset,
         input_size=int(size),
         steps=int(steps),
+        epochs=float(epochs) if epochs is not None else None,
         seed=int(seed),
         batch_size=int(batch),
         optimizer=optimizer,
@@ -595,3 +600,11 @@ def gradient_tables(depth: int, batchnorm: bool, seed: int):
         x, y = sample_batch(3, 32, 8, seed, 10)
         tables[f"{'ResNet' if residual else 'plain'}-{depth}"] = gradient_norms(model, x, y)
     return tables
+
+
+def total_steps(run: dict, metrics) -> int:
+    """A run's budget in steps (known from its first logged row when it was given in epochs)."""
+    extras = metrics["extra"].dropna() if len(metrics) else []
+    if len(extras) and "total_steps" in extras.iloc[-1]:
+        return int(extras.iloc[-1]["total_steps"])
+    return int(run["config"]["steps"])

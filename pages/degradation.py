@@ -82,7 +82,7 @@ def live(group: str) -> None:
     if summary.empty:
         return
     states = summary["status"].value_counts().to_dict()
-    steps = int(runs.iloc[0]["config"]["steps"])
+    steps = ui.total_steps(runs.iloc[0].to_dict(), metrics[metrics["run_id"] == runs.iloc[0]["id"]])
     progress = summary["last_step"].sum() / (steps * len(summary))
     st.progress(min(progress, 1.0), text=" · ".join(f"{ui.STATUS_ICONS.get(k, '')} {v} {k}" for k, v in states.items()))
     st.plotly_chart(degradation_figure(metrics, summary.assign(id=summary["id"])), width="stretch", key="deg_fig")

@@ -61,7 +61,7 @@ def results(kind: str, group: str, labels: dict, paper: dict) -> None:
         summary = summarize(runs, metrics)
         column = "unit" if kind == "units" else "shortcut_variant"
         summary["label"] = summary[column].map(labels)
-        steps = int(runs.iloc[0]["config"]["steps"])
+        steps = ui.total_steps(runs.iloc[0].to_dict(), metrics[metrics["run_id"] == runs.iloc[0]["id"]])
         st.progress(
             min(summary["last_step"].sum() / (steps * len(summary)), 1.0),
             text=", ".join(f"{r['label']}: {ui.STATUS_ICONS.get(r['status'], '')}" for _, r in summary.iterrows()),

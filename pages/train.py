@@ -52,7 +52,7 @@ def live_panel() -> None:
         st.caption("That run was deleted.")
         return
     metrics = store.metrics(run_id)
-    steps = run["config"]["steps"]
+    steps = ui.total_steps(run, metrics)
     done = int(metrics["step"].max()) if len(metrics) else 0
     icon = ui.STATUS_ICONS.get(run["status"], "")
     st.markdown(

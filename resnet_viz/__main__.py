@@ -52,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--dataset", default="digits", help="digits, shapes (bundled); cifar10, mnist, fashionmnist")
     train.add_argument("--input-size", type=int, default=16)
     train.add_argument("--steps", type=int, default=300)
+    train.add_argument("--epochs", type=float, default=None, help="budget in epochs instead of steps")
     train.add_argument("--batch-size", type=int, default=64)
     train.add_argument("--optimizer", choices=("sgd", "adamw"), default="sgd")
     train.add_argument("--lr", type=float, default=0.1)
@@ -118,6 +119,7 @@ def _train(args: argparse.Namespace) -> int:
         input_size=args.input_size,
         batch_size=args.batch_size,
         steps=args.steps,
+        epochs=args.epochs,
         optimizer=args.optimizer,
         lr=args.lr,
         schedule=args.schedule,

@@ -40,6 +40,7 @@ class TrainConfig:
     input_size: int = 16  # images are resized to this side; 16 keeps a 56-layer net fast on a CPU
     batch_size: int = 64
     steps: int = 300  # optimiser steps (the paper's CIFAR runs take 64k)
+    epochs: float | None = None  # if set, the budget in passes over the training set (overrides steps)
     optimizer: str = "sgd"  # "sgd" (momentum 0.9, as the paper) or "adamw"
     lr: float = 0.1  # peak learning rate (the paper's CIFAR value for SGD)
     schedule: str = "cosine"  # after warm-up: "constant", "cosine" decay to 0, or "step" (/10 at 50 % and 75 %)
@@ -68,7 +69,9 @@ class TrainConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name} must be a whole number >= 1; got {value!r}.")
-        if self.warmup_steps < 0 or self.warmup_steps > self.steps:
+        if self.epochs is not None and not (0 < self.epochs <= 10_000):
+            raise ValueError(f"epochs must be a positive number; got {self.epochs!r}.")
+        if self.warmup_steps < 0 or (self.epochs is None and self.warmup_steps > self.steps):
             raise ValueError(f"warmup_steps must be between 0 and steps ({self.steps}); got {self.warmup_steps}.")
         if not (0 < self.lr < 100) or not math.isfinite(self.lr):
             raise ValueError(f"Learning rate must be a positive number; got {self.lr!r}.")
@@ -225,6 +228,9 @@ def train(
             folder=config.folder,
         )
         spec = spec_for_data(spec, bundle)
+        if config.epochs is not None:  # the budget in epochs becomes steps once the data size is known
+            steps = max(1, math.ceil(config.epochs * len(bundle.x_train) / config.batch_size))
+            config = replace(config, steps=steps, warmup_steps=min(config.warmup_steps, steps))
         model = build_resnet(spec, device=device, input_size=config.input_size)
         result = _loop(model, bundle, config, device, store, run_id, stop, on_progress)
         last = result.final
@@ -351,6 +357,7 @@ def _loop(
                 "batch_error": final["batch_error"],
                 "eval_seconds": eval_seconds,  # spent measuring errors so far
                 "train_seconds": time.perf_counter() - loop_start - eval_seconds,  # everything else in the loop
+                "total_steps": config.steps,  # the budget, also when it was given in epochs
             }
             store.log_metrics(run_id, [{k: v for k, v in final.items() if k != "batch_error"} | {"extra": extra}])
             if on_progress:

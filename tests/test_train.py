@@ -212,3 +212,11 @@ def test_degradation_reproduces_on_bundled_digits(store):
         finals[(depth, residual)] = store.metrics(run_id)["train_loss"].tail(3).mean()
     assert finals[(56, False)] > finals[(20, False)]  # degradation: deeper plain is worse in training loss
     assert finals[(56, True)] < finals[(56, False)]  # residual fixes it
+
+
+def test_a_budget_in_epochs_becomes_steps(store):
+    config = TrainConfig(**{**TINY, "epochs": 1.0, "batch_size": 64})
+    run_id = new_run(store, RES8, config)
+    result = train(RES8, config, store, run_id)
+    assert result.status == "finished"
+    assert store.metrics(run_id)["step"].max() == 23  # ceil(1437 training digits / 64)
