@@ -26,6 +26,7 @@ navigation = st.navigation(
         ],
         "Look inside": [
             st.Page("pages/gradients.py", title="Gradient flow", icon=":material/waterfall_chart:"),
+            st.Page("pages/attribution.py", title="Where it looks", icon=":material/center_focus_strong:"),
         ],
     }
 )

@@ -551,19 +551,25 @@ def ensure_dataset(settings: dict) -> bool:
     st.warning(f"{DATASET_LABELS[name]} is not on this machine yet.", icon="📦")
     if st.button(f"Download {name}", key=f"download_{name}"):
         bar = st.progress(0.0, text="Starting the download…")
-
-        def progress(done: int, total: int | None) -> None:
-            fraction = done / total if total else 0.0
-            bar.progress(min(fraction, 1.0), text=f"Downloading {name}: {done / 1e6:.1f} MB")
-
         try:
-            download_dataset(name, progress=progress)
+            download_dataset(name, progress=download_progress(bar, name))
         except DatasetUnavailable as err:
             st.error(f"{err}", icon="🔌")
             return False
         bar.progress(1.0, text="Downloaded.")
         return True
     return False
+
+
+def download_progress(bar, label: str):
+    """A (bytes done, bytes total) callback that moves ``bar`` (an ``st.progress``) and says how much."""
+
+    def progress(done: int, total: int | None) -> None:
+        fraction = min(done / total, 1.0) if total else 0.0
+        of_total = f" of {total / 1e6:.1f}" if total else ""
+        bar.progress(fraction, text=f"Downloading {label}: {done / 1e6:.1f}{of_total} MB")
+
+    return progress
 
 
 def start_runs(specs: list[ResNetSpec], settings: dict, names: list[str], group: str | None = None) -> list[int]:
@@ -608,3 +614,142 @@ def total_steps(run: dict, metrics) -> int:
     if len(extras) and "total_steps" in extras.iloc[-1]:
         return int(extras.iloc[-1]["total_steps"])
     return int(run["config"]["steps"])
+
+
+# ---------------------------------------------------------------------- attribution (Where it looks)
+@st.cache_resource(show_spinner="Loading the ImageNet weights…", max_entries=2)
+def pretrained_model(depth: int):
+    """ResNet-``depth`` with ImageNet weights, shared by every session: never mutate it."""
+    from resnet_viz.builder import pick_device
+    from resnet_viz.sources import load_pretrained
+
+    return load_pretrained(depth, device=pick_device())
+
+
+def run_model(run_id: int):
+    """A trained run's model (shared, read-only); a newer checkpoint of the same run loads afresh."""
+    path = run_queue().store.checkpoint_path(run_id)
+    return _run_model(int(run_id), path.stat().st_mtime if path.exists() else 0.0)
+
+
+@st.cache_resource(show_spinner="Loading the run's weights…", max_entries=6)
+def _run_model(run_id: int, saved_at: float):
+    from resnet_viz.builder import pick_device
+    from resnet_viz.sources import load_run_model
+
+    return load_run_model(run_queue().store, run_id, device=pick_device())
+
+
+def trained_runs():
+    """Runs that have saved weights, newest first, with their dataset, input size and residual flag."""
+    store = run_queue().store
+    runs = store.runs()
+    saved = runs["id"].map(lambda run_id: store.checkpoint_path(run_id).exists()).astype(bool)
+    runs = runs[saved].copy()
+    runs["dataset"] = [config.get("dataset") for config in runs["config"]]
+    runs["input_size"] = [int(config.get("input_size", 0)) for config in runs["config"]]
+    runs["residual"] = [bool(spec.get("residual", True)) for spec in runs["spec"]]
+    runs["label"] = [f"#{i} {name} ({dataset})" for i, name, dataset in zip(runs["id"], runs["name"], runs["dataset"])]
+    return runs.reset_index(drop=True)
+
+
+def download_weights(depth: int) -> bool:
+    """Download ImageNet weights with a progress bar; a readable error (and False) when offline."""
+    from resnet_viz.sources import WeightsUnavailable
+    from resnet_viz.sources import download_weights as download
+
+    bar = st.progress(0.0, text="Starting the download…")
+    try:
+        download(depth, progress=download_progress(bar, f"ResNet-{depth} weights"))
+    except WeightsUnavailable as err:
+        bar.empty()
+        st.error(str(err), icon="🔌")
+        return False
+    bar.progress(1.0, text="Downloaded.")
+    return True
+
+
+@st.cache_resource(show_spinner=False)
+def samples():
+    """The bundled sample pictures (read-only, shared)."""
+    from resnet_viz.images import bundled_samples
+
+    return bundled_samples()
+
+
+def read_upload(uploaded):
+    """An ``st.file_uploader`` file -> `LoadedImage`, or None after showing why it cannot be used."""
+    from resnet_viz.images import ImageError, load_image
+
+    try:
+        return load_image(uploaded.getvalue())
+    except ImageError as err:
+        st.error(f"**{uploaded.name}**: {err}", icon="🖼️")
+    except MemoryError:
+        st.error(f"**{uploaded.name}**: this image needs more memory than is free; please try a smaller one.")
+    return None
+
+
+_ATTRIBUTIONS = "_attribution_cache"
+
+
+def cached_attribution(key: tuple, compute):
+    """This session's attribution maps, keyed by (model, picture, method, layer, target); at most 48 kept."""
+    cache = st.session_state.setdefault(_ATTRIBUTIONS, {})
+    if key not in cache:
+        cache[key] = compute()
+        while len(cache) > 48:
+            cache.pop(next(iter(cache)))
+    return cache[key]
+
+
+def has_attribution(key: tuple) -> bool:
+    return key in st.session_state.get(_ATTRIBUTIONS, {})
+
+
+def with_progress(label: str, work, cancel_key: str):
+    """Run slow ``work(progress)`` in this script run with a progress bar and a Cancel button.
+
+    Clicking Cancel reruns the script, which Streamlit does by stopping this run at the next progress
+    update; the rerun finds the Cancel button pressed (see `was_cancelled`). Returns work's result.
+    """
+    import time
+
+    bar = st.progress(0.0, text=f"{label}…")
+    button_slot = st.empty()
+    button_slot.button("Cancel", key=cancel_key, icon=":material/cancel:")
+    started = time.perf_counter()
+
+    def progress(fraction: float) -> None:
+        bar.progress(fraction, text=f"{label}: {fraction:.0%} ({time.perf_counter() - started:.0f} s)")
+
+    try:
+        return work(progress)
+    finally:
+        bar.empty()
+        button_slot.empty()
+
+
+def was_cancelled(cancel_key: str) -> bool:
+    return bool(st.session_state.get(cancel_key))
+
+
+def display_size(array, side: int = 320):
+    """Upscale a small picture (a 16 or 32 px model input) with crisp pixels, so it can be seen."""
+    from PIL import Image
+
+    image = Image.fromarray(array) if not isinstance(array, Image.Image) else array
+    if max(image.size) >= side:
+        return image
+    scale = max(1, side // max(image.size))
+    return image.resize((image.width * scale, image.height * scale), Image.Resampling.NEAREST)
+
+
+@st.cache_data(show_spinner="Loading test pictures…", max_entries=8)
+def test_pictures(dataset: str, input_size: int, seed: int, num_samples: int | None, count: int):
+    """The first ``count`` test images of a run's dataset, as it saw them: (x, y, masks or None, mean, std)."""
+    from resnet_viz.data import load_dataset
+
+    bundle = load_dataset(dataset, input_size=input_size, seed=seed, num_samples=num_samples)
+    masks = bundle.masks_test[:count] if bundle.masks_test is not None else None
+    return bundle.x_test[:count], bundle.y_test[:count], masks, bundle.mean, bundle.std

@@ -219,16 +219,28 @@ def download_dataset(name: str, root: str | os.PathLike | None = None, progress:
         extract_archive(str(target), str(folder))
 
 
-def download_file(url: str, dest: str | os.PathLike, progress: Progress | None = None, label: str = "the file") -> Path:
+OFFLINE_HINT = "The bundled datasets (digits, shapes) work offline."
+
+
+def download_file(
+    url: str,
+    dest: str | os.PathLike,
+    progress: Progress | None = None,
+    label: str = "the file",
+    offline_hint: str = OFFLINE_HINT,
+) -> Path:
     """Download ``url`` to ``dest`` in chunks, reporting (bytes done, bytes total or None).
 
     Writes to a temporary file and renames it when complete, so a broken download leaves nothing.
+
+    Raises:
+        DatasetUnavailable: no connection (the message ends with ``offline_hint``).
     """
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     try:
         with urllib.request.urlopen(url, timeout=20) as response:
-            total = response.length
+            total = int(response.headers.get("Content-Length") or 0) or None  # file:// URLs have no .length
             done = 0
             with tempfile.NamedTemporaryFile(dir=dest.parent, delete=False) as out:
                 while chunk := response.read(1 << 16):
@@ -241,8 +253,7 @@ def download_file(url: str, dest: str | os.PathLike, progress: Progress | None =
         if "out" in locals():
             Path(out.name).unlink(missing_ok=True)
         raise DatasetUnavailable(
-            f"No network connection: could not download {label} ({getattr(err, 'reason', err)}). "
-            "The bundled datasets (digits, shapes) work offline."
+            f"No network connection: could not download {label} ({getattr(err, 'reason', err)}). {offline_hint}"
         ) from None
     return dest
 

@@ -1,4 +1,4 @@
-"""Test-wide setup: runs and datasets go to a throwaway folder, never the user's own store."""
+"""Test-wide setup: runs, datasets and torch's weight cache go to a throwaway folder, never the user's own."""
 
 import os
 import tempfile
@@ -6,3 +6,4 @@ import tempfile
 _HOME = tempfile.mkdtemp(prefix="resnet-viz-tests-")
 os.environ["RESNET_VIZ_HOME"] = os.path.join(_HOME, "home")
 os.environ["RESNET_VIZ_DATA"] = os.path.join(_HOME, "data")
+os.environ["TORCH_HOME"] = os.path.join(_HOME, "torch")  # pretrained weights: tests write their own here

@@ -1,0 +1,169 @@
+"""Models to explain: torchvision's ImageNet weights in our own ResNets, or a run trained in the app.
+
+ImageNet weights come through torchvision's weights API (``ResNet50_Weights.DEFAULT``): its URL,
+class names (``meta["categories"]``) and preprocessing (``transforms()``), never hand-copied. The
+file lives where ``torch.hub`` keeps it (``$TORCH_HOME/hub/checkpoints/resnet50-11ad3fa6.pth``), so a
+file torchvision already downloaded is reused, and it loads into `build_resnet`'s model with
+``strict=True``: the names and shapes match torchvision's exactly (the foundation's promise).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import torch
+from torch import nn
+
+from .builder import build_resnet
+from .data import DatasetUnavailable, Progress, download_file
+from .images import Preprocessing
+from .spec import ResNetSpec
+
+PRETRAINED_DEPTHS = (18, 34, 50, 101, 152)
+_HASH_IN_NAME = re.compile(r"-([a-f0-9]+)\.")  # torchvision's file names end in the SHA-256 prefix
+
+
+class WeightsUnavailable(RuntimeError):
+    """Pretrained weights are not on this machine and cannot be fetched now (the message says what to do)."""
+
+
+@dataclass
+class ExplainableModel:
+    """A model ready to explain: eval mode, with its class names and input preprocessing."""
+
+    model: nn.Module
+    classes: list[str]
+    preprocessing: Preprocessing
+    name: str  # "ResNet-50 (ImageNet, IMAGENET1K_V2)" or "run #3 ResNet-20 on shapes"
+    spec: ResNetSpec
+    dataset: str | None = None  # the training dataset of a run ("shapes", ...), None for ImageNet
+
+
+# ---------------------------------------------------------------------- ImageNet weights
+def imagenet_weights(depth: int):
+    """torchvision's default ImageNet weights for ResNet-``depth`` (V2 for 50/101/152, V1 for 18/34)."""
+    if depth not in PRETRAINED_DEPTHS:
+        raise ValueError(f"ImageNet weights exist for ResNet-{'/'.join(map(str, PRETRAINED_DEPTHS))}; got {depth}.")
+    from torchvision.models import get_model_weights
+
+    return get_model_weights(f"resnet{depth}").DEFAULT
+
+
+def weights_path(depth: int) -> Path:
+    """Where the weights file of ResNet-``depth`` lives: torch.hub's cache, as torchvision itself uses."""
+    filename = os.path.basename(urlsplit(imagenet_weights(depth).url).path)
+    return Path(torch.hub.get_dir()) / "checkpoints" / filename
+
+
+def weights_cached(depth: int) -> bool:
+    return weights_path(depth).is_file()
+
+
+def weights_size_mb(depth: int) -> float:
+    """The download size from the weights' metadata, in MB."""
+    return float(imagenet_weights(depth).meta.get("_file_size", 0.0))
+
+
+def download_weights(
+    depth: int, progress: Progress | None = None, base_url: str | None = None, verify: bool = True
+) -> Path:
+    """Download ResNet-``depth``'s ImageNet weights into the torch cache, reporting (bytes done, total).
+
+    Args:
+        base_url: fetch from this folder instead of torchvision's server (a mirror, or a local
+            ``file://`` folder in tests); the file name is torchvision's.
+        verify: check the SHA-256 prefix that torchvision writes in the file name, as
+            ``torch.hub.load_state_dict_from_url(check_hash=True)`` does. A mismatch deletes the file.
+
+    Raises:
+        WeightsUnavailable: no network, or the download was corrupted.
+    """
+    url = imagenet_weights(depth).url
+    dest = weights_path(depth)
+    if base_url:
+        url = base_url.rstrip("/") + "/" + dest.name
+    hint = "Pretrained weights need one download; meanwhile, explain a model trained in the app."
+    try:
+        download_file(url, dest, progress, label=f"the ResNet-{depth} weights", offline_hint=hint)
+    except DatasetUnavailable as err:
+        raise WeightsUnavailable(str(err)) from None
+    expected = _HASH_IN_NAME.search(dest.name)
+    if verify and expected:
+        digest = hashlib.sha256(dest.read_bytes()).hexdigest()
+        if not digest.startswith(expected.group(1)):
+            dest.unlink(missing_ok=True)
+            raise WeightsUnavailable(f"The ResNet-{depth} weights download was corrupted; please try again.")
+    return dest
+
+
+def load_pretrained(depth: int, device: torch.device | str | None = None) -> ExplainableModel:
+    """`build_resnet`'s ResNet-``depth`` with torchvision's ImageNet weights loaded ``strict=True``.
+
+    Raises:
+        WeightsUnavailable: the file is not in the cache (call `download_weights`) or is damaged.
+    """
+    weights = imagenet_weights(depth)
+    path = weights_path(depth)
+    if not path.is_file():
+        raise WeightsUnavailable(
+            f"The ImageNet weights of ResNet-{depth} are not downloaded yet ({weights_size_mb(depth):.0f} MB, "
+            f"looked in {path.parent})."
+        )
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # noqa: BLE001 - any unreadable file gets the same advice
+        raise WeightsUnavailable(
+            f"The weights file {path} is damaged ({type(err).__name__}); delete it and download again."
+        ) from None
+    spec = ResNetSpec.from_depth(depth)  # torchvision's layout: option B, stride on the 3x3 ("v1.5")
+    model = build_resnet(spec, input_size=224)
+    try:
+        model.load_state_dict(state, strict=True)
+    except (RuntimeError, TypeError, AttributeError) as err:
+        raise WeightsUnavailable(f"The weights file {path} does not fit ResNet-{depth}: {str(err)[:300]}") from None
+    return ExplainableModel(
+        model=model.eval().to(device or "cpu"),
+        classes=list(weights.meta["categories"]),
+        preprocessing=Preprocessing.from_weights(weights),
+        name=f"ResNet-{depth} (ImageNet, {weights.name})",
+        spec=spec,
+    )
+
+
+# ---------------------------------------------------------------------- runs trained in the app
+def load_run_model(store, run_id: int, device: torch.device | str | None = None) -> ExplainableModel:
+    """A run's final weights from the run store, with its dataset's classes, size and statistics.
+
+    Raises:
+        FileNotFoundError: the run has no checkpoint. ValueError: the checkpoint does not fit its spec.
+    """
+    state = store.load_checkpoint(run_id)
+    spec = ResNetSpec.from_dict(state["spec"])
+    config = state.get("config", {})
+    size = int(config.get("input_size", spec.default_input_size))
+    model = build_resnet(spec, input_size=size)
+    try:
+        model.load_state_dict(state["model"], strict=True)
+    except (RuntimeError, KeyError) as err:
+        raise ValueError(f"Run #{run_id}'s checkpoint does not fit its network: {str(err)[:300]}") from None
+    preprocessing = Preprocessing(
+        crop_size=size,
+        resize_size=size,
+        mean=tuple(state["mean"]),
+        std=tuple(state["std"]),
+        channels=spec.in_channels,
+    )
+    name = store.run(run_id).get("name") or spec.name
+    return ExplainableModel(
+        model=model.eval().to(device or "cpu"),
+        classes=list(state["classes"]),
+        preprocessing=preprocessing,
+        name=f"run #{run_id} {name}",
+        spec=spec,
+        dataset=config.get("dataset"),
+    )
