@@ -33,8 +33,13 @@ from resnet_viz.attribution import (  # noqa: E402
 )
 from resnet_viz.attribution_figures import localisation_chart, prediction_chart  # noqa: E402
 from resnet_viz.images import COLORMAPS, FORMATS, overlay, to_model_input, to_picture  # noqa: E402
-from resnet_viz.sources import PRETRAINED_DEPTHS, WeightsUnavailable, weights_cached, weights_path  # noqa: E402
-from resnet_viz.sources import weights_size_mb  # noqa: E402
+from resnet_viz.sources import (  # noqa: E402
+    PRETRAINED_DEPTHS,
+    WeightsUnavailable,
+    weights_cached,
+    weights_path,
+    weights_size_mb,  # noqa: E402
+)
 
 # ---------------------------------------------------------------------- 1. the model
 st.subheader("1. The model")
@@ -188,7 +193,9 @@ else:
 
 where = f" at {layer}" if method in LAYER_METHODS else ""
 left, right = st.columns(2, gap="large")
-left.image(ui.display_size(shown), caption=f"What the model sees ({prep.crop_size} x {prep.crop_size})", width="stretch")
+left.image(
+    ui.display_size(shown), caption=f"What the model sees ({prep.crop_size} x {prep.crop_size})", width="stretch"
+)
 right.image(
     ui.display_size(overlay(shown, attribution, colormap, opacity)),
     caption=f"{METHODS[method]} overlay for “{classes[target]}”{where}",

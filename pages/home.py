@@ -60,7 +60,9 @@ with right:
     ui.page_link("pages/gradients.py", label="Gradient flow", icon=":material/waterfall_chart:")
     st.caption("Gradient norms block by block, plain vs residual, and the shortcut's '1 +' term made visible.")
     ui.page_link("pages/attribution.py", label="Where it looks", icon=":material/center_focus_strong:")
-    st.caption("Upload a picture: Grad-CAM stage by stage and captum's attributions, for ImageNet ResNets or your runs.")
+    st.caption(
+        "Upload a picture: Grad-CAM stage by stage and captum's attributions, for ImageNet ResNets or your runs."
+    )
     st.info(
         "Pick a network in the sidebar: every page shows the one you choose, and the URL keeps it.",
         icon=":material/arrow_back:",

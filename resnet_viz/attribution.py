@@ -28,7 +28,6 @@ from collections.abc import Callable, Sequence
 
 import pandas as pd
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 METHODS = {
@@ -41,7 +40,6 @@ METHODS = {
 SLOW_METHODS = ("integrated_gradients", "occlusion")  # many forward passes: the page shows progress and Cancel
 LAYER_METHODS = ("gradcam", "guided_gradcam")  # the methods that use ``layer``
 Progress = Callable[[float], None]  # fraction done, 0..1
-
 
 
 class AttributionCancelled(Exception):
@@ -348,4 +346,3 @@ class _eval_mode:
     def __exit__(self, *exc) -> None:
         if self.was_training:
             self.model.train()
-

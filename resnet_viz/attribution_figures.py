@@ -43,7 +43,9 @@ def localisation_chart(scores: pd.DataFrame) -> go.Figure:
     from plotly.subplots import make_subplots
 
     fig = make_subplots(
-        rows=1, cols=2, subplot_titles=("Share of attribution inside the object", "Pointing game: maximum on the object")
+        rows=1,
+        cols=2,
+        subplot_titles=("Share of attribution inside the object", "Pointing game: maximum on the object"),
     )
     colours = [RANDOM_COLOUR if m == "random" else METHOD_COLOUR for m in scores["method"]]
     for col, column in enumerate(["mass_inside", "pointing_game"], start=1):

@@ -251,7 +251,9 @@ def overlay(image: Image.Image, heatmap: torch.Tensor | np.ndarray, colormap: st
         raise ValueError(f"Opacity must be between 0 and 1; got {opacity}.")
     values = _unit_scale(heatmap)  # (H, W) in [0, 1]
     if (values.shape[1], values.shape[0]) != image.size:
-        raise ValueError(f"The map is {values.shape[1]}x{values.shape[0]} but the picture is {image.size[0]}x{image.size[1]}.")
+        raise ValueError(
+            f"The map is {values.shape[1]}x{values.shape[0]} but the picture is {image.size[0]}x{image.size[1]}."
+        )
     base = np.asarray(image.convert("RGB"), dtype=np.float32)
     colours = colorize(values, colormap).astype(np.float32)
     alpha = opacity * np.sqrt(values)[..., None]  # sqrt: weak but non-zero evidence stays visible

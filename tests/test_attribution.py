@@ -56,7 +56,9 @@ def test_no_target_means_the_predicted_class():
     model = tiny()
     x = torch.randn(1, 3, 32, 32)
     predicted = predict(model, x, k=1)[0][0]
-    torch.testing.assert_close(attribute(model, x, "gradcam", "layer3"), attribute(model, x, "gradcam", "layer3", predicted))
+    torch.testing.assert_close(
+        attribute(model, x, "gradcam", "layer3"), attribute(model, x, "gradcam", "layer3", predicted)
+    )
     top = predict(model, x, k=5)
     assert [p for _, p in top] == sorted((p for _, p in top), reverse=True)
     assert sum(p for _, p in top) == pytest.approx(1.0, abs=1e-5)  # 5 classes: all of them

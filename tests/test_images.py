@@ -34,9 +34,10 @@ def test_each_refusal_says_what_is_wrong():
     assert "not an image" in reasons["non-image bytes"]
     assert "truncated" in reasons["truncated JPEG"] and "truncated" in reasons["truncated PNG"]
     assert "too many pixels" in reasons["decompression bomb (Pillow's own limit)"]
-    assert "10000 x 9000" in reasons["decompression bomb (our limit)"] and "50 megapixels" in reasons[
-        "decompression bomb (our limit)"
-    ]
+    assert (
+        "10000 x 9000" in reasons["decompression bomb (our limit)"]
+        and "50 megapixels" in reasons["decompression bomb (our limit)"]
+    )
 
 
 def _refusal(data: bytes) -> ImageError:
