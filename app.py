@@ -32,5 +32,5 @@ navigation = st.navigation(
 )
 ui.model_picker()
 device_slot = st.sidebar.empty()
-navigation.run()
+navigation.run()  # pages avoid st.stop(), so this line below always runs
 device_slot.caption(f"Device: {ui.device_caption()}")

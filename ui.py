@@ -331,7 +331,29 @@ def page_link(path: str, label: str, icon: str | None = None) -> None:
 def standalone_setup() -> None:
     """Page config for a page run on its own (`streamlit run pages/x.py`); app.py does it otherwise."""
     if not st.session_state.get("_from_entry_point"):
+        _leave_legacy_multipage_mode()
         st.set_page_config(page_title="ResNet, seen from inside", page_icon="🧱", layout="wide")
+
+
+def _leave_legacy_multipage_mode() -> None:
+    """Hand a page that Streamlit ran by itself back to app.py's navigation.
+
+    Streamlit still has its older multipage mode for apps with a ``pages/`` folder: until app.py has
+    called ``st.navigation`` once, a fresh server runs a deep link (``/shortcuts?preset=...``, the
+    links teachers share) as a page of its own, and keeps doing so for every later visitor: no
+    sections, no device line. When a page finds itself run that way under app.py, it switches the
+    old mode off and reruns, so app.py runs and routes the same URL to the same page.
+    """
+    from pathlib import Path
+
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    main_script = Path(getattr(ctx, "main_script_path", "") or "")
+    if getattr(PagesManager, "uses_pages_directory", False) and main_script.name == "app.py":
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 def spec_at_depth(spec: ResNetSpec, depth: int) -> ResNetSpec:

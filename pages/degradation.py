@@ -65,11 +65,11 @@ store = ui.run_queue().store
 groups = [g for g in store.runs()["group"].dropna().unique() if str(g).startswith("degradation")]
 if not groups:
     st.caption("Launch a comparison to see its curves here.")
-    st.stop()
-current = st.session_state.get("deg_group")
-group = st.selectbox(
-    "Comparison", groups, index=groups.index(current) if current in groups else 0, key="deg_group_pick"
-)
+else:
+    current = st.session_state.get("deg_group")
+    group = st.selectbox(
+        "Comparison", groups, index=groups.index(current) if current in groups else 0, key="deg_group_pick"
+    )
 
 
 @st.fragment(run_every=1.5)
@@ -106,4 +106,5 @@ def live(group: str) -> None:
             ui.run_queue().stop(int(run_id))
 
 
-live(group)
+if groups:
+    live(group)

@@ -34,29 +34,59 @@ _EXPORTS = {
     "side_by_side": "paper",
     "block_summary": "analysis",
     "shortcut_option_costs": "analysis",
+    "attribute": "attribution",
+    "predict": "attribution",
+    "layer_names": "attribution",
+    "localisation_scores": "attribution",
+    "AttributionCancelled": "attribution",
+    "load_image": "images",
+    "overlay": "images",
+    "to_model_input": "images",
+    "Preprocessing": "images",
+    "ImageError": "images",
+    "load_pretrained": "sources",
+    "load_run_model": "sources",
+    "download_weights": "sources",
+    "ExplainableModel": "sources",
+    "WeightsUnavailable": "sources",
 }
 __all__ = [
     "Add",
+    "AttributionCancelled",
+    "ExplainableModel",
+    "ImageError",
     "MemoryEstimate",
     "ModelTooLargeError",
+    "Preprocessing",
     "ResNet",
     "ResNetSpec",
     "ResidualUnit",
+    "WeightsUnavailable",
     "ZeroPadShortcut",
+    "attribute",
     "available_memory",
     "block_summary",
     "build_resnet",
     "check_fits",
     "device_label",
+    "download_weights",
     "estimate_memory",
     "format_shape",
+    "layer_names",
     "layer_table",
+    "load_image",
+    "load_pretrained",
+    "load_run_model",
+    "localisation_scores",
+    "overlay",
     "paper_checks",
     "pick_device",
+    "predict",
     "shortcut_option_costs",
     "shortcut_table",
     "side_by_side",
     "stage_table",
+    "to_model_input",
     "valid_depths",
 ]
 
@@ -84,7 +114,10 @@ if TYPE_CHECKING:  # for type checkers and IDEs
         shortcut_table,
         stage_table,
     )
+    from .attribution import AttributionCancelled, attribute, layer_names, localisation_scores, predict
     from .builder import ModelTooLargeError, available_memory, build_resnet, check_fits, device_label, pick_device
+    from .images import ImageError, Preprocessing, load_image, overlay, to_model_input
     from .model import Add, ResidualUnit, ResNet, ZeroPadShortcut
     from .paper import paper_checks, side_by_side
+    from .sources import ExplainableModel, WeightsUnavailable, download_weights, load_pretrained, load_run_model
     from .spec import ResNetSpec, valid_depths

@@ -16,6 +16,7 @@ PAGES = [
     "pages/degradation.py",
     "pages/identity_mappings.py",
     "pages/gradients.py",
+    "pages/attribution.py",
 ]
 
 

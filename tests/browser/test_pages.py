@@ -13,6 +13,7 @@ PAGES = {
     "degradation": "degradation",
     "identity_mappings": "identity_mappings",
     "gradients": "gradients",
+    "attribution": "attribution",
 }
 
 
