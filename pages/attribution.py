@@ -32,7 +32,7 @@ from resnet_viz.attribution import (  # noqa: E402
     stage_names,
 )
 from resnet_viz.attribution_figures import localisation_chart, prediction_chart  # noqa: E402
-from resnet_viz.images import COLORMAPS, FORMATS, overlay, to_model_input, to_picture  # noqa: E402
+from resnet_viz.images import COLORMAPS, FORMATS, Sample, overlay, to_model_input, to_picture  # noqa: E402
 from resnet_viz.sources import (  # noqa: E402
     PRETRAINED_DEPTHS,
     WeightsUnavailable,
@@ -103,7 +103,7 @@ def choose_pretrained():
 
 
 # ---------------------------------------------------------------------- 2. the picture
-def choose_picture():
+def choose_picture(explained, model_key: str):
     """Widgets for the picture; returns (RGB picture, cache key), or None with a message shown."""
     st.subheader("2. The picture")
     left, right = st.columns([1, 2], gap="large")
@@ -130,10 +130,31 @@ def choose_picture():
             if loaded.notes:
                 st.caption("Read: " + "; ".join(loaded.notes) + ".")
             return loaded.image, hashlib.sha1(uploaded.getvalue()).hexdigest()
-        samples = {sample.name: sample for sample in ui.samples()}
-        name = st.selectbox("Sample", list(samples), key="att_sample")
+        samples = {**dataset_samples(explained), **{sample.name: sample for sample in ui.samples()}}
+        name = st.selectbox("Sample", list(samples), key=f"att_sample_{model_key}")
         st.caption(samples[name].credit)
-        return samples[name].image, name
+        return samples[name].image, f"{model_key}/{name}" if name.startswith("Test picture") else name
+
+
+def dataset_samples(explained) -> dict:
+    """A trained run's own test pictures, offered first: a digits model has no idea what a flower is."""
+    config = explained.config
+    if config.get("dataset") not in ("digits", "shapes", "cifar10", "mnist", "fashionmnist"):
+        return {}
+    try:
+        xs, ys, _, mean, std = ui.test_pictures(
+            config["dataset"], int(config["input_size"]), int(config.get("seed", 0)), config.get("num_samples"), 6
+        )
+    except Exception:  # noqa: BLE001 - e.g. a downloaded dataset deleted since: just offer the other samples
+        return {}
+    return {
+        f"Test picture {i + 1}: {explained.classes[int(y)]}": Sample(
+            f"Test picture {i + 1}",
+            to_picture(x, mean, std),
+            f"From the test split of {config['dataset']}, unseen in training",
+        )
+        for i, (x, y) in enumerate(zip(xs, ys))
+    }
 
 
 # ---------------------------------------------------------------------- 3. the explanation
@@ -379,7 +400,7 @@ if chosen is not None:
         f"{explained.preprocessing.resize_size} px and centre-cropped to {explained.preprocessing.crop_size} x "
         f"{explained.preprocessing.crop_size}."
     )
-    picture = choose_picture()
+    picture = choose_picture(explained, model_key)
     if picture is not None:
         explain(explained, model_key, *picture)
 st.divider()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -42,6 +42,7 @@ class ExplainableModel:
     name: str  # "ResNet-50 (ImageNet, IMAGENET1K_V2)" or "run #3 ResNet-20 on shapes"
     spec: ResNetSpec
     dataset: str | None = None  # the training dataset of a run ("shapes", ...), None for ImageNet
+    config: dict = field(default_factory=dict)  # a run's training config (TrainConfig.to_dict()), {} for ImageNet
 
 
 # ---------------------------------------------------------------------- ImageNet weights
@@ -166,4 +167,5 @@ def load_run_model(store, run_id: int, device: torch.device | str | None = None)
         name=f"run #{run_id} {name}",
         spec=spec,
         dataset=config.get("dataset"),
+        config=dict(config),
     )

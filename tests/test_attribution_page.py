@@ -131,6 +131,10 @@ def test_trained_runs_are_explained_compared_and_checked(trained_pair):
     at = run_page(att_source="run", att_run=residual_id)
     assert f"run #{residual_id} ResNet-8 pair" in at.caption[0].value
     assert "centre-cropped to 16 x 16" in at.caption[0].value
+    sample = at.selectbox(key=f"att_sample_run-{residual_id}")
+    assert sample.value.startswith("Test picture 1: ")  # the run's own test pictures come first
+    assert sample.options[6] == "Photo: flower"
+    assert image_captions(at)[0] == "What the model sees (16 x 16)"
     assert at.selectbox(key="att_pair_residual").value == residual_id
     assert at.selectbox(key="att_pair_plain").value == plain_id
     captions = image_captions(at)
