@@ -707,8 +707,8 @@ def read_upload(uploaded):
         return load_image(uploaded.getvalue())
     except ImageError as err:
         st.error(f"**{uploaded.name}**: {err}", icon="🖼️")
-    except MemoryError:
-        st.error(f"**{uploaded.name}**: this image needs more memory than is free; please try a smaller one.")
+    except Exception as err:  # noqa: BLE001 - last line of defence: a hostile file never shows a traceback
+        st.error(f"**{uploaded.name}**: this file could not be read as an image ({type(err).__name__}).", icon="🖼️")
     return None
 
 

@@ -165,6 +165,12 @@ def explain(explained, model_key: str, picture, picture_key: str) -> None:
 
     st.subheader("3. What it sees, and why")
     top = predict(model, x, k=min(5, len(classes)))
+    if any(p != p for _, p in top):  # NaN: the weights themselves are not finite
+        st.warning(
+            "This model's outputs are not numbers: its run diverged (NaN or infinite weights), so every map is "
+            "empty. Pick another run.",
+            icon="💥",
+        )
     probability = dict(top)
     order = [i for i, _ in top] + [i for i in range(len(classes)) if i not in probability]
     left, right = st.columns([2, 3], gap="large")

@@ -78,6 +78,19 @@ def load_image(
     if not data:
         raise ImageError("The file is empty.")
     try:
+        return _decode(data, max_side, max_pixels)
+    except ImageError:
+        raise
+    except MemoryError:
+        raise ImageError("The image needs more memory to decode than is free; please try a smaller one.") from None
+    except Exception as err:  # noqa: BLE001 - damaged files make decoders fail in many ways; all mean the same
+        raise ImageError(
+            f"The image could not be decoded: it is damaged or an unusual variant of its format ({type(err).__name__})."
+        ) from None
+
+
+def _decode(data: bytes, max_side: int, max_pixels: int) -> LoadedImage:
+    try:
         with warnings.catch_warnings():
             # Pillow warns (then errors at twice its limit) on huge images; we apply our own limit below.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)

@@ -179,3 +179,18 @@ def test_a_briefly_trained_shapes_model_looks_at_the_object(tmp_path):
     assert scores.loc["gradcam", "pointing_game"] > chance["pointing_game"] + 0.15
     assert scores.loc["occlusion", "mass_inside"] > 1.5 * chance["mass_inside"]
     assert list(scores["images"]) == [n, n, n]
+
+
+def test_two_users_explaining_one_shared_model_at_once_get_their_own_answers():
+    """The app shares cached models between sessions: concurrent calls must not see each other's hooks."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    model = tiny(14)
+    inputs = [torch.randn(1, 3, 32, 32, generator=torch.Generator().manual_seed(i)) for i in range(6)]
+    jobs = [(inputs[i], method) for i in range(6) for method in ("gradcam", "guided_gradcam", "saliency")]
+    expected = [attribute(model, x, method, "layer2", 1) for x, method in jobs]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda job: attribute(model, job[0], job[1], "layer2", 1), jobs))
+    for got, want in zip(results, expected):
+        torch.testing.assert_close(got, want)
+    _assert_untouched(model)

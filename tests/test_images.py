@@ -151,3 +151,25 @@ def test_bundled_samples_are_pictures_with_credits():
     assert len(samples) >= 4 and all(s.image.mode == "RGB" and s.credit for s in samples)
     generated = [s for s in samples if s.mask is not None]
     assert generated and all(s.mask.shape == (64, 64) and 0 < s.mask.mean() < 1 for s in generated)
+
+
+def test_damaged_files_only_ever_raise_image_error():
+    """Random byte damage to valid files of every format: a picture or an ImageError, never anything else."""
+    import random
+
+    rng = random.Random(0)
+    originals = [encode(photo(), fmt) for fmt in ("PNG", "JPEG", "GIF", "TIFF", "BMP", "WEBP")]
+    originals += [make() for make, _ in ACCEPTED.values() if make is not ACCEPTED["very large JPEG"][0]]
+    outcomes = {"read": 0, "refused": 0}
+    for _ in range(600):
+        data = bytearray(rng.choice(originals))
+        for _ in range(rng.randint(1, 12)):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        if rng.random() < 0.3:
+            data = data[: rng.randrange(1, len(data))]
+        try:
+            assert load_image(bytes(data)).image.mode == "RGB"
+            outcomes["read"] += 1
+        except ImageError:
+            outcomes["refused"] += 1
+    assert outcomes["read"] > 50 and outcomes["refused"] > 50  # both paths were really exercised
