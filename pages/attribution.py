@@ -269,23 +269,20 @@ def residual_vs_plain(runs) -> None:
             "click), and their Grad-CAMs appear here side by side on the same test pictures."
         )
     else:
-        best = next(
-            (
-                (r, p)
-                for r, p in ((r, p) for r in residual_runs.itertuples() for p in plain_runs.itertuples())
-                if (r.dataset, r.input_size, r.spec.get("blocks")) == (p.dataset, p.input_size, p.spec.get("blocks"))
-            ),
-            (next(residual_runs.itertuples()), next(plain_runs.itertuples())),
+        same = lambda r, p: (
+            (r.dataset, r.input_size, r.spec.get("layers")) == (p.dataset, p.input_size, p.spec.get("layers"))
         )
+        pairs = [(r, p) for r in residual_runs.itertuples() for p in plain_runs.itertuples() if same(r, p)]
+        best = pairs[0] if pairs else (next(residual_runs.itertuples()), next(plain_runs.itertuples()))
+        labels = dict(zip(runs["id"], runs["label"]))
         c1, c2, c3 = st.columns([2, 2, 1])
-        residual_labels, plain_labels = dict(zip(runs["id"], runs["label"])), dict(zip(runs["id"], runs["label"]))
         residual_id = c1.selectbox(
             "Residual run", residual_runs["id"].tolist(), index=residual_runs["id"].tolist().index(best[0].id),
-            format_func=residual_labels.get, key="att_pair_residual",
+            format_func=labels.get, key="att_pair_residual",
         )  # fmt: skip
         plain_id = c2.selectbox(
             "Plain run", plain_runs["id"].tolist(), index=plain_runs["id"].tolist().index(best[1].id),
-            format_func=plain_labels.get, key="att_pair_plain",
+            format_func=labels.get, key="att_pair_plain",
         )  # fmt: skip
         count = c3.number_input("Pictures", 1, 8, 4, key="att_pair_count")
         a, b = runs.set_index("id").loc[residual_id], runs.set_index("id").loc[plain_id]

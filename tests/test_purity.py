@@ -21,7 +21,8 @@ def test_library_never_imports_streamlit():
 def test_public_api():
     import resnet_viz
 
-    for name in ("ResNetSpec", "build_resnet", "layer_table", "stage_table", "shortcut_table", "pick_device"):
+    names = ("ResNetSpec", "build_resnet", "layer_table", "stage_table", "shortcut_table", "pick_device")
+    for name in names + ("attribute", "load_image", "overlay", "load_pretrained", "load_run_model"):
         assert name in resnet_viz.__all__ and hasattr(resnet_viz, name)
 
 

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -76,18 +77,18 @@ def _stop(server: subprocess.Popen) -> None:
             server.wait()
 
 
-@pytest.fixture(scope="session")
-def streamlit_server(tmp_path_factory):
-    """Start `streamlit run $RESNET_VIZ_APP` on a free port; yield its base URL; always stop it."""
+@contextmanager
+def running_server(home: Path):
+    """Start `streamlit run $RESNET_VIZ_APP` on a free port with its run store in ``home``; yield its URL."""
     app = ROOT / os.environ.get("RESNET_VIZ_APP", "app.py")  # an absolute path replaces ROOT
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     ARTIFACTS.mkdir(exist_ok=True)
-    env = {**os.environ, "RESNET_VIZ_HOME": str(tmp_path_factory.mktemp("home")), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "RESNET_VIZ_HOME": str(home), "PYTHONUNBUFFERED": "1"}
     command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true"]
     command += ["--server.port", str(port), "--server.address", "127.0.0.1"]
     command += ["--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    with open(SERVER_LOG, "w") as log:
+    with open(SERVER_LOG, "a") as log:
         server = subprocess.Popen(
             command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
         )
@@ -100,6 +101,14 @@ def streamlit_server(tmp_path_factory):
             yield url
         finally:
             _stop(server)
+
+
+@pytest.fixture(scope="session")
+def streamlit_server(tmp_path_factory):
+    """The app's server for the whole test session; always stopped at the end."""
+    SERVER_LOG.unlink(missing_ok=True)
+    with running_server(tmp_path_factory.mktemp("home")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
