@@ -17,7 +17,8 @@ st.markdown(
     "**Grad-CAM** (Selvaraju et al., 2017) asks a stage of the network which of its feature maps raise "
     "the score of a class, weights the maps by that, and keeps the positive part: a heat map of the "
     "evidence, at the stage's own resolution. Other methods (through "
-    "[captum](https://captum.ai)) work on the pixels themselves. Pick a model and a picture."
+    "[captum](https://captum.ai)) work on the pixels themselves. Pick a model and a picture. "
+    "(Explanations need trained weights, so this page picks its own model: the sidebar's network is not used.)"
 )
 
 from resnet_viz.attribution import (  # noqa: E402

@@ -153,6 +153,7 @@ def test_bundled_samples_are_pictures_with_credits():
     assert generated and all(s.mask.shape == (64, 64) and 0 < s.mask.mean() < 1 for s in generated)
 
 
+@pytest.mark.filterwarnings("ignore::UserWarning")  # Pillow's notes on the damaged TIFF tags it skips
 def test_damaged_files_only_ever_raise_image_error():
     """Random byte damage to valid files of every format: a picture or an ImageError, never anything else."""
     import random
