@@ -13,18 +13,21 @@ the input's resolution, whatever the method:
 Maps are raw (not normalised): the overlay scales them for display, and the localisation scores
 (`mass_inside`, `pointing_hit`) do not depend on scale.
 
-Models are shared between the app's users, so `attribute` never changes them: captum's hooks are
-added and removed inside the call, under a per-model lock so two users' hooks never meet.
+Models are shared between the app's users, so `attribute` never changes them: captum's hooks go on
+a private structural copy that shares the model's tensors (see `_private_copy`), and are removed
+inside the call; two users explaining the same model at once neither meet nor wait.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 import threading
 import time
 import warnings
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 import pandas as pd
 import torch
@@ -66,18 +69,18 @@ def feature_shapes(model: nn.Module, x: torch.Tensor, names: Sequence[str]) -> d
     """Output shape (C, h, w) of each named stage or block for one image: how coarse its Grad-CAM is."""
     x = _one_image(x).to(_device_of(model))
     shapes: dict[str, tuple[int, ...]] = {}
-    handles = [
-        model.get_submodule(name).register_forward_hook(
-            lambda _m, _i, out, name=name: shapes.__setitem__(name, tuple(out.shape[1:]))
-        )
-        for name in names
-    ]
-    try:
-        with _model_lock(model), _eval_mode(model):
-            model(x)
-    finally:
-        for handle in handles:
-            handle.remove()
+    with _private_copy(model) as view:
+        handles = [
+            view.get_submodule(name).register_forward_hook(
+                lambda _m, _i, out, name=name: shapes.__setitem__(name, tuple(out.shape[1:]))
+            )
+            for name in names
+        ]
+        try:
+            view(x)
+        finally:
+            for handle in handles:
+                handle.remove()
     return shapes
 
 
@@ -85,8 +88,8 @@ def feature_shapes(model: nn.Module, x: torch.Tensor, names: Sequence[str]) -> d
 def predict(model: nn.Module, x: torch.Tensor, k: int = 5) -> list[tuple[int, float]]:
     """Top-``k`` (class index, probability) for one image ``x`` (1, C, H, W), most likely first."""
     x = _one_image(x).to(_device_of(model))
-    with _model_lock(model), _eval_mode(model):
-        probabilities = model(x).float().softmax(dim=1)[0]  # (num_classes,)
+    with _private_copy(model) as view:
+        probabilities = view(x).float().softmax(dim=1)[0]  # (num_classes,)
     top = probabilities.topk(min(k, probabilities.numel()))
     return list(zip(top.indices.tolist(), top.values.tolist()))
 
@@ -128,7 +131,7 @@ def attribute(
     layer = layer or stage_names(model)[-1]
     if method in LAYER_METHODS and layer not in layer_names(model):
         raise ValueError(f"Unknown layer {layer!r}; choose a stage or block: {', '.join(layer_names(model)[:6])}, ...")
-    with _model_lock(model), _eval_mode(model):
+    with _private_copy(model) as model:  # captum's hooks go on this session's own copy, never the shared model
         if target is None:
             with torch.no_grad():
                 target = int(model(x).argmax(dim=1))
@@ -320,29 +323,28 @@ def _device_of(model: nn.Module) -> torch.device:
     return parameter.device if parameter is not None else torch.device("cpu")
 
 
-_LOCKS: weakref.WeakKeyDictionary[nn.Module, threading.RLock] = weakref.WeakKeyDictionary()
-_LOCKS_GUARD = threading.Lock()
+_IDLE_COPIES: weakref.WeakKeyDictionary[nn.Module, list[nn.Module]] = weakref.WeakKeyDictionary()
+_COPIES_GUARD = threading.Lock()
 
 
-def _model_lock(model: nn.Module) -> threading.RLock:
-    """One lock per model object: captum's hooks from two threads must never be on it at once."""
-    with _LOCKS_GUARD:
-        lock = _LOCKS.get(model)
-        if lock is None:
-            lock = _LOCKS[model] = threading.RLock()
-        return lock
+@contextmanager
+def _private_copy(model: nn.Module) -> Iterator[nn.Module]:
+    """A structural copy of ``model`` in eval mode for one call: its own module objects, the same tensors.
 
-
-class _eval_mode:
-    """Put the model in eval mode for the call and restore its mode afterwards."""
-
-    def __init__(self, model: nn.Module) -> None:
-        self.model, self.was_training = model, model.training
-
-    def __enter__(self) -> None:
-        if self.was_training:
-            self.model.eval()
-
-    def __exit__(self, *exc) -> None:
-        if self.was_training:
-            self.model.train()
+    Models are cached and shared by every session of the app. Attribution hangs hooks on modules
+    (Grad-CAM on a stage, Guided Backprop on every ReLU) and needs eval mode; doing that on the
+    shared model would let two sessions see each other's hooks, or make them wait for each other.
+    A copy whose parameters and buffers *are* the model's (no weights duplicated) avoids both, at
+    the cost of building the module tree once per concurrent caller: copies are kept and reused.
+    """
+    with _COPIES_GUARD:
+        idle = _IDLE_COPIES.setdefault(model, [])
+        view = idle.pop() if idle else None
+    if view is None:
+        shared = {id(t): t for t in (*model.parameters(), *model.buffers())}  # deepcopy keeps these as they are
+        view = copy.deepcopy(model, memo=shared).eval()
+    try:
+        yield view
+    finally:
+        with _COPIES_GUARD:
+            _IDLE_COPIES.setdefault(model, []).append(view)
