@@ -32,5 +32,7 @@ navigation = st.navigation(
 )
 ui.model_picker()
 device_slot = st.sidebar.empty()
-navigation.run()  # pages avoid st.stop(), so this line below always runs
-device_slot.caption(f"Device: {ui.device_caption()}")
+draw_device_line = lambda: device_slot.caption(f"Device: {ui.device_caption()}")  # noqa: E731
+st.session_state["_draw_device_line"] = draw_device_line  # for a page that ends early (ui.stop_page)
+navigation.run()
+draw_device_line()

@@ -76,7 +76,7 @@ class Choice:
         """The spec and input size; on a bad choice, show the error and stop this page only."""
         if self.spec is None:
             st.error(self.error or "This configuration is not valid.", icon="⚠️")
-            st.stop()
+            stop_page()
         return self.spec, self.input_size
 
 
@@ -326,6 +326,18 @@ def page_link(path: str, label: str, icon: str | None = None) -> None:
         st.page_link(path, label=label, icon=icon)
     else:
         st.markdown(f"**{label}** (open `app.py` to navigate)")
+
+
+def stop_page() -> None:
+    """End this page here (after showing why), like ``st.stop()``, but still draw app.py's device line.
+
+    app.py draws that line after the page has run, which ``st.stop()`` would skip; it leaves a
+    function to draw it in the session state for this.
+    """
+    draw_device_line = st.session_state.get("_draw_device_line")
+    if st.session_state.get("_from_entry_point") and callable(draw_device_line):
+        draw_device_line()
+    st.stop()
 
 
 def standalone_setup() -> None:

@@ -41,7 +41,7 @@ seed = c4.number_input("Seed", 0, 1000, 0, key="grad_seed")
 tables = ui.gradient_tables(depth, batchnorm, int(seed))
 if isinstance(tables, str):
     st.error(tables, icon="⚠️")
-    st.stop()
+    ui.stop_page()
 
 from resnet_viz.gradient_figures import gradient_heatmap, gradient_vs_depth, shortcut_split, stage_histograms  # noqa: E402
 

@@ -90,3 +90,14 @@ def test_changing_the_network_redraws_the_architecture_page(page, app_url):
     wait_for_app(page)
     print(f"ResNet-152 residual -> plain redraw (s): {time.perf_counter() - start:.2f}")
     assert_no_exception(page)
+
+
+def test_an_impossible_network_in_the_url_gets_a_message_and_the_app_keeps_working(page, app_url):
+    page.goto(f"{app_url}/architecture?preset=Custom+depth&depth=7")
+    wait_for_app(page)
+    assert_no_exception(page)
+    assert page.locator('[data-testid="stAlertContentError"]').count() == 1
+    assert "Nearest valid depths" in page.locator('[data-testid="stAlertContentError"]').inner_text()
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    assert sidebar.get_by_text("Device:").count() == 1  # the page stopped early, the frame did not
+    screenshot(page, "architecture-impossible-depth")
