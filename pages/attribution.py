@@ -317,10 +317,9 @@ def residual_vs_plain(runs) -> None:
                         # Each model gets the picture normalised with its own training statistics.
                         xi = to_model_input(picture_i, explained_i.preprocessing)[0]
                         guess = predict(m, xi, k=1)[0]
-                        cam_key = (f"run-{explained_i.name}", f"test-{config['dataset']}-{i}", "gradcam", "last", -1)
-                        cam_map = ui.cached_attribution(
-                            cam_key, lambda: attribute(m, xi, "gradcam", stage_names(m)[-1])
-                        )
+                        cam_key = (explained_i.name, f"test picture {i}", "gradcam", guess[0])
+                        explain_guess = lambda: attribute(m, xi, "gradcam", target=guess[0])  # noqa: E731 - no extra pass
+                        cam_map = ui.cached_attribution(cam_key, explain_guess)
                         verdict = "✓" if guess[0] == int(ys[i]) else "✗"
                         column.image(
                             ui.display_size(overlay(picture_i, cam_map, colormap, opacity), 160),

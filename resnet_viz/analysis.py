@@ -20,7 +20,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from .model import Add, ResNet, ZeroPadShortcut
+from .model import Add, ResNet, ZeroPadShortcut, device_of
 from .spec import ResNetSpec
 
 LAYER_COLUMNS = [
@@ -53,9 +53,8 @@ def layer_table(spec_or_model: ResNetSpec | nn.Module, input_size: int | None = 
         _use_shape_only_forwards(model)
     else:
         model = spec_or_model
-        first = next(model.parameters(), None)
         in_channels = _first_conv(model).in_channels
-        x = torch.zeros(1, in_channels, size, size, device=first.device if first is not None else "cpu")
+        x = torch.zeros(1, in_channels, size, size, device=device_of(model))
 
     rows: list[dict] = []
     leaves = [(n, m) for n, m in model.named_modules() if n and (not any(m.children()) or isinstance(m, Add))]

@@ -33,6 +33,8 @@ import pandas as pd
 import torch
 from torch import nn
 
+from .model import device_of
+
 METHODS = {
     "gradcam": "Grad-CAM",
     "guided_gradcam": "Guided Grad-CAM",
@@ -67,7 +69,7 @@ def layer_names(model: nn.Module) -> list[str]:
 @torch.no_grad()
 def feature_shapes(model: nn.Module, x: torch.Tensor, names: Sequence[str]) -> dict[str, tuple[int, ...]]:
     """Output shape (C, h, w) of each named stage or block for one image: how coarse its Grad-CAM is."""
-    x = _one_image(x).to(_device_of(model))
+    x = _one_image(x).to(device_of(model))
     shapes: dict[str, tuple[int, ...]] = {}
     with _private_copy(model) as view:
         handles = [
@@ -87,7 +89,7 @@ def feature_shapes(model: nn.Module, x: torch.Tensor, names: Sequence[str]) -> d
 @torch.no_grad()
 def predict(model: nn.Module, x: torch.Tensor, k: int = 5) -> list[tuple[int, float]]:
     """Top-``k`` (class index, probability) for one image ``x`` (1, C, H, W), most likely first."""
-    x = _one_image(x).to(_device_of(model))
+    x = _one_image(x).to(device_of(model))
     with _private_copy(model) as view:
         probabilities = view(x).float().softmax(dim=1)[0]  # (num_classes,)
     top = probabilities.topk(min(k, probabilities.numel()))
@@ -126,7 +128,7 @@ def attribute(
     """
     if method not in METHODS:
         raise ValueError(f"Unknown method {method!r}; choose one of {', '.join(METHODS)}.")
-    x = _one_image(x).to(_device_of(model), torch.float32)  # (1, C, H, W)
+    x = _one_image(x).to(device_of(model), torch.float32)  # (1, C, H, W)
     height, width = x.shape[-2:]
     layer = layer or stage_names(model)[-1]
     if method in LAYER_METHODS and layer not in layer_names(model):
@@ -316,11 +318,6 @@ def _one_image(x: torch.Tensor) -> torch.Tensor:
     if x.dim() != 4 or x.shape[0] != 1:
         raise ValueError(f"attribute explains one image: give (1, C, H, W) or (C, H, W), not {tuple(x.shape)}.")
     return x
-
-
-def _device_of(model: nn.Module) -> torch.device:
-    parameter = next(model.parameters(), None)
-    return parameter.device if parameter is not None else torch.device("cpu")
 
 
 _IDLE_COPIES: weakref.WeakKeyDictionary[nn.Module, list[nn.Module]] = weakref.WeakKeyDictionary()

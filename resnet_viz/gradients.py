@@ -27,7 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .model import ResidualUnit
+from .model import ResidualUnit, device_of
 
 COLUMNS = [
     "name",
@@ -144,7 +144,7 @@ def _run(
     model: nn.Module, x: torch.Tensor, y: torch.Tensor, train_mode: bool
 ) -> tuple[pd.DataFrame, dict[str, tuple[torch.Tensor, torch.Tensor, torch.Tensor]]]:
     """The work behind `gradient_norms` and `gradient_split`: the table plus the split vectors."""
-    device = next(model.parameters()).device
+    device = device_of(model)
     x = x.detach().to(device).clone().requires_grad_(True)  # (N, C, H, W), a leaf of our own
     y = y.to(device)
     # Buffers are restored only after every backward pass: BatchNorm saves them for its backward.

@@ -213,16 +213,12 @@ def to_model_input(image: Image.Image, preprocessing: Preprocessing) -> tuple[to
         x: (1, C, crop, crop) float32, normalised with the model's mean and std;
         shown: the cropped RGB picture (crop x crop), for overlays that line up with ``x``.
     """
-    image = image.convert("RGB")
-    width, height = image.size
-    scale = preprocessing.resize_size / min(width, height)
-    resized = image.resize(
-        (max(1, round(width * scale)), max(1, round(height * scale))), Image.Resampling.BILINEAR, reducing_gap=None
-    )
-    crop = preprocessing.crop_size
-    left = int(round((resized.width - crop) / 2.0))
-    top = int(round((resized.height - crop) / 2.0))
-    shown = resized.crop((left, top, left + crop, top + crop))
+    from torchvision.transforms import InterpolationMode
+    from torchvision.transforms import functional as TF
+
+    # torchvision's own steps, as in `weights.transforms()`: resize the shorter side, then centre-crop.
+    resized = TF.resize(image.convert("RGB"), [preprocessing.resize_size], InterpolationMode.BILINEAR, antialias=True)
+    shown = TF.center_crop(resized, [preprocessing.crop_size])
     pixels = torch.from_numpy(np.asarray(shown, dtype=np.float32) / 255.0).permute(2, 0, 1)  # (3, crop, crop)
     if preprocessing.channels == 1:
         pixels = (pixels * torch.tensor([0.299, 0.587, 0.114])[:, None, None]).sum(0, keepdim=True)  # (1, H, W)
