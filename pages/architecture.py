@@ -1,29 +1,28 @@
 """Architecture: the paper's Table 1 for the chosen network, every layer, and the cost per stage."""
 
-import sys
-from pathlib import Path
-
 import streamlit as st
+from resnet_viz.formatting import human
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # repo root, when run on its own
-import ui  # noqa: E402
+from ui import architecture as loaders
+from ui import frame
+from ui.picker import current_choice, spec_at_depth
 
-ui.standalone_setup()
-spec, size = ui.page_choice().require()
+frame.enter()
+spec, size = current_choice().require()
 key = spec.to_json()
 
 st.title("Architecture")
 st.caption(f"**{spec.name}** at {size}x{size} input · shapes are written H x W x C as in the paper")
 
-layers = ui.layer_table(key, size)
-stages = ui.stage_table(key, size)
-params, train_bytes, too_big = ui.memory_verdict(key, size)
+layers = loaders.layer_table(key, size)
+stages = loaders.stage_table(key, size)
+params, train_bytes, too_big = loaders.memory_verdict(key, size)
 total = stages.iloc[-1]
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Weighted layers", spec.depth, help="Convolutions on the main path plus the fc layer, as the paper counts.")
-c2.metric("Parameters", ui.human(total["params"]))
-c3.metric("Multiply-adds per image", ui.human(total["macs"]), help="Convolutions and fc, the paper's 'FLOPs'.")
-c4.metric("Memory to train (batch 1)", ui.human(train_bytes, "B"), help="Weights + gradients + activations, float32.")
+c2.metric("Parameters", human(total["params"]))
+c3.metric("Multiply-adds per image", human(total["macs"]), help="Convolutions and fc, the paper's 'FLOPs'.")
+c4.metric("Memory to train (batch 1)", human(train_bytes, "B"), help="Weights + gradients + activations, float32.")
 if too_big:
     st.warning(f"{too_big} The tables below are still exact: they are computed without building it.", icon="⚠️")
 
@@ -34,11 +33,11 @@ with tab_table1:
     if mode == "This network":
         shown = stages.assign(
             blocks=stages["blocks"].map(lambda n: str(n) if n else ""),
-            params=stages["params"].map(ui.human),
-            macs=stages["macs"].map(ui.human),
+            params=stages["params"].map(human),
+            macs=stages["macs"].map(human),
         ).rename(columns={"stage": "layer name", "output_size": "output size", "macs": "multiply-adds"})
         st.dataframe(shown, hide_index=True, width="stretch")
-        checks = ui.paper_checks(key, size)
+        checks = loaders.paper_checks(key, size)
         if len(checks):
             st.markdown("**Checked against the published figures**")
             marked = checks.assign(matches=checks["matches"].map({True: "✅ matches", False: "❌ differs"}))
@@ -58,11 +57,11 @@ with tab_table1:
         compare = []
         for depth in depths:
             try:
-                compare.append(ui.spec_at_depth(spec, depth))
+                compare.append(spec_at_depth(spec, depth))
             except ValueError as err:
                 st.warning(f"{depth} layers: {err}")
         if compare:
-            st.dataframe(ui.side_by_side(tuple(s.to_json() for s in compare), size), width="stretch")
+            st.dataframe(loaders.side_by_side(tuple(s.to_json() for s in compare), size), width="stretch")
             if spec.style == "imagenet" and spec.stride_on != "1x1":
                 st.caption(
                     "The paper's figures assume its own stride placement: pick *1x1 (v1, paper)* under "
@@ -83,7 +82,7 @@ with tab_layers:
     max_block = int(layers["block"].max()) if layers["block"].notna().any() else 1
     block_range = st.slider("Blocks within each stage", 1, max(max_block, 2), (1, max(max_block, 2)), key="arch_blocks")
 
-    table = layers if view == "Every layer" else ui.block_summary(key, size)
+    table = layers if view == "Every layer" else loaders.block_summary(key, size)
     mask = table["block"].isna() | table["block"].between(*block_range)
     if stage_filter:
         mask &= table["stage"].isin(stage_filter)
@@ -95,9 +94,9 @@ with tab_layers:
 
     t1, t2, t3 = st.columns(3)
     t1.metric("Rows shown", f"{len(filtered):,} of {len(table):,}")
-    t2.metric("Parameters (shown rows)", ui.human(filtered["params"].sum()))
-    t3.metric("Multiply-adds (shown rows)", ui.human(filtered["macs"].sum()))
-    display = ui.displayable(filtered)
+    t2.metric("Parameters (shown rows)", human(filtered["params"].sum()))
+    t3.metric("Multiply-adds (shown rows)", human(filtered["macs"].sum()))
+    display = loaders.displayable(filtered)
     st.dataframe(
         display,
         hide_index=True,
@@ -117,7 +116,7 @@ with tab_layers:
     )
 
 with tab_cost:
-    st.plotly_chart(ui.stage_cost_figure(key, size), width="stretch")
+    st.plotly_chart(loaders.stage_cost_figure(key, size), width="stretch")
     st.caption(
         "Parameters pile up in the last stages (wide layers on small maps) while multiply-adds are "
         "spread more evenly: each stage halves the map and doubles the width, which keeps the cost "

@@ -1,17 +1,14 @@
 """Degradation lab: deeper plain nets train worse; residual connections fix it (He et al. 2015, Fig. 6)."""
 
-import sys
 import time
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # repo root, when run on its own
-import ui  # noqa: E402
+from ui import frame, training
+from ui.picker import current_choice
 
-ui.standalone_setup()
-ui.page_choice()  # keeps the sidebar; this lab picks its own networks
+frame.enter()
 
 from resnet_viz.labs import DEGRADATION_RUNS, degradation_specs, degradation_verdict, summarize  # noqa: E402
 
@@ -47,8 +44,8 @@ with right:
     )
 
 with st.container(border=True):
-    settings = ui.training_settings("deg", ui.current_choice().spec or degradation_specs([(20, True)])[0])
-    ready = ui.ensure_dataset(settings)
+    settings = training.training_settings("deg", current_choice().spec or degradation_specs([(20, True)])[0])
+    ready = training.ensure_dataset(settings)
     if st.button("Launch the comparison", type="primary", disabled=not ready, key="deg_launch"):
         try:
             clean = rows.dropna()
@@ -58,10 +55,10 @@ with st.container(border=True):
             specs = []
         if specs:
             group = f"degradation {time.strftime('%Y-%m-%d %H:%M:%S')}"
-            if ui.start_runs(specs, settings, [s.name.replace(" (CIFAR)", "") for s in specs], group=group):
+            if training.start_runs(specs, settings, [s.name.replace(" (CIFAR)", "") for s in specs], group=group):
                 st.session_state["deg_group"] = group
 
-store = ui.run_queue().store
+store = training.run_queue().store
 groups = [g for g in store.runs()["group"].dropna().unique() if str(g).startswith("degradation")]
 if not groups:
     st.caption("Launch a comparison to see its curves here.")
@@ -74,7 +71,7 @@ else:
 
 @st.fragment(run_every=1.5)
 def live(group: str) -> None:
-    from resnet_viz.training_figures import degradation_figure
+    from resnet_viz.figures.training import degradation_figure
 
     runs = store.runs(group=group)
     metrics = store.metrics(runs["id"].tolist())
@@ -82,9 +79,11 @@ def live(group: str) -> None:
     if summary.empty:
         return
     states = summary["status"].value_counts().to_dict()
-    steps = ui.total_steps(runs.iloc[0].to_dict(), metrics[metrics["run_id"] == runs.iloc[0]["id"]])
+    steps = training.total_steps(runs.iloc[0].to_dict(), metrics[metrics["run_id"] == runs.iloc[0]["id"]])
     progress = summary["last_step"].sum() / (steps * len(summary))
-    st.progress(min(progress, 1.0), text=" · ".join(f"{ui.STATUS_ICONS.get(k, '')} {v} {k}" for k, v in states.items()))
+    st.progress(
+        min(progress, 1.0), text=" · ".join(f"{training.STATUS_ICONS.get(k, '')} {v} {k}" for k, v in states.items())
+    )
     st.plotly_chart(degradation_figure(metrics, summary.assign(id=summary["id"])), width="stretch", key="deg_fig")
     st.caption(
         "Bold solid lines: training error, measured in eval mode on training images without augmentation. "
@@ -103,7 +102,7 @@ def live(group: str) -> None:
     running = runs[runs["status"].isin(["queued", "running"])]
     if len(running) and st.button("Stop this comparison", key="deg_stop", icon=":material/stop:"):
         for run_id in running["id"]:
-            ui.run_queue().stop(int(run_id))
+            training.run_queue().stop(int(run_id))
 
 
 if groups:

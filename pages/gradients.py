@@ -1,15 +1,11 @@
 """Gradient flow: why deep plain nets fail and residual nets do not, measured layer by layer."""
 
-import sys
-from pathlib import Path
-
 import streamlit as st
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # repo root, when run on its own
-import ui  # noqa: E402
+from ui import frame, training
+from ui.gradients import gradient_tables
 
-ui.standalone_setup()
-ui.page_choice()
+frame.enter()
 
 st.title("Gradient flow")
 st.markdown(
@@ -38,12 +34,15 @@ quantity = c3.selectbox(
 )
 seed = c4.number_input("Seed", 0, 1000, 0, key="grad_seed")
 
-tables = ui.gradient_tables(depth, batchnorm, int(seed))
-if isinstance(tables, str):
-    st.error(tables, icon="⚠️")
-    ui.stop_page()
+from resnet_viz.builder import ModelTooLargeError  # noqa: E402
 
-from resnet_viz.gradient_figures import gradient_heatmap, gradient_vs_depth, shortcut_split, stage_histograms  # noqa: E402
+try:
+    tables = gradient_tables(depth, batchnorm, int(seed))
+except ModelTooLargeError as err:
+    st.error(str(err), icon="⚠️")
+    frame.stop_page()
+
+from resnet_viz.figures.gradients import gradient_heatmap, gradient_vs_depth, shortcut_split, stage_histograms  # noqa: E402
 
 st.plotly_chart(gradient_vs_depth(tables, column=quantity), width="stretch", key="grad_depth_fig")
 plain, residual = tables[f"plain-{depth}"], tables[f"ResNet-{depth}"]
@@ -85,7 +84,7 @@ with right:
 
 st.divider()
 st.subheader("Gradient norms during a training run")
-store = ui.run_queue().store
+store = training.run_queue().store
 runs = store.runs()
 if runs.empty:
     st.caption("Train a run (Train page or a lab) to see its gradients over time here.")

@@ -1,14 +1,11 @@
 """Home: what problem ResNet solves, its two formulas, and a map of the pages. No torch here."""
 
-import sys
-from pathlib import Path
-
 import streamlit as st
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # repo root, when run on its own
-import ui  # noqa: E402
+from ui import frame
+from ui.registry import PAGES
 
-ui.standalone_setup()
+frame.enter()
 
 st.title("ResNet, seen from inside")
 st.markdown(
@@ -45,24 +42,10 @@ with left:
     )
 with right:
     st.subheader("Where to go")
-    ui.page_link("pages/architecture.py", label="Architecture", icon=":material/table_chart:")
-    st.caption(
-        "The paper's Table 1 regenerated for any network, every layer with shapes, parameters and multiply-adds."
-    )
-    ui.page_link("pages/shortcuts.py", label="Shortcuts", icon=":material/alt_route:")
-    st.caption("The whole network with its shortcuts: solid identity, dashed projection, dotted zero-padding.")
-    ui.page_link("pages/train.py", label="Train", icon=":material/model_training:")
-    st.caption("Train the network you picked, live, and compare runs.")
-    ui.page_link("pages/degradation.py", label="Degradation lab", icon=":material/trending_down:")
-    st.caption("One click: plain-20 vs plain-56 vs ResNet-20 vs ResNet-56, plotted like the paper's Figure 6.")
-    ui.page_link("pages/identity_mappings.py", label="Identity-mappings lab", icon=":material/science:")
-    st.caption("Residual-unit and shortcut variants from the second paper, trained side by side.")
-    ui.page_link("pages/gradients.py", label="Gradient flow", icon=":material/waterfall_chart:")
-    st.caption("Gradient norms block by block, plain vs residual, and the shortcut's '1 +' term made visible.")
-    ui.page_link("pages/attribution.py", label="Where it looks", icon=":material/center_focus_strong:")
-    st.caption(
-        "Upload a picture: Grad-CAM stage by stage and captum's attributions, for ImageNet ResNets or your runs."
-    )
+    for info in PAGES:
+        if info.blurb:
+            frame.page_link(info.path)
+            st.caption(info.blurb)
     st.info(
         "Pick a network in the sidebar: every page shows the one you choose, and the URL keeps it.",
         icon=":material/arrow_back:",

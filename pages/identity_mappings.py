@@ -1,16 +1,13 @@
 """Identity-mappings lab: which residual unit and which shortcut train best (He et al. 2016)."""
 
-import sys
 import time
-from pathlib import Path
 
 import streamlit as st
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # repo root, when run on its own
-import ui  # noqa: E402
+from ui import frame, training
+from ui.picker import UNIT_LABELS, VARIANT_LABELS
 
-ui.standalone_setup()
-ui.page_choice()
+frame.enter()
 
 from resnet_viz.labs import PAPER_SHORTCUT_ERRORS, PAPER_UNIT_ERRORS, shortcut_specs, summarize, unit_specs  # noqa: E402
 from resnet_viz.spec import SHORTCUT_VARIANTS, UNITS  # noqa: E402
@@ -24,17 +21,17 @@ st.markdown(
 )
 
 tab_units, tab_shortcuts = st.tabs(["Residual units (Table 2)", "Shortcut variants (Table 1)"])
-store = ui.run_queue().store
+store = training.run_queue().store
 
 
 def lab(kind: str, choices: list[str], labels: dict, paper: dict, make_specs) -> None:
     picked = st.multiselect("Variants", choices, default=choices, format_func=labels.get, key=f"im_{kind}_pick")
     depth = st.select_slider("Depth (CIFAR, 6n+2)", [8, 14, 20, 26, 32, 44, 56, 110], value=20, key=f"im_{kind}_depth")
-    settings = ui.training_settings(f"im_{kind}", make_specs(depth, choices[:1])[0])
-    ready = ui.ensure_dataset(settings)
+    settings = training.training_settings(f"im_{kind}", make_specs(depth, choices[:1])[0])
+    ready = training.ensure_dataset(settings)
     if st.button("Launch the comparison", type="primary", disabled=not (ready and picked), key=f"im_{kind}_go"):
         group = f"identity-{kind} {time.strftime('%Y-%m-%d %H:%M:%S')}"
-        if ui.start_runs(make_specs(depth, picked), settings, [labels[p] for p in picked], group=group):
+        if training.start_runs(make_specs(depth, picked), settings, [labels[p] for p in picked], group=group):
             st.session_state[f"im_{kind}_group"] = group
     groups = [g for g in store.runs()["group"].dropna().unique() if str(g).startswith(f"identity-{kind}")]
     paper_text = {labels[k]: (f"{v} %" if v is not None else "fails to converge") for k, v in paper.items()}
@@ -54,17 +51,19 @@ def lab(kind: str, choices: list[str], labels: dict, paper: dict, make_specs) ->
 def results(kind: str, group: str, labels: dict, paper: dict) -> None:
     @st.fragment(run_every=1.5)
     def live() -> None:
-        from resnet_viz.training_figures import training_curves, variant_bars
+        from resnet_viz.figures.training import training_curves, variant_bars
 
         runs = store.runs(group=group)
         metrics = store.metrics(runs["id"].tolist())
         summary = summarize(runs, metrics)
         column = "unit" if kind == "units" else "shortcut_variant"
         summary["label"] = summary[column].map(labels)
-        steps = ui.total_steps(runs.iloc[0].to_dict(), metrics[metrics["run_id"] == runs.iloc[0]["id"]])
+        steps = training.total_steps(runs.iloc[0].to_dict(), metrics[metrics["run_id"] == runs.iloc[0]["id"]])
         st.progress(
             min(summary["last_step"].sum() / (steps * len(summary)), 1.0),
-            text=", ".join(f"{r['label']}: {ui.STATUS_ICONS.get(r['status'], '')}" for _, r in summary.iterrows()),
+            text=", ".join(
+                f"{r['label']}: {training.STATUS_ICONS.get(r['status'], '')}" for _, r in summary.iterrows()
+            ),
         )
         published = {labels[k]: v for k, v in paper.items() if v is not None and labels[k] in set(summary["label"])}
         st.plotly_chart(
@@ -83,12 +82,12 @@ def results(kind: str, group: str, labels: dict, paper: dict) -> None:
 
 
 with tab_units:
-    lab("units", list(UNITS), ui.UNIT_LABELS, PAPER_UNIT_ERRORS, lambda d, v: unit_specs(d, v))
+    lab("units", list(UNITS), UNIT_LABELS, PAPER_UNIT_ERRORS, lambda d, v: unit_specs(d, v))
 with tab_shortcuts:
     lab(
         "shortcuts",
         list(SHORTCUT_VARIANTS),
-        ui.VARIANT_LABELS,
+        VARIANT_LABELS,
         PAPER_SHORTCUT_ERRORS,
         lambda d, v: shortcut_specs(d, v),
     )

@@ -1,21 +1,19 @@
 """Shortcuts: the whole network with every shortcut drawn beside it, and the inside of any block."""
 
-import sys
-from pathlib import Path
-
 import streamlit as st
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # repo root, when run on its own
-import ui  # noqa: E402
+from ui import architecture as loaders
+from ui import frame
+from ui.picker import VARIANT_LABELS, current_choice
 
-ui.standalone_setup()
-spec, size = ui.page_choice().require()
+frame.enter()
+spec, size = current_choice().require()
 key = spec.to_json()
 
 st.title("Shortcuts")
 st.caption(f"**{spec.name}** at {size}x{size} input")
 
-shortcuts = ui.shortcut_table(key, size)
+shortcuts = loaders.shortcut_table(key, size)
 counts = shortcuts["kind"].value_counts()
 m1, m2, m3, m4 = st.columns(4)
 m1.metric("Residual blocks", len(shortcuts))
@@ -54,15 +52,15 @@ with text_col:
                 "so option B projects there too."
             )
         st.markdown("**What each option costs, computed for this network**")
-        st.dataframe(ui.option_costs(key, size), hide_index=True, width="stretch")
+        st.dataframe(loaders.option_costs(key, size), hide_index=True, width="stretch")
         if spec.shortcut_variant != "identity":
             st.caption(
-                f"Shortcut variant: **{ui.VARIANT_LABELS[spec.shortcut_variant]}** (Identity Mappings, "
+                f"Shortcut variant: **{VARIANT_LABELS[spec.shortcut_variant]}** (Identity Mappings, "
                 "Fig. 2). Its gates or scales act on every shortcut; the paper found that anything but "
                 "a clean identity makes deep ResNets harder to optimise."
             )
 with diagram_col:
-    st.plotly_chart(ui.shortcut_figure(key, size, fold), width="stretch", key="sc_diagram")
+    st.plotly_chart(loaders.shortcut_figure(key, size, fold), width="stretch", key="sc_diagram")
 
 st.divider()
 st.subheader("Inside a block")
@@ -80,12 +78,12 @@ else:
     )
     fig_col, about_col = st.columns([3, 2], gap="large")
     with fig_col:
-        st.plotly_chart(ui.block_figure(key, size, block), width="stretch", key="sc_block_fig")
+        st.plotly_chart(loaders.block_figure(key, size, block), width="stretch", key="sc_block_fig")
     with about_col:
-        st.markdown(ui.block_explanation(spec))
-        rows = ui.layer_table(key, size)
+        st.markdown(loaders.block_explanation(spec))
+        rows = loaders.layer_table(key, size)
         st.dataframe(
-            ui.displayable(rows[rows["name"].str.startswith(block + ".")]).drop(columns=["stage", "block"]),
+            loaders.displayable(rows[rows["name"].str.startswith(block + ".")]).drop(columns=["stage", "block"]),
             hide_index=True,
             width="stretch",
         )

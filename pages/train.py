@@ -1,15 +1,12 @@
 """Train: start a run for the network in the sidebar, watch it live, and compare past runs."""
 
-import sys
-from pathlib import Path
-
 import streamlit as st
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # repo root, when run on its own
-import ui  # noqa: E402
+from ui import frame, training
+from ui.picker import current_choice
 
-ui.standalone_setup()
-spec, _ = ui.page_choice().require()
+frame.enter()
+spec, _ = current_choice().require()
 
 st.title("Train")
 st.caption(
@@ -24,23 +21,23 @@ if spec.style == "imagenet":
     )
 
 with st.container(border=True):
-    settings = ui.training_settings("train", spec)
+    settings = training.training_settings("train", spec)
     name = st.text_input("Run name", value=spec.name, key="train_name")
-    ready = ui.ensure_dataset(settings)
+    ready = training.ensure_dataset(settings)
     if st.button("Start training", type="primary", disabled=not ready, key="train_start"):
-        started = ui.start_runs([spec], settings, [name])
+        started = training.start_runs([spec], settings, [name])
         if started:
             st.session_state["train_current"] = started[0]
             st.toast(f"Run #{started[0]} queued", icon="🏃")
 
-queue = ui.run_queue()
+queue = training.run_queue()
 store = queue.store
 
 
 @st.fragment(run_every=1.0)
 def live_panel() -> None:
     """The current run: status, progress, curves. Redraws itself every second."""
-    from resnet_viz.training_figures import schedule_and_throughput, training_curves
+    from resnet_viz.figures.training import schedule_and_throughput, training_curves
 
     run_id = st.session_state.get("train_current")
     if run_id is None:
@@ -52,9 +49,9 @@ def live_panel() -> None:
         st.caption("That run was deleted.")
         return
     metrics = store.metrics(run_id)
-    steps = ui.total_steps(run, metrics)
+    steps = training.total_steps(run, metrics)
     done = int(metrics["step"].max()) if len(metrics) else 0
-    icon = ui.STATUS_ICONS.get(run["status"], "")
+    icon = training.STATUS_ICONS.get(run["status"], "")
     st.markdown(
         f"**Run #{run_id}: {run['name']}** · {icon} {run['status']}"
         + (f" · {run['message']}" if run["message"] else "")
@@ -92,10 +89,10 @@ runs = store.runs()
 if runs.empty:
     st.caption("No runs yet.")
 else:
-    from resnet_viz.training_figures import training_curves
+    from resnet_viz.figures.training import training_curves
 
     table = runs[["id", "name", "status", "group", "device", "last_step", "created_at"]].copy()
-    table["status"] = table["status"].map(lambda s: f"{ui.STATUS_ICONS.get(s, '')} {s}")
+    table["status"] = table["status"].map(lambda s: f"{training.STATUS_ICONS.get(s, '')} {s}")
     selection = st.dataframe(
         table, hide_index=True, width="stretch", on_select="rerun", selection_mode="multi-row", key="train_history"
     )

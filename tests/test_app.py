@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
+from apptest_pages import open_app_page
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,17 +22,8 @@ PAGES = [
 
 
 def open_page(page: str, **query) -> AppTest:
-    """Run one page on its own (it draws the same sidebar picker as app.py), with URL parameters.
-
-    AppTest's switch_page runs only the page script, not app.py's sidebar, so interaction tests
-    start the page directly; `test_every_page_renders_from_the_entry_point` covers app.py.
-    """
-    at = AppTest.from_file(str(ROOT / page), default_timeout=120)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    """Open one page through app.py (sidebar picker, navigation) with URL parameters."""
+    return open_app_page(page, query)
 
 
 def shortcut_arcs(at: AppTest) -> list[dict]:
@@ -147,9 +139,9 @@ def test_block_view_follows_the_selected_block():
 
 
 def wait_for_runs(at: AppTest) -> None:
-    import ui
+    from ui.training import run_queue
 
-    assert ui.run_queue().wait(timeout=300)
+    assert run_queue().wait(timeout=300)
     at.run()
     assert not at.exception, at.exception
 

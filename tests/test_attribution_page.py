@@ -2,18 +2,16 @@
 
 import json
 import os
-from pathlib import Path
 
 import pytest
 import torch
 import torchvision
+from apptest_pages import open_app_page
 from image_cases import ACCEPTED, REFUSED, encode, photo
 from streamlit.testing.v1 import AppTest
 
 from resnet_viz import ResNetSpec
 from resnet_viz.sources import weights_path
-
-PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "attribution.py")
 
 
 @pytest.fixture
@@ -28,12 +26,7 @@ def resnet18_weights(tmp_path, monkeypatch):
 
 
 def run_page(**state) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=300)
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_app_page("pages/attribution.py", state=state, timeout=300)
 
 
 def image_captions(at: AppTest) -> list[str]:

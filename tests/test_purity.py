@@ -15,7 +15,10 @@ def test_library_never_imports_streamlit():
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     for path in (ROOT / "resnet_viz").rglob("*.py"):
-        assert "import streamlit" not in path.read_text(), path
+        text = path.read_text()
+        assert "import streamlit" not in text, path
+        # Imports go one way: the app (ui/, pages/) uses the library, never the reverse.
+        assert "from ui" not in text and "import ui" not in text, path
 
 
 def test_public_api():

@@ -1,0 +1,141 @@
+"""Cached loaders for the architecture pages (Architecture, Shortcuts): tables, figures, block prose.
+
+Specs travel as JSON strings so Streamlit can hash them; every loader reuses the one cached layer
+table of a (spec, input size). The library is imported inside the loaders, so Home draws before torch.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from resnet_viz.formatting import human
+
+from resnet_viz.spec import ResNetSpec
+
+
+@st.cache_data(show_spinner="Tracing the network…", max_entries=64)
+def layer_table(spec_json: str, input_size: int):
+    from resnet_viz import layer_table as compute
+
+    return compute(ResNetSpec.from_json(spec_json), input_size)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def stage_table(spec_json: str, input_size: int):
+    from resnet_viz import stage_table as compute
+
+    return compute(ResNetSpec.from_json(spec_json), input_size, layers=layer_table(spec_json, input_size))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def shortcut_table(spec_json: str, input_size: int):
+    from resnet_viz import shortcut_table as compute
+
+    return compute(ResNetSpec.from_json(spec_json), input_size, layers=layer_table(spec_json, input_size))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def paper_checks(spec_json: str, input_size: int):
+    from resnet_viz import paper_checks as compute
+
+    return compute(ResNetSpec.from_json(spec_json), input_size, layers=layer_table(spec_json, input_size))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def memory_verdict(spec_json: str, input_size: int) -> tuple[int, int, str | None]:
+    """(parameters, bytes to train at batch 1, message if it would not fit on this machine)."""
+    from resnet_viz import ModelTooLargeError, check_fits, estimate_memory
+
+    spec = ResNetSpec.from_json(spec_json)
+    estimate = estimate_memory(spec, input_size)
+    try:
+        check_fits(spec, input_size=input_size)
+        message = None
+    except ModelTooLargeError as err:
+        message = str(err)
+    return estimate.params, estimate.total_bytes, message
+
+
+@st.cache_data(show_spinner="Tracing the networks…", max_entries=16)
+def side_by_side(spec_jsons: tuple[str, ...], input_size: int):
+    from resnet_viz import side_by_side as compute
+
+    return compute([ResNetSpec.from_json(s) for s in spec_jsons], input_size)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def block_summary(spec_json: str, input_size: int):
+    from resnet_viz import block_summary as compute
+
+    return compute(layer_table(spec_json, input_size))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def stage_cost_figure(spec_json: str, input_size: int):
+    from resnet_viz.figures.architecture import stage_cost_chart
+
+    return stage_cost_chart(stage_table(spec_json, input_size))
+
+
+def displayable(layers):
+    """A layer table ready to show: shapes in paper notation (H x W x C), friendly headers."""
+    from resnet_viz import format_shape
+
+    return layers.assign(
+        input_shape=layers["input_shape"].map(format_shape),
+        output_shape=layers["output_shape"].map(format_shape),
+    ).rename(columns={"input_shape": "input (HxWxC)", "output_shape": "output (HxWxC)"})
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def option_costs(spec_json: str, input_size: int):
+    from resnet_viz import shortcut_option_costs
+
+    costs = shortcut_option_costs(ResNetSpec.from_json(spec_json), input_size)
+    return costs.assign(
+        shortcut_params=costs["shortcut_params"].map(lambda n: f"{n:,}"),
+        total_params=costs["total_params"].map(human),
+        share=costs["share"].map(lambda s: f"{100 * s:.2f} %"),
+    ).rename(columns={"shortcut_params": "shortcut params", "total_params": "network params", "share": "share"})
+
+
+@st.cache_data(show_spinner="Drawing…", max_entries=32)
+def shortcut_figure(spec_json: str, input_size: int, fold: bool):
+    from resnet_viz.figures.architecture import shortcut_diagram
+
+    spec = ResNetSpec.from_json(spec_json)
+    return shortcut_diagram(shortcut_table(spec_json, input_size), fold=fold, title=spec.name)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def block_figure(spec_json: str, input_size: int, block: str):
+    from resnet_viz.figures.architecture import block_diagram
+
+    return block_diagram(layer_table(spec_json, input_size), block, spec=ResNetSpec.from_json(spec_json))
+
+
+def block_explanation(spec: ResNetSpec) -> str:
+    """A few sentences on what the block view shows for this spec."""
+    parts = []
+    if spec.block == "basic":
+        parts.append("A **basic block** has two 3x3 convolutions; the first one carries the stride.")
+    else:
+        where = "the first 1x1 (the paper, v1)" if spec.stride_on == "1x1" else "the 3x3 (torchvision, v1.5)"
+        parts.append(
+            "A **bottleneck block** reduces the width with a 1x1, works at low width with a 3x3, then "
+            f"expands 4x with a 1x1. In a downsampling block the stride sits on {where}: a strided 1x1 "
+            "simply skips three quarters of its input, so v1.5 is about 0.5 % more accurate at a little "
+            "more compute."
+        )
+    orders = {
+        "original": "conv-BN-ReLU, conv-BN, then the addition and a final ReLU (post-activation).",
+        "bn_after_add": "BN moved after the addition, so it also normalises the shortcut signal.",
+        "relu_before_add": "the ReLU moved before the addition, so F(x) can only add, never subtract.",
+        "relu_preact": "the ReLU moved to the start of the branch; the addition's output is left untouched.",
+        "preact": "BN and ReLU before each conv (pre-activation), so the shortcut path is a clean identity "
+        "from block to block.",
+    }
+    if spec.residual:
+        parts.append(f"Unit ordering: {orders[spec.unit]}")
+    else:
+        parts.append("Plain network: the branch is all there is, no shortcut and no addition.")
+    return "\n\n".join(parts)

@@ -1,0 +1,125 @@
+"""Where it looks, steps 1 and 2: choose the model to explain and the picture to explain."""
+
+from __future__ import annotations
+
+import hashlib
+
+import streamlit as st
+
+from . import attribution as loaders
+from . import frame
+
+
+def choose_model(runs):
+    """Widgets for the model to explain; returns (ExplainableModel, cache key), or None with a message shown."""
+    st.subheader("1. The model")
+    left, right = st.columns([1, 2], gap="large")
+    source = left.radio(
+        "Explain",
+        ["imagenet", "run"],
+        format_func={"imagenet": "an ImageNet-pretrained ResNet", "run": "a model trained in this app"}.get,
+        key="att_source",
+    )
+    with right:
+        if source == "imagenet":
+            return choose_pretrained()
+        if runs.empty:
+            st.info(
+                "No trained model yet. Train one on the **Train** page (the *shapes* dataset works best here: "
+                "its pictures come with object masks) or run the **Degradation lab**; it appears here when done.",
+                icon="🏋️",
+            )
+            frame.page_link("pages/train.py")
+            return None
+        labels = dict(zip(runs["id"], runs["label"]))
+        run_id = st.selectbox("Run", list(labels), format_func=labels.get, key="att_run")
+        explained = loaders.load_run(run_id)
+        return (explained, f"run-{run_id}") if explained is not None else None
+
+
+def choose_pretrained():
+    """ImageNet-pretrained ResNets, with a download button for weights not on this machine yet."""
+    from resnet_viz.sources import PRETRAINED_DEPTHS, WeightsUnavailable, weights_cached, weights_path, weights_size_mb
+
+    cached = [d for d in PRETRAINED_DEPTHS if weights_cached(d)]
+    default = 50 if 50 in cached or not cached else cached[0]
+    depth = st.selectbox(
+        "Pretrained network",
+        PRETRAINED_DEPTHS,
+        index=PRETRAINED_DEPTHS.index(default),
+        format_func=lambda d: f"ResNet-{d}" + ("" if d in cached else f" (download {weights_size_mb(d):.0f} MB)"),
+        key="att_depth",
+    )
+    if depth not in cached:
+        st.info(
+            f"ResNet-{depth}'s ImageNet weights ({weights_size_mb(depth):.0f} MB) are not on this machine yet. "
+            f"They download once into torch's cache (`{weights_path(depth).parent}`), where torchvision "
+            "finds them too.",
+            icon="📦",
+        )
+        if st.button(f"Download the ResNet-{depth} weights", type="primary", key="att_download"):
+            if loaders.download_weights(depth):
+                st.rerun()
+        st.caption("No network? Choose *a model trained in this app* above: training needs no download.")
+        return None
+    try:
+        return loaders.pretrained_model(depth), f"imagenet-{depth}"
+    except WeightsUnavailable as err:
+        st.error(str(err), icon="⚠️")
+        return None
+
+
+def choose_picture(explained, model_key: str):
+    """Widgets for the picture; returns (RGB picture, cache key), or None with a message shown."""
+    from resnet_viz.images import FORMATS
+
+    st.subheader("2. The picture")
+    left, right = st.columns([1, 2], gap="large")
+    source = left.radio(
+        "Picture",
+        ["sample", "upload"],
+        format_func={"sample": "a bundled sample", "upload": "my own"}.get,
+        key="att_pic",
+    )
+    with right:
+        if source == "upload":
+            uploaded = st.file_uploader(
+                "Upload a picture",
+                type=list(FORMATS),
+                key="att_upload",
+                help="PNG, JPEG, WebP, BMP, GIF (first frame) or TIFF, up to 25 MB. It stays in this session only.",
+            )
+            if uploaded is None:
+                st.info("Choose a picture to upload, or switch to a bundled sample.", icon="🖼️")
+                return None
+            loaded = loaders.read_upload(uploaded)
+            if loaded is None:
+                return None
+            if loaded.notes:
+                st.caption("Read: " + "; ".join(loaded.notes) + ".")
+            return loaded.image, hashlib.sha1(uploaded.getvalue()).hexdigest()
+        samples = {**dataset_samples(explained), **{sample.name: sample for sample in loaders.samples()}}
+        name = st.selectbox("Sample", list(samples), key=f"att_sample_{model_key}")
+        st.caption(samples[name].credit)
+        return samples[name].image, f"{model_key}/{name}" if name.startswith("Test picture") else name
+
+
+def dataset_samples(explained) -> dict:
+    """A trained run's own test pictures, offered first: a digits model has no idea what a flower is."""
+    from resnet_viz.images import Sample, to_picture
+
+    config = explained.config
+    if config.get("dataset") not in ("digits", "shapes", "cifar10", "mnist", "fashionmnist"):
+        return {}
+    try:
+        pictures = loaders.run_test_pictures(config, 6)
+    except loaders.RUN_LOAD_ERRORS:  # e.g. a downloaded dataset deleted since: just offer the other samples
+        return {}
+    return {
+        f"Test picture {i + 1}: {explained.classes[int(y)]}": Sample(
+            f"Test picture {i + 1}",
+            to_picture(x, pictures.mean, pictures.std),
+            f"From the test split of {config['dataset']}, unseen in training",
+        )
+        for i, (x, y) in enumerate(zip(pictures.x, pictures.y))
+    }

@@ -1,0 +1,264 @@
+"""The sidebar's network picker, mirrored in the URL so a shared link reopens the same view.
+
+app.py draws the picker once per run (`model_picker`); pages read the result with `current_choice`.
+Nothing here imports torch: the spec module is torch-free, so Home draws before torch loads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from resnet_viz.spec import SHORTCUT_VARIANTS, UNITS, ResNetSpec, default_input_size
+
+from .frame import stop_page
+
+# Presets: label -> (depth, style, block, options). CIFAR basic nets use option A as in Table 6.
+PRESETS: dict[str, tuple[int, str, str, dict]] = {
+    "ResNet-18": (18, "imagenet", "basic", {}),
+    "ResNet-34": (34, "imagenet", "basic", {}),
+    "ResNet-50": (50, "imagenet", "bottleneck", {}),
+    "ResNet-101": (101, "imagenet", "bottleneck", {}),
+    "ResNet-152": (152, "imagenet", "bottleneck", {}),
+    "CIFAR ResNet-20": (20, "cifar", "basic", {"shortcut": "A"}),
+    "CIFAR ResNet-32": (32, "cifar", "basic", {"shortcut": "A"}),
+    "CIFAR ResNet-44": (44, "cifar", "basic", {"shortcut": "A"}),
+    "CIFAR ResNet-56": (56, "cifar", "basic", {"shortcut": "A"}),
+    "CIFAR ResNet-110": (110, "cifar", "basic", {"shortcut": "A"}),
+    "CIFAR ResNet-164 (pre-act)": (164, "cifar", "bottleneck", {"shortcut": "B", "unit": "preact"}),
+    "CIFAR ResNet-1001 (pre-act)": (1001, "cifar", "bottleneck", {"shortcut": "B", "unit": "preact"}),
+    "CIFAR ResNet-1202": (1202, "cifar", "basic", {"shortcut": "A"}),
+}
+CUSTOM = "Custom depth"
+UNIT_LABELS = {
+    "original": "original (post-activation)",
+    "bn_after_add": "BN after addition",
+    "relu_before_add": "ReLU before addition",
+    "relu_preact": "ReLU-only pre-activation",
+    "preact": "full pre-activation",
+}
+VARIANT_LABELS = {
+    "identity": "identity",
+    "scaling": "constant scaling (0.5)",
+    "exclusive_gating": "exclusive gating",
+    "shortcut_gating": "shortcut-only gating",
+    "conv1x1": "1x1 conv shortcut",
+    "dropout": "dropout shortcut (0.5)",
+}
+
+# Widget key -> (URL parameter, default). The URL holds the whole configuration, so a link
+# reopens the same view.
+DEFAULTS = {
+    "preset": "ResNet-18",
+    "style": "imagenet",
+    "depth": 18,
+    "block": "auto",
+    "residual": True,
+    "shortcut": "B",
+    "stride_on": "3x3",
+    "unit": "original",
+    "variant": "identity",
+    "batchnorm": True,
+    "input_size": 224,
+}
+_KEY = "cfg_"  # prefix of the picker's widget keys in st.session_state
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What the sidebar picked: a valid spec and input size, or a readable error."""
+
+    spec: ResNetSpec | None
+    input_size: int
+    error: str | None = None
+
+    def require(self) -> tuple[ResNetSpec, int]:
+        """The spec and input size; on a bad choice, show the error and stop this page only."""
+        if self.spec is None:
+            st.error(self.error or "This configuration is not valid.", icon="⚠️")
+            stop_page()
+        return self.spec, self.input_size
+
+
+# URL <-> widgets
+def _parse(key: str, raw: str):
+    default = DEFAULTS[key]
+    if isinstance(default, bool):
+        return raw.lower() in ("1", "true", "yes", "on")
+    if isinstance(default, int):
+        return int(raw)
+    return raw
+
+
+def _valid(key: str, value) -> bool:
+    allowed = {
+        "preset": [*PRESETS, CUSTOM],
+        "style": ["imagenet", "cifar"],
+        "block": ["auto", "basic", "bottleneck"],
+        "shortcut": ["A", "B", "C"],
+        "stride_on": ["3x3", "1x1"],
+        "unit": list(UNITS),
+        "variant": list(SHORTCUT_VARIANTS),
+    }
+    if key in allowed:
+        return value in allowed[key]
+    if key == "depth":
+        return 1 <= value <= 10_000
+    if key == "input_size":
+        return 4 <= value <= 1024
+    return True
+
+
+def _load_from_url() -> None:
+    """On a session's first run, set the picker's widgets from the URL (ignoring bad values)."""
+    if st.session_state.get("_cfg_loaded"):
+        return
+    st.session_state["_cfg_loaded"] = True
+    for key, default in DEFAULTS.items():
+        st.session_state.setdefault(_KEY + key, default)
+    params = st.query_params
+    if params.get("preset") in PRESETS:  # the preset's options first; explicit parameters override them
+        st.session_state[_KEY + "preset"] = params["preset"]
+        _apply_preset()
+    for key in DEFAULTS:
+        if key in params:
+            try:
+                value = _parse(key, params[key])
+            except ValueError:
+                continue
+            if _valid(key, value):
+                st.session_state[_KEY + key] = value
+
+
+def _write_to_url() -> None:
+    values = {key: st.session_state[_KEY + key] for key in DEFAULTS}
+    st.query_params.from_dict(
+        {k: (str(v).lower() if isinstance(v, bool) else str(v)) for k, v in values.items() if v != DEFAULTS[k]}
+    )
+
+
+def _apply_preset() -> None:
+    """When a preset is chosen, set every option to the paper's configuration for it."""
+    preset = st.session_state[_KEY + "preset"]
+    if preset not in PRESETS:
+        return
+    depth, style, block, options = PRESETS[preset]
+    state = st.session_state
+    state[_KEY + "style"], state[_KEY + "depth"], state[_KEY + "block"] = style, depth, block
+    state[_KEY + "shortcut"] = options.get("shortcut", "B")
+    state[_KEY + "unit"] = options.get("unit", "original")
+    state[_KEY + "variant"] = "identity"
+    state[_KEY + "input_size"] = default_input_size(style)
+
+
+def _apply_style() -> None:
+    st.session_state[_KEY + "input_size"] = default_input_size(st.session_state[_KEY + "style"])
+
+
+# the picker
+def model_picker() -> Choice:
+    """Draw the model picker in the sidebar and return the choice. Call once per run."""
+    _load_from_url()
+    sb = st.sidebar
+    sb.header("Model")
+    preset = sb.selectbox("Network", [*PRESETS, CUSTOM], key=_KEY + "preset", on_change=_apply_preset)
+    if preset == CUSTOM:
+        sb.radio(
+            "Style",
+            ["imagenet", "cifar"],
+            key=_KEY + "style",
+            horizontal=True,
+            on_change=_apply_style,
+            help="ImageNet: 7x7 stem, 4 stages, 224x224. CIFAR: 3x3 stem, 3 stages of 16/32/64 filters, 32x32.",
+        )
+        sb.number_input(
+            "Depth (weighted layers)",
+            min_value=1,
+            max_value=10_000,
+            step=1,
+            key=_KEY + "depth",
+            help="CIFAR: 6n+2 (basic) or 9n+2 (bottleneck). ImageNet: 18/34/50/101/152 or 2B+2 / 3B+2.",
+        )
+        sb.radio("Block", ["auto", "basic", "bottleneck"], key=_KEY + "block", horizontal=True)
+    sb.toggle(
+        "Residual connections",
+        key=_KEY + "residual",
+        help="Off: the same network without its shortcut additions (a plain net).",
+    )
+    with sb.expander("Variants", expanded=False):
+        st.radio(
+            "Shortcut option",
+            ["A", "B", "C"],
+            key=_KEY + "shortcut",
+            horizontal=True,
+            help="A: zero-padding identity. B: 1x1 projection where the shape changes. C: projection everywhere.",
+        )
+        st.radio(
+            "Bottleneck stride on",
+            ["3x3", "1x1"],
+            key=_KEY + "stride_on",
+            horizontal=True,
+            format_func=lambda v: {"3x3": "3x3 (v1.5, torchvision)", "1x1": "1x1 (v1, paper)"}[v],
+        )
+        st.selectbox(
+            "Residual unit",
+            list(UNITS),
+            key=_KEY + "unit",
+            format_func=UNIT_LABELS.get,
+            help="Identity Mappings, Fig. 4",
+        )
+        st.selectbox(
+            "Shortcut variant",
+            list(SHORTCUT_VARIANTS),
+            key=_KEY + "variant",
+            format_func=VARIANT_LABELS.get,
+            help="Identity Mappings, Fig. 2",
+        )
+        st.toggle("Batch normalisation", key=_KEY + "batchnorm")
+        st.number_input("Input size (pixels)", min_value=4, max_value=1024, step=1, key=_KEY + "input_size")
+    _write_to_url()
+    return current_choice()
+
+
+def current_choice() -> Choice:
+    """Turn the picker's state into a spec, catching every invalid combination as a message."""
+    s = {key: st.session_state.get(_KEY + key, default) for key, default in DEFAULTS.items()}
+    if s["preset"] in PRESETS:
+        depth, style, block, _ = PRESETS[s["preset"]]
+    else:
+        depth, style, block = s["depth"], s["style"], None if s["block"] == "auto" else s["block"]
+    try:
+        spec = ResNetSpec.from_depth(
+            depth,
+            style=style,
+            block=block,
+            residual=s["residual"],
+            shortcut=s["shortcut"],
+            stride_on=s["stride_on"],
+            unit=s["unit"],
+            shortcut_variant=s["variant"],
+            norm="batch" if s["batchnorm"] else "none",
+        )
+    except ValueError as err:
+        return Choice(None, s["input_size"], str(err))
+    if s["input_size"] < spec.min_input_size:
+        message = f"Input size {s['input_size']} is too small: use at least {spec.min_input_size}."
+        return Choice(None, s["input_size"], message)
+    return Choice(spec, s["input_size"])
+
+
+def spec_at_depth(spec: ResNetSpec, depth: int) -> ResNetSpec:
+    """``spec``'s options at another depth, with the block type the papers use for that depth."""
+    preset_block = next((b for d, style, b, _ in PRESETS.values() if d == depth and style == spec.style), None)
+    return ResNetSpec.from_depth(
+        depth,
+        style=spec.style,
+        block=preset_block,
+        residual=spec.residual,
+        shortcut=spec.shortcut,
+        stride_on=spec.stride_on,
+        unit=spec.unit,
+        shortcut_variant=spec.shortcut_variant,
+        norm=spec.norm,
+    )
