@@ -20,10 +20,12 @@ _EXPORTS = {
     "ZeroPadShortcut": "model",
     "build_resnet": "builder",
     "check_fits": "builder",
-    "device_label": "builder",
-    "available_memory": "builder",
-    "pick_device": "builder",
+    "device_label": "device",
+    "available_memory": "device",
+    "pick_device": "device",
     "ModelTooLargeError": "builder",
+    "resolve_device": "device",
+    "device_of": "device",
     "layer_table": "analysis",
     "stage_table": "analysis",
     "shortcut_table": "analysis",
@@ -69,6 +71,7 @@ __all__ = [
     "build_resnet",
     "check_fits",
     "device_label",
+    "device_of",
     "download_weights",
     "estimate_memory",
     "format_shape",
@@ -82,6 +85,7 @@ __all__ = [
     "paper_checks",
     "pick_device",
     "predict",
+    "resolve_device",
     "shortcut_option_costs",
     "shortcut_table",
     "side_by_side",
@@ -115,7 +119,8 @@ if TYPE_CHECKING:  # for type checkers and IDEs
         stage_table,
     )
     from .attribution import AttributionCancelled, attribute, layer_names, localisation_scores, predict
-    from .builder import ModelTooLargeError, available_memory, build_resnet, check_fits, device_label, pick_device
+    from .builder import ModelTooLargeError, build_resnet, check_fits
+    from .device import available_memory, device_label, device_of, pick_device, resolve_device
     from .images import ImageError, Preprocessing, load_image, overlay, to_model_input
     from .model import Add, ResidualUnit, ResNet, ZeroPadShortcut
     from .paper import paper_checks, side_by_side

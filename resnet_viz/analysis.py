@@ -20,7 +20,8 @@ import pandas as pd
 import torch
 from torch import nn
 
-from .model import Add, ResNet, ZeroPadShortcut, device_of
+from .device import device_of
+from .model import Add, ResNet, ZeroPadShortcut
 from .spec import ResNetSpec
 
 LAYER_COLUMNS = [

@@ -33,7 +33,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from .model import device_of
+from .device import device_of
 
 METHODS = {
     "gradcam": "Grad-CAM",

@@ -27,7 +27,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .model import ResidualUnit, device_of
+from .device import device_of
+from .model import ResidualUnit
 
 COLUMNS = [
     "name",

@@ -16,6 +16,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
@@ -23,8 +24,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .builder import build_resnet, pick_device
+from .builder import build_resnet
 from .data import DataBundle, load_dataset
+from .device import DEVICE_NAMES, resolve_device
 from .spec import ResNetSpec
 from .store import RunStore
 
@@ -77,7 +79,7 @@ class TrainConfig:
             raise ValueError(f"Learning rate must be a positive number; got {self.lr!r}.")
         if self.weight_decay < 0:
             raise ValueError(f"weight_decay must be >= 0; got {self.weight_decay}.")
-        if self.device not in ("auto", "cpu", "cuda", "mps"):
+        if self.device not in DEVICE_NAMES:
             raise ValueError(f"Unknown device {self.device!r}; choose auto, cpu, cuda or mps.")
 
     def to_dict(self) -> dict[str, Any]:
@@ -102,17 +104,6 @@ class RunResult:
     status: str  # "finished", "stopped", "diverged" or "failed"
     message: str
     final: dict[str, Any]  # the last logged metrics
-
-
-def resolve_device(name: str) -> torch.device:
-    """ "auto" -> the best device present; otherwise the named one, if it is present."""
-    if name == "auto":
-        return pick_device()
-    if name == "cuda" and not torch.cuda.is_available():
-        raise ValueError("CUDA was requested but no NVIDIA GPU is available here.")
-    if name == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
-        raise ValueError("MPS was requested but no Apple GPU is available here.")
-    return torch.device(name)
 
 
 def lr_at(config: TrainConfig, step: int) -> float:
@@ -163,20 +154,12 @@ def error_rate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: i
     wrong, loss_sum = 0, 0.0
     for i in range(0, len(x), batch_size):
         xb, yb = x[i : i + batch_size], y[i : i + batch_size]
-        with torch.autocast(**amp) if amp else _nullcontext():
+        with torch.autocast(**amp) if amp else nullcontext():
             out = model(xb)
         loss_sum += F.cross_entropy(out.float(), yb, reduction="sum").item()
         wrong += (out.argmax(1) != yb).sum().item()
     model.train(was_training)
     return wrong / len(x), loss_sum / len(x)
-
-
-class _nullcontext:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
-        return False
 
 
 def augment_batch(x: torch.Tensor, flip_ok: bool, generator: torch.Generator) -> torch.Tensor:
@@ -308,7 +291,7 @@ def _loop(
         lr = lr_at(config, step)
         for group in optimizer.param_groups:
             group["lr"] = lr
-        with torch.autocast(**amp) if amp else _nullcontext():
+        with torch.autocast(**amp) if amp else nullcontext():
             out = model(xb)
         loss = F.cross_entropy(out.float(), yb)
         optimizer.zero_grad(set_to_none=True)
