@@ -30,7 +30,9 @@ _EXPORTS = {
     "stage_table": "analysis",
     "shortcut_table": "analysis",
     "estimate_memory": "analysis",
-    "format_shape": "analysis",
+    "format_shape": "formatting",
+    "human": "formatting",
+    "Progress": "progress",
     "MemoryEstimate": "analysis",
     "paper_checks": "paper",
     "side_by_side": "paper",
@@ -60,6 +62,7 @@ __all__ = [
     "MemoryEstimate",
     "ModelTooLargeError",
     "Preprocessing",
+    "Progress",
     "ResNet",
     "ResNetSpec",
     "ResidualUnit",
@@ -75,6 +78,7 @@ __all__ = [
     "download_weights",
     "estimate_memory",
     "format_shape",
+    "human",
     "layer_names",
     "layer_table",
     "load_image",
@@ -112,7 +116,6 @@ if TYPE_CHECKING:  # for type checkers and IDEs
         MemoryEstimate,
         block_summary,
         estimate_memory,
-        format_shape,
         layer_table,
         shortcut_option_costs,
         shortcut_table,
@@ -121,8 +124,10 @@ if TYPE_CHECKING:  # for type checkers and IDEs
     from .attribution import AttributionCancelled, attribute, layer_names, localisation_scores, predict
     from .builder import ModelTooLargeError, build_resnet, check_fits
     from .device import available_memory, device_label, device_of, pick_device, resolve_device
+    from .formatting import format_shape, human
     from .images import ImageError, Preprocessing, load_image, overlay, to_model_input
     from .model import Add, ResidualUnit, ResNet, ZeroPadShortcut
     from .paper import paper_checks, side_by_side
+    from .progress import Progress
     from .sources import ExplainableModel, WeightsUnavailable, download_weights, load_pretrained, load_run_model
     from .spec import ResNetSpec, valid_depths

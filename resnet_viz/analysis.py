@@ -188,14 +188,6 @@ def estimate_memory(spec: ResNetSpec, input_size: int | None = None, batch_size:
     return MemoryEstimate(int(layers["params"].sum()), int(activations), batch_size)
 
 
-def format_shape(shape: tuple[int, ...]) -> str:
-    """Paper notation, spatial first: (64, 56, 56) -> "56x56x64"; (512,) -> "512"."""
-    if len(shape) == 3:
-        c, h, w = shape
-        return f"{h}x{w}x{c}"
-    return "x".join(str(s) for s in shape)
-
-
 # ---------------------------------------------------------------------- helpers
 _SHAPE_PRESERVING = (nn.BatchNorm2d, nn.ReLU, nn.Identity, nn.Dropout, Add)
 

@@ -23,7 +23,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .analysis import format_shape
+from .formatting import format_shape, human, prefix_of
 
 # Okabe & Ito (2008) palette: distinguishable with every common colour-vision deficiency.
 BLUE, VERMILLION, GREEN, ORANGE, PURPLE = "#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7"
@@ -642,7 +642,7 @@ def stage_cost_chart(stages: pd.DataFrame) -> go.Figure:
 
     What the reader sees: parameters pile up in the last stages (wide layers on small maps), while
     multiply-adds are spread much more evenly, because each stage halves the map as it doubles the
-    width. Bars are labelled in readable units (M params, GMACs or MMACs); hover gives exact counts.
+    width. Bars are labelled in readable units (`formatting.human`: k, M, G); hover gives exact counts.
 
     Args:
         stages: a `stage_table` (its ``total`` row is dropped).
@@ -658,7 +658,7 @@ def stage_cost_chart(stages: pd.DataFrame) -> go.Figure:
     )
     for col, (column, colour, noun) in enumerate((("params", BLUE, "params"), ("macs", ORANGE, "MACs")), start=1):
         values = [int(v) for v in table[column]]
-        scale, prefix = _unit(max(values, default=0))
+        scale, prefix = prefix_of(max(values, default=0))
         unit = f"{prefix}{noun}" if noun == "MACs" else f"{prefix} {noun}".strip()
         fig.add_trace(
             go.Bar(
@@ -666,7 +666,7 @@ def stage_cost_chart(stages: pd.DataFrame) -> go.Figure:
                 y=[v / scale for v in values],
                 customdata=values,
                 marker_color=colour,
-                text=[_human(v) for v in values],
+                text=[human(v) for v in values],
                 textposition="outside",
                 constraintext="none",
                 textfont=dict(size=12),
@@ -691,20 +691,6 @@ def stage_cost_chart(stages: pd.DataFrame) -> go.Figure:
     )
     fig.update_annotations(font=dict(size=14))
     return fig
-
-
-def _unit(largest: float) -> tuple[float, str]:
-    """Scale and prefix that keep the largest bar between 1 and 1000: (1e6, "M"), (1e9, "G")..."""
-    for scale, prefix in ((1e9, "G"), (1e6, "M"), (1e3, "K")):
-        if largest >= scale:
-            return scale, prefix
-    return 1.0, ""
-
-
-def _human(value: int) -> str:
-    """A bar label in its own best unit: 9536 -> "9.54K", 14_964_736 -> "15M", 1_464_336_384 -> "1.46G"."""
-    scale, prefix = _unit(value)
-    return f"{value / scale:.3g}{prefix}"
 
 
 # ---------------------------------------------------------------------- shared helpers

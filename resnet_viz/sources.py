@@ -20,8 +20,9 @@ import torch
 from torch import nn
 
 from .builder import build_resnet
-from .data import DatasetUnavailable, Progress, download_file
+from .data import DatasetUnavailable, download_file
 from .images import Preprocessing
+from .progress import Progress
 from .spec import ResNetSpec
 
 PRETRAINED_DEPTHS = (18, 34, 50, 101, 152)

@@ -221,5 +221,5 @@ def test_stage_cost_chart_has_every_stage_and_sums_to_the_total(key):
         assert list(bar.x) == list(per_stage["stage"])
         assert sum(bar.customdata) == total[column]
         assert sum(bar.y) * bar.meta["scale"] == pytest.approx(total[column])
-    assert traces(fig, "params")[0].meta["unit"] == ("M params" if key == "resnet50" else "K params")
+    assert traces(fig, "params")[0].meta["unit"] == ("M params" if key == "resnet50" else "k params")
     assert traces(fig, "macs")[0].meta["unit"] == ("GMACs" if key == "resnet50" else "MMACs")
