@@ -34,6 +34,7 @@ import torch
 from torch import nn
 
 from .device import device_of
+from .naming import is_stage
 from .progress import Progress
 
 METHODS = {
@@ -54,7 +55,7 @@ class AttributionCancelled(Exception):
 # ---------------------------------------------------------------------- layers and predictions
 def stage_names(model: nn.Module) -> list[str]:
     """The model's stages in order: ``["layer1", ..., "layer4"]`` (CIFAR-style nets have three)."""
-    return [name for name, _ in model.named_children() if name.startswith("layer")]
+    return [name for name, _ in model.named_children() if is_stage(name)]
 
 
 def layer_names(model: nn.Module) -> list[str]:

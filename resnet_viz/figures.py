@@ -16,7 +16,6 @@ Conventions shared by the diagrams:
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -24,6 +23,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .formatting import format_shape, human, prefix_of
+from .naming import block_of, is_block, is_gate_part, is_shortcut_part, local_name, paper_name
 
 # Okabe & Ito (2008) palette: distinguishable with every common colour-vision deficiency.
 BLUE, VERMILLION, GREEN, ORANGE, PURPLE = "#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7"
@@ -328,8 +328,6 @@ def _stage_bands(boxes: list[_Box]) -> tuple[list[dict], list[dict]]:
 
 
 # ---------------------------------------------------------------------- block diagram
-_SHORTCUT_PART = re.compile(r"^(downsample|shortcut_drop)\b")
-_GATE_PART = re.compile(r"^gate\b")
 _FILL = {"Conv2d": "#DCEAF6", "BatchNorm2d": "#EFEFEF", "ReLU": "#FCEBC8", "Identity": "#FFFFFF"}
 BLOCK_ROW_PX = 46
 MAIN_X, SHORTCUT_X, GATE_X = 0.0, 3.0, -4.0  # column centres: main branch, shortcut, gate
@@ -401,7 +399,7 @@ def block_diagram(layers: pd.DataFrame, block: str, spec=None) -> go.Figure:
     if any(_is_strided(records[i]) for i in rows):
         traces.append(_stride_legend_entry())
 
-    title = f"Inside {_paper_name(block)} ({block})" + (f" of {spec.name}" if spec is not None else "")
+    title = f"Inside {paper_name(block)} ({block})" + (f" of {spec.name}" if spec is not None else "")
     top, bottom = 80, 20
     height = max(400, BLOCK_ROW_PX * (parts.out_row + 1) + top + bottom)
     left = GATE_X - GATE_HALF_WIDTH - 0.2 if parts.gate else -2.6
@@ -455,16 +453,16 @@ class _BlockParts:
 
 def _split_block(layers: pd.DataFrame, block: str) -> _BlockParts:
     rows = layers[layers["name"].str.startswith(f"{block}.")]
-    if not re.fullmatch(r"layer\d+\.\d+", str(block)) or rows.empty:
-        names = layers["name"].str.extract(r"^(layer\d+\.\d+)\.")[0].dropna().unique()
+    if not is_block(str(block)) or rows.empty:
+        names = layers["name"].map(block_of).dropna().unique()
         shown = ", ".join(names[:3]) + (f", …, {names[-1]}" if len(names) > 3 else "")
         raise ValueError(f"Unknown block {block!r}: this network's blocks are {shown} (layer<stage>.<index>).")
     records = rows.to_dict("records")
-    local = [r["name"][len(block) + 1 :] for r in records]
+    local = [local_name(r["name"]) for r in records]
     add_at = next((i for i, r in enumerate(records) if r["type"] == "Add"), None)
     before = range(len(records)) if add_at is None else range(add_at)
-    side = [i for i in before if _SHORTCUT_PART.match(local[i])]
-    gate = [i for i in before if _GATE_PART.match(local[i])]
+    side = [i for i in before if is_shortcut_part(local[i])]
+    gate = [i for i in before if is_gate_part(local[i])]
     main = [i for i in before if i not in side and i not in gate]
     after = [] if add_at is None else list(range(add_at + 1, len(records)))
     return _BlockParts(records, local, main, side, gate, add_at, after)
@@ -616,11 +614,6 @@ def _add_hover(rec: dict, spec, gated: bool) -> str:
     elif gated:  # no spec: the table alone does not say which gating variant this is
         formula = "y = F(x) and x, weighed by the gate g(x)"
     return f"<b>addition</b> ({rec['name']})<br>{formula}<br>shape {format_shape(rec['output_shape'])}"
-
-
-def _paper_name(block: str) -> str:
-    stage, index = (int(p) for p in block[5:].split("."))
-    return f"conv{stage + 1}_{index + 1}"
 
 
 def _shape_note(x: float, y: float, text: str, side: str, colour: str = GREY, size: int = 11) -> dict:

@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from .naming import block_sort_key, is_block
+
 TEMPLATE = "plotly_white"
 COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
 SHORTCUT_COLOUR, BRANCH_COLOUR, TOTAL_COLOUR = "#1f77b4", "#ff7f0e", "#333333"
@@ -111,16 +113,6 @@ def _as_dict(value) -> dict[str, float]:
     return {}
 
 
-def _depth_key(name: str) -> tuple[int, int, int]:
-    """Sort key for "conv1" < "layer1.0" < "layer1.1" < ... < "layer4.2" < "fc"."""
-    if name == "conv1":
-        return (0, 0, 0)
-    if name == "fc":
-        return (2, 0, 0)
-    stage, block = name.removeprefix("layer").split(".")
-    return (1, int(stage), int(block))
-
-
 def gradient_heatmap(metrics: pd.DataFrame) -> go.Figure:
     """Depth x training step heat map of log10 weight-gradient norms from a run's metrics table.
 
@@ -131,7 +123,7 @@ def gradient_heatmap(metrics: pd.DataFrame) -> go.Figure:
     """
     cells = [(step, _as_dict(g)) for step, g in zip(metrics["step"], metrics["grad_norms"])]
     cells = [(step, g) for step, g in cells if g]
-    names = sorted({k for _, g in cells for k in g if "." in k or k in ("conv1", "fc")}, key=_depth_key)
+    names = sorted({k for _, g in cells for k in g if is_block(k) or k in ("conv1", "fc")}, key=block_sort_key)
     steps = [step for step, _ in cells]
     z = np.full((len(names), len(steps)), np.nan)
     for j, (_, g) in enumerate(cells):

@@ -29,6 +29,7 @@ from torch import nn
 
 from .device import device_of
 from .model import ResidualUnit
+from .naming import group_of, paper_name, stage_of
 
 COLUMNS = [
     "name",
@@ -126,12 +127,6 @@ def _as_found(model: nn.Module, train_mode: bool) -> Iterator[None]:
                     b.copy_(saved[name])
 
 
-def _stage_of(block_name: str) -> str:
-    """ "layer2.3" -> "conv3_x" (the paper's stage names; layer1 is conv2_x)."""
-    stage = int(block_name.split(".")[0].removeprefix("layer"))
-    return f"conv{stage + 1}_x"
-
-
 def _norm(t: torch.Tensor | None) -> float:
     return float(t.detach().double().norm()) if t is not None else math.nan
 
@@ -166,9 +161,8 @@ def _forward_backward(
     for pname, p in model.named_parameters():
         if not p.requires_grad:
             continue
-        parts = pname.split(".")
-        key = f"{parts[0]}.{parts[1]}" if parts[0].startswith("layer") else parts[0]
-        groups[key if key in groups else ("conv1" if parts[0] in ("conv1", "bn1") else "fc")].append(p)
+        key = group_of(pname)  # "conv1", "layer2.3" or "fc"
+        groups[key if key in groups else "fc"].append(p)
     params = [p for ps in groups.values() for p in ps]
 
     # One backward pass for the loss: gradients at every parameter and every captured tensor.
@@ -196,7 +190,10 @@ def _forward_backward(
     ]
     for i, c in enumerate(caps):
         row = dict(
-            name=c.name, stage=_stage_of(c.name), output_grad_norm=_norm(g_out[i]), input_grad_norm=_norm(g_in[i])
+            name=c.name,
+            stage=paper_name(stage_of(c.name)),
+            output_grad_norm=_norm(g_out[i]),
+            input_grad_norm=_norm(g_in[i]),
         )
         if c.name in split:
             s_part, f_part = _norm(split[c.name][0]), _norm(split[c.name][1])

@@ -23,6 +23,8 @@ import json
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from .naming import paper_name
+
 STYLES = ("imagenet", "cifar")
 BLOCKS = ("basic", "bottleneck")
 SHORTCUT_OPTIONS = ("A", "B", "C")
@@ -168,7 +170,7 @@ class ResNetSpec:
 
     def stage_names(self) -> list[str]:
         """The paper's stage names: conv2_x, conv3_x, ... (one per entry of ``layers``)."""
-        return [f"conv{i + 2}_x" for i in range(len(self.layers))]
+        return [paper_name(f"layer{i}") for i in range(1, len(self.layers) + 1)]
 
     # ------------------------------------------------------------------ (de)serialisation
     def to_dict(self) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from torch import nn
 from .builder import build_resnet
 from .data import DataBundle, load_dataset
 from .device import DEVICE_NAMES, resolve_device
+from .naming import block_of, group_of
 from .spec import ResNetSpec
 from .store import RunStore
 
@@ -123,21 +124,18 @@ def spec_for_data(spec: ResNetSpec, bundle: DataBundle) -> ResNetSpec:
     return replace(spec, in_channels=bundle.in_channels, num_classes=len(bundle.classes))
 
 
-def stage_of(name: str) -> str:
-    """Parameter name -> group for gradient norms: "conv1", "layer1".."layer4" or "fc"."""
-    head = name.split(".")[0]
-    return head if head.startswith("layer") else ("conv1" if head in ("conv1", "bn1") else "fc")
+def stage_gradient_norms(model: nn.Module) -> dict[str, float]:
+    """L2 norm of the weight gradients (``.grad``) per stage ("conv1", "layer1".., "fc") and per block ("layer2.3").
 
-
-def gradient_norms(model: nn.Module) -> dict[str, float]:
-    """L2 norm of the weight gradients per stage (conv1, layer1.., fc) and per block ("layer2.3")."""
+    The cheap per-step log of a training run; `gradients.gradient_norms` is the full per-block table
+    of one batch, with the shortcut / branch split.
+    """
     squares: dict[str, torch.Tensor] = {}
     for name, p in model.named_parameters():
         if p.grad is None:
             continue
         sq = p.grad.detach().float().pow(2).sum()
-        parts = name.split(".")
-        keys = [stage_of(name)] + ([f"{parts[0]}.{parts[1]}"] if parts[0].startswith("layer") else [])
+        keys = [group_of(name, level="stage")] + ([block] if (block := block_of(name)) is not None else [])
         for key in keys:
             squares[key] = squares[key] + sq if key in squares else sq
     if not squares:
@@ -303,7 +301,7 @@ def _loop(
 
         last_step = step == config.steps - 1
         if (step + 1) % config.log_every == 0 or last_step:
-            norms = gradient_norms(model)  # before the update: the gradients of this step
+            norms = stage_gradient_norms(model)  # before the update: the gradients of this step
         optimizer.step()
 
         if (step + 1) % config.log_every == 0 or last_step:
