@@ -32,7 +32,7 @@ from .naming import (
     stage_index,
     stage_of,
 )
-from .spec import ResNetSpec
+from .spec import ResNetSpec, default_input_size
 
 LAYER_COLUMNS = [
     "name", "type", "stage", "block", "input_shape", "output_shape",
@@ -55,7 +55,7 @@ def layer_table(spec_or_model: ResNetSpec | nn.Module, input_size: int | None = 
     """
     spec = spec_or_model if isinstance(spec_or_model, ResNetSpec) else getattr(spec_or_model, "spec", None)
     if input_size is None:
-        input_size = spec.default_input_size if spec is not None else 224
+        input_size = spec.default_input_size if spec is not None else default_input_size("imagenet")
     size = input_size
     _check_input_size(size, spec)
     if spec is not None:
@@ -333,8 +333,7 @@ def _first_conv(model: nn.Module) -> nn.Conv2d:
 def _check_input_size(size: int, spec: ResNetSpec | None) -> None:
     if not isinstance(size, int) or isinstance(size, bool) or size < 1:
         raise ValueError(f"Input size must be a positive whole number of pixels; got {size!r}.")
-    # Each stride-2 step halves the map (rounding up); it must stay at least 1 pixel everywhere.
-    minimum = 1 if spec is None else 32 if spec.style == "imagenet" else 4
+    minimum = 1 if spec is None else spec.min_input_size  # every stage keeps at least a 1x1 map
     if size < minimum:
         raise ValueError(f"Input size {size} is too small for this network: use at least {minimum} pixels.")
     if size > 4096:

@@ -70,7 +70,8 @@ def paper_checks(spec: ResNetSpec, input_size: int | None = None, layers: pd.Dat
             }
         )
 
-    if spec.style == "imagenet" and size == 224 and spec.num_classes == 1000 and standard:
+    at_paper_size = size == spec.default_input_size  # 224 (Table 1) or 32 (Table 6)
+    if spec.style == "imagenet" and at_paper_size and spec.num_classes == 1000 and standard:
         depth = spec.depth
         is_table1 = depth in IMAGENET_TABLE1 and IMAGENET_TABLE1[depth] == (spec.block, spec.layers)
         if is_table1 and spec.stride_on == "1x1" and spec.shortcut in ("A", "B") and spec.unit == "original":
@@ -81,7 +82,7 @@ def paper_checks(spec: ResNetSpec, input_size: int | None = None, layers: pd.Dat
                 add("parameters", "torchvision weights metadata", meta["num_params"], params, 0)
                 if spec.stride_on == "3x3":
                     add("multiply-adds (1e9)", "torchvision weights metadata", meta["_ops"], macs / 1e9, 3)
-    if spec.style == "cifar" and size == 32 and spec.num_classes == 10 and standard and spec.residual:
+    if spec.style == "cifar" and at_paper_size and spec.num_classes == 10 and standard and spec.residual:
         depth = spec.depth
         if spec.block == "basic" and spec.shortcut == "A" and spec.unit == "original" and depth in TABLE6_PARAMS_M:
             paper = TABLE6_PARAMS_M[depth]
