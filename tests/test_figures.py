@@ -6,7 +6,7 @@ from functools import cache
 import pytest
 
 from resnet_viz import ResNetSpec, layer_table, shortcut_table, stage_table
-from resnet_viz.figures import block_diagram, fold_blocks, shortcut_diagram, stage_cost_chart
+from resnet_viz.figures.architecture import block_diagram, fold_blocks, shortcut_diagram, stage_cost_chart
 
 DASH = {"identity": "solid", "projection": "dash", "zero_pad": "dot"}
 

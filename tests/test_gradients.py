@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import torch
 
-from resnet_viz.gradient_figures import gradient_heatmap, gradient_vs_depth, shortcut_split, stage_histograms
+from resnet_viz.figures.gradients import gradient_heatmap, gradient_vs_depth, shortcut_split, stage_histograms
 from resnet_viz.gradients import COLUMNS, gradient_norms, gradient_split, sample_batch
 from resnet_viz.model import ResNet
 from resnet_viz.spec import ResNetSpec

@@ -12,11 +12,10 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .naming import block_sort_key, is_block
+from ..naming import block_sort_key, is_block
+from .style import BLUE, INK, ORANGE, layout, series_colour
 
-TEMPLATE = "plotly_white"
-COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
-SHORTCUT_COLOUR, BRANCH_COLOUR, TOTAL_COLOUR = "#1f77b4", "#ff7f0e", "#333333"
+SHORTCUT_COLOUR, BRANCH_COLOUR, TOTAL_COLOUR = BLUE, ORANGE, INK  # the shortcut is blue in every figure
 
 LABELS = {
     "weight_grad_norm": "‖∂E/∂W‖ of the block",
@@ -30,8 +29,7 @@ LABELS = {
 
 
 def _layout(fig: go.Figure, title: str, **kwargs) -> go.Figure:
-    fig.update_layout(template=TEMPLATE, title=title, hovermode="closest", legend_title_text="", **kwargs)
-    return fig
+    return layout(fig, title, hovermode="closest", legend_title_text="", **kwargs)
 
 
 def gradient_vs_depth(tables: dict[str, pd.DataFrame], column: str = "weight_grad_norm") -> go.Figure:
@@ -50,7 +48,7 @@ def gradient_vs_depth(tables: dict[str, pd.DataFrame], column: str = "weight_gra
                 mode="lines+markers",
                 name=name,
                 meta={"series": name},
-                line={"color": COLOURS[i % len(COLOURS)]},
+                line={"color": series_colour(i)},
                 marker={"size": 5},
                 customdata=rows[["name"]].to_numpy(),
                 hovertemplate=f"<b>{name}</b><br>%{{customdata[0]}}<br>{column} = %{{y:.3g}}<extra></extra>",
@@ -162,7 +160,7 @@ def stage_histograms(table: pd.DataFrame | dict[str, pd.DataFrame]) -> go.Figure
                 y=np.log10(rows["weight_grad_norm"].to_numpy()),
                 name=name,
                 meta={"series": name},
-                marker_color=COLOURS[i % len(COLOURS)],
+                marker_color=series_colour(i),
                 boxpoints="all",
                 jitter=0.4,
                 pointpos=0,

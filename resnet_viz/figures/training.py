@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
+from .style import NEUTRAL, layout, series_colour
 
 
 def _name_of(runs: pd.DataFrame) -> dict[int, str]:
@@ -19,15 +19,8 @@ def _name_of(runs: pd.DataFrame) -> dict[int, str]:
 
 
 def _layout(fig: go.Figure, title: str | None, height: int) -> go.Figure:
-    fig.update_layout(
-        title=title,
-        height=height,
-        template="plotly_white",
-        margin=dict(l=60, r=20, t=60 if title else 30, b=50),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
-        hovermode="x unified",
-    )
-    return fig
+    legend = dict(orientation="h", yanchor="bottom", y=1.02, x=0)
+    return layout(fig, title, height=height, legend=legend, hovermode="x unified")
 
 
 def training_curves(metrics: pd.DataFrame, runs: pd.DataFrame, title: str | None = None) -> go.Figure:
@@ -39,7 +32,7 @@ def training_curves(metrics: pd.DataFrame, runs: pd.DataFrame, title: str | None
     fig = make_subplots(rows=1, cols=2, subplot_titles=("training loss", "error (%)"), horizontal_spacing=0.08)
     names = _name_of(runs)
     for i, (run_id, group) in enumerate(metrics.groupby("run_id", sort=False)):
-        colour = PALETTE[i % len(PALETTE)]
+        colour = series_colour(i)
         name = names.get(int(run_id), f"run {run_id}")
         fig.add_trace(
             go.Scatter(
@@ -86,7 +79,7 @@ def schedule_and_throughput(metrics: pd.DataFrame, runs: pd.DataFrame) -> go.Fig
     fig = make_subplots(rows=1, cols=2, subplot_titles=("learning rate", "images / second"), horizontal_spacing=0.08)
     names = _name_of(runs)
     for i, (run_id, group) in enumerate(metrics.groupby("run_id", sort=False)):
-        colour = PALETTE[i % len(PALETTE)]
+        colour = series_colour(i)
         name = names.get(int(run_id), f"run {run_id}")
         fig.add_trace(
             go.Scatter(x=group["step"], y=group["lr"], name=name, legendgroup=name, line=dict(color=colour)),
@@ -124,7 +117,7 @@ def degradation_figure(metrics: pd.DataFrame, runs: pd.DataFrame, title: str | N
         subplot_titles=("plain networks", "residual networks"),
     )
     depths = sorted({int(d) for d in runs["depth"]})
-    colour_of = {d: PALETTE[i % len(PALETTE)] for i, d in enumerate(depths)}
+    colour_of = {d: series_colour(i) for i, d in enumerate(depths)}
     for _, run in runs.sort_values("depth").iterrows():
         group = metrics[metrics["run_id"] == run["id"]]
         col = 2 if run["residual"] else 1
@@ -166,9 +159,13 @@ def variant_bars(summary: pd.DataFrame, paper: dict[str, float] | None = None, t
     summary: columns label, train_error, test_error (fractions).
     """
     fig = go.Figure()
-    fig.add_bar(x=summary["label"], y=100 * summary["train_error"], name="your training error", marker_color=PALETTE[0])
-    fig.add_bar(x=summary["label"], y=100 * summary["test_error"], name="your test error", marker_color=PALETTE[1])
+    fig.add_bar(
+        x=summary["label"], y=100 * summary["train_error"], name="your training error", marker_color=series_colour(0)
+    )
+    fig.add_bar(
+        x=summary["label"], y=100 * summary["test_error"], name="your test error", marker_color=series_colour(1)
+    )
     if paper:
-        fig.add_bar(x=list(paper), y=list(paper.values()), name="paper: CIFAR-10 test error", marker_color="#999999")
+        fig.add_bar(x=list(paper), y=list(paper.values()), name="paper: CIFAR-10 test error", marker_color=NEUTRAL)
     fig.update_layout(barmode="group", yaxis_title="error (%)")
     return _layout(fig, title, 380)
