@@ -11,6 +11,8 @@ pass, one backward pass for the loss, and two small backward passes per block, o
 parts are computed independently (never as "total minus the other"), so their sum matching the
 total gradient is a real check of the decomposition (``DataFrame.attrs["split_max_rel_error"]``).
 
+`plain_vs_residual` runs the page's experiment: a plain CIFAR net and its residual twin at initialisation.
+
 The model is left as found: train/eval flag restored, BatchNorm running statistics restored, no
 hooks left behind, and no ``.grad`` touched (gradients come from `torch.autograd.grad`).
 """
@@ -27,9 +29,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .builder import build_resnet
 from .device import device_of
 from .model import ResidualUnit
 from .naming import group_of, paper_name, stage_of
+from .spec import ResNetSpec
 
 COLUMNS = [
     "name",
@@ -259,3 +263,27 @@ def gradient_split(
     """
     _, split = _run(model, x, y, train_mode)
     return split
+
+
+def plain_vs_residual(depth: int, batchnorm: bool = True, seed: int = 0) -> dict[str, pd.DataFrame]:
+    """`gradient_norms` of a plain CIFAR net and its residual twin at initialisation, on one random batch.
+
+    Both nets have ``depth`` layers and option A shortcuts (the residual one; the paper's CIFAR setup),
+    with or without BatchNorm, initialised from ``seed``; the batch is ``sample_batch(3, 32, 8, seed, 10)``.
+
+    Returns:
+        {"plain-{depth}": table, "ResNet-{depth}": table}.
+
+    Raises:
+        ValueError: ``depth`` is not a CIFAR depth (6n+2). ModelTooLargeError: a net does not fit in memory.
+    """
+    tables = {}
+    for residual in (False, True):
+        spec = ResNetSpec.from_depth(
+            depth, style="cifar", residual=residual, shortcut="A", norm="batch" if batchnorm else "none"
+        )
+        torch.manual_seed(seed)
+        model = build_resnet(spec)
+        x, y = sample_batch(3, spec.default_input_size, 8, seed, spec.num_classes)
+        tables[f"{'ResNet' if residual else 'plain'}-{depth}"] = gradient_norms(model, x, y)
+    return tables
