@@ -1,7 +1,10 @@
 """resnet_viz: build any ResNet, explain its shape, train it and look inside it.
 
 A pure library (it never imports streamlit); the app in ``app.py`` and ``pages/`` draws what it
-computes. Names are loaded lazily (PEP 562), so ``from resnet_viz.spec import ResNetSpec`` does not
+computes. Figures live in the ``figures`` subpackage (``resnet_viz.figures.architecture``,
+``.gradients``, ``.training``, ``.attribution``, sharing ``.style``); the papers' numbers and the
+sample photos in the repository's ``assets/`` folder (`published`, `images.bundled_samples`).
+Names are loaded lazily (PEP 562), so ``from resnet_viz.spec import ResNetSpec`` does not
 import torch: the app's home page appears before torch has loaded.
 """
 
@@ -14,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 _EXPORTS = {
     "ResNetSpec": "spec",
     "valid_depths": "spec",
+    "paper_name": "naming",
     "Add": "model",
     "ResidualUnit": "model",
     "ResNet": "model",
@@ -87,6 +91,7 @@ __all__ = [
     "localisation_scores",
     "overlay",
     "paper_checks",
+    "paper_name",
     "pick_device",
     "predict",
     "resolve_device",
@@ -127,6 +132,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs
     from .formatting import format_shape, human
     from .images import ImageError, Preprocessing, load_image, overlay, to_model_input
     from .model import Add, ResidualUnit, ResNet, ZeroPadShortcut
+    from .naming import paper_name
     from .paper import paper_checks, side_by_side
     from .progress import Progress
     from .sources import ExplainableModel, WeightsUnavailable, download_weights, load_pretrained, load_run_model
