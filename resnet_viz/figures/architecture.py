@@ -503,19 +503,8 @@ def _block_shortcut_paths(parts: _BlockParts, kind: str, block: str) -> list[dic
 
 def _io_node(y: float, text: str) -> dict:
     """The block's input or output, a small framed label on the main path."""
-    return dict(
-        x=MAIN_X,
-        y=y,
-        xref="x",
-        yref="y",
-        text=text,
-        showarrow=False,
-        font=dict(size=12, color=INK),
-        bgcolor="white",
-        bordercolor=INK,
-        borderwidth=1,
-        borderpad=4,
-    )
+    frame = dict(bgcolor="white", bordercolor=INK, borderwidth=1, borderpad=4)
+    return _shape_note(MAIN_X, y, text, "center", colour=INK, size=12) | frame
 
 
 def _stride_legend_entry() -> dict:

@@ -23,6 +23,34 @@ def _layout(fig: go.Figure, title: str | None, height: int) -> go.Figure:
     return layout(fig, title, height=height, legend=legend, hovermode="x unified")
 
 
+def _error_curves(
+    group: pd.DataFrame, colour: str, name: str, run_id: int, train_width: float, in_legend: bool
+) -> list[go.Scatter]:
+    """One run's training error (eval mode: solid, bold, with markers) and test error (dashed), in percent.
+
+    ``in_legend``: each curve gets its own legend entry; otherwise both join the run's legend group unlisted.
+    """
+    legend = dict(showlegend=True) if in_legend else dict(legendgroup=name, showlegend=False)
+    curves = []
+    for curve, mode, line in (
+        ("train", "lines+markers", dict(color=colour, width=train_width)),
+        ("test", "lines", dict(color=colour, width=1.5, dash="dash")),
+    ):
+        rows = group.dropna(subset=[f"{curve}_error"])
+        curves.append(
+            go.Scatter(
+                x=rows["step"],
+                y=100 * rows[f"{curve}_error"],
+                name=f"{name} {curve}",
+                mode=mode,
+                line=line,
+                meta={"run_id": run_id, "curve": curve},
+                **legend,
+            )
+        )
+    return curves
+
+
 def training_curves(metrics: pd.DataFrame, runs: pd.DataFrame, title: str | None = None) -> go.Figure:
     """Loss and error against step for one or more runs (one colour per run).
 
@@ -41,34 +69,8 @@ def training_curves(metrics: pd.DataFrame, runs: pd.DataFrame, title: str | None
             row=1,
             col=1,
         )
-        evals = group.dropna(subset=["train_error"])
-        fig.add_trace(
-            go.Scatter(
-                x=evals["step"],
-                y=100 * evals["train_error"],
-                name=f"{name} train",
-                legendgroup=name,
-                showlegend=False,
-                mode="lines+markers",
-                line=dict(color=colour, width=3),
-            ),
-            row=1,
-            col=2,
-        )
-        tests = group.dropna(subset=["test_error"])
-        fig.add_trace(
-            go.Scatter(
-                x=tests["step"],
-                y=100 * tests["test_error"],
-                name=f"{name} test",
-                legendgroup=name,
-                showlegend=False,
-                mode="lines",
-                line=dict(color=colour, width=1.5, dash="dash"),
-            ),
-            row=1,
-            col=2,
-        )
+        for curve in _error_curves(group, colour, name, int(run_id), train_width=3, in_legend=False):
+            fig.add_trace(curve, row=1, col=2)
     fig.update_xaxes(title_text="step")
     fig.update_yaxes(rangemode="tozero")
     return _layout(fig, title, 380)
@@ -122,32 +124,8 @@ def degradation_figure(metrics: pd.DataFrame, runs: pd.DataFrame, title: str | N
         group = metrics[metrics["run_id"] == run["id"]]
         col = 2 if run["residual"] else 1
         colour, label = colour_of[int(run["depth"])], f"{'ResNet' if run['residual'] else 'plain'}-{int(run['depth'])}"
-        evals = group.dropna(subset=["train_error"])
-        fig.add_trace(
-            go.Scatter(
-                x=evals["step"],
-                y=100 * evals["train_error"],
-                name=f"{label} train",
-                mode="lines+markers",
-                line=dict(color=colour, width=3.5),
-                meta={"run_id": int(run["id"]), "curve": "train"},
-            ),
-            row=1,
-            col=col,
-        )
-        tests = group.dropna(subset=["test_error"])
-        fig.add_trace(
-            go.Scatter(
-                x=tests["step"],
-                y=100 * tests["test_error"],
-                name=f"{label} test",
-                mode="lines",
-                line=dict(color=colour, width=1.5, dash="dash"),
-                meta={"run_id": int(run["id"]), "curve": "test"},
-            ),
-            row=1,
-            col=col,
-        )
+        for curve in _error_curves(group, colour, label, int(run["id"]), train_width=3.5, in_legend=True):
+            fig.add_trace(curve, row=1, col=col)
     fig.update_xaxes(title_text="step")
     fig.update_yaxes(title_text="error (%)", rangemode="tozero", row=1, col=1)
     return _layout(fig, title, 420)
