@@ -28,10 +28,6 @@ LABELS = {
 }
 
 
-def _layout(fig: go.Figure, title: str, **kwargs) -> go.Figure:
-    return layout(fig, title, hovermode="closest", legend_title_text="", **kwargs)
-
-
 def gradient_vs_depth(tables: dict[str, pd.DataFrame], column: str = "weight_grad_norm") -> go.Figure:
     """One line per named table: ``column`` against depth_index on a log y axis.
 
@@ -57,7 +53,7 @@ def gradient_vs_depth(tables: dict[str, pd.DataFrame], column: str = "weight_gra
     label = LABELS.get(column, column)
     fig.update_xaxes(title_text="depth (block index: 0 = conv1, last = fc)")
     fig.update_yaxes(type="log", title_text=f"{label} (log scale)")
-    return _layout(fig, f"{label} across depth")
+    return layout(fig, f"{label} across depth")
 
 
 def shortcut_split(table: pd.DataFrame) -> go.Figure:
@@ -95,7 +91,7 @@ def shortcut_split(table: pd.DataFrame) -> go.Figure:
     log_y = len(values) > 0 and values.max() / values.min() > 30
     fig.update_yaxes(type="log" if log_y else "linear", title_text="gradient norm" + (" (log scale)" if log_y else ""))
     fig.update_xaxes(title_text="residual block (input side)")
-    return _layout(
+    return layout(
         fig,
         "∂E/∂x_l = ∂E/∂y·(1 + ∂F/∂x): the “1 +” term is the shortcut part",
         barmode="group",
@@ -141,7 +137,7 @@ def gradient_heatmap(metrics: pd.DataFrame) -> go.Figure:
     )
     fig.update_yaxes(autorange="reversed", title_text="block (input side at the top)", type="category")
     fig.update_xaxes(title_text="training step")
-    return _layout(fig, "Weight-gradient norm per block during training")
+    return layout(fig, "Weight-gradient norm per block during training")
 
 
 def stage_histograms(table: pd.DataFrame | dict[str, pd.DataFrame]) -> go.Figure:
@@ -170,4 +166,4 @@ def stage_histograms(table: pd.DataFrame | dict[str, pd.DataFrame]) -> go.Figure
         )
     fig.update_xaxes(title_text="stage")
     fig.update_yaxes(title_text="log10 ‖∂E/∂W‖ per block")
-    return _layout(fig, "Weight-gradient norms per stage", boxmode="group")
+    return layout(fig, "Weight-gradient norms per stage", boxmode="group")

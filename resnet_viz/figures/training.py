@@ -13,14 +13,11 @@ from plotly.subplots import make_subplots
 
 from .style import NEUTRAL, layout, series_colour
 
+LEGEND = dict(orientation="h", yanchor="bottom", y=1.02, x=0)  # one row above the plot
+
 
 def _name_of(runs: pd.DataFrame) -> dict[int, str]:
     return {int(r["id"]): f"{r['name']} (#{int(r['id'])})" for _, r in runs.iterrows()}
-
-
-def _layout(fig: go.Figure, title: str | None, height: int) -> go.Figure:
-    legend = dict(orientation="h", yanchor="bottom", y=1.02, x=0)
-    return layout(fig, title, height=height, legend=legend, hovermode="x unified")
 
 
 def _error_curves(
@@ -73,7 +70,7 @@ def training_curves(metrics: pd.DataFrame, runs: pd.DataFrame, title: str | None
             fig.add_trace(curve, row=1, col=2)
     fig.update_xaxes(title_text="step")
     fig.update_yaxes(rangemode="tozero")
-    return _layout(fig, title, 380)
+    return layout(fig, title, height=380, legend=LEGEND, hovermode="x unified")
 
 
 def schedule_and_throughput(metrics: pd.DataFrame, runs: pd.DataFrame) -> go.Figure:
@@ -101,7 +98,7 @@ def schedule_and_throughput(metrics: pd.DataFrame, runs: pd.DataFrame) -> go.Fig
             col=2,
         )
     fig.update_xaxes(title_text="step")
-    return _layout(fig, None, 300)
+    return layout(fig, None, height=300, legend=LEGEND, hovermode="x unified")
 
 
 def degradation_figure(metrics: pd.DataFrame, runs: pd.DataFrame, title: str | None = None) -> go.Figure:
@@ -128,7 +125,7 @@ def degradation_figure(metrics: pd.DataFrame, runs: pd.DataFrame, title: str | N
             fig.add_trace(curve, row=1, col=col)
     fig.update_xaxes(title_text="step")
     fig.update_yaxes(title_text="error (%)", rangemode="tozero", row=1, col=1)
-    return _layout(fig, title, 420)
+    return layout(fig, title, height=420, legend=LEGEND, hovermode="x unified")
 
 
 def variant_bars(summary: pd.DataFrame, paper: dict[str, float] | None = None, title: str | None = None) -> go.Figure:
@@ -146,4 +143,4 @@ def variant_bars(summary: pd.DataFrame, paper: dict[str, float] | None = None, t
     if paper:
         fig.add_bar(x=list(paper), y=list(paper.values()), name="paper: CIFAR-10 test error", marker_color=NEUTRAL)
     fig.update_layout(barmode="group", yaxis_title="error (%)")
-    return _layout(fig, title, 380)
+    return layout(fig, title, height=380, legend=LEGEND, hovermode="x unified")
