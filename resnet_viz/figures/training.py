@@ -7,6 +7,8 @@ error dashed.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -16,8 +18,11 @@ from .style import NEUTRAL, layout, series_colour
 LEGEND = dict(orientation="h", yanchor="bottom", y=1.02, x=0)  # one row above the plot
 
 
-def _name_of(runs: pd.DataFrame) -> dict[int, str]:
-    return {int(r["id"]): f"{r['name']} (#{int(r['id'])})" for _, r in runs.iterrows()}
+def _each_run(metrics: pd.DataFrame, runs: pd.DataFrame) -> Iterator[tuple[int, pd.DataFrame, str, str]]:
+    """(run id, its metrics, its colour, its legend name "name (#id)") for each run in ``metrics``."""
+    names = {int(r["id"]): f"{r['name']} (#{int(r['id'])})" for _, r in runs.iterrows()}
+    for i, (run_id, group) in enumerate(metrics.groupby("run_id", sort=False)):
+        yield int(run_id), group, series_colour(i), names.get(int(run_id), f"run {run_id}")
 
 
 def _error_curves(
@@ -55,10 +60,7 @@ def training_curves(metrics: pd.DataFrame, runs: pd.DataFrame, title: str | None
     (eval mode, no augmentation; solid) and test error (dashed), in percent.
     """
     fig = make_subplots(rows=1, cols=2, subplot_titles=("training loss", "error (%)"), horizontal_spacing=0.08)
-    names = _name_of(runs)
-    for i, (run_id, group) in enumerate(metrics.groupby("run_id", sort=False)):
-        colour = series_colour(i)
-        name = names.get(int(run_id), f"run {run_id}")
+    for run_id, group, colour, name in _each_run(metrics, runs):
         fig.add_trace(
             go.Scatter(
                 x=group["step"], y=group["train_loss"], name=name, legendgroup=name, line=dict(color=colour, width=2)
@@ -66,7 +68,7 @@ def training_curves(metrics: pd.DataFrame, runs: pd.DataFrame, title: str | None
             row=1,
             col=1,
         )
-        for curve in _error_curves(group, colour, name, int(run_id), train_width=3, in_legend=False):
+        for curve in _error_curves(group, colour, name, run_id, train_width=3, in_legend=False):
             fig.add_trace(curve, row=1, col=2)
     fig.update_xaxes(title_text="step")
     fig.update_yaxes(rangemode="tozero")
@@ -76,10 +78,7 @@ def training_curves(metrics: pd.DataFrame, runs: pd.DataFrame, title: str | None
 def schedule_and_throughput(metrics: pd.DataFrame, runs: pd.DataFrame) -> go.Figure:
     """Learning rate and training throughput (images per second) against step."""
     fig = make_subplots(rows=1, cols=2, subplot_titles=("learning rate", "images / second"), horizontal_spacing=0.08)
-    names = _name_of(runs)
-    for i, (run_id, group) in enumerate(metrics.groupby("run_id", sort=False)):
-        colour = series_colour(i)
-        name = names.get(int(run_id), f"run {run_id}")
+    for _run_id, group, colour, name in _each_run(metrics, runs):
         fig.add_trace(
             go.Scatter(x=group["step"], y=group["lr"], name=name, legendgroup=name, line=dict(color=colour)),
             row=1,
