@@ -146,14 +146,17 @@ def shortcut_table(spec: ResNetSpec, input_size: int | None = None, layers: pd.D
     layers = layer_table(spec, input_size) if layers is None else layers
     in_block = layers[layers["block"].notna()]
     shortcut_part = in_block["name"].map(is_shortcut_part)  # projection, zero-pad, dropout
-    on_shortcut = shortcut_part | in_block["name"].map(is_gate_part)  # ... and the gate
+    in_block = in_block.assign(
+        _on_shortcut=shortcut_part | in_block["name"].map(is_gate_part),  # ... and the gate
+        _projection=shortcut_part & (in_block["type"] == "Conv2d"),
+    )
     rows = []
     for block, group in in_block.groupby(in_block["name"].map(block_of), sort=False):
-        shortcut_rows = group[on_shortcut[group.index]]
+        shortcut_rows = group[group["_on_shortcut"]]
         has_add = (group["type"] == "Add").any()
         if not has_add:
             kind = "none"
-        elif (group.loc[shortcut_part[group.index], "type"] == "Conv2d").any():
+        elif group["_projection"].any():
             kind = "projection"
         elif (group["type"] == "ZeroPadShortcut").any():
             kind = "zero_pad"
