@@ -1,7 +1,10 @@
 """resnet_viz: build any ResNet, explain its shape, train it and look inside it.
 
 A pure library (it never imports streamlit); the app in ``app.py`` and ``pages/`` draws what it
-computes. Names are loaded lazily (PEP 562), so ``from resnet_viz.spec import ResNetSpec`` does not
+computes. Figures live in the ``figures`` subpackage (``resnet_viz.figures.architecture``,
+``.gradients``, ``.training``, ``.attribution``, sharing ``.style``); the papers' numbers and the
+sample photos in the repository's ``assets/`` folder (`published`, `images.bundled_samples`).
+Names are loaded lazily (PEP 562), so ``from resnet_viz.spec import ResNetSpec`` does not
 import torch: the app's home page appears before torch has loaded.
 """
 
@@ -14,21 +17,26 @@ from typing import TYPE_CHECKING, Any
 _EXPORTS = {
     "ResNetSpec": "spec",
     "valid_depths": "spec",
+    "paper_name": "naming",
     "Add": "model",
     "ResidualUnit": "model",
     "ResNet": "model",
     "ZeroPadShortcut": "model",
     "build_resnet": "builder",
     "check_fits": "builder",
-    "device_label": "builder",
-    "available_memory": "builder",
-    "pick_device": "builder",
+    "device_label": "device",
+    "available_memory": "device",
+    "pick_device": "device",
     "ModelTooLargeError": "builder",
+    "resolve_device": "device",
+    "device_of": "device",
     "layer_table": "analysis",
     "stage_table": "analysis",
     "shortcut_table": "analysis",
     "estimate_memory": "analysis",
-    "format_shape": "analysis",
+    "format_shape": "formatting",
+    "human": "formatting",
+    "Progress": "progress",
     "MemoryEstimate": "analysis",
     "paper_checks": "paper",
     "side_by_side": "paper",
@@ -58,6 +66,7 @@ __all__ = [
     "MemoryEstimate",
     "ModelTooLargeError",
     "Preprocessing",
+    "Progress",
     "ResNet",
     "ResNetSpec",
     "ResidualUnit",
@@ -69,9 +78,11 @@ __all__ = [
     "build_resnet",
     "check_fits",
     "device_label",
+    "device_of",
     "download_weights",
     "estimate_memory",
     "format_shape",
+    "human",
     "layer_names",
     "layer_table",
     "load_image",
@@ -80,8 +91,10 @@ __all__ = [
     "localisation_scores",
     "overlay",
     "paper_checks",
+    "paper_name",
     "pick_device",
     "predict",
+    "resolve_device",
     "shortcut_option_costs",
     "shortcut_table",
     "side_by_side",
@@ -108,16 +121,19 @@ if TYPE_CHECKING:  # for type checkers and IDEs
         MemoryEstimate,
         block_summary,
         estimate_memory,
-        format_shape,
         layer_table,
         shortcut_option_costs,
         shortcut_table,
         stage_table,
     )
     from .attribution import AttributionCancelled, attribute, layer_names, localisation_scores, predict
-    from .builder import ModelTooLargeError, available_memory, build_resnet, check_fits, device_label, pick_device
+    from .builder import ModelTooLargeError, build_resnet, check_fits
+    from .device import available_memory, device_label, device_of, pick_device, resolve_device
+    from .formatting import format_shape, human
     from .images import ImageError, Preprocessing, load_image, overlay, to_model_input
     from .model import Add, ResidualUnit, ResNet, ZeroPadShortcut
+    from .naming import paper_name
     from .paper import paper_checks, side_by_side
+    from .progress import Progress
     from .sources import ExplainableModel, WeightsUnavailable, download_weights, load_pretrained, load_run_model
     from .spec import ResNetSpec, valid_depths

@@ -110,8 +110,9 @@ def _table(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
+    from .device import resolve_device
     from .store import RunStore
-    from .train import TrainConfig, resolve_device, train
+    from .train import TrainConfig, train
 
     spec = _spec_from_args(args)
     config = TrainConfig(

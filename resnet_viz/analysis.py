@@ -13,15 +13,26 @@ Conventions (as in He et al. 2015, whose "FLOPs" are multiply-adds):
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 
 import pandas as pd
 import torch
 from torch import nn
 
-from .model import Add, ResNet, ZeroPadShortcut, device_of
-from .spec import ResNetSpec
+from .device import device_of
+from .model import Add, ResNet, ZeroPadShortcut
+from .naming import (
+    block_of,
+    is_gate_part,
+    is_shortcut_part,
+    is_stem,
+    layer_name,
+    paper_name,
+    split_block,
+    stage_index,
+    stage_of,
+)
+from .spec import ResNetSpec, default_input_size
 
 LAYER_COLUMNS = [
     "name", "type", "stage", "block", "input_shape", "output_shape",
@@ -44,7 +55,7 @@ def layer_table(spec_or_model: ResNetSpec | nn.Module, input_size: int | None = 
     """
     spec = spec_or_model if isinstance(spec_or_model, ResNetSpec) else getattr(spec_or_model, "spec", None)
     if input_size is None:
-        input_size = spec.default_input_size if spec is not None else 224
+        input_size = spec.default_input_size if spec is not None else default_input_size("imagenet")
     size = input_size
     _check_input_size(size, spec)
     if spec is not None:
@@ -134,15 +145,18 @@ def shortcut_table(spec: ResNetSpec, input_size: int | None = None, layers: pd.D
     """
     layers = layer_table(spec, input_size) if layers is None else layers
     in_block = layers[layers["block"].notna()]
-    block_of = in_block["name"].str.extract(r"^(layer\d+\.\d+)\.")[0]
+    shortcut_part = in_block["name"].map(is_shortcut_part)  # projection, zero-pad, dropout
+    in_block = in_block.assign(
+        _on_shortcut=shortcut_part | in_block["name"].map(is_gate_part),  # ... and the gate
+        _projection=shortcut_part & (in_block["type"] == "Conv2d"),
+    )
     rows = []
-    for block, group in in_block.groupby(block_of, sort=False):
-        names = group["name"]
-        shortcut_rows = group[names.str.contains(r"\.(?:downsample|gate)\b")]
+    for block, group in in_block.groupby(in_block["name"].map(block_of), sort=False):
+        shortcut_rows = group[group["_on_shortcut"]]
         has_add = (group["type"] == "Add").any()
         if not has_add:
             kind = "none"
-        elif (shortcut_rows["type"] == "Conv2d").any() and names.str.contains(r"\.downsample\.").any():
+        elif group["_projection"].any():
             kind = "projection"
         elif (group["type"] == "ZeroPadShortcut").any():
             kind = "zero_pad"
@@ -152,7 +166,7 @@ def shortcut_table(spec: ResNetSpec, input_size: int | None = None, layers: pd.D
         rows.append(
             {
                 "block": block,
-                "paper_name": f"conv{int(block[5 : block.index('.')]) + 1}_{int(block.split('.')[1]) + 1}",
+                "paper_name": paper_name(block),
                 "stage": group["stage"].iloc[0],
                 "index": int(group["block"].iloc[0]),
                 "kind": kind,
@@ -185,14 +199,6 @@ def estimate_memory(spec: ResNetSpec, input_size: int | None = None, batch_size:
     layers = layer_table(spec, input_size)
     activations = sum(_numel(s) for s in layers["output_shape"])
     return MemoryEstimate(int(layers["params"].sum()), int(activations), batch_size)
-
-
-def format_shape(shape: tuple[int, ...]) -> str:
-    """Paper notation, spatial first: (64, 56, 56) -> "56x56x64"; (512,) -> "512"."""
-    if len(shape) == 3:
-        c, h, w = shape
-        return f"{h}x{w}x{c}"
-    return "x".join(str(s) for s in shape)
 
 
 # ---------------------------------------------------------------------- helpers
@@ -235,9 +241,6 @@ def _shape_rule(m: nn.Module):
     return None
 
 
-_LAYER_RE = re.compile(r"^layer(\d+)\.(\d+)\.")
-
-
 def _row(name: str, module: nn.Module, in_shape: tuple, out_shape: tuple) -> dict:
     kernel, stride, macs = "", pd.NA, 0
     if isinstance(module, nn.Conv2d):
@@ -267,14 +270,14 @@ def _row(name: str, module: nn.Module, in_shape: tuple, out_shape: tuple) -> dic
 
 
 def _stage_and_block(name: str) -> tuple[str, int | None]:
-    match = _LAYER_RE.match(name + ".")
-    if match:
-        return f"conv{int(match.group(1)) + 1}_x", int(match.group(2)) + 1
-    if name.startswith("layer"):
-        return f"conv{int(name[5:].split('.')[0]) + 1}_x", None
+    """The paper's stage of a layer ("conv1", "conv2_x", ..., "head") and its 1-based block in the stage."""
+    stage = stage_of(name)
+    if stage is not None:
+        parts = split_block(name)
+        return paper_name(stage), None if parts is None else parts[1] + 1
     if name == "maxpool":  # the paper lists the max pool at the start of conv2_x
-        return "conv2_x", None
-    if name in ("conv1", "bn1", "relu"):
+        return paper_name("layer1"), None
+    if is_stem(name):
         return "conv1", None
     return "head", None
 
@@ -286,7 +289,7 @@ def _stage_description(spec: ResNetSpec, stage: str) -> str:
         return f"3x3, {spec.stem_width}"
     if stage == "head":
         return f"average pool, {spec.num_classes}-d fc"
-    i = int(stage[4:-2]) - 2  # conv2_x -> 0
+    i = stage_index(layer_name(stage)) - 1  # conv2_x -> layer1 -> 0
     w, n = spec.widths[i], spec.layers[i]
     if spec.block == "basic":
         text = f"[3x3, {w}; 3x3, {w}] x {n}"
@@ -333,8 +336,7 @@ def _first_conv(model: nn.Module) -> nn.Conv2d:
 def _check_input_size(size: int, spec: ResNetSpec | None) -> None:
     if not isinstance(size, int) or isinstance(size, bool) or size < 1:
         raise ValueError(f"Input size must be a positive whole number of pixels; got {size!r}.")
-    # Each stride-2 step halves the map (rounding up); it must stay at least 1 pixel everywhere.
-    minimum = 1 if spec is None else 32 if spec.style == "imagenet" else 4
+    minimum = 1 if spec is None else spec.min_input_size  # every stage keeps at least a 1x1 map
     if size < minimum:
         raise ValueError(f"Input size {size} is too small for this network: use at least {minimum} pixels.")
     if size > 4096:
@@ -349,7 +351,7 @@ def block_summary(layers: pd.DataFrame) -> pd.DataFrame:
         ("layer2.0"), has type "Block (n layers)", the input shape of its first layer, the output
         shape of its last, and the summed params and MACs.
     """
-    key = layers["name"].str.extract(r"^(layer\d+\.\d+)\.")[0].fillna(layers["name"])
+    key = layers["name"].map(block_of).fillna(layers["name"])
     rows = []
     for name, group in layers.groupby(key, sort=False):
         if len(group) == 1 and group["name"].iloc[0] == name:

@@ -33,7 +33,9 @@ import pandas as pd
 import torch
 from torch import nn
 
-from .model import device_of
+from .device import device_of
+from .naming import is_stage
+from .progress import Progress
 
 METHODS = {
     "gradcam": "Grad-CAM",
@@ -44,7 +46,6 @@ METHODS = {
 }
 SLOW_METHODS = ("integrated_gradients", "occlusion")  # many forward passes: the page shows progress and Cancel
 LAYER_METHODS = ("gradcam", "guided_gradcam")  # the methods that use ``layer``
-Progress = Callable[[float], None]  # fraction done, 0..1
 
 
 class AttributionCancelled(Exception):
@@ -54,7 +55,7 @@ class AttributionCancelled(Exception):
 # ---------------------------------------------------------------------- layers and predictions
 def stage_names(model: nn.Module) -> list[str]:
     """The model's stages in order: ``["layer1", ..., "layer4"]`` (CIFAR-style nets have three)."""
-    return [name for name, _ in model.named_children() if name.startswith("layer")]
+    return [name for name, _ in model.named_children() if is_stage(name)]
 
 
 def layer_names(model: nn.Module) -> list[str]:
@@ -118,7 +119,7 @@ def attribute(
         layer: stage or block name for Grad-CAM and Guided Grad-CAM (see `layer_names`); None means the
             last stage ("layer4" in ImageNet nets, "layer3" in CIFAR-style ones).
         target: class index to explain; None explains the predicted class.
-        progress: called with the fraction done after every forward pass.
+        progress: called with (forward passes done, forward passes in all) after every forward pass.
         cancel: polled before every forward pass; returning True raises `AttributionCancelled`.
         ig_steps: integration steps for Integrated Gradients.
         occlusion_window: side of the occluding square (default: a seventh of the image, stride half of it).
@@ -197,7 +198,7 @@ def _occlusion_geometry(x: torch.Tensor, window: int | None) -> tuple[int, int]:
 
 
 def _forward_passes(method: str, x: torch.Tensor, ig_steps: int, occlusion_window: int | None) -> int:
-    """How many forward passes a method makes, for the progress fraction."""
+    """How many forward passes a method makes, the ``total`` that progress reports."""
     if method == "guided_gradcam":
         return 2
     if method == "integrated_gradients":
@@ -227,7 +228,7 @@ class _Forward(nn.Module):
         out = self.model(x)  # (N, num_classes)
         self.done += 1
         if self.progress is not None:
-            self.progress(min(1.0, self.done / self.total))
+            self.progress(min(self.done, self.total), self.total)
         return out
 
 
@@ -267,6 +268,7 @@ def localisation_scores(
     Args:
         images: (N, C, H, W) preprocessed; masks: (N, H, W) bool object masks (the shapes dataset's).
         layer: Grad-CAM layer (default: the last stage). targets: (N,) classes to explain (default: predicted).
+        progress: called with (maps done, maps in all) after each map, one map per method and image.
 
     Returns:
         One row per method plus ``random``: method, label, mass_inside (mean share of mass on the
@@ -288,7 +290,7 @@ def localisation_scores(
             hits.append(pointing_hit(attribution, masks[i]))
             done += 1
             if progress is not None:
-                progress(done / steps)
+                progress(done, steps)
         rows.append(_score_row(method, METHODS[method], shares, hits, (time.perf_counter() - started) / len(images)))
     shares, hits = [], []
     for mask in masks:

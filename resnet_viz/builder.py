@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
-
 import torch
 
 from .analysis import MemoryEstimate, estimate_memory
+from .device import available_memory
 from .model import ResNet
 from .spec import ResNetSpec
 
@@ -16,45 +15,6 @@ MEMORY_HEADROOM = 0.8
 
 class ModelTooLargeError(ValueError):
     """The spec's estimated memory exceeds what the device has free."""
-
-
-def pick_device() -> torch.device:
-    """The best device present at run time: CUDA, then Apple's MPS, else the CPU."""
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    mps = getattr(torch.backends, "mps", None)
-    if mps is not None and mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
-
-
-def device_label(device: torch.device | str | None = None) -> str:
-    """A human label for a device: the GPU's name, "Apple GPU (MPS)" or "CPU (N threads)"."""
-    device = torch.device(device) if device is not None else pick_device()
-    if device.type == "cuda":
-        return f"GPU: {torch.cuda.get_device_name(device)}"
-    if device.type == "mps":
-        return "Apple GPU (MPS)"
-    return f"CPU ({torch.get_num_threads()} threads)"
-
-
-def available_memory(device: torch.device | str | None = None) -> int:
-    """Bytes free on ``device`` right now (CUDA: driver's free memory; CPU/MPS: MemAvailable)."""
-    device = torch.device(device) if device is not None else pick_device()
-    if device.type == "cuda":
-        free, _total = torch.cuda.mem_get_info(device)
-        return int(free)
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:  # macOS and other Unixes without /proc
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        return 8 * 1024**3
 
 
 def check_fits(

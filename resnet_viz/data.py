@@ -12,7 +12,6 @@ import os
 import tempfile
 import urllib.error
 import urllib.request
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,10 +19,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .progress import Progress
+
 BUNDLED = ("digits", "shapes")
 DOWNLOADABLE = ("cifar10", "mnist", "fashionmnist")
 SHAPE_CLASSES = ("circle", "square", "triangle", "cross", "ring", "diamond")
-Progress = Callable[[int, int | None], None]
 
 
 class DatasetUnavailable(RuntimeError):

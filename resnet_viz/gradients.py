@@ -11,6 +11,8 @@ pass, one backward pass for the loss, and two small backward passes per block, o
 parts are computed independently (never as "total minus the other"), so their sum matching the
 total gradient is a real check of the decomposition (``DataFrame.attrs["split_max_rel_error"]``).
 
+`plain_vs_residual` runs the page's experiment: a plain CIFAR net and its residual twin at initialisation.
+
 The model is left as found: train/eval flag restored, BatchNorm running statistics restored, no
 hooks left behind, and no ``.grad`` touched (gradients come from `torch.autograd.grad`).
 """
@@ -27,7 +29,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .model import ResidualUnit, device_of
+from .builder import build_resnet
+from .device import device_of
+from .model import ResidualUnit
+from .naming import group_of, paper_name, stage_of
+from .spec import ResNetSpec
 
 COLUMNS = [
     "name",
@@ -125,12 +131,6 @@ def _as_found(model: nn.Module, train_mode: bool) -> Iterator[None]:
                     b.copy_(saved[name])
 
 
-def _stage_of(block_name: str) -> str:
-    """ "layer2.3" -> "conv3_x" (the paper's stage names; layer1 is conv2_x)."""
-    stage = int(block_name.split(".")[0].removeprefix("layer"))
-    return f"conv{stage + 1}_x"
-
-
 def _norm(t: torch.Tensor | None) -> float:
     return float(t.detach().double().norm()) if t is not None else math.nan
 
@@ -165,9 +165,8 @@ def _forward_backward(
     for pname, p in model.named_parameters():
         if not p.requires_grad:
             continue
-        parts = pname.split(".")
-        key = f"{parts[0]}.{parts[1]}" if parts[0].startswith("layer") else parts[0]
-        groups[key if key in groups else ("conv1" if parts[0] in ("conv1", "bn1") else "fc")].append(p)
+        key = group_of(pname)  # "conv1", "layer2.3" or "fc"
+        groups[key if key in groups else "fc"].append(p)
     params = [p for ps in groups.values() for p in ps]
 
     # One backward pass for the loss: gradients at every parameter and every captured tensor.
@@ -195,7 +194,10 @@ def _forward_backward(
     ]
     for i, c in enumerate(caps):
         row = dict(
-            name=c.name, stage=_stage_of(c.name), output_grad_norm=_norm(g_out[i]), input_grad_norm=_norm(g_in[i])
+            name=c.name,
+            stage=paper_name(stage_of(c.name)),
+            output_grad_norm=_norm(g_out[i]),
+            input_grad_norm=_norm(g_in[i]),
         )
         if c.name in split:
             s_part, f_part = _norm(split[c.name][0]), _norm(split[c.name][1])
@@ -261,3 +263,27 @@ def gradient_split(
     """
     _, split = _run(model, x, y, train_mode)
     return split
+
+
+def plain_vs_residual(depth: int, batchnorm: bool = True, seed: int = 0) -> dict[str, pd.DataFrame]:
+    """`gradient_norms` of a plain CIFAR net and its residual twin at initialisation, on one random batch.
+
+    Both nets have ``depth`` layers and option A shortcuts (the residual one; the paper's CIFAR setup),
+    with or without BatchNorm, initialised from ``seed``; the batch is ``sample_batch(3, 32, 8, seed, 10)``.
+
+    Returns:
+        {"plain-{depth}": table, "ResNet-{depth}": table}.
+
+    Raises:
+        ValueError: ``depth`` is not a CIFAR depth (6n+2). ModelTooLargeError: a net does not fit in memory.
+    """
+    tables = {}
+    for residual in (False, True):
+        spec = ResNetSpec.from_depth(
+            depth, style="cifar", residual=residual, shortcut="A", norm="batch" if batchnorm else "none"
+        )
+        torch.manual_seed(seed)
+        model = build_resnet(spec)
+        x, y = sample_batch(3, spec.default_input_size, 8, seed, spec.num_classes)
+        tables[f"{'ResNet' if residual else 'plain'}-{depth}"] = gradient_norms(model, x, y)
+    return tables

@@ -20,6 +20,8 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .assets import ASSETS_DIR
+
 MAX_PIXELS = 50_000_000  # a declared width x height above this is refused (a 50-megapixel photo passes)
 MAX_SIDE = 1024  # larger pictures are downscaled to this longest side on load: models see 224 px anyway
 FORMATS = ("png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff")  # what the upload widget accepts
@@ -306,24 +308,22 @@ class Sample:
     mask: np.ndarray | None = None  # (H, W) bool object mask, for generated shapes
 
 
-def bundled_samples(size: int = 224) -> list[Sample]:
-    """Two photos scikit-learn bundles (CC BY 2.0) and three generated shapes with their masks."""
-    from sklearn.datasets import load_sample_image
+# The photos in assets/samples/ (licences in its CREDITS.md): file, name, credit shown under the photo.
+SAMPLE_PHOTOS = (
+    ("flower.jpg", "Photo: flower", "Photo by vultilion (CC BY 2.0), as bundled with scikit-learn"),
+    ("china.jpg", "Photo: Summer Palace, Beijing", "Photo by danielbuechele (CC BY 2.0), as bundled with scikit-learn"),
+)
+SAMPLES_DIR = ASSETS_DIR / "samples"
 
+
+def bundled_samples(size: int = 224) -> list[Sample]:
+    """The two photos in ``assets/samples/`` (CC BY 2.0) and three generated shapes with their masks."""
     from .data import SHAPE_CLASSES, make_shapes
 
-    samples = [
-        Sample(
-            "Photo: flower",
-            Image.fromarray(load_sample_image("flower.jpg")),
-            "Photo by vultilion (CC BY 2.0), as bundled with scikit-learn",
-        ),
-        Sample(
-            "Photo: Summer Palace, Beijing",
-            Image.fromarray(load_sample_image("china.jpg")),
-            "Photo by danielbuechele (CC BY 2.0), as bundled with scikit-learn",
-        ),
-    ]
+    samples = []
+    for filename, name, credit in SAMPLE_PHOTOS:
+        with Image.open(SAMPLES_DIR / filename) as photo:
+            samples.append(Sample(name, photo.convert("RGB"), credit))
     images, labels, masks = make_shapes(3, size, seed=7)
     for image, label, mask in zip(images, labels.tolist(), masks):
         samples.append(

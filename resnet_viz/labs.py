@@ -9,29 +9,17 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .published import values
 from .spec import ResNetSpec
 
 # The default degradation lab: Figure 6 of He et al. 2015, at a budget a laptop CPU can afford.
 DEGRADATION_RUNS: list[tuple[int, bool]] = [(20, False), (56, False), (20, True), (56, True)]
 
 # Identity Mappings, Table 2: CIFAR-10 test error (%) of ResNet-110 for each residual unit.
-PAPER_UNIT_ERRORS = {
-    "original": 6.61,
-    "bn_after_add": 8.17,
-    "relu_before_add": 7.84,
-    "relu_preact": 6.71,
-    "preact": 6.37,
-}
+PAPER_UNIT_ERRORS = values("identity_mappings_unit_errors_110")
 # Identity Mappings, Table 1: CIFAR-10 test error (%) of ResNet-110 for each shortcut variant
 # (None: the paper reports the run failed to converge). Scaling 0.5 on both paths; gates at bias -6.
-PAPER_SHORTCUT_ERRORS: dict[str, float | None] = {
-    "identity": 6.61,
-    "scaling": 12.35,
-    "exclusive_gating": 8.70,
-    "shortcut_gating": 6.91,
-    "conv1x1": 12.22,
-    "dropout": None,
-}
+PAPER_SHORTCUT_ERRORS = values("identity_mappings_shortcut_errors")
 # Options that make the paper's variants: "scaling" scales both paths by 0.5 (its 12.35 % row).
 VARIANT_OPTIONS = {"scaling": {"shortcut_scale": 0.5, "branch_scale": 0.5}}
 

@@ -37,12 +37,6 @@ from .spec import ResNetSpec
 Device = torch.device | str | None
 
 
-def device_of(model: nn.Module) -> torch.device:
-    """The device a model's parameters live on (the CPU for a module without parameters)."""
-    first = next(model.parameters(), None)
-    return first.device if first is not None else torch.device("cpu")
-
-
 class Add(nn.Module):
     """The shortcut addition ``y = shortcut + branch``, a module so hooks and tables can see it."""
 

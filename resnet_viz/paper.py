@@ -1,6 +1,6 @@
 """The papers' published figures, and checks of our computed numbers against them.
 
-Sources (transcribed in shared/reference/paper_numbers.md):
+The published numbers live in ``assets/paper_numbers.json`` (`published`). Sources:
 He et al. 2015, "Deep Residual Learning for Image Recognition" (Tables 1 and 6);
 He et al. 2016, "Identity Mappings in Deep Residual Networks" (Sec. 5, ResNet-164/1001);
 torchvision's weights metadata (parameter counts and GFLOPS of its "v1.5" ResNets).
@@ -11,14 +11,15 @@ from __future__ import annotations
 import pandas as pd
 
 from .analysis import layer_table, stage_table
+from .published import by_depth, source
 from .spec import IMAGENET_TABLE1, ResNetSpec
 
 # Table 1, last row: "FLOPs" (multiply-adds) at 224x224, in units of 1e9, printed with one decimal.
-TABLE1_GMACS = {18: 1.8, 34: 3.6, 50: 3.8, 101: 7.6, 152: 11.3}
+TABLE1_GMACS = by_depth("table1_gmacs")
 # Table 6: CIFAR-10 ResNets with option A shortcuts, parameters in millions.
-TABLE6_PARAMS_M = {20: 0.27, 32: 0.46, 44: 0.66, 56: 0.85, 110: 1.7, 1202: 19.4}
+TABLE6_PARAMS_M = by_depth("table6_params_m")
 # Identity Mappings: bottleneck pre-activation CIFAR ResNets, parameters in millions.
-PREACT_PARAMS_M = {164: 1.7, 1001: 10.2}
+PREACT_PARAMS_M = by_depth("preact_params_m")
 
 
 def _printed_match(ours: float, paper: float, decimals: int) -> str:
@@ -70,28 +71,29 @@ def paper_checks(spec: ResNetSpec, input_size: int | None = None, layers: pd.Dat
             }
         )
 
-    if spec.style == "imagenet" and size == 224 and spec.num_classes == 1000 and standard:
+    at_paper_size = size == spec.default_input_size  # 224 (Table 1) or 32 (Table 6)
+    if spec.style == "imagenet" and at_paper_size and spec.num_classes == 1000 and standard:
         depth = spec.depth
         is_table1 = depth in IMAGENET_TABLE1 and IMAGENET_TABLE1[depth] == (spec.block, spec.layers)
         if is_table1 and spec.stride_on == "1x1" and spec.shortcut in ("A", "B") and spec.unit == "original":
-            add("multiply-adds (1e9)", "He et al. 2015, Table 1", TABLE1_GMACS[depth], macs / 1e9, 1)
+            add("multiply-adds (1e9)", source("table1_gmacs"), TABLE1_GMACS[depth], macs / 1e9, 1)
         if is_table1 and spec.residual and spec.shortcut == "B" and spec.unit == "original":
             meta = _torchvision_meta(depth)
             if meta is not None:
                 add("parameters", "torchvision weights metadata", meta["num_params"], params, 0)
                 if spec.stride_on == "3x3":
                     add("multiply-adds (1e9)", "torchvision weights metadata", meta["_ops"], macs / 1e9, 3)
-    if spec.style == "cifar" and size == 32 and spec.num_classes == 10 and standard and spec.residual:
+    if spec.style == "cifar" and at_paper_size and spec.num_classes == 10 and standard and spec.residual:
         depth = spec.depth
         if spec.block == "basic" and spec.shortcut == "A" and spec.unit == "original" and depth in TABLE6_PARAMS_M:
             paper = TABLE6_PARAMS_M[depth]
-            add("parameters (M)", "He et al. 2015, Table 6", paper, params / 1e6, 2 if paper < 1 else 1)
+            add("parameters (M)", source("table6_params_m"), paper, params / 1e6, 2 if paper < 1 else 1)
         if spec.block == "bottleneck" and spec.unit == "preact" and depth in PREACT_PARAMS_M:
             note = (
                 f"counting conv and fc weights only (no BN) gives {weights_only / 1e6:.2f}M; "
                 "the paper seems to count that way here"
             )
-            add("parameters (M)", "He et al. 2016 (Identity Mappings)", PREACT_PARAMS_M[depth], params / 1e6, 1, note)
+            add("parameters (M)", source("preact_params_m"), PREACT_PARAMS_M[depth], params / 1e6, 1, note)
     return pd.DataFrame(rows, columns=["quantity", "source", "paper", "ours", "matches", "note"])
 
 

@@ -20,8 +20,9 @@ import torch
 from torch import nn
 
 from .builder import build_resnet
-from .data import DatasetUnavailable, Progress, download_file
+from .data import DatasetUnavailable, download_file
 from .images import Preprocessing
+from .progress import Progress
 from .spec import ResNetSpec
 
 PRETRAINED_DEPTHS = (18, 34, 50, 101, 152)
@@ -122,7 +123,7 @@ def load_pretrained(depth: int, device: torch.device | str | None = None) -> Exp
             f"The weights file {path} is damaged ({type(err).__name__}); delete it and download again."
         ) from None
     spec = ResNetSpec.from_depth(depth)  # torchvision's layout: option B, stride on the 3x3 ("v1.5")
-    model = build_resnet(spec, input_size=224)
+    model = build_resnet(spec, input_size=spec.default_input_size)
     try:
         model.load_state_dict(state, strict=True)
     except (RuntimeError, TypeError, AttributeError) as err:

@@ -23,6 +23,8 @@ import json
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from .naming import paper_name
+
 STYLES = ("imagenet", "cifar")
 BLOCKS = ("basic", "bottleneck")
 SHORTCUT_OPTIONS = ("A", "B", "C")
@@ -148,8 +150,13 @@ class ResNetSpec:
 
     @property
     def default_input_size(self) -> int:
-        """The input resolution the paper uses for this style."""
-        return 224 if self.style == "imagenet" else 32
+        """The input resolution the paper uses for this style (224 ImageNet, 32 CIFAR)."""
+        return default_input_size(self.style)
+
+    @property
+    def min_input_size(self) -> int:
+        """The smallest input for which every stage keeps at least a 1x1 map (32 ImageNet, 4 CIFAR)."""
+        return min_input_size(self.style)
 
     @property
     def name(self) -> str:
@@ -168,7 +175,7 @@ class ResNetSpec:
 
     def stage_names(self) -> list[str]:
         """The paper's stage names: conv2_x, conv3_x, ... (one per entry of ``layers``)."""
-        return [f"conv{i + 2}_x" for i in range(len(self.layers))]
+        return [paper_name(f"layer{i}") for i in range(1, len(self.layers) + 1)]
 
     # ------------------------------------------------------------------ (de)serialisation
     def to_dict(self) -> dict[str, Any]:
@@ -237,6 +244,25 @@ class ResNetSpec:
             raise ValueError(f"shortcut_dropout must be in [0, 1); got {self.shortcut_dropout}.")
         if self.depth > MAX_DEPTH:
             raise ValueError(f"{self.depth} layers is beyond this tool's limit of {MAX_DEPTH}.")
+
+
+# ---------------------------------------------------------------------- input sizes
+def default_input_size(style: str) -> int:
+    """The input resolution the papers use: 224x224 for ImageNet-style nets, 32x32 for CIFAR-style ones."""
+    _check_choice("style", style, STYLES)
+    return 224 if style == "imagenet" else 32
+
+
+def min_input_size(style: str) -> int:
+    """The smallest input side for which every stage keeps at least a 1x1 map.
+
+    The map halves at every stride-2 step: the ImageNet stem's conv and max pool, then the first block
+    of every stage after the first (2 + 3 = 5 halvings: 32 px); CIFAR nets have no strided stem and
+    three stages (2 halvings: 4 px).
+    """
+    _check_choice("style", style, STYLES)
+    halvings = 2 + 3 if style == "imagenet" else 2
+    return 2**halvings
 
 
 # ---------------------------------------------------------------------- depth rules

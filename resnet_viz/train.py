@@ -16,6 +16,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
@@ -23,8 +24,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .builder import build_resnet, pick_device
+from .builder import build_resnet
 from .data import DataBundle, load_dataset
+from .device import DEVICE_NAMES, resolve_device
+from .naming import block_of, group_of
 from .spec import ResNetSpec
 from .store import RunStore
 
@@ -77,7 +80,7 @@ class TrainConfig:
             raise ValueError(f"Learning rate must be a positive number; got {self.lr!r}.")
         if self.weight_decay < 0:
             raise ValueError(f"weight_decay must be >= 0; got {self.weight_decay}.")
-        if self.device not in ("auto", "cpu", "cuda", "mps"):
+        if self.device not in DEVICE_NAMES:
             raise ValueError(f"Unknown device {self.device!r}; choose auto, cpu, cuda or mps.")
 
     def to_dict(self) -> dict[str, Any]:
@@ -104,17 +107,6 @@ class RunResult:
     final: dict[str, Any]  # the last logged metrics
 
 
-def resolve_device(name: str) -> torch.device:
-    """ "auto" -> the best device present; otherwise the named one, if it is present."""
-    if name == "auto":
-        return pick_device()
-    if name == "cuda" and not torch.cuda.is_available():
-        raise ValueError("CUDA was requested but no NVIDIA GPU is available here.")
-    if name == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
-        raise ValueError("MPS was requested but no Apple GPU is available here.")
-    return torch.device(name)
-
-
 def lr_at(config: TrainConfig, step: int) -> float:
     """Learning rate for optimiser step ``step`` (0-based): linear warm-up, then the schedule."""
     if step < config.warmup_steps:
@@ -132,21 +124,18 @@ def spec_for_data(spec: ResNetSpec, bundle: DataBundle) -> ResNetSpec:
     return replace(spec, in_channels=bundle.in_channels, num_classes=len(bundle.classes))
 
 
-def stage_of(name: str) -> str:
-    """Parameter name -> group for gradient norms: "conv1", "layer1".."layer4" or "fc"."""
-    head = name.split(".")[0]
-    return head if head.startswith("layer") else ("conv1" if head in ("conv1", "bn1") else "fc")
+def stage_gradient_norms(model: nn.Module) -> dict[str, float]:
+    """L2 norm of the weight gradients (``.grad``) per stage ("conv1", "layer1".., "fc") and per block ("layer2.3").
 
-
-def gradient_norms(model: nn.Module) -> dict[str, float]:
-    """L2 norm of the weight gradients per stage (conv1, layer1.., fc) and per block ("layer2.3")."""
+    The cheap per-step log of a training run; `gradients.gradient_norms` is the full per-block table
+    of one batch, with the shortcut / branch split.
+    """
     squares: dict[str, torch.Tensor] = {}
     for name, p in model.named_parameters():
         if p.grad is None:
             continue
         sq = p.grad.detach().float().pow(2).sum()
-        parts = name.split(".")
-        keys = [stage_of(name)] + ([f"{parts[0]}.{parts[1]}"] if parts[0].startswith("layer") else [])
+        keys = [group_of(name, level="stage")] + ([block] if (block := block_of(name)) is not None else [])
         for key in keys:
             squares[key] = squares[key] + sq if key in squares else sq
     if not squares:
@@ -163,20 +152,12 @@ def error_rate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: i
     wrong, loss_sum = 0, 0.0
     for i in range(0, len(x), batch_size):
         xb, yb = x[i : i + batch_size], y[i : i + batch_size]
-        with torch.autocast(**amp) if amp else _nullcontext():
+        with torch.autocast(**amp) if amp else nullcontext():
             out = model(xb)
         loss_sum += F.cross_entropy(out.float(), yb, reduction="sum").item()
         wrong += (out.argmax(1) != yb).sum().item()
     model.train(was_training)
     return wrong / len(x), loss_sum / len(x)
-
-
-class _nullcontext:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
-        return False
 
 
 def augment_batch(x: torch.Tensor, flip_ok: bool, generator: torch.Generator) -> torch.Tensor:
@@ -308,7 +289,7 @@ def _loop(
         lr = lr_at(config, step)
         for group in optimizer.param_groups:
             group["lr"] = lr
-        with torch.autocast(**amp) if amp else _nullcontext():
+        with torch.autocast(**amp) if amp else nullcontext():
             out = model(xb)
         loss = F.cross_entropy(out.float(), yb)
         optimizer.zero_grad(set_to_none=True)
@@ -320,7 +301,7 @@ def _loop(
 
         last_step = step == config.steps - 1
         if (step + 1) % config.log_every == 0 or last_step:
-            norms = gradient_norms(model)  # before the update: the gradients of this step
+            norms = stage_gradient_norms(model)  # before the update: the gradients of this step
         optimizer.step()
 
         if (step + 1) % config.log_every == 0 or last_step:

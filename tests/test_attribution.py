@@ -121,11 +121,12 @@ def test_slow_methods_report_progress_and_can_be_cancelled():
     model = tiny()
     x = torch.randn(1, 3, 32, 32)
     seen = []
-    attribute(model, x, "occlusion", progress=seen.append)
-    assert seen == sorted(seen) and seen[-1] == 1.0 and len(seen) > 5
+    attribute(model, x, "occlusion", progress=lambda done, total: seen.append((done, total)))
+    done = [d for d, _ in seen]
+    assert done == sorted(done) and seen[-1][0] == seen[-1][1] and len(seen) > 5
     seen.clear()
-    attribute(model, x, "integrated_gradients", progress=seen.append, ig_steps=32)
-    assert seen[-1] == 1.0 and len(seen) == 4  # 32 steps in batches of 8
+    attribute(model, x, "integrated_gradients", progress=lambda done, total: seen.append((done, total)), ig_steps=32)
+    assert seen[-1] == (4, 4) and len(seen) == 4  # 32 steps in batches of 8
 
     calls = []
 
@@ -139,6 +140,15 @@ def test_slow_methods_report_progress_and_can_be_cancelled():
         attribute(model, x, "guided_gradcam", cancel=lambda: True)  # stopped inside captum's hooks
     _assert_untouched(model)  # captum removed its hooks on the way out
     torch.testing.assert_close(attribute(model, x, "gradcam", "layer3", 0), grad_cam_by_hand(model, x, "layer3", 0))
+
+
+def test_localisation_scores_report_maps_done_out_of_all():
+    model = tiny()
+    images, masks = torch.randn(2, 3, 32, 32), torch.zeros(2, 32, 32, dtype=torch.bool)
+    masks[:, 8:24, 8:24] = True
+    seen = []
+    localisation_scores(model, images, masks, ["gradcam", "saliency"], progress=lambda d, t: seen.append((d, t)))
+    assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
 
 
 def test_mass_inside_and_pointing_game():

@@ -1,10 +1,8 @@
-"""build_resnet's memory guard and device selection."""
+"""build_resnet's memory guard."""
 
 import pytest
-import torch
 
-import resnet_viz.builder as builder
-from resnet_viz import ModelTooLargeError, ResNetSpec, build_resnet, check_fits, estimate_memory, pick_device
+from resnet_viz import ModelTooLargeError, ResNetSpec, build_resnet, check_fits, estimate_memory
 
 
 def test_refuses_a_spec_over_the_memory_limit_before_allocating():
@@ -34,18 +32,3 @@ def test_builds_on_the_requested_device():
     assert model.spec.depth == 8
     with pytest.raises(ValueError, match="ResNetSpec"):
         build_resnet({"depth": 8})
-
-
-def test_pick_device_prefers_cuda_then_mps_then_cpu(monkeypatch):
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
-    assert pick_device() == torch.device("cpu")
-    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)
-    assert pick_device() == torch.device("mps")
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    assert pick_device() == torch.device("cuda")
-
-
-def test_device_label_and_available_memory():
-    assert builder.device_label("cpu").startswith("CPU (")
-    assert builder.available_memory("cpu") > 100 * 1024**2

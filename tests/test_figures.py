@@ -6,7 +6,7 @@ from functools import cache
 import pytest
 
 from resnet_viz import ResNetSpec, layer_table, shortcut_table, stage_table
-from resnet_viz.figures import block_diagram, fold_blocks, shortcut_diagram, stage_cost_chart
+from resnet_viz.figures.architecture import block_diagram, fold_blocks, shortcut_diagram, stage_cost_chart
 
 DASH = {"identity": "solid", "projection": "dash", "zero_pad": "dot"}
 
@@ -221,5 +221,5 @@ def test_stage_cost_chart_has_every_stage_and_sums_to_the_total(key):
         assert list(bar.x) == list(per_stage["stage"])
         assert sum(bar.customdata) == total[column]
         assert sum(bar.y) * bar.meta["scale"] == pytest.approx(total[column])
-    assert traces(fig, "params")[0].meta["unit"] == ("M params" if key == "resnet50" else "K params")
+    assert traces(fig, "params")[0].meta["unit"] == ("M params" if key == "resnet50" else "k params")
     assert traces(fig, "macs")[0].meta["unit"] == ("GMACs" if key == "resnet50" else "MMACs")

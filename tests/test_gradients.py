@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 import torch
 
-from resnet_viz.gradient_figures import gradient_heatmap, gradient_vs_depth, shortcut_split, stage_histograms
-from resnet_viz.gradients import COLUMNS, gradient_norms, gradient_split, sample_batch
+from resnet_viz.figures.gradients import gradient_heatmap, gradient_vs_depth, shortcut_split, stage_histograms
+from resnet_viz.gradients import COLUMNS, gradient_norms, gradient_split, plain_vs_residual, sample_batch
 from resnet_viz.model import ResNet
 from resnet_viz.spec import ResNetSpec
 
@@ -154,6 +154,26 @@ def test_sample_batch_is_deterministic():
     x2, y2 = sample_batch(3, 16, 5, seed=7, num_classes=4)
     assert x1.shape == (5, 3, 16, 16) and y1.dtype == torch.int64 and y1.max() < 4
     assert torch.equal(x1, x2) and torch.equal(y1, y2)
+
+
+def test_plain_vs_residual_at_initialisation():
+    tables = plain_vs_residual(8, batchnorm=True, seed=0)
+    assert list(tables) == ["plain-8", "ResNet-8"]
+    plain, resnet = tables["plain-8"], tables["ResNet-8"]
+    assert plain["shortcut_grad_norm"].isna().all() and resnet["shortcut_grad_norm"].notna().sum() == 3
+    x, y = sample_batch(3, 32, 8, 0, 10)
+    torch.manual_seed(0)
+    again = gradient_norms(ResNet(ResNetSpec.from_depth(8, style="cifar", shortcut="A")), x, y)
+    pd.testing.assert_frame_equal(resnet, again)  # the same nets and batch as written out by hand
+    assert plain_vs_residual(8, batchnorm=False, seed=0)["plain-8"].attrs["loss"] != plain.attrs["loss"]
+
+
+def test_plain_vs_residual_refuses_what_does_not_fit(monkeypatch):
+    from resnet_viz.builder import ModelTooLargeError
+
+    monkeypatch.setattr("resnet_viz.builder.available_memory", lambda device=None: 1024)
+    with pytest.raises(ModelTooLargeError):
+        plain_vs_residual(8, batchnorm=True, seed=0)
 
 
 # ---------------------------------------------------------------------- figures

@@ -153,6 +153,26 @@ def test_bundled_samples_are_pictures_with_credits():
     assert generated and all(s.mask.shape == (64, 64) and 0 < s.mask.mean() < 1 for s in generated)
 
 
+def test_sample_photos_come_from_assets_without_scikit_learn():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from resnet_viz.images import SAMPLE_PHOTOS, SAMPLES_DIR
+
+    assert SAMPLES_DIR.is_dir() and (SAMPLES_DIR / "CREDITS.md").is_file()
+    for filename, _, _ in SAMPLE_PHOTOS:
+        with Image.open(SAMPLES_DIR / filename) as photo:
+            assert photo.format == "JPEG" and max(photo.size) <= 640
+    code = (
+        "import sys\nfrom resnet_viz.images import bundled_samples\nbundled_samples(32)\n"
+        "assert 'sklearn' not in sys.modules, 'scikit-learn was imported'"
+    )
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+
+
 @pytest.mark.filterwarnings("ignore::UserWarning")  # Pillow's notes on the damaged TIFF tags it skips
 def test_damaged_files_only_ever_raise_image_error():
     """Random byte damage to valid files of every format: a picture or an ImageError, never anything else."""

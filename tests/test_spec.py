@@ -143,3 +143,14 @@ def test_valid_depths_lists():
     assert valid_depths("cifar", "basic")[:4] == [8, 14, 20, 26]
     assert 1202 in valid_depths("cifar", "basic") and 1001 in valid_depths("cifar", "bottleneck")
     assert valid_depths("cifar", "basic", near=57) == [50, 56, 62, 68]  # by distance to 57
+
+
+def test_input_size_rules_come_from_the_style():
+    from resnet_viz.spec import default_input_size, min_input_size
+
+    imagenet, cifar = ResNetSpec.from_depth(18), ResNetSpec.from_depth(20, style="cifar")
+    assert (imagenet.default_input_size, cifar.default_input_size) == (224, 32)
+    assert (imagenet.min_input_size, cifar.min_input_size) == (32, 4)
+    assert default_input_size("cifar") == 32 and min_input_size("imagenet") == 32
+    with pytest.raises(ValueError, match="Unknown style"):
+        min_input_size("mnist")

@@ -11,7 +11,7 @@ import torch
 
 from resnet_viz import ResNetSpec
 from resnet_viz.store import RunStore
-from resnet_viz.train import RunQueue, TrainConfig, gradient_norms, lr_at, train
+from resnet_viz.train import RunQueue, TrainConfig, lr_at, stage_gradient_norms, train
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = dict(
@@ -140,13 +140,13 @@ def test_bad_settings_raise_readable_errors():
             TrainConfig(**bad)
 
 
-def test_gradient_norms_per_stage_and_block():
+def test_stage_gradient_norms_per_stage_and_block():
     model = torch.nn.Sequential()
     from resnet_viz import build_resnet
 
     model = build_resnet(RES8)
     model(torch.randn(2, 3, 8, 8)).sum().backward()
-    norms = gradient_norms(model)
+    norms = stage_gradient_norms(model)
     total = torch.sqrt(sum(p.grad.pow(2).sum() for n, p in model.named_parameters() if n.startswith("layer2")))
     assert norms["layer2"] == pytest.approx(total.item(), rel=1e-5)
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
-RANDOM_COLOUR = "#9e9e9e"
-METHOD_COLOUR = "#1f77b4"
+from .style import BLUE, NEUTRAL, ORANGE, layout
+
+RANDOM_COLOUR, METHOD_COLOUR, TARGET_COLOUR = NEUTRAL, BLUE, ORANGE  # chance level in the reference grey
 
 
 def prediction_chart(top: list[tuple[int, float]], classes: list[str], target: int | None = None) -> go.Figure:
     """Horizontal bars of the top-k class probabilities, most likely on top; the explained class in orange."""
     labels = [classes[i] if 0 <= i < len(classes) else str(i) for i, _ in top]
-    colours = ["#ff7f0e" if i == target else METHOD_COLOUR for i, _ in top]
+    colours = [TARGET_COLOUR if i == target else METHOD_COLOUR for i, _ in top]
     fig = go.Figure(
         go.Bar(
             x=[p for _, p in top],
@@ -24,15 +26,16 @@ def prediction_chart(top: list[tuple[int, float]], classes: list[str], target: i
             hovertemplate="%{y}: %{x:.2%}<extra></extra>",
         )
     )
-    fig.update_layout(
+    return layout(
+        fig,
+        f"Top-{len(top)} predictions",
+        title_font_size=14,
         height=60 + 34 * len(top),
         margin=dict(l=10, r=10, t=30, b=10),
-        title=dict(text=f"Top-{len(top)} predictions", font_size=14),
         xaxis=dict(range=[0, 1], tickformat=".0%", title=None),
         yaxis=dict(autorange="reversed"),
         showlegend=False,
     )
-    return fig
 
 
 def localisation_chart(scores: pd.DataFrame) -> go.Figure:
@@ -40,8 +43,6 @@ def localisation_chart(scores: pd.DataFrame) -> go.Figure:
 
     ``scores`` is `resnet_viz.attribution.localisation_scores`'s table (one row per method and ``random``).
     """
-    from plotly.subplots import make_subplots
-
     fig = make_subplots(
         rows=1,
         cols=2,
@@ -66,5 +67,4 @@ def localisation_chart(scores: pd.DataFrame) -> go.Figure:
         if len(chance):
             fig.add_hline(y=float(chance.iloc[0]), line_dash="dot", line_color=RANDOM_COLOUR, row=1, col=col)
         fig.update_yaxes(range=[0, 1.1], tickformat=".0%", row=1, col=col)
-    fig.update_layout(height=380, margin=dict(l=10, r=10, t=40, b=10))
-    return fig
+    return layout(fig, height=380, margin=dict(l=10, r=10, t=40, b=10))

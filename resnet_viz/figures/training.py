@@ -7,27 +7,50 @@ error dashed.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
+from .style import NEUTRAL, layout, series_colour
+
+LEGEND = dict(orientation="h", yanchor="bottom", y=1.02, x=0)  # one row above the plot
 
 
-def _name_of(runs: pd.DataFrame) -> dict[int, str]:
-    return {int(r["id"]): f"{r['name']} (#{int(r['id'])})" for _, r in runs.iterrows()}
+def _each_run(metrics: pd.DataFrame, runs: pd.DataFrame) -> Iterator[tuple[int, pd.DataFrame, str, str]]:
+    """(run id, its metrics, its colour, its legend name "name (#id)") for each run in ``metrics``."""
+    names = {int(r["id"]): f"{r['name']} (#{int(r['id'])})" for _, r in runs.iterrows()}
+    for i, (run_id, group) in enumerate(metrics.groupby("run_id", sort=False)):
+        yield int(run_id), group, series_colour(i), names.get(int(run_id), f"run {run_id}")
 
 
-def _layout(fig: go.Figure, title: str | None, height: int) -> go.Figure:
-    fig.update_layout(
-        title=title,
-        height=height,
-        template="plotly_white",
-        margin=dict(l=60, r=20, t=60 if title else 30, b=50),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
-        hovermode="x unified",
-    )
-    return fig
+def _error_curves(
+    group: pd.DataFrame, colour: str, name: str, run_id: int, train_width: float, in_legend: bool
+) -> list[go.Scatter]:
+    """One run's training error (eval mode: solid, bold, with markers) and test error (dashed), in percent.
+
+    ``in_legend``: each curve gets its own legend entry; otherwise both join the run's legend group unlisted.
+    """
+    legend = dict(showlegend=True) if in_legend else dict(legendgroup=name, showlegend=False)
+    curves = []
+    for curve, mode, line in (
+        ("train", "lines+markers", dict(color=colour, width=train_width)),
+        ("test", "lines", dict(color=colour, width=1.5, dash="dash")),
+    ):
+        rows = group.dropna(subset=[f"{curve}_error"])
+        curves.append(
+            go.Scatter(
+                x=rows["step"],
+                y=100 * rows[f"{curve}_error"],
+                name=f"{name} {curve}",
+                mode=mode,
+                line=line,
+                meta={"run_id": run_id, "curve": curve},
+                **legend,
+            )
+        )
+    return curves
 
 
 def training_curves(metrics: pd.DataFrame, runs: pd.DataFrame, title: str | None = None) -> go.Figure:
@@ -37,10 +60,7 @@ def training_curves(metrics: pd.DataFrame, runs: pd.DataFrame, title: str | None
     (eval mode, no augmentation; solid) and test error (dashed), in percent.
     """
     fig = make_subplots(rows=1, cols=2, subplot_titles=("training loss", "error (%)"), horizontal_spacing=0.08)
-    names = _name_of(runs)
-    for i, (run_id, group) in enumerate(metrics.groupby("run_id", sort=False)):
-        colour = PALETTE[i % len(PALETTE)]
-        name = names.get(int(run_id), f"run {run_id}")
+    for run_id, group, colour, name in _each_run(metrics, runs):
         fig.add_trace(
             go.Scatter(
                 x=group["step"], y=group["train_loss"], name=name, legendgroup=name, line=dict(color=colour, width=2)
@@ -48,46 +68,17 @@ def training_curves(metrics: pd.DataFrame, runs: pd.DataFrame, title: str | None
             row=1,
             col=1,
         )
-        evals = group.dropna(subset=["train_error"])
-        fig.add_trace(
-            go.Scatter(
-                x=evals["step"],
-                y=100 * evals["train_error"],
-                name=f"{name} train",
-                legendgroup=name,
-                showlegend=False,
-                mode="lines+markers",
-                line=dict(color=colour, width=3),
-            ),
-            row=1,
-            col=2,
-        )
-        tests = group.dropna(subset=["test_error"])
-        fig.add_trace(
-            go.Scatter(
-                x=tests["step"],
-                y=100 * tests["test_error"],
-                name=f"{name} test",
-                legendgroup=name,
-                showlegend=False,
-                mode="lines",
-                line=dict(color=colour, width=1.5, dash="dash"),
-            ),
-            row=1,
-            col=2,
-        )
+        for curve in _error_curves(group, colour, name, run_id, train_width=3, in_legend=False):
+            fig.add_trace(curve, row=1, col=2)
     fig.update_xaxes(title_text="step")
     fig.update_yaxes(rangemode="tozero")
-    return _layout(fig, title, 380)
+    return layout(fig, title, height=380, legend=LEGEND, hovermode="x unified")
 
 
 def schedule_and_throughput(metrics: pd.DataFrame, runs: pd.DataFrame) -> go.Figure:
     """Learning rate and training throughput (images per second) against step."""
     fig = make_subplots(rows=1, cols=2, subplot_titles=("learning rate", "images / second"), horizontal_spacing=0.08)
-    names = _name_of(runs)
-    for i, (run_id, group) in enumerate(metrics.groupby("run_id", sort=False)):
-        colour = PALETTE[i % len(PALETTE)]
-        name = names.get(int(run_id), f"run {run_id}")
+    for _run_id, group, colour, name in _each_run(metrics, runs):
         fig.add_trace(
             go.Scatter(x=group["step"], y=group["lr"], name=name, legendgroup=name, line=dict(color=colour)),
             row=1,
@@ -106,7 +97,7 @@ def schedule_and_throughput(metrics: pd.DataFrame, runs: pd.DataFrame) -> go.Fig
             col=2,
         )
     fig.update_xaxes(title_text="step")
-    return _layout(fig, None, 300)
+    return layout(fig, None, height=300, legend=LEGEND, hovermode="x unified")
 
 
 def degradation_figure(metrics: pd.DataFrame, runs: pd.DataFrame, title: str | None = None) -> go.Figure:
@@ -124,40 +115,16 @@ def degradation_figure(metrics: pd.DataFrame, runs: pd.DataFrame, title: str | N
         subplot_titles=("plain networks", "residual networks"),
     )
     depths = sorted({int(d) for d in runs["depth"]})
-    colour_of = {d: PALETTE[i % len(PALETTE)] for i, d in enumerate(depths)}
+    colour_of = {d: series_colour(i) for i, d in enumerate(depths)}
     for _, run in runs.sort_values("depth").iterrows():
         group = metrics[metrics["run_id"] == run["id"]]
         col = 2 if run["residual"] else 1
         colour, label = colour_of[int(run["depth"])], f"{'ResNet' if run['residual'] else 'plain'}-{int(run['depth'])}"
-        evals = group.dropna(subset=["train_error"])
-        fig.add_trace(
-            go.Scatter(
-                x=evals["step"],
-                y=100 * evals["train_error"],
-                name=f"{label} train",
-                mode="lines+markers",
-                line=dict(color=colour, width=3.5),
-                meta={"run_id": int(run["id"]), "curve": "train"},
-            ),
-            row=1,
-            col=col,
-        )
-        tests = group.dropna(subset=["test_error"])
-        fig.add_trace(
-            go.Scatter(
-                x=tests["step"],
-                y=100 * tests["test_error"],
-                name=f"{label} test",
-                mode="lines",
-                line=dict(color=colour, width=1.5, dash="dash"),
-                meta={"run_id": int(run["id"]), "curve": "test"},
-            ),
-            row=1,
-            col=col,
-        )
+        for curve in _error_curves(group, colour, label, int(run["id"]), train_width=3.5, in_legend=True):
+            fig.add_trace(curve, row=1, col=col)
     fig.update_xaxes(title_text="step")
     fig.update_yaxes(title_text="error (%)", rangemode="tozero", row=1, col=1)
-    return _layout(fig, title, 420)
+    return layout(fig, title, height=420, legend=LEGEND, hovermode="x unified")
 
 
 def variant_bars(summary: pd.DataFrame, paper: dict[str, float] | None = None, title: str | None = None) -> go.Figure:
@@ -166,9 +133,13 @@ def variant_bars(summary: pd.DataFrame, paper: dict[str, float] | None = None, t
     summary: columns label, train_error, test_error (fractions).
     """
     fig = go.Figure()
-    fig.add_bar(x=summary["label"], y=100 * summary["train_error"], name="your training error", marker_color=PALETTE[0])
-    fig.add_bar(x=summary["label"], y=100 * summary["test_error"], name="your test error", marker_color=PALETTE[1])
+    fig.add_bar(
+        x=summary["label"], y=100 * summary["train_error"], name="your training error", marker_color=series_colour(0)
+    )
+    fig.add_bar(
+        x=summary["label"], y=100 * summary["test_error"], name="your test error", marker_color=series_colour(1)
+    )
     if paper:
-        fig.add_bar(x=list(paper), y=list(paper.values()), name="paper: CIFAR-10 test error", marker_color="#999999")
+        fig.add_bar(x=list(paper), y=list(paper.values()), name="paper: CIFAR-10 test error", marker_color=NEUTRAL)
     fig.update_layout(barmode="group", yaxis_title="error (%)")
-    return _layout(fig, title, 380)
+    return layout(fig, title, height=380, legend=LEGEND, hovermode="x unified")

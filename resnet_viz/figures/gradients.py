@@ -12,9 +12,10 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-TEMPLATE = "plotly_white"
-COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
-SHORTCUT_COLOUR, BRANCH_COLOUR, TOTAL_COLOUR = "#1f77b4", "#ff7f0e", "#333333"
+from ..naming import block_sort_key, is_block
+from .style import BLUE, INK, ORANGE, layout, series_colour
+
+SHORTCUT_COLOUR, BRANCH_COLOUR, TOTAL_COLOUR = BLUE, ORANGE, INK  # the shortcut is blue in every figure
 
 LABELS = {
     "weight_grad_norm": "‖∂E/∂W‖ of the block",
@@ -25,11 +26,6 @@ LABELS = {
     "shortcut_share": "shortcut share",
     "response_ratio": "‖F(x)‖ / ‖x‖",
 }
-
-
-def _layout(fig: go.Figure, title: str, **kwargs) -> go.Figure:
-    fig.update_layout(template=TEMPLATE, title=title, hovermode="closest", legend_title_text="", **kwargs)
-    return fig
 
 
 def gradient_vs_depth(tables: dict[str, pd.DataFrame], column: str = "weight_grad_norm") -> go.Figure:
@@ -48,7 +44,7 @@ def gradient_vs_depth(tables: dict[str, pd.DataFrame], column: str = "weight_gra
                 mode="lines+markers",
                 name=name,
                 meta={"series": name},
-                line={"color": COLOURS[i % len(COLOURS)]},
+                line={"color": series_colour(i)},
                 marker={"size": 5},
                 customdata=rows[["name"]].to_numpy(),
                 hovertemplate=f"<b>{name}</b><br>%{{customdata[0]}}<br>{column} = %{{y:.3g}}<extra></extra>",
@@ -57,7 +53,7 @@ def gradient_vs_depth(tables: dict[str, pd.DataFrame], column: str = "weight_gra
     label = LABELS.get(column, column)
     fig.update_xaxes(title_text="depth (block index: 0 = conv1, last = fc)")
     fig.update_yaxes(type="log", title_text=f"{label} (log scale)")
-    return _layout(fig, f"{label} across depth")
+    return layout(fig, f"{label} across depth")
 
 
 def shortcut_split(table: pd.DataFrame) -> go.Figure:
@@ -95,7 +91,7 @@ def shortcut_split(table: pd.DataFrame) -> go.Figure:
     log_y = len(values) > 0 and values.max() / values.min() > 30
     fig.update_yaxes(type="log" if log_y else "linear", title_text="gradient norm" + (" (log scale)" if log_y else ""))
     fig.update_xaxes(title_text="residual block (input side)")
-    return _layout(
+    return layout(
         fig,
         "∂E/∂x_l = ∂E/∂y·(1 + ∂F/∂x): the “1 +” term is the shortcut part",
         barmode="group",
@@ -111,16 +107,6 @@ def _as_dict(value) -> dict[str, float]:
     return {}
 
 
-def _depth_key(name: str) -> tuple[int, int, int]:
-    """Sort key for "conv1" < "layer1.0" < "layer1.1" < ... < "layer4.2" < "fc"."""
-    if name == "conv1":
-        return (0, 0, 0)
-    if name == "fc":
-        return (2, 0, 0)
-    stage, block = name.removeprefix("layer").split(".")
-    return (1, int(stage), int(block))
-
-
 def gradient_heatmap(metrics: pd.DataFrame) -> go.Figure:
     """Depth x training step heat map of log10 weight-gradient norms from a run's metrics table.
 
@@ -131,7 +117,7 @@ def gradient_heatmap(metrics: pd.DataFrame) -> go.Figure:
     """
     cells = [(step, _as_dict(g)) for step, g in zip(metrics["step"], metrics["grad_norms"])]
     cells = [(step, g) for step, g in cells if g]
-    names = sorted({k for _, g in cells for k in g if "." in k or k in ("conv1", "fc")}, key=_depth_key)
+    names = sorted({k for _, g in cells for k in g if is_block(k) or k in ("conv1", "fc")}, key=block_sort_key)
     steps = [step for step, _ in cells]
     z = np.full((len(names), len(steps)), np.nan)
     for j, (_, g) in enumerate(cells):
@@ -151,7 +137,7 @@ def gradient_heatmap(metrics: pd.DataFrame) -> go.Figure:
     )
     fig.update_yaxes(autorange="reversed", title_text="block (input side at the top)", type="category")
     fig.update_xaxes(title_text="training step")
-    return _layout(fig, "Weight-gradient norm per block during training")
+    return layout(fig, "Weight-gradient norm per block during training")
 
 
 def stage_histograms(table: pd.DataFrame | dict[str, pd.DataFrame]) -> go.Figure:
@@ -170,7 +156,7 @@ def stage_histograms(table: pd.DataFrame | dict[str, pd.DataFrame]) -> go.Figure
                 y=np.log10(rows["weight_grad_norm"].to_numpy()),
                 name=name,
                 meta={"series": name},
-                marker_color=COLOURS[i % len(COLOURS)],
+                marker_color=series_colour(i),
                 boxpoints="all",
                 jitter=0.4,
                 pointpos=0,
@@ -180,4 +166,4 @@ def stage_histograms(table: pd.DataFrame | dict[str, pd.DataFrame]) -> go.Figure
         )
     fig.update_xaxes(title_text="stage")
     fig.update_yaxes(title_text="log10 ‖∂E/∂W‖ per block")
-    return _layout(fig, "Weight-gradient norms per stage", boxmode="group")
+    return layout(fig, "Weight-gradient norms per stage", boxmode="group")

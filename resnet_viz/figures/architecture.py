@@ -5,7 +5,7 @@ Pure functions from the analysis tables (`shortcut_table`, `layer_table`, `stage
 
 Conventions shared by the diagrams:
 * y grows downwards (the input is at the top), one row per box; axes, grid and zoom are off.
-* Okabe-Ito colours (safe for colour-blind readers), and every shortcut kind also differs in line
+* `style`'s Okabe-Ito colours (safe for colour-blind readers), and every shortcut kind also differs in line
   style: identity solid, projection dashed, zero-padding (option A) dotted.
 * Every trace carries ``meta={"role": ...}`` so tests and callers can find what it stands for:
   ``shortcut`` (one arc or shortcut line), ``block`` (box outlines), ``label`` and ``hover`` (text
@@ -16,19 +16,15 @@ Conventions shared by the diagrams:
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .analysis import format_shape
-
-# Okabe & Ito (2008) palette: distinguishable with every common colour-vision deficiency.
-BLUE, VERMILLION, GREEN, ORANGE, PURPLE = "#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7"
-INK, GREY, LIGHT = "#222222", "#777777", "#F1F4F8"
-FONT = dict(family="Arial, Helvetica, sans-serif", size=13, color=INK)
+from ..formatting import format_shape, human, prefix_of
+from ..naming import block_of, is_block, is_gate_part, is_shortcut_part, local_name, paper_name
+from .style import BLUE, GREEN, GREY, GRID, INK, LIGHT, NEUTRAL, ORANGE, OUTLINE, PURPLE, VERMILLION, layout
 
 # How each shortcut kind is drawn: (colour, plotly dash, legend text, hover text).
 KIND_STYLE = {
@@ -145,7 +141,7 @@ def shortcut_diagram(shortcuts: pd.DataFrame, fold: bool = True, title: str | No
             mode="lines",
             fill="toself",
             fillcolor="white",
-            line=dict(color="#555555", width=1.2),
+            line=dict(color=OUTLINE, width=1.2),
             hoverinfo="skip",
             showlegend=False,
             meta={"role": "block", "boxes": [[r["block"] for r in b.rows] for b in boxes]},
@@ -195,9 +191,11 @@ def shortcut_diagram(shortcuts: pd.DataFrame, fold: bool = True, title: str | No
 
     top, bottom = 80, 20
     height = max(400, ROW_PX * n_rows + top + bottom)
-    layout = _diagram_layout(title or "Shortcuts", height, X_RANGE, (n_rows - 0.5, -0.5), top, bottom)
-    layout.update(shapes=shapes, annotations=annotations)
-    return go.Figure(data=traces, layout=layout)
+    fig = go.Figure(data=traces)
+    y_range = (n_rows - 0.5, -0.5)
+    return _diagram_layout(
+        fig, title or "Shortcuts", height, X_RANGE, y_range, top, bottom, shapes=shapes, annotations=annotations
+    )
 
 
 def _arc(row: int, box: _Box, kind: str, label: str) -> dict:
@@ -328,8 +326,7 @@ def _stage_bands(boxes: list[_Box]) -> tuple[list[dict], list[dict]]:
 
 
 # ---------------------------------------------------------------------- block diagram
-_SHORTCUT_PART = re.compile(r"^(downsample|shortcut_drop)\b")
-_GATE_PART = re.compile(r"^gate\b")
+# Light tints behind layer boxes (blue-ish conv, grey BN, orange-ish ReLU): structure, not data.
 _FILL = {"Conv2d": "#DCEAF6", "BatchNorm2d": "#EFEFEF", "ReLU": "#FCEBC8", "Identity": "#FFFFFF"}
 BLOCK_ROW_PX = 46
 MAIN_X, SHORTCUT_X, GATE_X = 0.0, 3.0, -4.0  # column centres: main branch, shortcut, gate
@@ -383,7 +380,7 @@ def block_diagram(layers: pd.DataFrame, block: str, spec=None) -> go.Figure:
         rec = records[i]
         x = {"shortcut": SHORTCUT_X, "gate": GATE_X}.get(branch, MAIN_X)
         strided = _is_strided(rec)
-        border = ORANGE if strided else (KIND_STYLE[kind][0] if branch == "shortcut" else "#555555")
+        border = ORANGE if strided else (KIND_STYLE[kind][0] if branch == "shortcut" else OUTLINE)
         fill = "white" if branch == "shortcut" else _FILL.get(rec["type"], "white")
         half = GATE_HALF_WIDTH if branch == "gate" else LAYER_HALF_WIDTH
         if branch != "gate":  # output shapes: left of the main branch, right of the shortcut
@@ -401,14 +398,15 @@ def block_diagram(layers: pd.DataFrame, block: str, spec=None) -> go.Figure:
     if any(_is_strided(records[i]) for i in rows):
         traces.append(_stride_legend_entry())
 
-    title = f"Inside {_paper_name(block)} ({block})" + (f" of {spec.name}" if spec is not None else "")
+    title = f"Inside {paper_name(block)} ({block})" + (f" of {spec.name}" if spec is not None else "")
     top, bottom = 80, 20
     height = max(400, BLOCK_ROW_PX * (parts.out_row + 1) + top + bottom)
     left = GATE_X - GATE_HALF_WIDTH - 0.2 if parts.gate else -2.6
     x_range = (left, SHORTCUT_X + LAYER_HALF_WIDTH + 1.3)
-    layout = _diagram_layout(title, height, x_range, (parts.out_row + 0.6, -0.6), top, bottom)
-    layout.update(annotations=annotations)
-    return go.Figure(data=traces, layout=layout)
+    fig = go.Figure(data=traces)
+    return _diagram_layout(
+        fig, title, height, x_range, (parts.out_row + 0.6, -0.6), top, bottom, annotations=annotations
+    )
 
 
 @dataclass
@@ -455,16 +453,16 @@ class _BlockParts:
 
 def _split_block(layers: pd.DataFrame, block: str) -> _BlockParts:
     rows = layers[layers["name"].str.startswith(f"{block}.")]
-    if not re.fullmatch(r"layer\d+\.\d+", str(block)) or rows.empty:
-        names = layers["name"].str.extract(r"^(layer\d+\.\d+)\.")[0].dropna().unique()
+    if not is_block(str(block)) or rows.empty:
+        names = layers["name"].map(block_of).dropna().unique()
         shown = ", ".join(names[:3]) + (f", …, {names[-1]}" if len(names) > 3 else "")
         raise ValueError(f"Unknown block {block!r}: this network's blocks are {shown} (layer<stage>.<index>).")
     records = rows.to_dict("records")
-    local = [r["name"][len(block) + 1 :] for r in records]
+    local = [local_name(r["name"]) for r in records]
     add_at = next((i for i, r in enumerate(records) if r["type"] == "Add"), None)
     before = range(len(records)) if add_at is None else range(add_at)
-    side = [i for i in before if _SHORTCUT_PART.match(local[i])]
-    gate = [i for i in before if _GATE_PART.match(local[i])]
+    side = [i for i in before if is_shortcut_part(local[i])]
+    gate = [i for i in before if is_gate_part(local[i])]
     main = [i for i in before if i not in side and i not in gate]
     after = [] if add_at is None else list(range(add_at + 1, len(records)))
     return _BlockParts(records, local, main, side, gate, add_at, after)
@@ -505,19 +503,8 @@ def _block_shortcut_paths(parts: _BlockParts, kind: str, block: str) -> list[dic
 
 def _io_node(y: float, text: str) -> dict:
     """The block's input or output, a small framed label on the main path."""
-    return dict(
-        x=MAIN_X,
-        y=y,
-        xref="x",
-        yref="y",
-        text=text,
-        showarrow=False,
-        font=dict(size=12, color=INK),
-        bgcolor="white",
-        bordercolor=INK,
-        borderwidth=1,
-        borderpad=4,
-    )
+    frame = dict(bgcolor="white", bordercolor=INK, borderwidth=1, borderpad=4)
+    return _shape_note(MAIN_X, y, text, "center", colour=INK, size=12) | frame
 
 
 def _stride_legend_entry() -> dict:
@@ -618,11 +605,6 @@ def _add_hover(rec: dict, spec, gated: bool) -> str:
     return f"<b>addition</b> ({rec['name']})<br>{formula}<br>shape {format_shape(rec['output_shape'])}"
 
 
-def _paper_name(block: str) -> str:
-    stage, index = (int(p) for p in block[5:].split("."))
-    return f"conv{stage + 1}_{index + 1}"
-
-
 def _shape_note(x: float, y: float, text: str, side: str, colour: str = GREY, size: int = 11) -> dict:
     return dict(
         x=x,
@@ -642,7 +624,7 @@ def stage_cost_chart(stages: pd.DataFrame) -> go.Figure:
 
     What the reader sees: parameters pile up in the last stages (wide layers on small maps), while
     multiply-adds are spread much more evenly, because each stage halves the map as it doubles the
-    width. Bars are labelled in readable units (M params, GMACs or MMACs); hover gives exact counts.
+    width. Bars are labelled in readable units (`formatting.human`: k, M, G); hover gives exact counts.
 
     Args:
         stages: a `stage_table` (its ``total`` row is dropped).
@@ -658,7 +640,7 @@ def stage_cost_chart(stages: pd.DataFrame) -> go.Figure:
     )
     for col, (column, colour, noun) in enumerate((("params", BLUE, "params"), ("macs", ORANGE, "MACs")), start=1):
         values = [int(v) for v in table[column]]
-        scale, prefix = _unit(max(values, default=0))
+        scale, prefix = prefix_of(max(values, default=0))
         unit = f"{prefix}{noun}" if noun == "MACs" else f"{prefix} {noun}".strip()
         fig.add_trace(
             go.Bar(
@@ -666,7 +648,7 @@ def stage_cost_chart(stages: pd.DataFrame) -> go.Figure:
                 y=[v / scale for v in values],
                 customdata=values,
                 marker_color=colour,
-                text=[_human(v) for v in values],
+                text=[human(v) for v in values],
                 textposition="outside",
                 constraintext="none",
                 textfont=dict(size=12),
@@ -678,54 +660,42 @@ def stage_cost_chart(stages: pd.DataFrame) -> go.Figure:
             row=1,
             col=col,
         )
-        fig.update_yaxes(title_text=unit, row=1, col=col, rangemode="tozero", gridcolor="#E6E6E6", zeroline=False)
-        fig.update_xaxes(row=1, col=col, tickangle=-30, showline=True, linecolor="#999999")
-    fig.update_layout(
-        template="simple_white",
-        font=FONT,
-        height=420,
-        margin=dict(l=60, r=20, t=60, b=50),
-        bargap=0.35,
-        plot_bgcolor="white",
-        paper_bgcolor="white",
-    )
+        fig.update_yaxes(title_text=unit, row=1, col=col, rangemode="tozero", gridcolor=GRID, zeroline=False)
+        fig.update_xaxes(row=1, col=col, tickangle=-30, showline=True, linecolor=NEUTRAL)
+    layout(fig, height=420, margin=dict(t=60), bargap=0.35)
     fig.update_annotations(font=dict(size=14))
     return fig
 
 
-def _unit(largest: float) -> tuple[float, str]:
-    """Scale and prefix that keep the largest bar between 1 and 1000: (1e6, "M"), (1e9, "G")..."""
-    for scale, prefix in ((1e9, "G"), (1e6, "M"), (1e3, "K")):
-        if largest >= scale:
-            return scale, prefix
-    return 1.0, ""
-
-
-def _human(value: int) -> str:
-    """A bar label in its own best unit: 9536 -> "9.54K", 14_964_736 -> "15M", 1_464_336_384 -> "1.46G"."""
-    scale, prefix = _unit(value)
-    return f"{value / scale:.3g}{prefix}"
-
-
 # ---------------------------------------------------------------------- shared helpers
 def _diagram_layout(
-    title: str, height: int, x_range: tuple[float, float], y_range: tuple[float, float], top: int, bottom: int
-) -> go.Layout:
-    """White, axis-free layout with a fixed y scale, so rows keep their pixel height as the figure grows."""
+    fig: go.Figure,
+    title: str,
+    height: int,
+    x_range: tuple[float, float],
+    y_range: tuple[float, float],
+    top: int,
+    bottom: int,
+    **kwargs,
+) -> go.Figure:
+    """`style.layout` without axes and with a fixed y scale, so rows keep their pixel height as the figure grows."""
     hidden = dict(visible=False, showgrid=False, zeroline=False, fixedrange=True)
-    return go.Layout(
-        title=dict(text=title, x=0.0, xref="paper", xanchor="left", font=dict(size=16)),
-        font=FONT,
+    return layout(
+        fig,
+        title,
+        title_x=0.0,
+        title_xref="paper",
+        title_xanchor="left",
+        title_font_size=16,
         height=height,
         margin=dict(l=10, r=10, t=top, b=bottom),
-        plot_bgcolor="white",
-        paper_bgcolor="white",
         xaxis=dict(range=list(x_range), **hidden),
         yaxis=dict(range=list(y_range), **hidden),
         hovermode="closest",
         hoverlabel=dict(bgcolor="white", font=dict(size=12, color=INK), align="left"),
         legend=dict(orientation="h", x=0.0, xanchor="left", y=1.0, yanchor="bottom", font=dict(size=12)),
         dragmode=False,
+        **kwargs,
     )
 
 
@@ -736,7 +706,7 @@ def _main_line(top: float, bottom: float) -> dict:
         x=[0.0, 0.0],
         y=[top, bottom],
         mode="lines",
-        line=dict(color="#9A9A9A", width=1.5),
+        line=dict(color=NEUTRAL, width=1.5),
         hoverinfo="skip",
         showlegend=False,
         meta={"role": "main_path"},

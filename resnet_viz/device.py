@@ -1,0 +1,81 @@
+"""Where tensors live: the one place that picks, names and measures devices.
+
+`pick_device` chooses the best device present (CUDA, then Apple's MPS, then the CPU); `resolve_device`
+turns a user's setting ("auto", "cpu", "cuda", "mps") into a device or a readable error;
+`device_of` says where a model already is; `device_label` and `available_memory` describe a device.
+"""
+
+from __future__ import annotations
+
+import os
+
+import torch
+from torch import nn
+
+DEVICE_NAMES = ("auto", "cpu", "cuda", "mps")
+
+
+def _mps_available() -> bool:
+    mps = getattr(torch.backends, "mps", None)
+    return mps is not None and mps.is_available()
+
+
+def pick_device() -> torch.device:
+    """The best device present at run time: CUDA, then Apple's MPS, else the CPU."""
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if _mps_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def resolve_device(name: str) -> torch.device:
+    """ "auto" -> the best device present; otherwise the named one, if it is present.
+
+    Raises:
+        ValueError: an unknown name, or a GPU that is not available here (the message says which).
+    """
+    if name == "auto":
+        return pick_device()
+    if name not in DEVICE_NAMES:
+        raise ValueError(f"Unknown device {name!r}; choose auto, cpu, cuda or mps.")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ValueError("CUDA was requested but no NVIDIA GPU is available here.")
+    if name == "mps" and not _mps_available():
+        raise ValueError("MPS was requested but no Apple GPU is available here.")
+    return torch.device(name)
+
+
+def device_of(model: nn.Module) -> torch.device:
+    """The device a model's parameters live on (the CPU for a module without parameters)."""
+    first = next(model.parameters(), None)
+    return first.device if first is not None else torch.device("cpu")
+
+
+def device_label(device: torch.device | str | None = None) -> str:
+    """A human label for a device: the GPU's name, "Apple GPU (MPS)" or "CPU (N threads)"."""
+    device = torch.device(device) if device is not None else pick_device()
+    if device.type == "cuda":
+        return f"GPU: {torch.cuda.get_device_name(device)}"
+    if device.type == "mps":
+        return "Apple GPU (MPS)"
+    return f"CPU ({torch.get_num_threads()} threads)"
+
+
+def available_memory(device: torch.device | str | None = None) -> int:
+    """Bytes free on ``device`` right now (CUDA: driver's free memory; CPU/MPS: MemAvailable)."""
+    device = torch.device(device) if device is not None else pick_device()
+    if device.type == "cuda":
+        free, _total = torch.cuda.mem_get_info(device)
+        return int(free)
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:  # macOS and other Unixes without /proc
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 8 * 1024**3

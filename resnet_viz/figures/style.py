@@ -1,0 +1,49 @@
+"""The look every figure shares: one colour-blind-safe palette, one font and template, one `layout`.
+
+Okabe & Ito (2008), "Color Universal Design": eight colours that stay distinguishable with every
+common colour-vision deficiency. Data series take `PALETTE` in order (`series_colour`); meanings keep
+one colour across figures: blue for the shortcut / identity and for "the method", vermillion for a
+projection, orange for what stands out (the explained class, downsampling), neutral grey for
+references (chance level, the paper's numbers).
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+# Okabe & Ito (2008).
+BLACK, ORANGE, SKY_BLUE, GREEN = "#000000", "#E69F00", "#56B4E9", "#009E73"
+YELLOW, BLUE, VERMILLION, PURPLE = "#F0E442", "#0072B2", "#D55E00", "#CC79A7"
+# Colours of data series, in order of use.
+PALETTE = (BLUE, VERMILLION, GREEN, PURPLE, ORANGE, SKY_BLUE, YELLOW, BLACK)
+# Greys for text, structure and references (never a data series of its own): text, secondary text,
+# outlines of boxes, references and paths, grid lines, light bands.
+INK, GREY, OUTLINE, NEUTRAL, GRID, LIGHT = "#222222", "#777777", "#555555", "#999999", "#E6E6E6", "#F1F4F8"
+
+FONT = dict(family="Arial, Helvetica, sans-serif", size=13, color=INK)
+TEMPLATE = "plotly_white"
+
+
+def series_colour(i: int) -> str:
+    """The colour of the ``i``-th data series (the palette repeats after eight)."""
+    return PALETTE[i % len(PALETTE)]
+
+
+def layout(fig: go.Figure, title: str | None = None, **kwargs) -> go.Figure:
+    """Give ``fig`` the house look: template, font, white background, title and margins.
+
+    ``kwargs`` go to ``fig.update_layout`` afterwards, so a figure can override any of these (a
+    ``margin`` dict is merged key by key). Returns ``fig`` itself.
+    """
+    base = dict(
+        template=TEMPLATE,
+        font=FONT,
+        margin=dict(l=60, r=20, t=60 if title else 30, b=50),
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+    )
+    if title is not None:
+        base["title"] = dict(text=title)
+    fig.update_layout(**base)
+    fig.update_layout(**kwargs)
+    return fig

@@ -1,0 +1,34 @@
+"""Numbers and shapes as people read them: ``12.3M`` parameters, ``56x56x64`` maps.
+
+Torch-free, so the app can format before torch has loaded.
+"""
+
+from __future__ import annotations
+
+# Decimal prefixes, largest first; thousands are "k" (SI).
+PREFIXES = ((1e9, "G"), (1e6, "M"), (1e3, "k"))
+
+
+def prefix_of(n: float) -> tuple[float, str]:
+    """The scale and prefix that bring ``|n|`` between 1 and 1000: (1e6, "M"), (1e9, "G"), (1.0, "")..."""
+    for factor, prefix in PREFIXES:
+        if abs(n) >= factor:
+            return factor, prefix
+    return 1.0, ""
+
+
+def human(n: float, unit: str = "") -> str:
+    """12_345_678 -> "12.3M"; 3.86e9 -> "3.86G"; 9536 -> "9.54k"; 512 -> "512"; with ``unit``: "1.2GB"."""
+    factor, prefix = prefix_of(n)
+    if not prefix:
+        return f"{n:,.0f}{unit}"
+    value = n / factor
+    return f"{value:.3g}{prefix}{unit}" if value < 100 else f"{value:,.0f}{prefix}{unit}"
+
+
+def format_shape(shape: tuple[int, ...]) -> str:
+    """Paper notation, spatial first: (64, 56, 56) -> "56x56x64"; (512,) -> "512"."""
+    if len(shape) == 3:
+        c, h, w = shape
+        return f"{h}x{w}x{c}"
+    return "x".join(str(s) for s in shape)

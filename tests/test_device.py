@@ -1,0 +1,40 @@
+"""Device selection and description (resnet_viz.device)."""
+
+import pytest
+import torch
+
+from resnet_viz import ResNetSpec, build_resnet
+from resnet_viz.device import available_memory, device_label, device_of, pick_device, resolve_device
+
+
+def test_pick_device_prefers_cuda_then_mps_then_cpu(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    assert pick_device() == torch.device("cpu")
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)
+    assert pick_device() == torch.device("mps")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert pick_device() == torch.device("cuda")
+
+
+def test_device_label_and_available_memory():
+    assert device_label("cpu").startswith("CPU (")
+    assert available_memory("cpu") > 100 * 1024**2
+
+
+def test_resolve_device_names_the_missing_device(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    assert resolve_device("auto") == torch.device("cpu")
+    assert resolve_device("cpu") == torch.device("cpu")
+    with pytest.raises(ValueError, match="no NVIDIA GPU"):
+        resolve_device("cuda")
+    with pytest.raises(ValueError, match="no Apple GPU"):
+        resolve_device("mps")
+    with pytest.raises(ValueError, match="Unknown device"):
+        resolve_device("tpu")
+
+
+def test_device_of_a_model_and_of_a_module_without_parameters():
+    assert device_of(build_resnet(ResNetSpec.from_depth(8, style="cifar"))) == torch.device("cpu")
+    assert device_of(torch.nn.ReLU()) == torch.device("cpu")
