@@ -1,6 +1,6 @@
 """resnet_viz: build any ResNet, explain its shape, train it and look inside it.
 
-A pure library (it never imports streamlit); the app in ``app.py`` and ``pages/`` draws what it
+A pure library (it never imports streamlit); the app in ``app.py`` and ``app_pages/`` draws what it
 computes. Figures live in the ``figures`` subpackage (``resnet_viz.figures.architecture``,
 ``.gradients``, ``.training``, ``.attribution``, sharing ``.style``); the papers' numbers and the
 sample photos in the repository's ``assets/`` folder (`published`, `images.bundled_samples`).

@@ -10,14 +10,14 @@ from streamlit.testing.v1 import AppTest
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
 PAGES = [
-    "pages/home.py",
-    "pages/architecture.py",
-    "pages/shortcuts.py",
-    "pages/train.py",
-    "pages/degradation.py",
-    "pages/identity_mappings.py",
-    "pages/gradients.py",
-    "pages/attribution.py",
+    "app_pages/home.py",
+    "app_pages/architecture.py",
+    "app_pages/shortcuts.py",
+    "app_pages/train.py",
+    "app_pages/degradation.py",
+    "app_pages/identity_mappings.py",
+    "app_pages/gradients.py",
+    "app_pages/attribution.py",
 ]
 
 
@@ -48,13 +48,13 @@ def test_every_page_renders_from_the_entry_point(page):
 
 
 def test_home_page_shows_both_formulas():
-    at = open_page("pages/home.py")
+    at = open_page("app_pages/home.py")
     latex = " ".join(el.body for el in at.latex)
     assert "x_{l+1} = x_l + \\mathcal{F}(x_l, W_l)" in latex and "\\partial x_l" in latex
 
 
 def test_residual_toggle_removes_every_shortcut_from_diagram_and_tables():
-    at = open_page("pages/shortcuts.py", preset="ResNet-34")
+    at = open_page("app_pages/shortcuts.py", preset="ResNet-34")
     assert len(shortcut_arcs(at)) > 0
     at.toggle(key="sc_fold").set_value(False).run()
     dashes = [arc["line"].get("dash", "solid") for arc in shortcut_arcs(at)]
@@ -63,7 +63,7 @@ def test_residual_toggle_removes_every_shortcut_from_diagram_and_tables():
     assert not at.exception
     assert shortcut_arcs(at) == []
     assert metric(at, "Identity (solid)") == "0" and metric(at, "Projection (dashed)") == "0"
-    at = open_page("pages/architecture.py", preset="ResNet-34")
+    at = open_page("app_pages/architecture.py", preset="ResNet-34")
     at.radio(key="arch_view").set_value("Every layer").run()
     assert (at.dataframe[-1].value["type"] == "Add").sum() == 16
     at.sidebar.toggle(key="cfg_residual").set_value(False).run()
@@ -76,7 +76,7 @@ def test_residual_toggle_removes_every_shortcut_from_diagram_and_tables():
 
 
 def test_changing_depth_changes_table1():
-    at = open_page("pages/architecture.py")
+    at = open_page("app_pages/architecture.py")
     first = at.dataframe[0].value
     assert first["layer name"].tolist()[:2] == ["conv1", "conv2_x"]
     assert "x 2" in first.loc[first["layer name"] == "conv3_x", "description"].iloc[0]  # ResNet-18
@@ -88,7 +88,7 @@ def test_changing_depth_changes_table1():
 
 
 def test_side_by_side_table1_marks_paper_matches():
-    at = open_page("pages/architecture.py", stride_on="1x1")
+    at = open_page("app_pages/architecture.py", stride_on="1x1")
     at.radio(key="arch_mode").set_value("Side by side, like the paper").run()
     assert not at.exception
     table = at.dataframe[0].value
@@ -97,14 +97,14 @@ def test_side_by_side_table1_marks_paper_matches():
 
 
 def test_url_query_string_restores_a_configuration():
-    at = open_page("pages/architecture.py", preset="CIFAR ResNet-56", residual="false")
+    at = open_page("app_pages/architecture.py", preset="CIFAR ResNet-56", residual="false")
     assert "plain-56 (CIFAR)" in at.caption[0].value and "32x32" in at.caption[0].value
     assert at.sidebar.toggle(key="cfg_residual").value is False
     assert at.query_params["preset"] == ["CIFAR ResNet-56"] or at.query_params["preset"] == "CIFAR ResNet-56"
 
 
 def test_layer_table_filters_and_totals():
-    at = open_page("pages/architecture.py", preset="ResNet-50")
+    at = open_page("app_pages/architecture.py", preset="ResNet-50")
     at.radio(key="arch_view").set_value("Every layer").run()
     at.multiselect(key="arch_type").set_value(["Conv2d"]).run()
     at.multiselect(key="arch_stage").set_value(["conv3_x"]).run()
@@ -116,7 +116,7 @@ def test_layer_table_filters_and_totals():
 
 
 def test_impossible_custom_depth_shows_a_message_not_a_traceback():
-    at = open_page("pages/architecture.py", preset="Custom depth", style="cifar", depth="57")
+    at = open_page("app_pages/architecture.py", preset="Custom depth", style="cifar", depth="57")
     assert not at.exception
     assert "Nearest valid depths" in at.error[0].value and "56" in at.error[0].value
     at.sidebar.number_input(key="cfg_depth").set_value(56).run()
@@ -124,14 +124,16 @@ def test_impossible_custom_depth_shows_a_message_not_a_traceback():
 
 
 def test_oversized_spec_warns_but_still_shows_tables():
-    at = open_page("pages/architecture.py", preset="Custom depth", style="imagenet", depth="1001", input_size="1024")
+    at = open_page(
+        "app_pages/architecture.py", preset="Custom depth", style="imagenet", depth="1001", input_size="1024"
+    )
     assert not at.exception
     assert any("available" in w.value for w in at.warning)
     assert len(at.dataframe) >= 1
 
 
 def test_block_view_follows_the_selected_block():
-    at = open_page("pages/shortcuts.py", preset="ResNet-50", stride_on="1x1")
+    at = open_page("app_pages/shortcuts.py", preset="ResNet-50", stride_on="1x1")
     assert at.selectbox(key="sc_block").value == "layer1.0"  # first block whose shape changes
     at.selectbox(key="sc_block").set_value("layer2.0").run()
     rows = at.dataframe[-1].value
@@ -147,7 +149,7 @@ def wait_for_runs(at: AppTest) -> None:
 
 
 def test_train_page_runs_a_short_run_and_lists_it():
-    at = open_page("pages/train.py", preset="CIFAR ResNet-20")
+    at = open_page("app_pages/train.py", preset="CIFAR ResNet-20")
     at.number_input(key="train_size").set_value(8)
     at.number_input(key="train_steps").set_value(20)
     at.text_input(key="train_name").set_value("apptest run")
@@ -161,7 +163,7 @@ def test_train_page_runs_a_short_run_and_lists_it():
 
 
 def test_training_settings_errors_are_readable():
-    at = open_page("pages/train.py", preset="CIFAR ResNet-20")
+    at = open_page("app_pages/train.py", preset="CIFAR ResNet-20")
     at.number_input(key="train_steps").set_value(10)
     at.number_input(key="train_warmup").set_value(10)
     at.selectbox(key="train_device").set_value("cuda").run()
@@ -172,7 +174,7 @@ def test_training_settings_errors_are_readable():
 
 
 def test_degradation_lab_launches_matched_runs_and_plots_them():
-    at = open_page("pages/degradation.py")
+    at = open_page("app_pages/degradation.py")
     at.number_input(key="deg_size").set_value(8)
     at.number_input(key="deg_steps").set_value(20)
     at.button(key="deg_launch").click().run()
@@ -185,7 +187,7 @@ def test_degradation_lab_launches_matched_runs_and_plots_them():
 
 
 def test_gradient_page_shows_plain_and_residual():
-    at = open_page("pages/gradients.py")
+    at = open_page("app_pages/gradients.py")
     at.select_slider(key="grad_depth").set_value(20).run()
     assert not at.exception
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)

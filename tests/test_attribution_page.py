@@ -26,7 +26,7 @@ def resnet18_weights(tmp_path, monkeypatch):
 
 
 def run_page(**state) -> AppTest:
-    return open_app_page("pages/attribution.py", state=state, timeout=300)
+    return open_app_page("app_pages/attribution.py", state=state, timeout=300)
 
 
 def image_captions(at: AppTest) -> list[str]:

@@ -23,7 +23,7 @@ def test_library_never_imports_streamlit():
     for path in (ROOT / "resnet_viz").rglob("*.py"):
         text = path.read_text()
         assert "import streamlit" not in text, path
-        # Imports go one way: the app (ui/, pages/) uses the library, never the reverse.
+        # Imports go one way: the app (ui/, app_pages/) uses the library, never the reverse.
         assert "from ui" not in text and "import ui" not in text, path
 
 

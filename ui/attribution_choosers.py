@@ -29,7 +29,7 @@ def choose_model(runs):
                 "its pictures come with object masks) or run the **Degradation lab**; it appears here when done.",
                 icon="🏋️",
             )
-            frame.page_link("pages/train.py")
+            frame.page_link("app_pages/train.py")
             return None
         labels = dict(zip(runs["id"], runs["label"]))
         run_id = st.selectbox("Run", list(labels), format_func=labels.get, key="att_run")

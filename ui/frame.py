@@ -1,11 +1,12 @@
 """The page frame: page config, navigation from the registry, the device line, early stops, links.
 
-app.py calls `configure` and `navigation`; every page starts with `enter()`.
+app.py calls `configure` and `navigation`. The page scripts live in app_pages/, not pages/: a folder
+named pages/ next to app.py switches Streamlit into its older multipage mode, in which a freshly
+started server runs a deep link (``/shortcuts?preset=ResNet-34``) as a script of its own, without
+app.py's frame, for every later visitor too. With no pages/ folder, every URL goes through app.py.
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import streamlit as st
 
@@ -49,12 +50,6 @@ def device_caption() -> str:
     return device_label()
 
 
-def enter() -> None:
-    """A page's first call: hands a fresh server's deep link back to app.py's navigation (see below)."""
-    if uses_legacy_pages_mode():
-        leave_legacy_pages_mode()
-
-
 def stop_page() -> None:
     """End this page here (after showing why), like ``st.stop()``, but still draw the device line.
 
@@ -70,28 +65,3 @@ def page_link(path: str, label: str | None = None, icon: str | None = None) -> N
 
     info = page(path)
     st.page_link(path, label=label or info.title, icon=icon or info.icon)
-
-
-# Streamlit private API, kept to these two functions. Streamlit still has its older multipage mode
-# for apps with a ``pages/`` folder: until app.py has called ``st.navigation`` once, a freshly started
-# server runs a deep link (``/shortcuts?preset=ResNet-34``, the links teachers share) as a script of
-# its own, and keeps doing so for every later visitor: no sections, no sidebar picker, no device
-# line. The switch is the class attribute ``PagesManager.uses_pages_directory`` (None until the first
-# session, then True while a pages/ folder exists, set False by ``st.navigation``). When a page finds
-# itself run that way, it switches the old mode off and reruns, so app.py runs and routes the same
-# URL to the same page. tests/test_frame.py fails loudly if a Streamlit upgrade changes any of this.
-def uses_legacy_pages_mode() -> bool:
-    """True when Streamlit runs this page by itself in its old pages-folder mode, under app.py."""
-    from streamlit.runtime.pages_manager import PagesManager
-    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
-
-    ctx = get_script_run_ctx(suppress_warning=True)
-    main_script = Path(getattr(ctx, "main_script_path", "") or "")
-    return bool(getattr(PagesManager, "uses_pages_directory", False)) and main_script.name == "app.py"
-
-
-def leave_legacy_pages_mode() -> None:
-    from streamlit.runtime.pages_manager import PagesManager
-
-    PagesManager.uses_pages_directory = False
-    st.rerun()

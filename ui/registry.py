@@ -18,51 +18,51 @@ class PageInfo:
 
 
 PAGES: tuple[PageInfo, ...] = (
-    PageInfo("pages/home.py", "Home", ":material/home:", "Learn", "", default=True),
+    PageInfo("app_pages/home.py", "Home", ":material/home:", "Learn", "", default=True),
     PageInfo(
-        "pages/architecture.py",
+        "app_pages/architecture.py",
         "Architecture",
         ":material/table_chart:",
         "Explore the architecture",
         "The paper's Table 1 regenerated for any network, every layer with shapes, parameters and multiply-adds.",
     ),
     PageInfo(
-        "pages/shortcuts.py",
+        "app_pages/shortcuts.py",
         "Shortcuts",
         ":material/alt_route:",
         "Explore the architecture",
         "The whole network with its shortcuts: solid identity, dashed projection, dotted zero-padding.",
     ),
     PageInfo(
-        "pages/train.py",
+        "app_pages/train.py",
         "Train",
         ":material/model_training:",
         "Train and compare",
         "Train the network you picked, live, and compare runs.",
     ),
     PageInfo(
-        "pages/degradation.py",
+        "app_pages/degradation.py",
         "Degradation lab",
         ":material/trending_down:",
         "Train and compare",
         "One click: plain-20 vs plain-56 vs ResNet-20 vs ResNet-56, plotted like the paper's Figure 6.",
     ),
     PageInfo(
-        "pages/identity_mappings.py",
+        "app_pages/identity_mappings.py",
         "Identity-mappings lab",
         ":material/science:",
         "Train and compare",
         "Residual-unit and shortcut variants from the second paper, trained side by side.",
     ),
     PageInfo(
-        "pages/gradients.py",
+        "app_pages/gradients.py",
         "Gradient flow",
         ":material/waterfall_chart:",
         "Look inside",
         "Gradient norms block by block, plain vs residual, and the shortcut's '1 +' term made visible.",
     ),
     PageInfo(
-        "pages/attribution.py",
+        "app_pages/attribution.py",
         "Where it looks",
         ":material/center_focus_strong:",
         "Look inside",
@@ -72,7 +72,7 @@ PAGES: tuple[PageInfo, ...] = (
 
 
 def page(path: str) -> PageInfo:
-    """The registered page whose script is ``path`` (e.g. "pages/train.py")."""
+    """The registered page whose script is ``path`` (e.g. "app_pages/train.py")."""
     return next(p for p in PAGES if p.path == path)
 
 

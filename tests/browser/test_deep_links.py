@@ -1,7 +1,7 @@
 """A link to a page, opened as a fresh server's very first visit, still goes through app.py.
 
-Streamlit keeps an older multipage mode for apps with a `pages/` folder: without the fix in
-`ui.frame.leave_legacy_pages_mode`, such a first visit runs the page on its own, and every later
+Streamlit keeps an older multipage mode for apps with a `pages/` folder beside the main script: with
+one (the reason the page scripts live in app_pages/), such a first visit runs the page on its own, and every later
 visitor gets a flat list of file names instead of the app's sections, and no device line.
 """
 

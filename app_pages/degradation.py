@@ -5,12 +5,9 @@ import time
 import pandas as pd
 import streamlit as st
 
-from ui import frame, training
-from ui.picker import current_choice
-
-frame.enter()
-
 from resnet_viz.labs import DEGRADATION_RUNS, degradation_specs, degradation_verdict, summarize  # noqa: E402
+from ui import training
+from ui.picker import current_choice
 
 st.title("Degradation lab")
 st.markdown(

@@ -1,13 +1,11 @@
 """Architecture: the paper's Table 1 for the chosen network, every layer, and the cost per stage."""
 
 import streamlit as st
-from resnet_viz.formatting import human
 
+from resnet_viz.formatting import human
 from ui import architecture as loaders
-from ui import frame
 from ui.picker import current_choice, spec_at_depth
 
-frame.enter()
 spec, size = current_choice().require()
 key = spec.to_json()
 

@@ -3,13 +3,11 @@
 import streamlit as st
 
 from ui import attribution as loaders
-from ui import frame
 from ui.attribution import MapKey
 from ui.attribution_choosers import choose_model, choose_picture
 from ui.attribution_compare import localisation_check, residual_vs_plain
 from ui.progress import was_cancelled, with_progress
 
-frame.enter()
 st.title("Where it looks")
 st.markdown(
     "**Grad-CAM** (Selvaraju et al., 2017) asks a stage of the network which of its feature maps raise "
@@ -18,8 +16,6 @@ st.markdown(
     "[captum](https://captum.ai)) work on the pixels themselves. Pick a model and a picture. "
     "(Explanations need trained weights, so this page picks its own model: the sidebar's network is not used.)"
 )
-
-from resnet_viz.figures.attribution import prediction_chart  # noqa: E402
 
 from resnet_viz.attribution import (  # noqa: E402  # noqa: E402
     LAYER_METHODS,
@@ -31,6 +27,7 @@ from resnet_viz.attribution import (  # noqa: E402  # noqa: E402
     predict,
     stage_names,
 )
+from resnet_viz.figures.attribution import prediction_chart  # noqa: E402
 from resnet_viz.images import COLORMAPS, overlay, to_model_input  # noqa: E402
 
 MAPS = "attribution maps"  # this session's cache bucket (see ui.attribution.remembered)

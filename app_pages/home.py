@@ -5,8 +5,6 @@ import streamlit as st
 from ui import frame
 from ui.registry import PAGES
 
-frame.enter()
-
 st.title("ResNet, seen from inside")
 st.markdown(
     "Residual networks (He et al., 2015) made it possible to train networks with hundreds of "

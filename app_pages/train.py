@@ -2,10 +2,9 @@
 
 import streamlit as st
 
-from ui import frame, training
+from ui import training
 from ui.picker import current_choice
 
-frame.enter()
 spec, _ = current_choice().require()
 
 st.title("Train")

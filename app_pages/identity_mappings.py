@@ -4,13 +4,10 @@ import time
 
 import streamlit as st
 
-from ui import frame, training
-from ui.picker import UNIT_LABELS, VARIANT_LABELS
-
-frame.enter()
-
 from resnet_viz.labs import PAPER_SHORTCUT_ERRORS, PAPER_UNIT_ERRORS, shortcut_specs, summarize, unit_specs  # noqa: E402
 from resnet_viz.spec import SHORTCUT_VARIANTS, UNITS  # noqa: E402
+from ui import training
+from ui.picker import UNIT_LABELS, VARIANT_LABELS
 
 st.title("Identity-mappings lab")
 st.markdown(

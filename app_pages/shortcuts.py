@@ -3,10 +3,8 @@
 import streamlit as st
 
 from ui import architecture as loaders
-from ui import frame
 from ui.picker import VARIANT_LABELS, current_choice
 
-frame.enter()
 spec, size = current_choice().require()
 key = spec.to_json()
 

@@ -5,8 +5,6 @@ import streamlit as st
 from ui import frame, training
 from ui.gradients import gradient_tables
 
-frame.enter()
-
 st.title("Gradient flow")
 st.markdown(
     "With shortcuts, $x_L = x_l + \\sum_i \\mathcal{F}(x_i)$, so "
