@@ -7,6 +7,7 @@ from ui.attribution import MapKey
 from ui.attribution_choosers import choose_model, choose_picture
 from ui.attribution_compare import localisation_check, residual_vs_plain
 from ui.progress import was_cancelled, with_progress
+from ui.text import plain
 
 st.title("Where it looks")
 st.markdown(
@@ -136,7 +137,7 @@ if chosen is not None:
     explained, model_key = chosen
     prep = explained.preprocessing
     st.caption(
-        f"**{explained.name}**: {len(explained.classes)} classes; pictures are resized to "
+        f"**{plain(explained.name)}**: {len(explained.classes)} classes; pictures are resized to "
         f"{prep.resize_size} px and centre-cropped to {prep.crop_size} x {prep.crop_size}."
     )
     picture = choose_picture(explained, model_key)

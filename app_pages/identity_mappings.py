@@ -1,7 +1,5 @@
 """Identity-mappings lab: which residual unit and which shortcut train best (He et al. 2016)."""
 
-import time
-
 import streamlit as st
 
 from resnet_viz.labs import PAPER_SHORTCUT_ERRORS, PAPER_UNIT_ERRORS, shortcut_specs, summarize, unit_specs  # noqa: E402
@@ -26,10 +24,20 @@ def lab(kind: str, choices: list[str], labels: dict, paper: dict, make_specs) ->
     depth = st.select_slider("Depth (CIFAR, 6n+2)", [8, 14, 20, 26, 32, 44, 56, 110], value=20, key=f"im_{kind}_depth")
     settings = training.training_settings(f"im_{kind}", make_specs(depth, choices[:1])[0])
     ready = training.ensure_dataset(settings)
-    if st.button("Launch the comparison", type="primary", disabled=not (ready and picked), key=f"im_{kind}_go"):
-        group = f"identity-{kind} {time.strftime('%Y-%m-%d %H:%M:%S')}"
-        if training.start_runs(make_specs(depth, picked), settings, [labels[p] for p in picked], group=group):
-            st.session_state[f"im_{kind}_group"] = group
+    specs = make_specs(depth, picked)
+    if specs:
+        training.budget_caption(specs, settings)
+    names = [labels[p] for p in picked]
+    launch = f"im_{kind}_go"
+    training.launch_button(
+        "Launch the comparison",
+        launch,
+        specs,
+        settings,
+        names,
+        group=f"identity-{kind}",
+        disabled=not (ready and picked),
+    )
     groups = [g for g in store.runs()["group"].dropna().unique() if str(g).startswith(f"identity-{kind}")]
     paper_text = {labels[k]: (f"{v} %" if v is not None else "fails to converge") for k, v in paper.items()}
     st.markdown(
@@ -38,16 +46,17 @@ def lab(kind: str, choices: list[str], labels: dict, paper: dict, make_specs) ->
     if not groups:
         st.caption("Launch a comparison to see the results here.")
         return
-    current = st.session_state.get(f"im_{kind}_group")
+    current = st.session_state.get(f"{launch}_group")
     group = st.selectbox(
-        "Comparison", groups, index=groups.index(current) if current in groups else 0, key=f"im_{kind}_g"
-    )
+        "Comparison", groups, index=groups.index(current) if current in groups else 0, key=f"im_{kind}_g",
+    )  # fmt: skip
     results(kind, group, labels, paper)
 
 
 def results(kind: str, group: str, labels: dict, paper: dict) -> None:
-    @st.fragment(run_every=1.5)
-    def live() -> None:
+    """The group's runs in progress, the variants against the paper's numbers, and their curves."""
+
+    def draw() -> None:
         from resnet_viz.figures.training import training_curves, variant_bars
 
         runs = store.runs(group=group)
@@ -55,13 +64,9 @@ def results(kind: str, group: str, labels: dict, paper: dict) -> None:
         summary = summarize(runs, metrics)
         column = "unit" if kind == "units" else "shortcut_variant"
         summary["label"] = summary[column].map(labels)
-        steps = training.total_steps(runs.iloc[0].to_dict(), metrics[metrics["run_id"] == runs.iloc[0]["id"]])
-        st.progress(
-            min(summary["last_step"].sum() / (steps * len(summary)), 1.0),
-            text=", ".join(
-                f"{r['label']}: {training.STATUS_ICONS.get(r['status'], '')}" for _, r in summary.iterrows()
-            ),
-        )
+        active = runs[runs["status"].isin(training.ACTIVE_STATUSES)]
+        if len(active):
+            training.progress_rows(active)
         published = {labels[k]: v for k, v in paper.items() if v is not None and labels[k] in set(summary["label"])}
         st.plotly_chart(
             variant_bars(summary.fillna({"train_error": 0, "test_error": 0}), published),
@@ -75,7 +80,7 @@ def results(kind: str, group: str, labels: dict, paper: dict) -> None:
             "should train slower; with very few steps the differences may still be small."
         )
 
-    live()
+    training.live(draw, lambda: not training.active_runs(group).empty, every=1.5)
 
 
 with tab_units:

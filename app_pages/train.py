@@ -4,6 +4,7 @@ import streamlit as st
 
 from ui import training
 from ui.picker import current_choice
+from ui.text import plain
 
 spec, _ = current_choice().require()
 
@@ -21,46 +22,41 @@ if spec.style == "imagenet":
 
 with st.container(border=True):
     settings = training.training_settings("train", spec)
-    name = st.text_input("Run name", value=spec.name, key="train_name")
+    training.follow_default("train_name", spec.name)  # the name follows the network until edited (kept: see ui.state)
+    name = st.text_input("Run name", key="train_name")
     ready = training.ensure_dataset(settings)
-    if st.button("Start training", type="primary", disabled=not ready, key="train_start"):
-        started = training.start_runs([spec], settings, [name])
-        if started:
-            st.session_state["train_current"] = started[0]
-            st.toast(f"Run #{started[0]} queued", icon="🏃")
+    training.budget_caption([spec], settings)
+    training.launch_button("Start training", "train_start", [spec], settings, [name], disabled=not ready)
+    if st.session_state.get("train_start_ids"):  # this tab's newest run gets the curves below
+        st.session_state["train_current"] = st.session_state.pop("train_start_ids")[0]
 
 queue = training.run_queue()
 store = queue.store
 
 
-@st.fragment(run_every=1.0)
 def live_panel() -> None:
-    """The current run: status, progress, curves. Redraws itself every second."""
+    """Every run in progress (started in any tab or from the command line), and the curves of one."""
     from resnet_viz.figures.training import schedule_and_throughput, training_curves
 
+    active = training.active_runs()
+    if active.empty:
+        st.caption(
+            "No run is training now. Start one above: runs started in any tab, or from the command line, show here."
+        )
+    else:
+        training.progress_rows(active)
     run_id = st.session_state.get("train_current")
+    runs = store.runs()
+    if run_id not in set(runs["id"]):
+        run_id = int(active["id"].max()) if not active.empty else None
     if run_id is None:
-        st.caption("Start a run above to see it train here.")
         return
-    try:
-        run = store.run(run_id)
-    except (KeyError, ValueError):
-        st.caption("That run was deleted.")
-        return
+    run = runs[runs["id"] == run_id].iloc[0].to_dict()
     metrics = store.metrics(run_id)
-    steps = training.total_steps(run, metrics)
-    done = int(metrics["step"].max()) if len(metrics) else 0
     icon = training.STATUS_ICONS.get(run["status"], "")
-    st.markdown(
-        f"**Run #{run_id}: {run['name']}** · {icon} {run['status']}"
-        + (f" · {run['message']}" if run["message"] else "")
-    )
-    st.progress(min(done / steps, 1.0), text=f"step {done} of {steps} on {run['device']}")
-    if run["status"] in ("queued", "running"):
-        if st.button("Stop", key=f"stop_{run_id}", icon=":material/stop:"):
-            queue.stop(run_id)
+    st.markdown(f"**Curves of run #{run_id}: {plain(run['name'])}** · {icon} {run['status']}")
     if run["status"] == "diverged":
-        st.error(f"The loss diverged: {run['message']}. Try a lower learning rate.", icon="💥")
+        st.error(f"The loss diverged: {plain(run['message'])}. Try a lower learning rate.", icon="💥")
     if len(metrics):
         last = metrics.iloc[-1]
         evals = metrics.dropna(subset=["train_error"])
@@ -72,15 +68,16 @@ def live_panel() -> None:
             help="Measured in eval mode on a fixed sample of the training set, without augmentation.",
         )
         m3.metric("Test error", f"{100 * evals['test_error'].iloc[-1]:.1f} %" if len(evals) else "–")
-        m4.metric("Images / second", f"{last['images_per_s']:.0f}" if last["images_per_s"] else "–")
-        runs = store.runs()
-        runs = runs[runs["id"] == run_id]
-        st.plotly_chart(training_curves(metrics, runs), width="stretch", key="train_live_curves")
+        rate = last["images_per_s"]
+        m4.metric("Images / second", f"{rate:.0f}" if rate == rate and rate else "–")
+        shown = runs[runs["id"] == run_id]
+        st.plotly_chart(training_curves(metrics, shown), width="stretch", key="train_live_curves")
         with st.expander("Learning rate and throughput"):
-            st.plotly_chart(schedule_and_throughput(metrics, runs), width="stretch", key="train_live_lr")
+            st.plotly_chart(schedule_and_throughput(metrics, shown), width="stretch", key="train_live_lr")
 
 
-live_panel()
+st.subheader("Runs in progress")
+training.live(live_panel, lambda: not training.active_runs().empty)
 
 st.divider()
 st.subheader("Run history")
@@ -90,7 +87,7 @@ if runs.empty:
 else:
     from resnet_viz.figures.training import training_curves
 
-    table = runs[["id", "name", "status", "group", "device", "last_step", "created_at"]].copy()
+    table = runs[["id", "name", "status", "message", "group", "device", "last_step", "created_at"]].copy()
     table["status"] = table["status"].map(lambda s: f"{training.STATUS_ICONS.get(s, '')} {s}")
     selection = st.dataframe(
         table, hide_index=True, width="stretch", on_select="rerun", selection_mode="multi-row", key="train_history"

@@ -15,7 +15,7 @@ import math
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
@@ -184,11 +184,32 @@ def train(
     stop: threading.Event | None = None,
     on_progress: Callable[[int, int, dict], None] | None = None,
 ) -> RunResult:
-    """Execute run ``run_id`` (already created in ``store``) in this thread.
+    """Execute run ``run_id`` (already created in ``store``) in this thread, to its end.
 
     Status goes queued -> running -> finished | stopped | diverged | failed, and the final
     weights are saved as the run's checkpoint (also for a stopped or diverged run, so nothing
     learnt is lost). Metrics are written every ``log_every`` steps in one transaction.
+    """
+    steps = run_steps(spec, config, store, run_id, stop, on_progress)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value
+
+
+def run_steps(
+    spec: ResNetSpec,
+    config: TrainConfig,
+    store: RunStore,
+    run_id: int,
+    stop: threading.Event | None = None,
+    on_progress: Callable[[int, int, dict], None] | None = None,
+) -> Generator[None, None, RunResult]:
+    """`train` as a generator that yields after every optimiser step; its return value is the `RunResult`.
+
+    `RunQueue` advances several of these in turn, so runs launched together (a lab's four nets)
+    progress together on one worker thread instead of one after another.
     """
     stop = stop or threading.Event()
     device = resolve_device(config.device)
@@ -212,8 +233,10 @@ def train(
         if config.epochs is not None:  # the budget in epochs becomes steps once the data size is known
             steps = max(1, math.ceil(config.epochs * len(bundle.x_train) / config.batch_size))
             config = replace(config, steps=steps, warmup_steps=min(config.warmup_steps, steps))
+        # Everything up to the first step runs without another run's turn in between, so the seed
+        # fixes the initialisation exactly as when the run trains alone.
         model = build_resnet(spec, device=device, input_size=config.input_size)
-        result = _loop(model, bundle, config, device, store, run_id, stop, on_progress)
+        result = yield from _loop(model, bundle, config, device, store, run_id, stop, on_progress)
         last = result.final
         return result
     except StopRequested:
@@ -246,7 +269,12 @@ def _loop(
     run_id: int,
     stop: threading.Event,
     on_progress: Callable[[int, int, dict], None] | None,
-) -> RunResult:
+) -> Generator[None, None, RunResult]:
+    """The optimisation loop of `run_steps`; yields after each step.
+
+    Throughput counts this run's own time only (from resuming to yielding), so it stays true when
+    other runs take turns in between.
+    """
     cuda = device.type == "cuda"
     if cuda:  # tensor cores like channels_last; bf16 autocast needs no loss scaling
         model = model.to(memory_format=torch.channels_last)
@@ -267,13 +295,14 @@ def _loop(
     perm, cursor = torch.randperm(n, generator=order), 0
     loss_sum = torch.zeros((), device=device)  # accumulated on the device: no sync per step
     wrong_sum = torch.zeros((), device=device)
-    seen, window_start, window_images = 0, time.perf_counter(), 0
+    seen, window_seconds, window_images = 0, 0.0, 0
     train_error = test_error = None
     eval_seconds = 0.0  # time spent measuring errors, kept out of the throughput figure
     final: dict[str, Any] = {}
     model.train()
-    loop_start = time.perf_counter()
+    own_seconds = 0.0  # this run's own time in the loop (other runs' turns excluded)
     for step in range(config.steps):
+        step_start = time.perf_counter()
         if stop.is_set():
             store.set_status(run_id, "stopped", f"stopped by the user at step {step}")
             raise StopRequested
@@ -316,7 +345,8 @@ def _loop(
                 return RunResult(run_id, "diverged", message, final)
             if cuda:
                 torch.cuda.synchronize()
-            elapsed = time.perf_counter() - window_start  # training time only: evaluation comes next
+            window_seconds += time.perf_counter() - step_start
+            elapsed = window_seconds  # training time only: evaluation comes next
             evaluated = (step + 1) % config.eval_every == 0 or last_step
             if evaluated:
                 eval_start = time.perf_counter()
@@ -337,7 +367,7 @@ def _loop(
             extra = {
                 "batch_error": final["batch_error"],
                 "eval_seconds": eval_seconds,  # spent measuring errors so far
-                "train_seconds": time.perf_counter() - loop_start - eval_seconds,  # everything else in the loop
+                "train_seconds": own_seconds + time.perf_counter() - step_start - eval_seconds,  # the rest of its time
                 "total_steps": config.steps,  # the budget, also when it was given in epochs
             }
             store.log_metrics(run_id, [{k: v for k, v in final.items() if k != "batch_error"} | {"extra": extra}])
@@ -345,26 +375,48 @@ def _loop(
                 on_progress(step + 1, config.steps, final)
             loss_sum.zero_()
             wrong_sum.zero_()
-            seen, window_images, window_start = 0, 0, time.perf_counter()
+            seen, window_images, window_seconds = 0, 0, 0.0
+            own_seconds += time.perf_counter() - step_start
+            yield
+            continue
+        window_seconds += time.perf_counter() - step_start
+        own_seconds += time.perf_counter() - step_start
+        yield
     final["train_error"], final["test_error"] = train_error, test_error
     store.set_status(run_id, "finished", f"{config.steps} steps")
     return RunResult(run_id, "finished", f"{config.steps} steps", final)
 
 
-class RunQueue:
-    """Runs queued runs one after another in a background thread; any run can be stopped.
+MAX_ACTIVE_RUNS = 4  # runs that take turns at once; more wait in order (RESNET_VIZ_MAX_ACTIVE_RUNS overrides)
 
-    One queue per store (the app keeps one for all users). Runs go one at a time because a
-    laptop CPU has no spare cores to share, and a GPU is fastest on one run at a time.
+
+@dataclass
+class _Entry:
+    run_id: int
+    spec: ResNetSpec
+    config: TrainConfig
+    stop: threading.Event
+    steps: Generator[None, None, RunResult] | None = None  # set when the run becomes active
+
+
+class RunQueue:
+    """Trains queued runs in one background thread, the active ones taking turns step by step.
+
+    One queue per store (the app keeps one for all users). Up to ``max_active`` runs are active at
+    once and the worker advances each by one optimiser step in turn, so runs launched together (a
+    lab's four networks) all progress from the start, while training still never competes with
+    itself for the CPU: there is one worker thread, whatever the number of runs. Later runs wait
+    in the order they came (see `position`); any run can be stopped.
     """
 
-    def __init__(self, store: RunStore) -> None:
+    def __init__(self, store: RunStore, max_active: int | None = None) -> None:
         self.store = store
-        self._pending: list[tuple[int, ResNetSpec, TrainConfig]] = []
-        self._stops: dict[int, threading.Event] = {}
+        limit = max_active or int(os.environ.get("RESNET_VIZ_MAX_ACTIVE_RUNS", MAX_ACTIVE_RUNS))
+        self.max_active = max(1, limit)
+        self._pending: list[_Entry] = []
+        self._active: list[_Entry] = []
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
-        self.current: int | None = None
         self._thread = threading.Thread(target=self._work, name="resnet-viz-trainer", daemon=True)
         self._thread.start()
 
@@ -374,30 +426,40 @@ class RunQueue:
         device = str(resolve_device(config.device))
         run_id = self.store.create_run(name or spec.name, spec.to_dict(), config.to_dict(), device, group=group)
         with self._wake:
-            self._pending.append((run_id, spec, config))
-            self._stops[run_id] = threading.Event()
+            self._pending.append(_Entry(run_id, spec, config, threading.Event()))
             self._wake.notify()
         return run_id
 
     def stop(self, run_id: int) -> None:
-        """Stop a running run (it keeps what it logged) or cancel a queued one."""
+        """Stop an active run (it keeps what it logged) or cancel a waiting one."""
         with self._lock:
-            queued = [p for p in self._pending if p[0] == run_id]
-            for item in queued:
-                self._pending.remove(item)
-            event = self._stops.get(run_id)
-        if queued:
+            waiting = [e for e in self._pending if e.run_id == run_id]
+            for entry in waiting:
+                self._pending.remove(entry)
+            active = [e for e in self._active if e.run_id == run_id]
+        if waiting:
             self.store.set_status(run_id, "stopped", "cancelled before it started")
-        elif event is not None:
-            event.set()
+        for entry in active:
+            entry.stop.set()
 
     def queued(self) -> list[int]:
+        """Ids of the runs waiting for a turn, first in line first."""
         with self._lock:
-            return [p[0] for p in self._pending]
+            return [e.run_id for e in self._pending]
+
+    def active(self) -> list[int]:
+        """Ids of the runs taking turns now (started, or about to start)."""
+        with self._lock:
+            return [e.run_id for e in self._active]
+
+    def position(self, run_id: int) -> int | None:
+        """1 for the next run to start, 2 for the one after...; None if the run is not waiting here."""
+        waiting = self.queued()
+        return waiting.index(run_id) + 1 if run_id in waiting else None
 
     def idle(self) -> bool:
         with self._lock:
-            return self.current is None and not self._pending
+            return not self._active and not self._pending
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until no run is queued or running (for tests and the command line)."""
@@ -411,13 +473,16 @@ class RunQueue:
     def _work(self) -> None:
         while True:
             with self._wake:
-                while not self._pending:
+                while not self._pending and not self._active:
                     self._wake.wait()
-                run_id, spec, config = self._pending.pop(0)
-                self.current = run_id
-            try:
-                train(spec, config, self.store, run_id, self._stops[run_id])
-            finally:
-                with self._lock:
-                    self.current = None
-                    self._stops.pop(run_id, None)
+                while self._pending and len(self._active) < self.max_active:
+                    entry = self._pending.pop(0)
+                    entry.steps = run_steps(entry.spec, entry.config, self.store, entry.run_id, entry.stop)
+                    self._active.append(entry)
+                turn = list(self._active)
+            for entry in turn:  # one step each, in the order they came
+                try:
+                    next(entry.steps)
+                except StopIteration:
+                    with self._lock:
+                        self._active.remove(entry)

@@ -12,7 +12,8 @@ from typing import NamedTuple
 import streamlit as st
 
 from .progress import download_progress
-from .training import run_queue
+from .text import plain
+from .training import run_label, run_queue
 
 # What loading a trained run can raise: no checkpoint (FileNotFoundError), a checkpoint that does not
 # fit its spec (ValueError, KeyError), an unreadable file or a missing dataset (RuntimeError, OSError).
@@ -24,7 +25,6 @@ RUN_LOAD_ERRORS = (FileNotFoundError, ValueError, KeyError, RuntimeError, OSErro
 def pretrained_model(depth: int):
     """ResNet-``depth`` with ImageNet weights, shared by every session: never mutate it."""
     from resnet_viz.device import pick_device
-
     from resnet_viz.sources import load_pretrained
 
     return load_pretrained(depth, device=pick_device())
@@ -39,7 +39,6 @@ def run_model(run_id: int):
 @st.cache_resource(show_spinner="Loading the run's weights…", max_entries=6)
 def _run_model(run_id: int, saved_at: float):
     from resnet_viz.device import pick_device
-
     from resnet_viz.sources import load_run_model
 
     return load_run_model(run_queue().store, run_id, device=pick_device())
@@ -63,7 +62,7 @@ def trained_runs():
     runs["dataset"] = [config.get("dataset") for config in runs["config"]]
     runs["input_size"] = [int(config.get("input_size", 0)) for config in runs["config"]]
     runs["residual"] = [bool(spec.get("residual", True)) for spec in runs["spec"]]
-    runs["label"] = [f"#{i} {name} ({dataset})" for i, name, dataset in zip(runs["id"], runs["name"], runs["dataset"])]
+    runs["label"] = [run_label(run) for run in runs.to_dict("records")]
     return runs.reset_index(drop=True)
 
 
@@ -109,9 +108,11 @@ def read_upload(uploaded):
     try:
         return load_image(uploaded.getvalue())
     except ImageError as err:
-        st.error(f"**{uploaded.name}**: {err}", icon="🖼️")
+        st.error(f"**{plain(uploaded.name)}**: {plain(err)}", icon="🖼️")
     except Exception as err:  # noqa: BLE001 - last line of defence: a hostile file never shows a traceback
-        st.error(f"**{uploaded.name}**: this file could not be read as an image ({type(err).__name__}).", icon="🖼️")
+        st.error(
+            f"**{plain(uploaded.name)}**: this file could not be read as an image ({type(err).__name__}).", icon="🖼️"
+        )
     return None
 
 

@@ -8,6 +8,7 @@ import streamlit as st
 
 from . import attribution as loaders
 from . import frame
+from .training import newest_finished
 
 
 def choose_model(runs):
@@ -32,7 +33,9 @@ def choose_model(runs):
             frame.page_link("app_pages/train.py")
             return None
         labels = dict(zip(runs["id"], runs["label"]))
-        run_id = st.selectbox("Run", list(labels), format_func=labels.get, key="att_run")
+        ids = list(labels)
+        index = newest_finished(ids, runs)
+        run_id = st.selectbox("Run", ids, index=index, format_func=labels.get, key="att_run")
         explained = loaders.load_run(run_id)
         return (explained, f"run-{run_id}") if explained is not None else None
 

@@ -7,6 +7,8 @@ import streamlit as st
 from . import attribution as loaders
 from .attribution import MapKey
 from .progress import was_cancelled, with_progress
+from .text import plain
+from .training import newest_finished
 
 
 def residual_vs_plain(runs, bucket: str) -> None:
@@ -32,7 +34,11 @@ def residual_vs_plain(runs, bucket: str) -> None:
         key="att_pair_residual",
     )  # fmt: skip
     plain_id = c2.selectbox(
-        "Plain run", plain_ids, index=plain_ids.index(best_plain), format_func=labels.get, key="att_pair_plain"
+        "Plain run",
+        plain_ids,
+        index=plain_ids.index(best_plain),
+        format_func=labels.get,
+        key="att_pair_plain",
     )
     count = c3.number_input("Pictures", 1, 8, 4, key="att_pair_count")
     a, b = runs.set_index("id").loc[residual_id], runs.set_index("id").loc[plain_id]
@@ -53,8 +59,8 @@ def residual_vs_plain(runs, bucket: str) -> None:
         return
     header = st.columns(3)
     header[0].markdown("**Test picture**")
-    header[1].markdown(f"**{residual_model.name}**")
-    header[2].markdown(f"**{plain_model.name}**")
+    header[1].markdown(f"**{plain(residual_model.name)}**")
+    header[2].markdown(f"**{plain(plain_model.name)}**")
     for i in range(len(pictures.x)):
         picture = to_picture(pictures.x[i], pictures.mean, pictures.std)
         row = st.columns(3)
@@ -79,9 +85,8 @@ def residual_vs_plain(runs, bucket: str) -> None:
 
 def localisation_check(runs) -> None:
     """Mass inside the object and pointing game per method, on the shapes dataset's masks."""
-    from resnet_viz.figures.attribution import localisation_chart
-
     from resnet_viz.attribution import METHODS, localisation_scores
+    from resnet_viz.figures.attribution import localisation_chart
 
     st.subheader("Does the map fall on the object? A check with the shapes' masks")
     shapes_runs = runs[runs["dataset"] == "shapes"]
@@ -94,7 +99,11 @@ def localisation_check(runs) -> None:
         return
     shape_labels = dict(zip(shapes_runs["id"], shapes_runs["label"]))
     c1, c2, c3 = st.columns([2, 1, 3])
-    check_id = c1.selectbox("Trained run", list(shape_labels), format_func=shape_labels.get, key="att_check_run")
+    check_ids = list(shape_labels)
+    check_id = c1.selectbox(
+        "Trained run", check_ids, index=newest_finished(check_ids, shapes_runs), format_func=shape_labels.get,
+        key="att_check_run",
+    )  # fmt: skip
     count = c2.number_input("Test pictures", 5, 500, 50, step=5, key="att_check_count")
     methods = c3.multiselect(
         "Methods", list(METHODS), default=list(METHODS), format_func=METHODS.get, key="att_methods"

@@ -43,11 +43,27 @@ def draw_device_line() -> None:
         draw()
 
 
-@st.cache_resource(show_spinner=False)
 def device_caption() -> str:
-    from resnet_viz.device import device_label
+    """The compute device, once known. Finding it imports torch (seconds), so the first page a
+    session sees is not kept waiting: a background thread finds it, and until then the line says so."""
+    found = _device_probe()
+    return found["label"] if "label" in found else "checking…"
 
-    return device_label()
+
+@st.cache_resource(show_spinner=False)
+def _device_probe() -> dict:
+    """{"label": ...} once a background thread has found the device (shared by every session)."""
+    import threading
+
+    found: dict = {}
+
+    def probe() -> None:
+        from resnet_viz.device import device_label
+
+        found["label"] = device_label()
+
+    threading.Thread(target=probe, name="resnet-viz-device-probe", daemon=True).start()
+    return found
 
 
 def stop_page() -> None:

@@ -13,6 +13,8 @@ import streamlit as st
 from resnet_viz.spec import SHORTCUT_VARIANTS, UNITS, ResNetSpec, default_input_size
 
 from .frame import stop_page
+from .state import keep
+from .text import plain
 
 # Presets: label -> (depth, style, block, options). CIFAR basic nets use option A as in Table 6.
 PRESETS: dict[str, tuple[int, str, str, dict]] = {
@@ -121,14 +123,18 @@ def _load_from_url() -> None:
     if params.get("preset") in PRESETS:  # the preset's options first; explicit parameters override them
         st.session_state[_KEY + "preset"] = params["preset"]
         _apply_preset()
+    ignored = []
     for key in DEFAULTS:
         if key in params:
             try:
                 value = _parse(key, params[key])
             except ValueError:
-                continue
-            if _valid(key, value):
+                value = None
+            if value is not None and _valid(key, value):
                 st.session_state[_KEY + key] = value
+            else:
+                ignored.append(f"{key}={params[key]}"[:60])
+    st.session_state["_cfg_ignored"] = ignored  # said once, in the sidebar (see model_picker)
 
 
 def _write_to_url() -> None:
@@ -160,8 +166,16 @@ def _apply_style() -> None:
 def model_picker() -> Choice:
     """Draw the model picker in the sidebar and return the choice. Call once per run."""
     _load_from_url()
+    keep([_KEY + key for key in DEFAULTS])  # survives Streamlit's widget clean-ups (see ui.state)
     sb = st.sidebar
     sb.header("Model")
+    ignored = st.session_state.pop("_cfg_ignored", None)
+    if ignored:
+        sb.warning(
+            "The link's " + ", ".join(f"**{plain(item)}**" for item in ignored) + " could not be used "
+            "(not a valid value), so the default was kept.",
+            icon="🔗",
+        )
     preset = sb.selectbox("Network", [*PRESETS, CUSTOM], key=_KEY + "preset", on_change=_apply_preset)
     if preset == CUSTOM:
         sb.radio(

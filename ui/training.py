@@ -9,6 +9,7 @@ import streamlit as st
 from resnet_viz.spec import ResNetSpec
 
 from .progress import download_progress
+from .state import keep
 
 
 @st.cache_resource(show_spinner=False)
@@ -26,63 +27,76 @@ STATUS_ICONS = {"queued": "⏳", "running": "🏃", "finished": "✅", "stopped"
 
 
 def training_settings(prefix: str, spec: ResNetSpec, steps: int = 300) -> dict:
-    """Widgets for the settings every training page shares; returns TrainConfig keyword arguments."""
-    from resnet_viz.data import BUNDLED, DOWNLOADABLE
+    """Widgets for the settings every training page shares; returns TrainConfig keyword arguments.
+
+    Defaults are seeded into session state (the widgets take no ``value=``), and `ui.state.keep`
+    restores any value Streamlit drops, so what is on screen is what a launch uses.
+    """
+    from resnet_viz.data import BUNDLED, DOWNLOADABLE, allowed_data_dir
+
+    p = prefix
+    defaults = {
+        f"{p}_dataset": "digits", f"{p}_budget": "steps", f"{p}_steps": steps, f"{p}_epochs": 2.0, f"{p}_seed": 0,
+        f"{p}_batch": 64, f"{p}_opt": "sgd", f"{p}_lr_sgd": 0.1, f"{p}_lr_adamw": 1e-3, f"{p}_schedule": "cosine",
+        f"{p}_warmup": 30, f"{p}_wd": 1e-4, f"{p}_augment": False, f"{p}_device": "auto", f"{p}_folder": "",
+    }  # fmt: skip
+    keep([*defaults, f"{p}_size", f"{p}_name"])
+    for key, value in defaults.items():
+        st.session_state.setdefault(key, value)
+    # A folder on the server is offered only where the teacher allowed one (RESNET_VIZ_ALLOWED_DATA_DIR).
+    datasets = [*BUNDLED, *DOWNLOADABLE] + (["folder"] if allowed_data_dir() is not None else [])
+    if st.session_state[f"{p}_dataset"] not in datasets:
+        st.session_state[f"{p}_dataset"] = "digits"
 
     c1, c2, c3, c4 = st.columns(4)
     dataset = c1.selectbox(
         "Dataset",
-        [*BUNDLED, *DOWNLOADABLE, "folder"],
-        key=f"{prefix}_dataset",
+        datasets,
+        key=f"{p}_dataset",
         format_func=DATASET_LABELS.get,
         help="The bundled sets work offline. The others download once, with a progress bar.",
     )
+    follow_default(f"{p}_size", max(spec.min_input_size, 16))
+    if st.session_state[f"{p}_size"] < spec.min_input_size:
+        st.session_state[f"{p}_size"] = spec.min_input_size
     size = c2.number_input(
         "Image size",
         spec.min_input_size,
         224,
-        max(spec.min_input_size, 16),
         step=8,
-        key=f"{prefix}_size",
+        key=f"{p}_size",
         help="Images are resized to this. 16 px keeps a 56-layer net fast on a CPU.",
     )
-    budget = c3.radio("Budget in", ["steps", "epochs"], horizontal=True, key=f"{prefix}_budget")
+    budget = c3.radio("Budget in", ["steps", "epochs"], horizontal=True, key=f"{p}_budget")
     if budget == "steps":
-        steps, epochs = c3.number_input("Steps", 10, 100_000, steps, step=50, key=f"{prefix}_steps"), None
+        steps, epochs = c3.number_input("Steps", 10, 100_000, step=50, key=f"{p}_steps"), None
     else:
-        epochs = c3.number_input("Epochs", 0.1, 1000.0, 2.0, step=0.5, key=f"{prefix}_epochs")
-    seed = c4.number_input("Seed", 0, 2**31 - 1, 0, key=f"{prefix}_seed", help="Same seed, same run (on one device).")
+        steps = st.session_state[f"{p}_steps"]
+        epochs = c3.number_input("Epochs", 0.1, 1000.0, step=0.5, key=f"{p}_epochs")
+    seed = c4.number_input("Seed", 0, 2**31 - 1, key=f"{p}_seed", help="Same seed, same run (on one device).")
     with st.expander("More settings"):
         d1, d2, d3, d4 = st.columns(4)
-        batch = d1.number_input("Batch size", 8, 1024, 64, step=8, key=f"{prefix}_batch")
+        batch = d1.number_input("Batch size", 8, 1024, step=8, key=f"{p}_batch")
         optimizer = d2.selectbox(
             "Optimiser",
             ["sgd", "adamw"],
-            key=f"{prefix}_opt",
+            key=f"{p}_opt",
             format_func={"sgd": "SGD, momentum 0.9", "adamw": "AdamW"}.get,
         )
-        lr = d3.number_input(
-            "Learning rate",
-            1e-5,
-            10.0,
-            0.1 if optimizer == "sgd" else 1e-3,
-            format="%.4f",
-            key=f"{prefix}_lr_{optimizer}",
-        )
-        schedule = d4.selectbox("Schedule", ["cosine", "step", "constant"], key=f"{prefix}_schedule")
+        lr = d3.number_input("Learning rate", 1e-5, 10.0, format="%.4f", key=f"{p}_lr_{optimizer}")
+        schedule = d4.selectbox("Schedule", ["cosine", "step", "constant"], key=f"{p}_schedule")
         e1, e2, e3, e4 = st.columns(4)
-        warmup = e1.number_input("Warm-up steps", 0, 10_000, min(30, int(steps)), key=f"{prefix}_warmup")
-        decay = e2.number_input("Weight decay", 0.0, 1.0, 1e-4, format="%.5f", key=f"{prefix}_wd")
+        warmup = e1.number_input("Warm-up steps", 0, 10_000, key=f"{p}_warmup")
+        decay = e2.number_input("Weight decay", 0.0, 1.0, format="%.5f", key=f"{p}_wd")
         augment = e3.toggle(
-            "Augmentation",
-            value=False,
-            key=f"{prefix}_augment",
-            help="Random crops (and flips where they keep the label).",
+            "Augmentation", key=f"{p}_augment", help="Random crops (and flips where they keep the label)."
         )
-        device = e4.selectbox("Device", ["auto", "cpu", "cuda", "mps"], key=f"{prefix}_device")
+        device = e4.selectbox("Device", ["auto", "cpu", "cuda", "mps"], key=f"{p}_device")
         folder = None
         if dataset == "folder":
-            folder = st.text_input("Image folder (one sub-folder per class)", key=f"{prefix}_folder")
+            folder = st.text_input(
+                f"Image folder inside {allowed_data_dir()} (one sub-folder per class)", key=f"{p}_folder"
+            )
     return dict(
         dataset=dataset,
         input_size=int(size),
@@ -134,22 +148,185 @@ def ensure_dataset(settings: dict) -> bool:
     return False
 
 
-def start_runs(specs: list[ResNetSpec], settings: dict, names: list[str], group: str | None = None) -> list[int]:
-    """Queue runs; show a readable error (and return []) for impossible settings."""
+def follow_default(key: str, default) -> None:
+    """Let the widget ``key`` follow ``default`` (derived from the network) until the user edits it.
+
+    Call before drawing the widget, without passing it a value: if the widget still shows the
+    previous default, it moves to the new one; a value the user typed stays.
+    """
+    remembered = f"_{key}_default"
+    if key not in st.session_state or st.session_state[key] == st.session_state.get(remembered):
+        st.session_state[key] = default
+    st.session_state[remembered] = default
+
+
+def launch_button(label: str, key: str, specs, settings: dict, names: list[str], group: str | None = None, **kwargs):
+    """A button that queues these runs: the specs, settings and names computed in this script run.
+
+    The runs are submitted by the very script run that handled the click, from the values it drew
+    on screen (the sidebar and settings widgets keep their state, see `ui.state`). The ids go to
+    ``st.session_state[key + "_ids"]`` and the group name (``group`` plus the time) to
+    ``st.session_state[key + "_group"]``; then the page reruns so it can show them. A refusal is
+    shown below the button.
+    """
+    import time
+
+    from resnet_viz.train import TrainConfig
+
+    queued = st.session_state.pop(f"{key}_toast", None)
+    if queued:  # said after the rerun that follows a launch, so the message is not lost with it
+        st.toast(queued, icon="🏃")
+    if not st.button(label, key=key, type="primary", **kwargs):
+        return
+    if group is not None:
+        group = f"{group} {time.strftime('%Y-%m-%d %H:%M:%S')}"
+    try:
+        config = TrainConfig(**settings)
+        queue = run_queue()
+        ids = [queue.submit(spec, config, name=name, group=group) for spec, name in zip(specs, names)]
+    except ValueError as err:
+        st.error(str(err), icon="⚠️")
+        return
+    st.session_state[f"{key}_ids"] = ids
+    st.session_state[f"{key}_group"] = group
+    st.session_state[f"{key}_toast"] = f"Run{'s' if len(ids) > 1 else ''} {', '.join(f'#{i}' for i in ids)} queued"
+    st.rerun()
+
+
+def budget_caption(specs, settings: dict) -> None:
+    """Say, before a launch, how long these runs will take on this machine behind the current queue."""
+    from resnet_viz.budget import describe_seconds
     from resnet_viz.train import TrainConfig
 
     try:
         config = TrainConfig(**settings)
-        queue = run_queue()
-        return [queue.submit(spec, config, name=name, group=group) for spec, name in zip(specs, names)]
-    except ValueError as err:
-        st.error(str(err), icon="⚠️")
-        return []
+    except ValueError:
+        return  # launching will say what is wrong
+    if config.epochs is not None:
+        st.caption("The budget in epochs becomes steps once the dataset is loaded; the estimate follows then.")
+        return
+    seconds = sum(_run_seconds(spec.to_json(), tuple(sorted(config.to_dict().items()))) for spec in specs)
+    ahead = queue_forecast()
+    wait = max((f.finish_in for f in ahead.values()), default=0.0)
+    runs = f"{len(specs)} runs x {config.steps} steps" if len(specs) > 1 else f"{config.steps} steps"
+    behind = f", after the {len(ahead)} run(s) already in the queue ({describe_seconds(wait)})" if ahead else ""
+    st.caption(f"Budget: {runs}, {describe_seconds(seconds)} on this machine{behind}.")
 
 
-def total_steps(run: dict, metrics) -> int:
-    """A run's budget in steps (known from its first logged row when it was given in epochs)."""
-    extras = metrics["extra"].dropna() if len(metrics) else []
-    if len(extras) and "total_steps" in extras.iloc[-1]:
-        return int(extras.iloc[-1]["total_steps"])
-    return int(run["config"]["steps"])
+@st.cache_data(show_spinner="Measuring this machine's speed…", max_entries=64, ttl=600)
+def _run_seconds(spec_json: str, config_items: tuple) -> float:
+    from resnet_viz.budget import run_cost
+    from resnet_viz.train import TrainConfig
+
+    config = TrainConfig(**dict(config_items))
+    device = str(_device(config.device))
+    return run_cost(ResNetSpec.from_json(spec_json), config, run_queue().store, device).seconds
+
+
+def _device(name: str):
+    from resnet_viz.device import resolve_device
+
+    return resolve_device(name)
+
+
+def queue_forecast() -> dict:
+    """{run id: `Forecast`} for every run the app's queue is training or holding."""
+    from resnet_viz.budget import forecast, run_progress
+    from resnet_viz.train import TrainConfig
+
+    queue = run_queue()
+    active, waiting = queue.active(), queue.queued()
+    if not active and not waiting:
+        return {}
+    runs = queue.store.runs().set_index("id")
+    metrics = queue.store.metrics(active + waiting)
+    rows = {}
+    for run_id in active + waiting:
+        if run_id not in runs.index:
+            continue
+        run = runs.loc[run_id].to_dict()
+        done, total, step_seconds = run_progress(run, metrics[metrics["run_id"] == run_id])
+        if step_seconds is None:
+            config = TrainConfig.from_dict(run["config"])
+            spec_json = ResNetSpec.from_dict(run["spec"]).to_json()
+            step_seconds = _run_seconds(spec_json, tuple(sorted(config.to_dict().items()))) / max(1, config.steps)
+        rows[run_id] = (run_id, max(0, total - done), step_seconds)
+    return forecast([rows[i] for i in active if i in rows], [rows[i] for i in waiting if i in rows], queue.max_active)
+
+
+def run_label(run) -> str:
+    """ "#5 plain-20 (digits) · ✅ finished · 300 steps · 26 Nov 14:02": tells runs of the same name apart."""
+    config = run["config"] if isinstance(run["config"], dict) else {}
+    when = str(run.get("finished_at") or run.get("created_at") or "")[:16].replace("T", " ")
+    return (
+        f"#{run['id']} {run['name']} ({config.get('dataset', '?')}) · {STATUS_ICONS.get(run['status'], '')} "
+        f"{run['status']} · {int(run.get('last_step') or 0)} steps · {when}"
+    )
+
+
+def newest_finished(run_ids: list[int], runs) -> int:
+    """The index in ``run_ids`` to preselect: the newest finished run, else the newest run."""
+    finished = runs[runs["status"] == "finished"]["id"].tolist()
+    candidates = [i for i in run_ids if i in finished] or run_ids
+    return run_ids.index(max(candidates))
+
+
+ACTIVE_STATUSES = ("queued", "running")
+
+
+def active_runs(group: str | None = None):
+    """Runs queued or training now, in this server's queue or another process (the command line)."""
+    runs = run_queue().store.runs(group=group)
+    return runs[runs["status"].isin(ACTIVE_STATUSES)]
+
+
+def live(draw, is_active, every: float = 1.0) -> None:
+    """Draw ``draw()`` in a fragment that redraws itself every ``every`` s while ``is_active()`` is true.
+
+    When the work ends, one full rerun draws the page a last time without polling, so a finished
+    page sits still (no running icon, no flickering Stop).
+    """
+    polling = bool(is_active())
+
+    @st.fragment(run_every=every if polling else None)
+    def panel() -> None:
+        draw()
+        if polling and not is_active():
+            st.rerun()
+
+    panel()
+
+
+def progress_rows(runs) -> None:
+    """One line per run: name, status, a progress bar with the time left or the place in line, and Stop."""
+    from resnet_viz.budget import describe_seconds, run_progress
+
+    from .text import plain
+
+    queue = run_queue()
+    mine = set(queue.active()) | set(queue.queued())
+    forecasts = queue_forecast()
+    metrics = queue.store.metrics(runs["id"].tolist())
+    for run in runs.sort_values("id").to_dict("records"):
+        run_id = int(run["id"])
+        done, total, _ = run_progress(run, metrics[metrics["run_id"] == run_id])
+        text, (about, action) = f"step {done} of {total} on {run['device']}", st.columns([5, 1])
+        forecast = forecasts.get(run_id)
+        if run_id in queue.queued():
+            text = f"waiting, number {queue.position(run_id)} in line"
+            if forecast:
+                text += (
+                    f": starts in {describe_seconds(forecast.start_in)}, done in {describe_seconds(forecast.finish_in)}"
+                )
+        elif forecast:
+            text += f" · {describe_seconds(forecast.finish_in)} left"
+        elif run_id not in mine:
+            text += " · trained by another process (e.g. the command line)"
+        with about:
+            st.markdown(
+                f"**#{run_id} {plain(run['name'])}** · {STATUS_ICONS.get(run['status'], '')} {run['status']}"
+                + (f" · {plain(run['message'])}" if run["message"] else "")
+            )
+            st.progress(min(done / max(total, 1), 1.0), text=text)
+        if run_id in mine and action.button("Stop", key=f"stop_{run_id}", icon=":material/stop:"):
+            queue.stop(run_id)

@@ -1,0 +1,86 @@
+"""Run-time estimates and the queue's forecast; the queue trains its active runs together."""
+
+import pytest
+
+from resnet_viz import ResNetSpec
+from resnet_viz.budget import Forecast, describe_seconds, forecast, run_cost, run_progress
+from resnet_viz.store import RunStore
+from resnet_viz.train import RunQueue, TrainConfig
+
+TINY = dict(
+    dataset="digits", input_size=8, batch_size=32, steps=40, warmup_steps=5, eval_every=20, log_every=10,
+    eval_samples=64, device="cpu",
+)  # fmt: skip
+RES8 = ResNetSpec.from_depth(8, style="cifar", shortcut="A")
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = RunStore(tmp_path / "runs.sqlite")
+    yield s
+    s.close()
+
+
+def test_forecast_of_runs_taking_turns_by_hand():
+    # Two active runs: 10 steps of 1 s and 20 steps of 1 s; a round (one step each) lasts 2 s.
+    # The first finishes after 10 rounds (20 s); the waiting run (5 steps of 2 s) then starts. Rounds of
+    # run 2 and run 3 last 3 s: run 3 finishes 5 rounds later (35 s); run 2 has 5 steps left (40 s).
+    result = forecast([(1, 10, 1.0), (2, 20, 1.0)], [(3, 5, 2.0)], max_active=2)
+    assert result == {1: Forecast(0.0, 20.0), 3: Forecast(20.0, 35.0), 2: Forecast(0.0, 40.0)}
+    # One run at a time: the queue works them off one after another.
+    assert forecast([], [(1, 10, 1.0), (2, 10, 1.0)], max_active=1) == {1: Forecast(0, 10), 2: Forecast(10, 20)}
+    assert forecast([], [], max_active=4) == {}
+
+
+def test_describe_seconds_for_a_learner():
+    assert describe_seconds(10) == "under a minute"
+    assert describe_seconds(150) == "about 2 min"  # 2.5 rounds to 2 (banker's rounding is fine here)
+    assert describe_seconds(3 * 3600) == "about 3.0 h"
+
+
+def test_run_cost_is_estimated_then_learnt_from_finished_runs(store):
+    config = TrainConfig(**TINY)
+    estimated = run_cost(RES8, config, store)
+    assert estimated.source == "estimated" and estimated.steps == 40 and 0 < estimated.seconds < 60
+    deeper = run_cost(ResNetSpec.from_depth(56, style="cifar", shortcut="A"), config, store)
+    assert deeper.step_seconds > 3 * estimated.step_seconds  # ~7x the multiply-adds
+    queue = RunQueue(store)
+    queue.submit(RES8, config, name="measured")
+    assert queue.wait(timeout=120)
+    learnt = run_cost(RES8, config, store)
+    assert learnt.source == "earlier runs" and learnt.step_seconds > 0
+    run = store.runs().iloc[0].to_dict()
+    done, total, step_seconds = run_progress(run, store.metrics(int(run["id"])))
+    assert (done, total) == (40, 40) and step_seconds > 0
+
+
+def test_queue_trains_its_active_runs_together_and_keeps_later_ones_in_line(store):
+    queue = RunQueue(store, max_active=3)
+    config = TrainConfig(**TINY)
+    ids = [queue.submit(RES8, config, name=f"run {i}") for i in range(4)]
+    waiting = queue.queued()  # first in line first: the ones not yet given a turn, in submission order
+    assert waiting == sorted(waiting) and [queue.position(i) for i in waiting] == list(range(1, len(waiting) + 1))
+    assert queue.wait(timeout=300)
+    runs = store.runs().set_index("id")
+    first_three = runs.loc[ids[:3]]
+    # All three started before any of them finished: they took turns, not one after another.
+    assert first_three["started_at"].max() < first_three["finished_at"].min()
+    # The fourth started only when one of the first three was done.
+    assert runs.loc[ids[3], "started_at"] >= first_three["finished_at"].min()
+    assert set(runs["status"]) == {"finished"} and all(store.metrics(i)["step"].max() == 40 for i in ids)
+    assert queue.position(ids[3]) is None and queue.active() == [] and queue.queued() == []
+
+
+def test_interleaved_runs_train_exactly_as_a_run_alone(store):
+    """Taking turns changes nothing a run computes: same seed, same metrics as alone."""
+    config = TrainConfig(**TINY)
+    alone = RunQueue(store, max_active=1)
+    solo = alone.submit(RES8, config, name="alone")
+    assert alone.wait(timeout=120)
+    together = RunQueue(store, max_active=2)
+    pair = [together.submit(RES8, config, name="a"), together.submit(RES8, config, name="b")]
+    assert together.wait(timeout=120)
+    columns = ["step", "train_loss", "train_error", "test_error"]
+    reference = store.metrics(solo)[columns].reset_index(drop=True)
+    for run_id in pair:
+        assert store.metrics(run_id)[columns].reset_index(drop=True).equals(reference)
