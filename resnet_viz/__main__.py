@@ -13,7 +13,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import sys
+
+# Before torch loads: idle OpenMP threads sleep instead of spinning, so a run leaves spare CPU to the
+# processes beside it (the app, a second run). The user's own setting wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from .spec import BLOCKS, NORMS, SHORTCUT_OPTIONS, SHORTCUT_VARIANTS, STRIDE_PLACEMENTS, STYLES, UNITS, ResNetSpec
 
@@ -62,7 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--augment", action="store_true")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
-    train.add_argument("--num-samples", type=int, default=None, help="limit the dataset size")
+    train.add_argument("--num-samples", type=int, default=None, help="limit the dataset size (a whole number >= 1)")
     train.add_argument("--name", default=None, help="run name (default: the network's name)")
     train.add_argument("--store", default=None, help="run store file (default: $RESNET_VIZ_HOME/runs.sqlite)")
     train.add_argument("--json", action="store_true", help="print the final metrics as one JSON object on stdout")
@@ -110,10 +116,12 @@ def _table(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
+    from .builder import check_training_fits
     from .device import resolve_device
     from .store import RunStore
-    from .train import TrainConfig, train
+    from .train import StopSignal, TrainConfig, stop_on_signals, train
 
+    # Everything is checked before the run is created: a refused run leaves nothing in the store.
     spec = _spec_from_args(args)
     config = TrainConfig(
         dataset=args.dataset,
@@ -131,8 +139,9 @@ def _train(args: argparse.Namespace) -> int:
         device=args.device,
         num_samples=args.num_samples,
     )
-    store = RunStore(args.store)
     device = str(resolve_device(config.device))
+    check_training_fits(spec, config)
+    store = RunStore(args.store)
     run_id = store.create_run(args.name or spec.name, spec.to_dict(), config.to_dict(), device)
 
     def progress(step: int, total: int, metrics: dict) -> None:
@@ -142,24 +151,37 @@ def _train(args: argparse.Namespace) -> int:
         text = f"\r{spec.name} [{'#' * done}{'.' * (width - done)}] {step}/{total} loss {loss:.3f}"
         print(text, end="", file=sys.stderr, flush=True)
 
-    result = train(spec, config, store, run_id, on_progress=progress)
+    # SIGTERM / Ctrl-C: the run stops at its next step, saves its weights and is marked stopped; then we exit.
+    stop, signals = StopSignal(), []
+
+    def on_signal(signum: int) -> None:
+        signals.append(signum)
+        stop.request(f"interrupted: {signal.Signals(signum).name} received")
+
+    restore = stop_on_signals(on_signal, chain=False)
+    try:
+        result = train(spec, config, store, run_id, stop=stop, on_progress=progress)
+    finally:
+        restore()
     print(file=sys.stderr)
     summary = {
         "run_id": run_id,
         "name": args.name or spec.name,
         "status": result.status,
-        "message": result.message,
+        "message": store.run(run_id)["message"] if result.status == "stopped" else result.message,
         "device": device,
         **{k: v for k, v in result.final.items() if k != "grad_norms"},
     }
     if args.json:
         print(json.dumps(summary))
     else:
-        print(f"run {run_id} {result.status}: {result.message}")
+        print(f"run {run_id} {result.status}: {summary['message']}")
         for key in ("train_loss", "train_error", "test_error"):
             if summary.get(key) is not None:
                 print(f"  {key}: {summary[key]:.4f}")
     store.close()
+    if signals:
+        return 128 + signals[0]  # the shell's convention for "ended by this signal"
     return 0 if result.status == "finished" else 1
 
 

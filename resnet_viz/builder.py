@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
 import torch
 
-from .analysis import MemoryEstimate, estimate_memory
-from .device import available_memory
+from .analysis import MemoryEstimate, TrainingMemoryEstimate, estimate_memory, estimate_training_memory
+from .device import available_memory, resolve_device
 from .model import ResNet
 from .spec import ResNetSpec
+
+if TYPE_CHECKING:
+    from .train import TrainConfig
 
 # Leave room for the rest of the app, the optimiser state and the framework itself.
 MEMORY_HEADROOM = 0.8
@@ -34,6 +40,68 @@ def check_fits(
             "Choose a shallower network or a smaller input size."
         )
     return estimate
+
+
+def check_training_fits(
+    spec: ResNetSpec,
+    config: TrainConfig,
+    memory_limit: int | None = None,
+) -> TrainingMemoryEstimate:
+    """Raise `ModelTooLargeError` if training ``spec`` with ``config`` would not fit; return the estimate otherwise.
+
+    Counts weights, gradients, optimiser state, the activations kept for backward at the config's batch
+    and input size, and the dataset held in memory (`analysis.estimate_training_memory`). The limit is
+    80 % of the memory free on the config's device, or ``memory_limit`` bytes. The message says what
+    would fit: the largest batch size at this input size, and the largest input size at this batch size.
+
+    Raises:
+        ModelTooLargeError: it would not fit (a ValueError).
+        ValueError: the dataset or its folder is not usable (`data.dataset_shape`), or the device is absent.
+    """
+    from .data import dataset_shape
+
+    images, channels = dataset_shape(config.dataset, config.num_samples, config.folder)
+    spec = replace(spec, in_channels=channels)
+
+    def estimate(input_size: int, batch_size: int) -> TrainingMemoryEstimate:
+        return estimate_training_memory(
+            spec, input_size, batch_size, config.optimizer, dataset_images=images, eval_samples=config.eval_samples
+        )
+
+    found = estimate(config.input_size, config.batch_size)
+    if memory_limit is None:
+        memory_limit = int(MEMORY_HEADROOM * available_memory(resolve_device(config.device)))
+    if found.total_bytes <= memory_limit:
+        return found
+    biggest = max(found.parts().items(), key=lambda item: item[1])
+    hints = []
+    # Activations grow linearly with the batch: the largest batch follows from this one estimate.
+    fixed = found.total_bytes - found.activations_bytes
+    if memory_limit - fixed >= found.evaluation_bytes and memory_limit - fixed >= found.activation_bytes_per_image:
+        hints.append(
+            f"batch size {(memory_limit - fixed) // found.activation_bytes_per_image} at {config.input_size} px"
+        )
+    # Activations and data grow about with the square of the side: guess the side, then check it with a trace.
+    parameters = found.weights_bytes + found.gradients_bytes + found.optimizer_bytes + found.framework_bytes
+    scaled = found.total_bytes - parameters
+    size = int(config.input_size * max(0.0, (memory_limit - parameters) / scaled) ** 0.5)
+    for _ in range(8):
+        if size < spec.min_input_size:
+            break
+        if estimate(size, config.batch_size).total_bytes <= memory_limit:
+            hints.append(f"input size {size} px at batch size {config.batch_size}")
+            break
+        size = min(size - 1, int(size * 0.95))
+    advice = (
+        f"{', or '.join(hints).capitalize()} would fit."
+        if hints
+        else "Choose a shallower network or a smaller dataset."
+    )
+    raise ModelTooLargeError(
+        f"Training {spec.name} at {config.input_size} px with batch size {config.batch_size} needs about "
+        f"{_gib(found.total_bytes)} ({biggest[0]}: {_gib(biggest[1])}), but only {_gib(memory_limit)} is available. "
+        + advice
+    )
 
 
 def build_resnet(

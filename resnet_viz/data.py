@@ -26,6 +26,9 @@ DOWNLOADABLE = ("cifar10", "mnist", "fashionmnist")
 SHAPE_CLASSES = ("circle", "square", "triangle", "cross", "ring", "diamond")
 
 
+ALLOWED_DATA_DIR_ENV = "RESNET_VIZ_ALLOWED_DATA_DIR"  # the one folder whose sub-folders users may train on
+
+
 class DatasetUnavailable(RuntimeError):
     """A dataset is not on this machine and cannot be fetched now (message says what to do)."""
 
@@ -116,6 +119,35 @@ def make_shapes(n: int, size: int, seed: int, classes: tuple[str, ...] = SHAPE_C
     return x, torch.from_numpy(labels.astype(np.int64)), torch.from_numpy(masks)
 
 
+# ---------------------------------------------------------------------- user folders
+def allowed_data_dir() -> Path | None:
+    """The folder users' image folders must lie in: ``$RESNET_VIZ_ALLOWED_DATA_DIR`` resolved, or None when unset."""
+    value = os.environ.get(ALLOWED_DATA_DIR_ENV, "").strip()
+    return Path(value).expanduser().resolve() if value else None
+
+
+def confine_folder(path: str | os.PathLike) -> Path:
+    """``path`` resolved (symlinks and ``..`` included), if it lies inside `allowed_data_dir`.
+
+    Relative paths are taken relative to the allowed folder. On a shared server this is what keeps a
+    user from training on (and so reading) files outside the folder the operator set aside.
+
+    Raises:
+        ValueError: no allowed folder is configured, or the resolved path lies outside it.
+    """
+    allowed = allowed_data_dir()
+    if allowed is None:
+        raise ValueError(
+            f"Training on your own image folder is switched off: set {ALLOWED_DATA_DIR_ENV} to the folder "
+            "whose sub-folders may be used, then restart."
+        )
+    given = Path(path).expanduser()
+    resolved = (given if given.is_absolute() else allowed / given).resolve()
+    if not resolved.is_relative_to(allowed):
+        raise ValueError(f"{str(path)!r} is outside the allowed data folder {allowed}; choose a folder inside it.")
+    return resolved
+
+
 # ---------------------------------------------------------------------- loading
 def load_dataset(
     name: str,
@@ -132,10 +164,11 @@ def load_dataset(
 
     Raises:
         DatasetUnavailable: a downloadable set is missing (and ``download`` is False) or offline.
-        ValueError: unknown name, bad folder, bad sizes.
+        ValueError: unknown name, bad folder (or one outside `allowed_data_dir`), bad sizes.
     """
     if not isinstance(input_size, int) or not 4 <= input_size <= 512:
         raise ValueError(f"Image size must be between 4 and 512 pixels; got {input_size!r}.")
+    check_num_samples(num_samples)
     masks = None
     if name == "digits":
         from sklearn.datasets import load_digits
@@ -145,16 +178,20 @@ def load_dataset(
         y = torch.tensor(digits.target, dtype=torch.int64)
         classes, flip_ok = [str(i) for i in range(10)], False
     elif name == "shapes":
-        images, y, masks = make_shapes(num_samples or 3000, input_size, seed)
+        if num_samples is not None and num_samples > MAX_SHAPES:
+            raise ValueError(f"The shapes set is generated with at most {MAX_SHAPES:,} images; got {num_samples:,}.")
+        images, y, masks = make_shapes(num_samples or DEFAULT_SHAPES, input_size, seed)
         x, classes, flip_ok = images.float() / 255.0, list(SHAPE_CLASSES), True
     elif name in DOWNLOADABLE:
         x, y, classes = _load_torchvision(name, Path(root) if root else default_data_dir(), download, progress)
         flip_ok = name == "cifar10"
     elif name == "folder":
-        x, y, classes = _load_folder(folder, input_size)
+        if not folder:
+            raise ValueError("Choose an image folder: one sub-folder per class, images inside.")
+        x, y, classes = _load_folder(confine_folder(folder), input_size)
         flip_ok = True
     else:
-        raise ValueError(f"Unknown dataset {name!r}; choose one of {', '.join((*BUNDLED, *DOWNLOADABLE, 'folder'))}.")
+        check_dataset_name(name)
 
     if num_samples and name != "shapes" and num_samples < len(x):
         keep = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))[:num_samples]
@@ -180,6 +217,50 @@ def load_dataset(
         masks_train=masks[train] if masks is not None else None,
         masks_test=masks[test] if masks is not None else None,
     )
+
+
+DATASET_NAMES = (*BUNDLED, *DOWNLOADABLE, "folder")
+# Images per dataset (train and test together) and their channels: what a run holds in memory.
+DATASET_SIZES = {"digits": (1797, 1), "cifar10": (60_000, 3), "mnist": (70_000, 1), "fashionmnist": (70_000, 1)}
+DEFAULT_SHAPES = 3000  # images in the generated shapes set unless num_samples says otherwise
+MAX_SHAPES = 100_000  # generated in float64 at the input size: more would only fill memory
+
+
+def check_dataset_name(name: str) -> None:
+    """Raise ValueError with the choices if ``name`` is not a dataset `load_dataset` knows."""
+    if name not in DATASET_NAMES:
+        raise ValueError(f"Unknown dataset {name!r}; choose one of {', '.join(DATASET_NAMES)}.")
+
+
+def check_num_samples(num_samples: int | None) -> None:
+    """Raise ValueError unless ``num_samples`` is None (the dataset's default) or a whole number >= 1."""
+    if num_samples is None:
+        return
+    if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples < 1:
+        raise ValueError(
+            f"num_samples must be a whole number >= 1, or unset for the whole dataset; got {num_samples!r}."
+        )
+
+
+def dataset_shape(
+    name: str, num_samples: int | None = None, folder: str | os.PathLike | None = None
+) -> tuple[int, int]:
+    """(images, channels) a `load_dataset` call would hold, known without loading anything.
+
+    For a folder, the files with an image extension are counted (an upper bound: unreadable ones are skipped).
+    """
+    check_dataset_name(name)
+    check_num_samples(num_samples)
+    if name == "shapes":
+        return num_samples or DEFAULT_SHAPES, 3
+    if name == "folder":
+        root = confine_folder(folder) if folder else None
+        suffixes = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff", ".ppm", ".pgm"}
+        count = sum(1 for p in root.rglob("*") if p.suffix.lower() in suffixes) if root and root.is_dir() else 0
+        images, channels = count, 3
+    else:
+        images, channels = DATASET_SIZES[name]
+    return (min(images, num_samples) if num_samples else images), channels
 
 
 # ---------------------------------------------------------------------- downloads
@@ -283,13 +364,10 @@ def _load_torchvision(name: str, root: Path, download: bool, progress: Progress 
     return torch.cat(xs), torch.cat(ys), list(parts[0].classes)
 
 
-def _load_folder(folder, input_size: int):
+def _load_folder(path: Path, input_size: int):
     from torchvision.datasets import ImageFolder
     from torchvision.transforms import functional as TF
 
-    if not folder:
-        raise ValueError("Choose an image folder: one sub-folder per class, images inside.")
-    path = Path(folder).expanduser()
     if not path.is_dir():
         raise ValueError(f"{path} is not a folder.")
     try:

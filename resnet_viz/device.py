@@ -3,16 +3,22 @@
 `pick_device` chooses the best device present (CUDA, then Apple's MPS, then the CPU); `resolve_device`
 turns a user's setting ("auto", "cpu", "cuda", "mps") into a device or a readable error;
 `device_of` says where a model already is; `device_label` and `available_memory` describe a device.
+`training_threads` is the CPU thread budget of training, `use_training_threads` applies it once per process.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 
 import torch
 from torch import nn
 
 DEVICE_NAMES = ("auto", "cpu", "cuda", "mps")
+THREADS_ENV = "RESNET_VIZ_THREADS"  # overrides `training_threads`
+MAX_TRAINING_THREADS = 8  # the small CNNs trained here stop getting faster beyond about 8 CPU threads
+_threads_set = False
+_threads_lock = threading.Lock()
 
 
 def _mps_available() -> bool:
@@ -79,3 +85,49 @@ def available_memory(device: torch.device | str | None = None) -> int:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):
         return 8 * 1024**3
+
+
+def cpu_count() -> int:
+    """CPUs this process may run on (its affinity mask, as containers and ``taskset`` set it), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # macOS and Windows have no affinity masks
+        return max(1, os.cpu_count() or 1)
+
+
+def training_threads() -> int:
+    """How many CPU threads training uses: ``$RESNET_VIZ_THREADS`` if set, else one CPU fewer than present
+    (at most `MAX_TRAINING_THREADS`, at least 1).
+
+    The spare CPU is for whatever runs beside training: the app drawing pages for everyone, or a second
+    run. Asking for every CPU costs dearly when another process is busy: PyTorch's OpenMP threads spin
+    waiting for the one that was descheduled (a 60-step run took 55-61 s with 2 threads beside another
+    process and 8-11 s with 1).
+
+    Raises:
+        ValueError: ``$RESNET_VIZ_THREADS`` is not a whole number >= 1.
+    """
+    value = os.environ.get(THREADS_ENV, "").strip()
+    if value:
+        try:
+            threads = int(value)
+        except ValueError:
+            threads = 0
+        if threads < 1:
+            raise ValueError(f"{THREADS_ENV} must be a whole number of threads >= 1; got {value!r}.")
+        return threads
+    return max(1, min(MAX_TRAINING_THREADS, cpu_count() - 1))
+
+
+def use_training_threads() -> int:
+    """Set PyTorch's CPU thread count to `training_threads` once per process; returns the count in use.
+
+    ``torch.set_num_threads`` is process-global (every run and page shares it), so it is set the first
+    time training starts and never again: runs in one process never fight over it.
+    """
+    global _threads_set
+    with _threads_lock:
+        if not _threads_set:
+            torch.set_num_threads(training_threads())
+            _threads_set = True
+        return torch.get_num_threads()

@@ -19,7 +19,16 @@ process on the same file. The design follows from that:
   (`set_status`, `log_metrics`, `save_checkpoint`) are dropped and return False. Reads and user
   edits of a missing run raise a readable ``KeyError``.
 
+* **Every queued or running run has an owner:** the process (pid, its start time, host name) that
+  created or runs it, and a heartbeat that `log_metrics` and `heartbeat` refresh. `mark_interrupted`
+  marks only runs whose owner is gone (on this host: the process has ended; elsewhere: no heartbeat
+  for `HEARTBEAT_TIMEOUT_S`), so an app starting up never touches a command-line run that trains in
+  another process, and a run whose process was killed is found on the next call.
+
 Checkpoints (final weights) live beside the database in ``checkpoints/run_<id>.pt``.
+
+Schema history: 1, the first; 2 added ``owner_pid``, ``owner_start``, ``owner_host`` and ``heartbeat_at``
+to ``runs`` (a version-1 file is migrated in place with ``ALTER TABLE`` when it is opened).
 """
 
 from __future__ import annotations
@@ -30,9 +39,11 @@ import math
 import numbers
 import os
 import pickle
+import socket
 import sqlite3
 import tempfile
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -48,8 +59,10 @@ METRICS_TABLE_COLUMNS = ["run_id", *METRIC_COLUMNS, "grad_norms", "extra"]  # wh
 ROW_KEYS = frozenset([*METRIC_COLUMNS, "grad_norms", "extra"])  # what a `log_metrics` row may hold
 RUN_COLUMNS = ["id", "name", "group", "status", "message", "device", "created_at", "started_at", "finished_at",
                "last_step", "spec", "config"]  # fmt: skip
-INTERRUPTED = "interrupted: the app stopped while this run was in progress"
-SCHEMA_VERSION = 1
+INTERRUPTED = "interrupted: the process running it ended (app restarted, killed or crashed)"
+SCHEMA_VERSION = 2
+HEARTBEAT_TIMEOUT_S = 120.0  # a run owned by another host is given up after this long without a heartbeat
+_OWNER_COLUMNS = (("owner_pid", "INTEGER"), ("owner_start", "TEXT"), ("owner_host", "TEXT"), ("heartbeat_at", "REAL"))
 BUSY_TIMEOUT_MS = 30_000  # how long a write waits for another process's write before giving up
 
 # "grp" because GROUP is an SQL keyword; the Python side calls it "group".
@@ -68,7 +81,11 @@ CREATE TABLE IF NOT EXISTS runs (
     config TEXT NOT NULL,
     created_at TEXT NOT NULL,
     started_at TEXT,
-    finished_at TEXT
+    finished_at TEXT,
+    owner_pid INTEGER,   -- the process that queued or runs it (schema 2)
+    owner_start TEXT,    -- that process's start time, so a reused pid is not taken for it
+    owner_host TEXT,
+    heartbeat_at REAL    -- Unix time of the owner's last sign of life
 );
 CREATE TABLE IF NOT EXISTS metrics (
     run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
@@ -112,12 +129,25 @@ class RunStore:
         with self._write_lock:
             db.executescript(_SCHEMA)
         version = db.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
+        if version < SCHEMA_VERSION:
+            self._migrate()
+        elif version > SCHEMA_VERSION:
             raise RuntimeError(
                 f"The run store {self.path} was written by a newer version of resnet_viz (schema {version}; "
                 f"this version reads schema {SCHEMA_VERSION}). Update the app, or set RESNET_VIZ_HOME "
                 "to use another folder."
             )
+
+    def _migrate(self) -> None:
+        """Bring an older file up to `SCHEMA_VERSION` in one transaction (another process may race us: re-check)."""
+        with self._write() as db:
+            version = db.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]
+            if version < 2:
+                have = {row["name"] for row in db.execute("PRAGMA table_info(runs)")}
+                for column, kind in _OWNER_COLUMNS:
+                    if column not in have:
+                        db.execute(f"ALTER TABLE runs ADD COLUMN {column} {kind}")
+            db.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
 
     # ------------------------------------------------------------------ connections
     def _db(self) -> sqlite3.Connection:
@@ -174,8 +204,9 @@ class RunStore:
         """
         with self._write() as db:
             cursor = db.execute(
-                "INSERT INTO runs (name, grp, status, device, spec, config, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (name, group, "queued", device, _dumps(spec, "spec"), _dumps(config, "config"), _now()),
+                "INSERT INTO runs (name, grp, status, device, spec, config, created_at, "
+                "owner_pid, owner_start, owner_host, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (name, group, "queued", device, _dumps(spec, "spec"), _dumps(config, "config"), _now(), *_owner()),
             )
             run_id = int(cursor.lastrowid)
         # A checkpoint with this id can only be left from a database file that was deleted and recreated.
@@ -185,7 +216,8 @@ class RunStore:
     def set_status(self, run_id: int, status: str, message: str | None = None) -> bool:
         """Set a run's status and message; returns False if the run no longer exists.
 
-        "running" stamps started_at (and clears finished_at); the final statuses stamp finished_at.
+        "running" stamps started_at (and clears finished_at) and makes this process the run's owner
+        (see `mark_interrupted`); the final statuses stamp finished_at.
 
         Raises:
             ValueError: ``status`` is not one of `RUN_STATUSES`.
@@ -194,7 +226,10 @@ class RunStore:
             raise ValueError(f"Unknown run status {status!r}; expected one of: {', '.join(RUN_STATUSES)}.")
         now = _now()
         if status == "running":
-            stamps, args = "started_at = ?, finished_at = NULL", (now,)
+            stamps = (
+                "started_at = ?, finished_at = NULL, owner_pid = ?, owner_start = ?, owner_host = ?, heartbeat_at = ?"
+            )
+            args = (now, *_owner())
         elif status in FINAL_STATUSES:
             stamps, args = "finished_at = ?", (now,)
         else:  # back to the queue: not started, not finished
@@ -227,16 +262,43 @@ class RunStore:
             self.checkpoint_path(run_id).unlink(missing_ok=True)
         return deleted
 
-    def mark_interrupted(self) -> int:
-        """Call once on app start: runs a killed process left "queued" or "running" become "stopped".
+    def heartbeat(self, run_id: int) -> bool:
+        """Record that the run's owner is alive now (one short write); returns False if the run no longer exists.
 
-        Returns how many runs were marked. Not while this process is training: its runs would be marked too.
+        `log_metrics` does this too, so a training loop that logs every few steps needs no other call.
         """
         with self._write() as db:
+            return db.execute("UPDATE runs SET heartbeat_at = ? WHERE id = ?", (time.time(), run_id)).rowcount == 1
+
+    def mark_interrupted(self, stale_after: float = HEARTBEAT_TIMEOUT_S) -> int:
+        """Runs left "queued" or "running" by a process that is gone become "stopped" with message `INTERRUPTED`.
+
+        A run's owner is gone when it ran on this host and its process has ended (or the pid now belongs
+        to another process), or when it ran on another host and sent no heartbeat for ``stale_after``
+        seconds; runs without an owner (written by schema 1) count as gone. Runs of live processes,
+        this one included, are left alone, so this is safe to call at any time, e.g. whenever runs are
+        listed: it is one read, and a write only when there is something to mark.
+
+        Returns how many runs were marked.
+        """
+        owners = "SELECT id, owner_pid, owner_start, owner_host, heartbeat_at FROM runs"
+        rows = self._read(f"{owners} WHERE status IN ('queued', 'running')")
+        host, now = socket.gethostname(), time.time()
+        gone = [
+            row["id"]
+            for row in rows
+            if row["owner_pid"] is None
+            or (row["owner_host"] == host and not _process_alive(row["owner_pid"], row["owner_start"]))
+            or (row["owner_host"] != host and (row["heartbeat_at"] is None or now - row["heartbeat_at"] > stale_after))
+        ]
+        if not gone:
+            return 0
+        marks = ", ".join("?" * len(gone))
+        with self._write() as db:  # the status is checked again: a run that has just finished keeps its result
             cursor = db.execute(
-                "UPDATE runs SET status = 'stopped', message = ?, finished_at = ? "
-                "WHERE status IN ('queued', 'running')",
-                (INTERRUPTED, _now()),
+                f"UPDATE runs SET status = 'stopped', message = ?, finished_at = ? "
+                f"WHERE status IN ('queued', 'running') AND id IN ({marks})",
+                (INTERRUPTED, _now(), *gone),
             )
             return cursor.rowcount
 
@@ -267,15 +329,16 @@ class RunStore:
 
         Each row holds "step" (int) and any of "epoch", "train_loss", "train_error", "test_error", "lr",
         "images_per_s" (float or None), "grad_norms" (dict name -> float) and "extra" (a JSON-ready dict).
-        Missing values, NaN and infinities are stored as NULL (read back as NaN / None).
+        Missing values, NaN and infinities are stored as NULL (read back as NaN / None). Also refreshes the
+        run's heartbeat (see `heartbeat`).
 
         Raises:
             ValueError: a row has no step or an unknown key (a typo would otherwise lose a metric silently).
         """
         values = [_metric_values(run_id, row) for row in rows]
         with self._write() as db:
-            if not db.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone():
-                return False
+            if db.execute("UPDATE runs SET heartbeat_at = ? WHERE id = ?", (time.time(), run_id)).rowcount == 0:
+                return False  # the run was deleted
             marks = ", ".join("?" * len(METRICS_TABLE_COLUMNS))
             db.executemany(f"INSERT INTO metrics ({', '.join(METRICS_TABLE_COLUMNS)}) VALUES ({marks})", values)
         return True
@@ -386,6 +449,40 @@ class RunStore:
 def _now() -> str:
     """The current time, UTC, as an ISO string (sorts as text)."""
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _process_start(pid: int) -> str | None:
+    """When process ``pid`` started (clock ticks since boot, from /proc), or None where /proc is missing."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()  # the name in parentheses may hold spaces
+        return fields[19]  # field 22 of stat(5); fields[0] is field 3
+    except (OSError, IndexError):
+        return None
+
+
+def _owner() -> tuple[int, str | None, str, float]:
+    """(pid, start time, host, heartbeat) of this process, as the run's owner columns."""
+    return os.getpid(), _process_start(os.getpid()), socket.gethostname(), time.time()
+
+
+def _process_alive(pid: int, start: str | None) -> bool:
+    """Does process ``pid`` on this host still exist, and is it the one that started at ``start``?"""
+    try:
+        os.kill(pid, 0)  # signal 0: only checks that the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # it exists, run by another user
+    except (OSError, OverflowError):
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                return False  # a zombie: it has ended, its parent has not collected it yet
+    except (OSError, IndexError):
+        return True  # no /proc (macOS): the pid exists, take it as alive
+    return start is None or _process_start(pid) == start
 
 
 def _missing(run_id: int) -> str:

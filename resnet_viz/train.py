@@ -1,8 +1,9 @@
 """The training engine: short, reproducible runs whose metrics stream into the run store.
 
 A run is a `ResNetSpec` plus a `TrainConfig`. `train` executes one run in the calling thread
-(the command line uses it directly); `RunQueue` executes queued runs one after another in a
-background thread, so the app stays responsive and a run can be stopped at any time.
+(the command line uses it directly); `RunQueue` executes queued runs in a background thread,
+advancing its active runs one optimiser step each in turn (`run_steps`), so the app stays
+responsive, runs launched together grow together, and any run can be stopped at any time.
 
 Degradation is a *training-error* phenomenon, so besides the running training loss the engine
 measures the error on a fixed sample of the training set in eval mode, without augmentation,
@@ -11,8 +12,9 @@ every ``eval_every`` steps, next to the test error.
 
 from __future__ import annotations
 
+import atexit
 import math
-import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Generator
@@ -24,14 +26,17 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .builder import build_resnet
-from .data import DataBundle, load_dataset
-from .device import DEVICE_NAMES, resolve_device
+from .builder import build_resnet, check_training_fits
+from .data import DataBundle, check_dataset_name, check_num_samples, load_dataset
+from .device import DEVICE_NAMES, resolve_device, use_training_threads
 from .naming import block_of, group_of
 from .spec import ResNetSpec
 from .store import RunStore
 
 OPTIMIZERS = ("sgd", "adamw")
+MAX_LR = 100.0  # learning rates must lie in (0, MAX_LR): beyond it every run diverges at once
+MAX_WEIGHT_DECAY = 1.0  # weight decay in [0, 1]: a larger one shrinks the weights to nothing
+MAX_EPOCHS = 10_000
 SCHEDULES = ("constant", "cosine", "step")
 
 
@@ -63,7 +68,8 @@ class TrainConfig:
         self.validate()
 
     def validate(self) -> None:
-        """Raise ValueError with a readable message for impossible settings."""
+        """Raise ValueError with a readable message for impossible settings (the message gives the allowed range)."""
+        check_dataset_name(self.dataset)
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"Unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}.")
         if self.schedule not in SCHEDULES:
@@ -72,14 +78,21 @@ class TrainConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name} must be a whole number >= 1; got {value!r}.")
-        if self.epochs is not None and not (0 < self.epochs <= 10_000):
-            raise ValueError(f"epochs must be a positive number; got {self.epochs!r}.")
-        if self.warmup_steps < 0 or (self.epochs is None and self.warmup_steps > self.steps):
+        check_num_samples(self.num_samples)
+        for name in ("epochs", "lr", "weight_decay"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int | float) or not math.isfinite(value)):
+                raise ValueError(f"{name} must be a finite number; got {value!r}.")
+        if self.epochs is not None and not (0 < self.epochs <= MAX_EPOCHS):
+            raise ValueError(f"epochs must be greater than 0 and at most {MAX_EPOCHS:,}; got {self.epochs!r}.")
+        if not isinstance(self.warmup_steps, int) or isinstance(self.warmup_steps, bool) or self.warmup_steps < 0:
+            raise ValueError(f"warmup_steps must be a whole number >= 0; got {self.warmup_steps!r}.")
+        if self.epochs is None and self.warmup_steps > self.steps:
             raise ValueError(f"warmup_steps must be between 0 and steps ({self.steps}); got {self.warmup_steps}.")
-        if not (0 < self.lr < 100) or not math.isfinite(self.lr):
-            raise ValueError(f"Learning rate must be a positive number; got {self.lr!r}.")
-        if self.weight_decay < 0:
-            raise ValueError(f"weight_decay must be >= 0; got {self.weight_decay}.")
+        if not (0 < self.lr < MAX_LR):
+            raise ValueError(f"The learning rate must be greater than 0 and less than {MAX_LR:g}; got {self.lr!r}.")
+        if not (0 <= self.weight_decay <= MAX_WEIGHT_DECAY):
+            raise ValueError(f"weight_decay must be between 0 and {MAX_WEIGHT_DECAY:g}; got {self.weight_decay!r}.")
         if self.device not in DEVICE_NAMES:
             raise ValueError(f"Unknown device {self.device!r}; choose auto, cpu, cuda or mps.")
 
@@ -97,6 +110,57 @@ class TrainConfig:
 
 class StopRequested(Exception):
     """Raised inside the loop when the user pressed stop."""
+
+
+class StopSignal(threading.Event):
+    """A run's stop flag that also says why it was set; the run's message becomes "<reason> at step N"."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reason = "stopped by the user"
+
+    def request(self, reason: str) -> None:
+        """Ask the run to stop at its next step, for ``reason`` (e.g. "interrupted: the server stopped")."""
+        self.reason = reason
+        self.set()
+
+
+SERVER_STOPPED = "interrupted: the server stopped"
+
+
+def stop_on_signals(
+    on_signal: Callable[[int], None], signals: tuple[int, ...] = (signal.SIGTERM, signal.SIGINT), chain: bool = True
+) -> Callable[[], None]:
+    """Install handlers that call ``on_signal(signum)`` on SIGTERM / SIGINT; returns a function that removes them.
+
+    The first signal calls ``on_signal`` (stop the runs, let them save and mark themselves), then, with
+    ``chain``, the handler that was installed before (e.g. Streamlit's own shutdown); a second signal of
+    the same kind goes straight to the earlier handler, so a stuck process can still be interrupted.
+    Call it from the main thread (Python delivers signals there only).
+    """
+    previous = {signum: signal.getsignal(signum) for signum in signals}
+    seen: set[int] = set()
+
+    def handler(signum: int, frame) -> None:
+        first = signum not in seen
+        seen.add(signum)
+        if first:
+            on_signal(signum)
+        earlier = previous[signum]
+        if (chain or not first) and callable(earlier):
+            earlier(signum, frame)
+        elif not first and earlier == signal.SIG_DFL:
+            signal.signal(signum, signal.SIG_DFL)
+            signal.raise_signal(signum)
+
+    for signum in signals:
+        signal.signal(signum, handler)
+
+    def restore() -> None:
+        for signum, earlier in previous.items():
+            signal.signal(signum, earlier)
+
+    return restore
 
 
 @dataclass
@@ -117,6 +181,12 @@ def lr_at(config: TrainConfig, step: int) -> float:
     if config.schedule == "step":
         return config.lr * (0.1 ** int(progress >= 0.5) if progress < 0.75 else 0.01)
     return config.lr
+
+
+def throughput(images: int, seconds: float) -> float | None:
+    """Images per second, or None when it cannot be measured (no time elapsed, or a non-finite value)."""
+    rate = images / seconds if seconds > 0 else None
+    return rate if rate is not None and math.isfinite(rate) else None
 
 
 def spec_for_data(spec: ResNetSpec, bundle: DataBundle) -> ResNetSpec:
@@ -211,7 +281,7 @@ def run_steps(
     `RunQueue` advances several of these in turn, so runs launched together (a lab's four nets)
     progress together on one worker thread instead of one after another.
     """
-    stop = stop or threading.Event()
+    stop = stop or StopSignal()
     device = resolve_device(config.device)
     store.set_status(run_id, "running")
     last: dict[str, Any] = {}
@@ -220,7 +290,7 @@ def run_steps(
     try:
         torch.manual_seed(config.seed)
         if device.type == "cpu":
-            torch.set_num_threads(max(1, os.cpu_count() or 1))
+            use_training_threads()  # once per process: set_num_threads is process-global
         bundle = load_dataset(
             config.dataset,
             input_size=config.input_size,
@@ -304,7 +374,7 @@ def _loop(
     for step in range(config.steps):
         step_start = time.perf_counter()
         if stop.is_set():
-            store.set_status(run_id, "stopped", f"stopped by the user at step {step}")
+            store.set_status(run_id, "stopped", f"{getattr(stop, 'reason', 'stopped by the user')} at step {step}")
             raise StopRequested
         if cursor + config.batch_size > n:
             perm, cursor = torch.randperm(n, generator=order), 0
@@ -337,10 +407,12 @@ def _loop(
             mean_loss = (loss_sum / seen).item()  # the one sync of the logging interval
             if not math.isfinite(mean_loss):
                 message = f"loss became {mean_loss} at step {step + 1}: the learning rate is probably too high"
+                rate = throughput(window_images, window_seconds + time.perf_counter() - step_start)  # steps before it
                 store.log_metrics(
                     run_id,
-                    [{"step": step + 1, "epoch": (step + 1) * config.batch_size / n, "train_loss": None, "lr": lr}],
-                )
+                    [{"step": step + 1, "epoch": (step + 1) * config.batch_size / n, "train_loss": None, "lr": lr,
+                      "images_per_s": rate}],
+                )  # fmt: skip
                 store.set_status(run_id, "diverged", message)
                 return RunResult(run_id, "diverged", message, final)
             if cuda:
@@ -361,7 +433,7 @@ def _loop(
                 "train_error": train_error if evaluated else None,
                 "test_error": test_error if evaluated else None,
                 "lr": lr,
-                "images_per_s": window_images / elapsed if elapsed > 0 else None,
+                "images_per_s": throughput(window_images, elapsed),
                 "grad_norms": norms,
             }
             extra = {
@@ -395,7 +467,7 @@ class _Entry:
     run_id: int
     spec: ResNetSpec
     config: TrainConfig
-    stop: threading.Event
+    stop: StopSignal
     steps: Generator[None, None, RunResult] | None = None  # set when the run becomes active
 
 
@@ -409,24 +481,34 @@ class RunQueue:
     in the order they came (see `position`); any run can be stopped.
     """
 
-    def __init__(self, store: RunStore, max_active: int | None = None) -> None:
+    def __init__(self, store: RunStore, max_active: int | None = None, memory_limit: int | None = None) -> None:
         self.store = store
         limit = max_active or int(os.environ.get("RESNET_VIZ_MAX_ACTIVE_RUNS", MAX_ACTIVE_RUNS))
         self.max_active = max(1, limit)
+        self.memory_limit = memory_limit  # bytes a run may need (None = 80 % of the device's free memory)
         self._pending: list[_Entry] = []
         self._active: list[_Entry] = []
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._thread = threading.Thread(target=self._work, name="resnet-viz-trainer", daemon=True)
         self._thread.start()
+        # At interpreter exit the worker must not be inside torch (a daemon thread killed there aborts the
+        # process with "terminate called without an active exception"): stop and wait first.
+        atexit.register(self.shutdown)
 
     def submit(self, spec: ResNetSpec, config: TrainConfig, name: str | None = None, group: str | None = None) -> int:
-        """Queue a run; returns its id at once (status "queued")."""
+        """Queue a run; returns its id at once (status "queued").
+
+        Raises:
+            ValueError: impossible settings, an absent device or dataset folder; `ModelTooLargeError` (a
+                ValueError) when training would not fit in memory. A refused run leaves nothing in the store.
+        """
         config.validate()
         device = str(resolve_device(config.device))
+        check_training_fits(spec, config, memory_limit=self.memory_limit)
         run_id = self.store.create_run(name or spec.name, spec.to_dict(), config.to_dict(), device, group=group)
         with self._wake:
-            self._pending.append(_Entry(run_id, spec, config, threading.Event()))
+            self._pending.append(_Entry(run_id, spec, config, StopSignal()))
             self._wake.notify()
         return run_id
 
@@ -441,6 +523,22 @@ class RunQueue:
             self.store.set_status(run_id, "stopped", "cancelled before it started")
         for entry in active:
             entry.stop.set()
+
+    def shutdown(self, timeout: float = 30.0, reason: str = SERVER_STOPPED) -> bool:
+        """Stop every run for good: queued ones are marked stopped with ``reason``, running ones are asked to
+        stop (they save their weights and are marked "<reason> at step N"); then wait up to ``timeout`` seconds.
+
+        Call it when the server or the command line is asked to quit (see `stop_on_signals`); it also runs at
+        interpreter exit. Returns True if no run is left in progress.
+        """
+        with self._lock:
+            pending, self._pending = self._pending, []
+            active = list(self._active)
+        for entry in pending:
+            self.store.set_status(entry.run_id, "stopped", reason)
+        for entry in active:
+            entry.stop.request(reason)
+        return self.wait(timeout)
 
     def queued(self) -> list[int]:
         """Ids of the runs waiting for a turn, first in line first."""

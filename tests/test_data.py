@@ -112,7 +112,8 @@ def test_missing_download_without_permission_says_what_to_do(tmp_path):
         load_dataset("mnist", 16, root=tmp_path)
 
 
-def test_image_folder(tmp_path):
+def test_image_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("RESNET_VIZ_ALLOWED_DATA_DIR", str(tmp_path))
     for label, colour in (("red", (255, 0, 0)), ("blue", (0, 0, 255))):
         (tmp_path / label).mkdir()
         for i in range(3):
@@ -133,3 +134,33 @@ def test_bad_names_and_sizes():
         load_dataset("imagenet")
     with pytest.raises(ValueError, match="Image size"):
         load_dataset("digits", input_size=2)
+
+
+def test_folders_are_confined_to_the_allowed_data_dir(tmp_path, monkeypatch):
+    from resnet_viz.data import allowed_data_dir, confine_folder
+
+    allowed, outside = tmp_path / "allowed", tmp_path / "secret"
+    (allowed / "class_a").mkdir(parents=True)
+    outside.mkdir()
+    (allowed / "escape").symlink_to(outside, target_is_directory=True)
+    monkeypatch.delenv("RESNET_VIZ_ALLOWED_DATA_DIR", raising=False)
+    assert allowed_data_dir() is None
+    with pytest.raises(ValueError, match="switched off: set RESNET_VIZ_ALLOWED_DATA_DIR"):
+        confine_folder(allowed)
+    with pytest.raises(ValueError, match="switched off"):
+        load_dataset("folder", 16, folder=allowed)  # also when the app's checks are bypassed
+
+    monkeypatch.setenv("RESNET_VIZ_ALLOWED_DATA_DIR", str(allowed))
+    assert allowed_data_dir() == allowed.resolve()
+    assert confine_folder(allowed / "class_a") == (allowed / "class_a").resolve()
+    assert confine_folder("class_a") == (allowed / "class_a").resolve()  # relative to the allowed folder
+    for bad in (outside, allowed / "escape", allowed / ".." / "secret", "../secret", "/etc"):
+        with pytest.raises(ValueError, match="outside the allowed data folder"):
+            confine_folder(bad)
+    with pytest.raises(ValueError, match="outside the allowed data folder"):
+        load_dataset("folder", 16, folder=allowed / "escape")
+
+
+def test_num_samples_zero_is_refused():
+    with pytest.raises(ValueError, match="num_samples must be a whole number >= 1"):
+        load_dataset("digits", 8, num_samples=0)

@@ -38,3 +38,31 @@ def test_resolve_device_names_the_missing_device(monkeypatch):
 def test_device_of_a_model_and_of_a_module_without_parameters():
     assert device_of(build_resnet(ResNetSpec.from_depth(8, style="cifar"))) == torch.device("cpu")
     assert device_of(torch.nn.ReLU()) == torch.device("cpu")
+
+
+def test_training_threads_leave_one_cpu_spare_and_follow_the_environment(monkeypatch):
+    from resnet_viz import device
+
+    monkeypatch.delenv("RESNET_VIZ_THREADS", raising=False)
+    for cpus, expected in ((1, 1), (2, 1), (4, 3), (64, device.MAX_TRAINING_THREADS)):
+        monkeypatch.setattr(device, "cpu_count", lambda cpus=cpus: cpus)
+        assert device.training_threads() == expected
+    monkeypatch.setenv("RESNET_VIZ_THREADS", "5")
+    assert device.training_threads() == 5
+    for bad in ("0", "many", "-2"):
+        monkeypatch.setenv("RESNET_VIZ_THREADS", bad)
+        with pytest.raises(ValueError, match="RESNET_VIZ_THREADS must be a whole number"):
+            device.training_threads()
+
+
+def test_training_threads_are_set_once_per_process(monkeypatch):
+    from resnet_viz import device
+
+    calls = []
+    monkeypatch.setattr(device, "_threads_set", False)
+    monkeypatch.setattr(torch, "set_num_threads", calls.append)
+    monkeypatch.setenv("RESNET_VIZ_THREADS", "1")
+    device.use_training_threads()
+    monkeypatch.setenv("RESNET_VIZ_THREADS", "3")
+    device.use_training_threads()  # a second run in the same process changes nothing
+    assert calls == [1]

@@ -5,6 +5,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,7 @@ def test_a_new_store_creates_its_folders_and_schema(tmp_path):
     path = tmp_path / "deep" / "folder" / "runs.sqlite"
     RunStore(path).close()
     db = sqlite3.connect(path)
-    assert db.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
+    assert db.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     db.close()
 
@@ -149,6 +150,8 @@ def test_a_reopened_store_keeps_everything_and_marks_interrupted_runs(tmp_path):
     assert again.runs()["id"].tolist() == [done, queued, running]
     assert again.run(running)["spec"] == {"depth": 8} and again.runs(group="lab")["id"].tolist() == [queued, running]
     assert again.metrics(running)["grad_norms"].tolist() == [{"fc": 0.5}]
+    assert again.mark_interrupted() == 0  # their owner (this process) is alive
+    set_owner(path, [running, queued], pid=dead_pid())
     assert again.mark_interrupted() == 2
     for run_id in (running, queued):
         run = again.run(run_id)
@@ -156,6 +159,92 @@ def test_a_reopened_store_keeps_everything_and_marks_interrupted_runs(tmp_path):
     assert again.run(done)["status"] == "finished" and again.run(done)["message"] == "5 steps"
     assert again.mark_interrupted() == 0
     again.close()
+
+
+def dead_pid() -> int:
+    """The pid of a process that has ended and been collected."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def set_owner(path, run_ids, **columns) -> None:
+    db = sqlite3.connect(path)
+    for run_id in run_ids:
+        for column, value in columns.items():
+            db.execute(f"UPDATE runs SET owner_{column} = ? WHERE id = ?", (value, run_id))
+    db.commit()
+    db.close()
+
+
+def test_only_runs_whose_owner_is_gone_are_marked_interrupted(tmp_path):
+    path = tmp_path / "runs.sqlite"
+    store = RunStore(path)
+    mine, dead, reused, remote_fresh, remote_stale = (store.create_run(n, {}, {}, "cpu") for n in "abcde")
+    for run_id in (mine, dead, remote_fresh, remote_stale):
+        store.set_status(run_id, "running")
+    set_owner(path, [dead], pid=dead_pid())
+    set_owner(path, [reused], start="1")  # this pid, but a process that started at another time
+    set_owner(path, [remote_fresh, remote_stale], host="another-host")
+    db = sqlite3.connect(path)
+    db.execute("UPDATE runs SET heartbeat_at = heartbeat_at - 600 WHERE id = ?", (remote_stale,))
+    db.commit()
+    db.close()
+
+    assert store.mark_interrupted() == 3
+    status = {run_id: store.run(run_id)["status"] for run_id in (mine, dead, reused, remote_fresh, remote_stale)}
+    assert status == {mine: "running", dead: "stopped", reused: "stopped", remote_fresh: "running",
+                      remote_stale: "stopped"}  # fmt: skip
+    assert store.run(dead)["message"].startswith("interrupted: ")
+    assert store.mark_interrupted(stale_after=0.0) == 1  # remote_fresh, once its heartbeat is too old
+    store.close()
+
+
+def test_heartbeat_and_log_metrics_refresh_the_owners_sign_of_life(store):
+    run_id = store.create_run("r", {}, {}, "cpu")
+
+    def beat() -> float:
+        return store._read("SELECT heartbeat_at FROM runs WHERE id = ?", (run_id,))[0][0]
+
+    first = beat()
+    time.sleep(0.01)
+    assert store.heartbeat(run_id) and beat() > first
+    second = beat()
+    time.sleep(0.01)
+    store.log_metrics(run_id, [{"step": 1}])
+    assert beat() > second
+    assert store.heartbeat(run_id + 1) is False
+
+
+def test_a_version_1_store_is_migrated_in_place(tmp_path):
+    path = tmp_path / "runs.sqlite"
+    db = sqlite3.connect(path)
+    db.executescript(
+        """
+        CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (1);
+        CREATE TABLE runs (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, grp TEXT, status TEXT NOT NULL,
+            message TEXT, device TEXT, spec TEXT NOT NULL, config TEXT NOT NULL, created_at TEXT NOT NULL,
+            started_at TEXT, finished_at TEXT);
+        CREATE TABLE metrics (run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, step INTEGER NOT NULL,
+            epoch REAL, train_loss REAL, train_error REAL, test_error REAL, lr REAL, images_per_s REAL,
+            grad_norms TEXT, extra TEXT);
+        INSERT INTO runs (name, status, message, spec, config, created_at) VALUES
+            ('old', 'finished', '5 steps', '{}', '{}', '2024-01-01T00:00:00+00:00'),
+            ('orphan', 'running', NULL, '{}', '{}', '2024-01-01T00:00:00+00:00');
+        INSERT INTO metrics (run_id, step, train_loss) VALUES (1, 5, 0.5);
+        """
+    )
+    db.close()
+    store = RunStore(path)
+    assert store.run(1)["message"] == "5 steps" and store.metrics(1)["train_loss"].tolist() == [0.5]
+    assert store.mark_interrupted() == 1 and store.run(2)["status"] == "stopped"  # no owner: a schema-1 leftover
+    new = store.create_run("new", {}, {}, "cpu")
+    assert store.mark_interrupted() == 0 and store.run(new)["status"] == "queued"
+    store.close()
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
+    db.close()
+    RunStore(path).close()  # opening it again is a no-op
 
 
 def test_a_store_from_a_newer_app_is_refused_readably(tmp_path):

@@ -4,14 +4,16 @@ import json
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
 import torch
 
 from resnet_viz import ResNetSpec
+from resnet_viz.builder import ModelTooLargeError
 from resnet_viz.store import RunStore
-from resnet_viz.train import RunQueue, TrainConfig, lr_at, stage_gradient_norms, train
+from resnet_viz.train import RunQueue, TrainConfig, lr_at, stage_gradient_norms, throughput, train
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = dict(
@@ -220,3 +222,53 @@ def test_a_budget_in_epochs_becomes_steps(store):
     result = train(RES8, config, store, run_id)
     assert result.status == "finished"
     assert store.metrics(run_id)["step"].max() == 23  # ceil(1437 training digits / 64)
+
+
+def test_settings_outside_their_range_say_the_range_and_non_finite_values_are_refused():
+    cases = {
+        "lr": (1e6, "greater than 0 and less than 100; got 1000000.0"),
+        "weight_decay": (float("nan"), "weight_decay must be a finite number"),
+        "epochs": (float("inf"), "epochs must be a finite number"),
+        "num_samples": (0, "num_samples must be a whole number >= 1"),
+        "dataset": ("imagenet", "Unknown dataset 'imagenet'; choose one of digits"),
+    }
+    for name, (value, message) in cases.items():
+        with pytest.raises(ValueError, match=message):
+            TrainConfig(**{name: value})
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        TrainConfig(weight_decay=5.0)
+
+
+def test_a_diverged_run_logs_a_real_throughput_or_none_never_nan(store):
+    config = TrainConfig(**{**TINY, "lr": 50.0, "warmup_steps": 0, "schedule": "constant", "log_every": 1})
+    spec = ResNetSpec.from_depth(8, style="cifar", residual=False, norm="none")
+    run_id = new_run(store, spec, config)
+    assert train(spec, config, store, run_id).status == "diverged"
+    rates = store.metrics(run_id)["images_per_s"]
+    assert rates.notna().all() and (rates > 0).all()  # also the row of the step that diverged
+    assert throughput(10, 0.0) is None and throughput(10, float("nan")) is None and throughput(10, 2.0) == 5.0
+
+
+def test_a_run_that_would_not_fit_is_refused_before_it_is_created(store):
+    queue = RunQueue(store, memory_limit=600 * 1024**2)
+    big = TrainConfig(**{**TINY, "input_size": 64, "batch_size": 1024})
+    with pytest.raises(ModelTooLargeError, match=r"needs about .* Batch size \d+ at 64 px, or input size \d+ px"):
+        queue.submit(RES8, big)
+    assert store.runs().empty
+    assert queue.submit(RES8, TrainConfig(**TINY)) > 0  # a small run fits the same limit
+    assert queue.wait(timeout=120)
+
+
+def test_shutdown_stops_the_running_run_and_marks_the_queued_ones(store):
+    queue = RunQueue(store)
+    long = TrainConfig(**{**TINY, "steps": 100_000, "log_every": 2})
+    running = queue.submit(RES8, long, name="running")
+    queued = queue.submit(RES8, long, name="queued")
+    deadline = time.monotonic() + 60
+    while store.run(running)["last_step"] < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert queue.shutdown(timeout=60)
+    first, second = store.run(running), store.run(queued)
+    assert first["status"] == "stopped" and first["message"].startswith("interrupted: the server stopped at step ")
+    assert second["status"] == "stopped" and second["message"] == "interrupted: the server stopped"
+    assert store.checkpoint_path(running).exists() and queue.idle()
