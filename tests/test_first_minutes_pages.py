@@ -2,21 +2,8 @@
 
 import json
 
-import torch
 from apptest_pages import open_app_page
-
-
-def huge_plain_net(spec):
-    """Convs scaled by 1e5, no BN: 20 layers whose gradients overflow float32 as plain-1202's do."""
-    from resnet_viz.model import ResNet
-
-    torch.manual_seed(0)
-    model = ResNet(spec)
-    with torch.no_grad():
-        for m in model.modules():
-            if isinstance(m, torch.nn.Conv2d):
-                m.weight.mul_(1e5)
-    return model
+from test_gradients import huge_plain_net
 
 
 def test_gradient_page_says_where_float32_overflowed_and_never_prints_nan(monkeypatch):
