@@ -344,7 +344,7 @@ def overflow_note(name: str, table: pd.DataFrame) -> str | None:
     )
     if lost:
         return note + f" Even in float64 they overflow {_where(lost, len(table))}: those blocks are left out."
-    return note + " They are measured here in float64, which reaches 10^308."
+    return note + " They are measured here in float64, which reaches 10³⁰⁸ instead of 10³⁸."
 
 
 def spread(table: pd.DataFrame, column: str) -> float | None:
