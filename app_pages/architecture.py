@@ -12,9 +12,11 @@ key = spec.to_json()
 st.title("Architecture")
 st.caption(f"**{spec.name}** at {size}x{size} input · shapes are written H x W x C as in the paper")
 
-layers = loaders.layer_table(key, size)
-stages = loaders.stage_table(key, size)
-params, train_bytes, too_big = loaders.memory_verdict(key, size)
+with loaders.computing(spec, "Tracing {net}: every layer's shape, parameters and memory"):
+    layers = loaders.layer_table(key, size)
+    stages = loaders.stage_table(key, size)
+    params, train_bytes, too_big = loaders.memory_verdict(key, size)
+    blocks = loaders.block_summary(key, size)
 total = stages.iloc[-1]
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Weighted layers", spec.depth, help="Convolutions on the main path plus the fc layer, as the paper counts.")
@@ -80,7 +82,7 @@ with tab_layers:
     max_block = int(layers["block"].max()) if layers["block"].notna().any() else 1
     block_range = st.slider("Blocks within each stage", 1, max(max_block, 2), (1, max(max_block, 2)), key="arch_blocks")
 
-    table = layers if view == "Every layer" else loaders.block_summary(key, size)
+    table = layers if view == "Every layer" else blocks
     mask = table["block"].isna() | table["block"].between(*block_range)
     if stage_filter:
         mask &= table["stage"].isin(stage_filter)

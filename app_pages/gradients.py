@@ -41,13 +41,23 @@ except ModelTooLargeError as err:
     frame.stop_page()
 
 from resnet_viz.figures.gradients import gradient_heatmap, gradient_vs_depth, shortcut_split, stage_histograms  # noqa: E402
+from resnet_viz.formatting import human_factor  # noqa: E402
+from resnet_viz.gradients import overflow_note, spread  # noqa: E402
 
+for name, table in tables.items():
+    if note := overflow_note(name, table):
+        st.info(note, icon="ℹ️")
 st.plotly_chart(gradient_vs_depth(tables, column=quantity), width="stretch", key="grad_depth_fig")
 plain, residual = tables[f"plain-{depth}"], tables[f"ResNet-{depth}"]
-blocks = plain[plain["name"].str.contains(r"\.")]
-spread = lambda t: t[quantity].max() / t[quantity].min()  # noqa: E731
-blocks_res = residual[residual["name"].str.contains(r"\.")]
-plain_spread, residual_spread = spread(blocks), spread(blocks_res)
+
+
+def factor(table) -> str:
+    log10_ratio = spread(table, quantity)
+    if log10_ratio is None:
+        return "nothing measurable (every value overflowed)"
+    return f"a factor of {human_factor(log10_ratio)}"
+
+
 if batchnorm:
     explanation = (
         "With BatchNorm, each plain layer rescales the gradient on its way back and the factors compound: the "
@@ -62,8 +72,8 @@ else:
         "or on initialisations that start each branch at zero (Fixup, SkipInit, zero-initialised last BN)."
     )
 st.caption(
-    f"Look at how far each curve spreads from the first block to the last: the plain net's values span a factor "
-    f"of {plain_spread:,.1f}, the residual net's {residual_spread:,.1f}. {explanation}"
+    f"Look at how far each curve spreads from the first block to the last: the plain net's values span "
+    f"{factor(plain)}, the residual net's {factor(residual)}. {explanation}"
 )
 
 left, right = st.columns(2, gap="large")

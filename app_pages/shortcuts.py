@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui import architecture as loaders
-from ui.picker import VARIANT_LABELS, current_choice
+from ui.picker import VARIANT_LABELS, current_choice, just_changed
 
 spec, size = current_choice().require()
 key = spec.to_json()
@@ -11,10 +11,17 @@ key = spec.to_json()
 st.title("Shortcuts")
 st.caption(f"**{spec.name}** at {size}x{size} input")
 
-shortcuts = loaders.shortcut_table(key, size)
+with loaders.computing(spec, "Tracing {net} and pricing shortcut options A, B and C"):
+    shortcuts = loaders.shortcut_table(key, size)
+    costs = loaders.option_costs(key, size) if spec.residual else None
+    layers = loaders.layer_table(key, size)
 counts = shortcuts["kind"].value_counts()
 m1, m2, m3, m4 = st.columns(4)
-m1.metric("Residual blocks", len(shortcuts))
+if spec.residual:
+    m1.metric("Residual blocks", len(shortcuts))
+else:
+    m1.metric("Blocks", len(shortcuts), help="The same blocks as the residual network, without their additions.")
+    m1.caption("no shortcuts: plain network")
 m2.metric("Identity (solid)", int(counts.get("identity", 0)))
 m3.metric("Projection (dashed)", int(counts.get("projection", 0)))
 m4.metric("Zero-padding (dotted)", int(counts.get("zero_pad", 0)))
@@ -49,16 +56,22 @@ with text_col:
                 "In bottleneck networks conv2_1 also changes width (64 -> 256 channels, no stride), "
                 "so option B projects there too."
             )
-        st.markdown("**What each option costs, computed for this network**")
-        st.dataframe(loaders.option_costs(key, size), hide_index=True, width="stretch")
         if spec.shortcut_variant != "identity":
             st.caption(
                 f"Shortcut variant: **{VARIANT_LABELS[spec.shortcut_variant]}** (Identity Mappings, "
                 "Fig. 2). Its gates or scales act on every shortcut; the paper found that anything but "
                 "a clean identity makes deep ResNets harder to optimise."
             )
-with diagram_col:
+with diagram_col, loaders.computing(spec, "Drawing {blocks} blocks of {net}"):
     st.plotly_chart(loaders.shortcut_figure(key, size, fold), width="stretch", key="sc_diagram")
+if costs is not None:  # full width: the rules are sentences, too wide for the text column
+    st.markdown("**What each shortcut option costs, computed for this network**")
+    st.dataframe(
+        costs,
+        hide_index=True,
+        width="stretch",
+        column_config={"rule": st.column_config.TextColumn("rule", width="large")},
+    )
 
 st.divider()
 st.subheader("Inside a block")
@@ -67,6 +80,10 @@ if shortcuts.empty:
 else:
     labels = dict(zip(shortcuts["block"], shortcuts["paper_name"]))
     default = shortcuts.index[shortcuts["input_shape"] != shortcuts["output_shape"]]
+    if just_changed("stride_on"):  # show a block where the stride's placement makes a difference
+        strided = shortcuts[[i[1:] != o[1:] for i, o in zip(shortcuts["input_shape"], shortcuts["output_shape"])]]
+        if len(strided):
+            st.session_state["sc_block"] = strided["block"].iloc[0]
     block = st.selectbox(
         "Block",
         list(labels),
@@ -79,9 +96,8 @@ else:
         st.plotly_chart(loaders.block_figure(key, size, block), width="stretch", key="sc_block_fig")
     with about_col:
         st.markdown(loaders.block_explanation(spec))
-        rows = loaders.layer_table(key, size)
         st.dataframe(
-            loaders.displayable(rows[rows["name"].str.startswith(block + ".")]).drop(columns=["stage", "block"]),
+            loaders.displayable(layers[layers["name"].str.startswith(block + ".")]).drop(columns=["stage", "block"]),
             hide_index=True,
             width="stretch",
         )

@@ -32,3 +32,18 @@ def format_shape(shape: tuple[int, ...]) -> str:
         c, h, w = shape
         return f"{h}x{w}x{c}"
     return "x".join(str(s) for s in shape)
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def human_factor(log10_ratio: float) -> str:
+    """A ratio given as its log10, as people read it: 1.1 -> "12.6"; 3.2 -> "about 1,600"; 43.4 -> "about 10⁴³".
+
+    Never prints a 40-digit number: from a million on, only the power of ten is meaningful.
+    """
+    if log10_ratio < 2:
+        return f"{10**log10_ratio:,.1f}"
+    if log10_ratio < 6:
+        return f"about {float(f'{10**log10_ratio:.2g}'):,.0f}"
+    return "about 10" + str(round(log10_ratio)).translate(_SUPERSCRIPT)

@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
@@ -32,7 +33,7 @@ from torch import nn
 from .builder import build_resnet
 from .device import device_of
 from .model import ResidualUnit
-from .naming import group_of, paper_name, stage_of
+from .naming import group_of, is_block, paper_name, stage_of
 from .spec import ResNetSpec
 
 COLUMNS = [
@@ -132,12 +133,19 @@ def _as_found(model: nn.Module, train_mode: bool) -> Iterator[None]:
 
 
 def _norm(t: torch.Tensor | None) -> float:
-    return float(t.detach().double().norm()) if t is not None else math.nan
+    """L2 norm in float64, scaled by the largest entry first so squaring huge gradients cannot overflow."""
+    if t is None:
+        return math.nan
+    t = t.detach().double()
+    top = t.abs().max() if t.numel() else t.new_zeros(())
+    if not torch.isfinite(top) or top == 0:
+        return float(top)  # inf or nan stays so (an overflow upstream); all zeros is 0
+    return float(top) * float((t / top).norm())
 
 
 def _sq(grads: list[torch.Tensor | None]) -> float:
     """L2 norm over a list of gradient tensors (None = parameter unused in this pass)."""
-    return math.sqrt(sum(float(g.detach().double().pow(2).sum()) for g in grads if g is not None))
+    return math.hypot(*(_norm(g) for g in grads if g is not None))
 
 
 def _run(
@@ -265,11 +273,41 @@ def gradient_split(
     return split
 
 
+MEASURED = ["weight_grad_norm", "output_grad_norm", "input_grad_norm"]  # every row has these
+
+
+def overflowed(table: pd.DataFrame) -> list[int]:
+    """The depth indices of the rows whose gradient norms are not finite: they overflowed (inf, or nan
+    from inf - inf) in the precision the table was computed in."""
+    bad = ~np.isfinite(table[MEASURED].to_numpy(dtype=float)).all(axis=1)
+    return [int(i) for i in table.loc[bad, "depth_index"]]
+
+
+def _measure(spec: ResNetSpec, seed: int) -> pd.DataFrame:
+    """`gradient_norms` of a fresh ``spec`` net in float32, measured again in float64 if float32 overflowed.
+
+    ``attrs``: ``dtype`` of the values, ``float32_overflow`` (depth indices that overflowed in float32,
+    empty if none) and ``overflow`` (those still not finite in the returned table).
+    """
+    torch.manual_seed(seed)
+    model = build_resnet(spec)
+    x, y = sample_batch(3, spec.default_input_size, 8, seed, spec.num_classes)
+    table = gradient_norms(model, x, y)
+    lost32 = overflowed(table)
+    dtype = "float32"
+    if lost32:  # float64 reaches 10^308 instead of 10^38: the same weights (exact), the same batch
+        table, dtype = gradient_norms(model.double(), x.double(), y), "float64"
+    table.attrs |= {"dtype": dtype, "float32_overflow": lost32, "overflow": overflowed(table) if lost32 else []}
+    return table
+
+
 def plain_vs_residual(depth: int, batchnorm: bool = True, seed: int = 0) -> dict[str, pd.DataFrame]:
     """`gradient_norms` of a plain CIFAR net and its residual twin at initialisation, on one random batch.
 
     Both nets have ``depth`` layers and option A shortcuts (the residual one; the paper's CIFAR setup),
     with or without BatchNorm, initialised from ``seed``; the batch is ``sample_batch(3, 32, 8, seed, 10)``.
+    Measured in float32; a net whose gradients overflow float32 (plain-1202 with BN reaches about 10^77)
+    is measured again in float64, and its table says so (``attrs``, see `overflow_note`).
 
     Returns:
         {"plain-{depth}": table, "ResNet-{depth}": table}.
@@ -282,8 +320,40 @@ def plain_vs_residual(depth: int, batchnorm: bool = True, seed: int = 0) -> dict
         spec = ResNetSpec.from_depth(
             depth, style="cifar", residual=residual, shortcut="A", norm="batch" if batchnorm else "none"
         )
-        torch.manual_seed(seed)
-        model = build_resnet(spec)
-        x, y = sample_batch(3, spec.default_input_size, 8, seed, spec.num_classes)
-        tables[f"{'ResNet' if residual else 'plain'}-{depth}"] = gradient_norms(model, x, y)
+        tables[f"{'ResNet' if residual else 'plain'}-{depth}"] = _measure(spec, seed)
     return tables
+
+
+def _where(indices: list[int], rows: int) -> str:
+    """Where in the net a set of overflowed rows lies, in the figure's block indices."""
+    if len(indices) == rows:
+        return "everywhere"
+    if indices == list(range(len(indices))):
+        return f"before block {len(indices)}"
+    return f"in {len(indices)} of {rows} blocks"
+
+
+def overflow_note(name: str, table: pd.DataFrame) -> str | None:
+    """A sentence for a learner on what overflowed in ``table`` (a `plain_vs_residual` table), or None."""
+    lost32, lost = table.attrs.get("float32_overflow", []), table.attrs.get("overflow", [])
+    if not lost32:
+        return None
+    note = (
+        f"In float32, the precision networks are trained in, {name}'s gradients overflowed to infinity "
+        f"{_where(lost32, len(table))}."
+    )
+    if lost:
+        return note + f" Even in float64 they overflow {_where(lost, len(table))}: those blocks are left out."
+    return note + " They are measured here in float64, which reaches 10³⁰⁸ instead of 10³⁸."
+
+
+def spread(table: pd.DataFrame, column: str) -> float | None:
+    """log10 of max / min of ``column`` over the blocks (stem and head left out), finite positive values
+    only; None when no block has one. In log10 so that a ratio of 10^80 is still a number."""
+    blocks = table[table["name"].map(is_block)]
+    values = blocks[column].to_numpy(dtype=float)
+    values = values[np.isfinite(values) & (values > 0)]
+    if len(values) == 0:
+        return None
+    logs = np.log10(values)
+    return float(logs.max() - logs.min())

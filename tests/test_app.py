@@ -137,7 +137,7 @@ def test_block_view_follows_the_selected_block():
     assert at.selectbox(key="sc_block").value == "layer1.0"  # first block whose shape changes
     at.selectbox(key="sc_block").set_value("layer2.0").run()
     rows = at.dataframe[-1].value
-    assert rows["name"].tolist()[0] == "layer2.0.conv1" and rows["stride"].tolist()[0] == 2  # v1: stride on the 1x1
+    assert rows["name"].tolist()[0] == "layer2.0.conv1" and rows["stride"].tolist()[0] == "2"  # v1: stride on the 1x1
 
 
 def wait_for_runs(at: AppTest) -> None:

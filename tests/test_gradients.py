@@ -217,3 +217,65 @@ def test_gradient_heatmap_shape():
     z = heat.z
     assert len(z) == 5 and len(z[0]) == 2
     assert z[4][0] == pytest.approx(1.0) and math.isnan(z[2][1])
+
+
+# ---------------------------------------------------------------------- overflow at extreme depth
+def huge_plain_net(spec: ResNetSpec) -> ResNet:
+    """A plain net without BN whose convs are scaled by 1e5: activations and gradients reach about 10^100,
+    far past float32's 3.4e38 and well inside float64's 1.8e308 (what plain-1202 with BN does, in 20 layers)."""
+    torch.manual_seed(0)
+    model = ResNet(spec)
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, torch.nn.Conv2d):
+                m.weight.mul_(1e5)
+    return model
+
+
+def test_gradients_that_overflow_float32_are_measured_in_float64(monkeypatch):
+    import resnet_viz.gradients as gradients
+
+    monkeypatch.setattr(gradients, "build_resnet", huge_plain_net)
+    tables = gradients.plain_vs_residual(20, batchnorm=False)
+    for name, table in tables.items():
+        values = table[gradients.MEASURED].to_numpy()
+        assert (values > 0).all() and (values < math.inf).all(), name  # no inf, no nan
+        assert table["input_grad_norm"].max() > 1e38, name  # really beyond float32
+        assert table.attrs["dtype"] == "float64" and table.attrs["float32_overflow"] and not table.attrs["overflow"]
+        note = gradients.overflow_note(name, table)
+        assert "float32" in note and "float64" in note and "nan" not in note
+        assert gradients.spread(table, "input_grad_norm") > 10  # a ratio above 10^10, as a log10
+
+
+def test_overflow_note_says_where(monkeypatch):
+    from resnet_viz.gradients import overflow_note
+
+    table = pd.DataFrame({"name": ["conv1", "layer1.0", "layer1.1", "fc"], "depth_index": range(4)})
+    table.attrs |= {"float32_overflow": [0, 1], "overflow": []}
+    assert "before block 2" in overflow_note("plain-8", table)
+    table.attrs |= {"float32_overflow": [0, 1, 2, 3], "overflow": [0]}
+    note = overflow_note("plain-8", table)
+    assert "everywhere" in note and "Even in float64" in note and "before block 1" in note
+    table.attrs |= {"float32_overflow": [], "overflow": []}
+    assert overflow_note("plain-8", table) is None
+
+
+def test_spread_is_a_log10_that_ignores_overflowed_blocks():
+    from resnet_viz.formatting import human_factor
+    from resnet_viz.gradients import spread
+
+    table = pd.DataFrame(
+        {"name": ["conv1", "layer1.0", "layer1.1", "layer1.2", "fc"], "x": [1e-9, math.inf, 1e40, 1e-3, 1e9]}
+    )
+    assert spread(table, "x") == pytest.approx(43)  # blocks only, inf left out
+    assert human_factor(43.0) == "about 10⁴³" and human_factor(1.1) == "12.6" and human_factor(3.2) == "about 1,600"
+    assert spread(table.assign(x=math.nan), "x") is None
+
+
+def test_stage_boxes_run_from_input_to_output_even_when_the_first_table_lacks_early_stages(tables):
+    plain = tables["plain-20"].copy()
+    early = plain["stage"].isin(["conv1", "conv2_x"])
+    plain.loc[early, "weight_grad_norm"] = math.inf  # overflowed: left out of the first series
+    fig = stage_histograms({"plain-20": plain, "ResNet-20": tables["ResNet-20"]})
+    assert list(fig.layout.xaxis.categoryarray) == ["conv1", "conv2_x", "conv3_x", "conv4_x", "head"]
+    assert not any(math.isinf(v) for t in fig.data for v in t.y)

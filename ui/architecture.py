@@ -6,13 +6,14 @@ table of a (spec, input size). The library is imported inside the loaders, so Ho
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
-from resnet_viz.formatting import human
 
+from resnet_viz.formatting import human
 from resnet_viz.spec import ResNetSpec
 
 
-@st.cache_data(show_spinner="Tracing the network…", max_entries=64)
+@st.cache_data(show_spinner=False, max_entries=64)  # pages wrap it in `computing`
 def layer_table(spec_json: str, input_size: int):
     from resnet_viz import layer_table as compute
 
@@ -77,13 +78,23 @@ def stage_cost_figure(spec_json: str, input_size: int):
 
 
 def displayable(layers):
-    """A layer table ready to show: shapes in paper notation (H x W x C), friendly headers."""
+    """A layer table ready to show: shapes in paper notation (H x W x C), friendly headers, and empty
+    cells blank (st.dataframe writes a missing value as a grey "None"; a BN layer simply has no stride)."""
     from resnet_viz import format_shape
 
+    blank = {c: layers[c].map(lambda v: "" if pd.isna(v) else str(v)) for c in ("block", "stride") if c in layers}
     return layers.assign(
         input_shape=layers["input_shape"].map(format_shape),
         output_shape=layers["output_shape"].map(format_shape),
+        **blank,
     ).rename(columns={"input_shape": "input (HxWxC)", "output_shape": "output (HxWxC)"})
+
+
+def computing(spec: ResNetSpec, what: str):
+    """A spinner in the page for work that can take seconds on deep nets; shows after half a second, so
+    cached calls stay silent. ``what`` may name ``{net}`` ("ResNet-1202 (CIFAR), 1202 layers") and ``{blocks}``."""
+    blocks = sum(spec.layers)
+    return st.spinner(f"{what.format(net=f'{spec.name}, {spec.depth} layers', blocks=blocks)}…", show_time=True)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -98,7 +109,7 @@ def option_costs(spec_json: str, input_size: int):
     ).rename(columns={"shortcut_params": "shortcut params", "total_params": "network params", "share": "share"})
 
 
-@st.cache_data(show_spinner="Drawing…", max_entries=32)
+@st.cache_data(show_spinner=False, max_entries=32)  # pages wrap it in `computing`
 def shortcut_figure(spec_json: str, input_size: int, fold: bool):
     from resnet_viz.figures.architecture import shortcut_diagram
 

@@ -65,6 +65,10 @@ DEFAULTS = {
     "input_size": 224,
 }
 _KEY = "cfg_"  # prefix of the picker's widget keys in st.session_state
+_CHANGED, _JUST_CHANGED = "_cfg_changed", "_cfg_just_changed"  # set by a widget's callback; read for one run
+# The papers' shortcut option per style: A (zero-padding) for CIFAR (He et al. 2015, Sec. 4.2, Table 6),
+# B (projections where the shape changes) for ImageNet (Table 3, used for ResNet-50/101/152).
+STYLE_SHORTCUT = {"cifar": "A", "imagenet": "B"}
 
 
 @dataclass(frozen=True)
@@ -135,12 +139,22 @@ def _load_from_url() -> None:
             else:
                 ignored.append(f"{key}={params[key]}"[:60])
     st.session_state["_cfg_ignored"] = ignored  # said once, in the sidebar (see model_picker)
+    values = {key: st.session_state[_KEY + key] for key in DEFAULTS}
+    if values["preset"] == CUSTOM and "shortcut" not in params:  # a custom CIFAR net gets option A, as the presets
+        st.session_state[_KEY + "shortcut"] = _default("shortcut", values)
+
+
+def _default(key: str, values: dict):
+    """The value a parameter takes when the URL leaves it out: a custom CIFAR net's shortcut is option A."""
+    if key == "shortcut" and values["preset"] == CUSTOM:
+        return STYLE_SHORTCUT.get(values["style"], DEFAULTS["shortcut"])
+    return DEFAULTS[key]
 
 
 def _write_to_url() -> None:
     values = {key: st.session_state[_KEY + key] for key in DEFAULTS}
     st.query_params.from_dict(
-        {k: (str(v).lower() if isinstance(v, bool) else str(v)) for k, v in values.items() if v != DEFAULTS[k]}
+        {k: (str(v).lower() if isinstance(v, bool) else str(v)) for k, v in values.items() if v != _default(k, values)}
     )
 
 
@@ -159,7 +173,36 @@ def _apply_preset() -> None:
 
 
 def _apply_style() -> None:
-    st.session_state[_KEY + "input_size"] = default_input_size(st.session_state[_KEY + "style"])
+    """A new style brings its input size and the paper's shortcut option for it (A for CIFAR, B for ImageNet)."""
+    style = st.session_state[_KEY + "style"]
+    st.session_state[_KEY + "input_size"] = default_input_size(style)
+    st.session_state[_KEY + "shortcut"] = STYLE_SHORTCUT[style]
+
+
+def _note_change(key: str):
+    """A widget callback that remembers which picker setting the user has just changed."""
+
+    def callback() -> None:
+        st.session_state[_CHANGED] = key
+
+    return callback
+
+
+def just_changed(key: str) -> bool:
+    """True in the run right after the user changed the picker's ``key`` (e.g. "stride_on")."""
+    return st.session_state.get(_JUST_CHANGED) == key
+
+
+def shortcut_note(spec: ResNetSpec) -> str:
+    """Which shortcut option applies and why, in one sentence for the sidebar."""
+    paper = STYLE_SHORTCUT[spec.style]
+    why = {
+        "A": "the paper's choice for its CIFAR nets (Sec. 4.2, Table 6): zero-padding, no extra parameters",
+        "B": "the paper's choice for ImageNet (Table 3): 1x1 projections only where the shape changes",
+    }[paper]
+    if spec.shortcut == paper:
+        return f"Option {spec.shortcut} applies: {why}."
+    return f"Option {spec.shortcut} applies, chosen here; option {paper} is {why}."
 
 
 # the picker
@@ -167,6 +210,7 @@ def model_picker() -> Choice:
     """Draw the model picker in the sidebar and return the choice. Call once per run."""
     _load_from_url()
     keep([_KEY + key for key in DEFAULTS])  # survives Streamlit's widget clean-ups (see ui.state)
+    st.session_state[_JUST_CHANGED] = st.session_state.pop(_CHANGED, None)
     sb = st.sidebar
     sb.header("Model")
     ignored = st.session_state.pop("_cfg_ignored", None)
@@ -195,6 +239,8 @@ def model_picker() -> Choice:
             help="CIFAR: 6n+2 (basic) or 9n+2 (bottleneck). ImageNet: 18/34/50/101/152 or 2B+2 / 3B+2.",
         )
         sb.radio("Block", ["auto", "basic", "bottleneck"], key=_KEY + "block", horizontal=True)
+        if (choice := current_choice()).spec is not None:
+            sb.caption(f"Shortcuts: {shortcut_note(choice.spec)} Change it under Variants.")
     sb.toggle(
         "Residual connections",
         key=_KEY + "residual",
@@ -208,11 +254,14 @@ def model_picker() -> Choice:
             horizontal=True,
             help="A: zero-padding identity. B: 1x1 projection where the shape changes. C: projection everywhere.",
         )
+        if (choice := current_choice()).spec is not None:
+            st.caption(shortcut_note(choice.spec))
         st.radio(
             "Bottleneck stride on",
             ["3x3", "1x1"],
             key=_KEY + "stride_on",
             horizontal=True,
+            on_change=_note_change("stride_on"),
             format_func=lambda v: {"3x3": "3x3 (v1.5, torchvision)", "1x1": "1x1 (v1, paper)"}[v],
         )
         st.selectbox(

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
-import string
 
-_PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
+# What Markdown (and Streamlit's extensions) turn into something other than text: links and images
+# ([ ] !), HTML (< >), math ($), emoji, icons and coloured text (:name: :red[...]), code, emphasis,
+# strike-through, tables, and the escape character itself. Each gets CommonMark's backslash escape.
+_ACTIVE = re.compile(r"([\\\[\]<>!$:`*~|])")
 
 
 def plain(text: object) -> str:
     """``text`` for st.markdown / captions / labels, shown literally: no links, images, HTML, math or emoji.
 
-    Every ASCII punctuation character gets a backslash (CommonMark's escape), so ``![t](http://x)``
-    stays text and the browser fetches nothing; line breaks become spaces.
+    ``![t](http://x)`` stays text and the browser fetches nothing; line breaks become spaces.
     """
-    return _PUNCTUATION.sub(r"\\\1", " ".join(str(text).split()))
+    return _ACTIVE.sub(r"\\\1", " ".join(str(text).split()))

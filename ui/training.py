@@ -200,6 +200,7 @@ def budget_caption(specs, settings: dict) -> None:
 
     try:
         config = TrainConfig(**settings)
+        _device(config.device)
     except ValueError:
         return  # launching will say what is wrong
     if config.epochs is not None:

@@ -33,7 +33,8 @@ def prediction_chart(top: list[tuple[int, float]], classes: list[str], target: i
         height=60 + 34 * len(top),
         margin=dict(l=10, r=10, t=30, b=10),
         xaxis=dict(range=[0, 1], tickformat=".0%", title=None),
-        yaxis=dict(autorange="reversed"),
+        # Class names are categories, even digits: a numeric axis would put "3" at y = 3 and label every other bar.
+        yaxis=dict(autorange="reversed", type="category"),
         showlegend=False,
     )
 

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..naming import block_sort_key, is_block
-from .style import BLUE, INK, ORANGE, layout, series_colour
+from ..naming import block_sort_key, is_block, layer_name
+from .style import BLUE, INK, LEGEND_BELOW, ORANGE, layout, series_colour
 
 SHORTCUT_COLOUR, BRANCH_COLOUR, TOTAL_COLOUR = BLUE, ORANGE, INK  # the shortcut is blue in every figure
 
@@ -32,11 +32,12 @@ def gradient_vs_depth(tables: dict[str, pd.DataFrame], column: str = "weight_gra
     """One line per named table: ``column`` against depth_index on a log y axis.
 
     ``tables`` maps a series name ("plain-56", "ResNet-56") to a `gradient_norms` table; rows with a
-    missing or non-positive value (log axis) are left out. Each trace has ``meta={"series": name}``.
+    missing, infinite (overflowed) or non-positive value (log axis) are left out. Each trace has
+    ``meta={"series": name}``.
     """
     fig = go.Figure()
     for i, (name, table) in enumerate(tables.items()):
-        rows = table[table[column].notna() & (table[column] > 0)]
+        rows = table[_finite_positive(table[column])]
         fig.add_trace(
             go.Scatter(
                 x=rows["depth_index"],
@@ -52,8 +53,14 @@ def gradient_vs_depth(tables: dict[str, pd.DataFrame], column: str = "weight_gra
         )
     label = LABELS.get(column, column)
     fig.update_xaxes(title_text="depth (block index: 0 = conv1, last = fc)")
-    fig.update_yaxes(type="log", title_text=f"{label} (log scale)")
-    return layout(fig, f"{label} across depth")
+    fig.update_yaxes(type="log", title_text=f"{label} (log scale)", exponentformat="power")
+    return layout(fig, f"{label} across depth", legend=LEGEND_BELOW)
+
+
+def _finite_positive(values: pd.Series) -> pd.Series:
+    """True where a value can go on a log axis: present, finite (not overflowed) and above zero."""
+    v = values.astype(float)
+    return pd.Series(np.isfinite(v.to_numpy()) & (v.to_numpy() > 0), index=values.index)
 
 
 def shortcut_split(table: pd.DataFrame) -> go.Figure:
@@ -61,7 +68,7 @@ def shortcut_split(table: pd.DataFrame) -> go.Figure:
 
     The y axis turns logarithmic when the values span more than a factor 30, so small parts stay visible.
     """
-    rows = table[table["shortcut_grad_norm"].notna()]
+    rows = table[_finite_positive(table["shortcut_grad_norm"]) | _finite_positive(table["branch_grad_norm"])]
     fig = go.Figure()
     for column, name, colour in (
         ("shortcut_grad_norm", "shortcut part (the “1 +”)", SHORTCUT_COLOUR),
@@ -89,12 +96,17 @@ def shortcut_split(table: pd.DataFrame) -> go.Figure:
     values = rows[["shortcut_grad_norm", "branch_grad_norm", "input_grad_norm"]].to_numpy().ravel()
     values = values[np.isfinite(values) & (values > 0)]
     log_y = len(values) > 0 and values.max() / values.min() > 30
-    fig.update_yaxes(type="log" if log_y else "linear", title_text="gradient norm" + (" (log scale)" if log_y else ""))
+    fig.update_yaxes(
+        type="log" if log_y else "linear",
+        title_text="gradient norm" + (" (log scale)" if log_y else ""),
+        exponentformat="power",
+    )
     fig.update_xaxes(title_text="residual block (input side)")
     return layout(
         fig,
         "∂E/∂x_l = ∂E/∂y·(1 + ∂F/∂x): the “1 +” term is the shortcut part",
         barmode="group",
+        legend=LEGEND_BELOW,
     )
 
 
@@ -148,8 +160,10 @@ def stage_histograms(table: pd.DataFrame | dict[str, pd.DataFrame]) -> go.Figure
     """
     tables = table if isinstance(table, dict) else {"network": table}
     fig = go.Figure()
+    stages: set[str] = set()
     for i, (name, t) in enumerate(tables.items()):
-        rows = t[t["weight_grad_norm"] > 0]
+        rows = t[_finite_positive(t["weight_grad_norm"])]
+        stages |= set(rows["stage"])
         fig.add_trace(
             go.Box(
                 x=rows["stage"],
@@ -164,6 +178,15 @@ def stage_histograms(table: pd.DataFrame | dict[str, pd.DataFrame]) -> go.Figure
                 hovertemplate=f"<b>{name}</b><br>%{{customdata[0]}}<br>log10 norm %{{y:.2f}}<extra></extra>",
             )
         )
-    fig.update_xaxes(title_text="stage")
+    # Stages from input to output (conv1, conv2_x, ..., head), whichever table happens to have them first.
+    fig.update_xaxes(title_text="stage", categoryorder="array", categoryarray=sorted(stages, key=_stage_key))
     fig.update_yaxes(title_text="log10 ‖∂E/∂W‖ per block")
-    return layout(fig, "Weight-gradient norms per stage", boxmode="group")
+    return layout(fig, "Weight-gradient norms per stage", boxmode="group", legend=LEGEND_BELOW)
+
+
+def _stage_key(stage: str) -> tuple[int, int, int]:
+    """Input-to-output order of a table's stage labels: "conv1", "conv2_x", ..., "head"."""
+    try:
+        return block_sort_key(layer_name(stage))  # "conv3_x" -> "layer2"
+    except ValueError:
+        return block_sort_key(stage)  # "conv1" is the stem, "head" sorts last

@@ -20,6 +20,10 @@ PALETTE = (BLUE, VERMILLION, GREEN, PURPLE, ORANGE, SKY_BLUE, YELLOW, BLACK)
 # outlines of boxes, references and paths, grid lines, light bands.
 INK, GREY, OUTLINE, NEUTRAL, GRID, LIGHT = "#222222", "#777777", "#555555", "#999999", "#E6E6E6", "#F1F4F8"
 
+# Legends go in one row under the plot, at the bottom of the figure: above it they collide with the
+# title and the subplot titles; to the right they squeeze half-width charts.
+LEGEND_BELOW = dict(orientation="h", x=0.0, xanchor="left", y=0.0, yanchor="bottom", yref="container")
+
 FONT = dict(family="Arial, Helvetica, sans-serif", size=13, color=INK)
 TEMPLATE = "plotly_white"
 

@@ -13,9 +13,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .style import NEUTRAL, layout, series_colour
+from .style import INK, LEGEND_BELOW, NEUTRAL, layout, series_colour
 
-LEGEND = dict(orientation="h", yanchor="bottom", y=1.02, x=0)  # one row above the plot
+LEGEND = LEGEND_BELOW
 
 
 def _each_run(metrics: pd.DataFrame, runs: pd.DataFrame) -> Iterator[tuple[int, pd.DataFrame, str, str]]:
@@ -26,13 +26,12 @@ def _each_run(metrics: pd.DataFrame, runs: pd.DataFrame) -> Iterator[tuple[int, 
 
 
 def _error_curves(
-    group: pd.DataFrame, colour: str, name: str, run_id: int, train_width: float, in_legend: bool
+    group: pd.DataFrame, colour: str, name: str, run_id: int, train_width: float, legendgroup: str
 ) -> list[go.Scatter]:
     """One run's training error (eval mode: solid, bold, with markers) and test error (dashed), in percent.
 
-    ``in_legend``: each curve gets its own legend entry; otherwise both join the run's legend group unlisted.
+    Both curves join ``legendgroup`` unlisted: the legend names the group once, the hover names each curve.
     """
-    legend = dict(showlegend=True) if in_legend else dict(legendgroup=name, showlegend=False)
     curves = []
     for curve, mode, line in (
         ("train", "lines+markers", dict(color=colour, width=train_width)),
@@ -47,10 +46,31 @@ def _error_curves(
                 mode=mode,
                 line=line,
                 meta={"run_id": run_id, "curve": curve},
-                **legend,
+                legendgroup=legendgroup,
+                showlegend=False,
             )
         )
     return curves
+
+
+def _legend_entry(name: str, line: dict, legendgroup: str | None = None) -> go.Scatter:
+    """A legend-only line (no data): a key to what a colour or a line style means."""
+    return go.Scatter(
+        x=[None],
+        y=[None],
+        mode="lines",
+        name=name,
+        line=line,
+        legendgroup=legendgroup,
+        showlegend=True,
+        hoverinfo="skip",
+        meta={"role": "legend", "curve": None},
+    )
+
+
+def _steps_from_zero(fig: go.Figure) -> None:
+    """Step axes start at 0: a run with one logged point would otherwise get an axis from 49 to 51."""
+    fig.update_xaxes(title_text="step", rangemode="tozero")
 
 
 def training_curves(metrics: pd.DataFrame, runs: pd.DataFrame, title: str | None = None) -> go.Figure:
@@ -68,9 +88,9 @@ def training_curves(metrics: pd.DataFrame, runs: pd.DataFrame, title: str | None
             row=1,
             col=1,
         )
-        for curve in _error_curves(group, colour, name, run_id, train_width=3, in_legend=False):
+        for curve in _error_curves(group, colour, name, run_id, train_width=3, legendgroup=name):
             fig.add_trace(curve, row=1, col=2)
-    fig.update_xaxes(title_text="step")
+    _steps_from_zero(fig)
     fig.update_yaxes(rangemode="tozero")
     return layout(fig, title, height=380, legend=LEGEND, hovermode="x unified")
 
@@ -96,16 +116,17 @@ def schedule_and_throughput(metrics: pd.DataFrame, runs: pd.DataFrame) -> go.Fig
             row=1,
             col=2,
         )
-    fig.update_xaxes(title_text="step")
+    _steps_from_zero(fig)
     return layout(fig, None, height=300, legend=LEGEND, hovermode="x unified")
 
 
 def degradation_figure(metrics: pd.DataFrame, runs: pd.DataFrame, title: str | None = None) -> go.Figure:
     """The paper's Figure 6 for your runs: plain networks left, ResNets right.
 
-    One colour per depth; training error solid and bold, test error dashed. The degradation
-    problem shows on the left as the deeper plain net's *training* error staying above the
-    shallower one's; on the right the order flips.
+    Colour is depth, the same in both panels (plain-20 and ResNet-20 share a colour, the panel tells
+    them apart); training error solid and bold, test error dashed. The legend names the depths and
+    its title says the encoding. The degradation problem shows on the left as the deeper plain net's
+    *training* error staying above the shallower one's; on the right the order flips.
     """
     fig = make_subplots(
         rows=1,
@@ -116,15 +137,22 @@ def degradation_figure(metrics: pd.DataFrame, runs: pd.DataFrame, title: str | N
     )
     depths = sorted({int(d) for d in runs["depth"]})
     colour_of = {d: series_colour(i) for i, d in enumerate(depths)}
+    for depth in depths:
+        fig.add_trace(_legend_entry(f"{depth} layers", dict(color=colour_of[depth], width=3.5), f"{depth} layers"))
     for _, run in runs.sort_values("depth").iterrows():
         group = metrics[metrics["run_id"] == run["id"]]
         col = 2 if run["residual"] else 1
-        colour, label = colour_of[int(run["depth"])], f"{'ResNet' if run['residual'] else 'plain'}-{int(run['depth'])}"
-        for curve in _error_curves(group, colour, label, int(run["id"]), train_width=3.5, in_legend=True):
+        depth = int(run["depth"])
+        label = f"{'ResNet' if run['residual'] else 'plain'}-{depth}"
+        for curve in _error_curves(group, colour_of[depth], label, int(run["id"]), 3.5, legendgroup=f"{depth} layers"):
             fig.add_trace(curve, row=1, col=col)
-    fig.update_xaxes(title_text="step")
+    fig.add_trace(_legend_entry("training error", dict(color=INK, width=3.5)))
+    fig.add_trace(_legend_entry("test error", dict(color=INK, width=1.5, dash="dash")))
+    _steps_from_zero(fig)
     fig.update_yaxes(title_text="error (%)", rangemode="tozero", row=1, col=1)
-    return layout(fig, title, height=420, legend=LEGEND, hovermode="x unified")
+    legend = dict(LEGEND, title=dict(text="colour: depth, in both panels · solid: training error · dashed: test error"))
+    legend["title"]["side"] = "top"
+    return layout(fig, title, height=440, legend=legend, hovermode="x unified")
 
 
 def variant_bars(summary: pd.DataFrame, paper: dict[str, float] | None = None, title: str | None = None) -> go.Figure:

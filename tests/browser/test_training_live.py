@@ -1,0 +1,76 @@
+"""Live training panels in a real browser: every tab sees a run, polling stops when it ends, names are text."""
+
+import time
+
+from conftest import assert_no_exception, screenshot, wait_for_app
+
+HOSTILE_NAME = "![t](http://127.0.0.1:9/x.png) <b>bold</b> $x$"
+
+
+def set_number(page, label: str, value: int) -> None:
+    box = page.get_by_label(label, exact=True).first
+    box.fill(str(value))
+    box.press("Enter")
+    wait_for_app(page)
+
+
+def script_runs_during(page, seconds: float) -> int:
+    """How many times the page's script (or a fragment of it) started running in ``seconds``."""
+    app = page.locator('[data-testid="stApp"]')
+    runs, was_running, end = 0, False, time.monotonic() + seconds
+    while time.monotonic() < end:
+        running = app.get_attribute("data-test-script-state") == "running"
+        runs += running and not was_running
+        was_running = running
+        page.wait_for_timeout(50)
+    return runs
+
+
+def test_a_run_is_seen_live_from_another_tab_its_name_stays_text_and_polling_stops(browser, app_url):
+    fetched = []
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.on("request", lambda request: fetched.append(request.url) if ":9/" in request.url else None)
+    starter = context.new_page()
+    starter.goto(f"{app_url}/train?preset=CIFAR%20ResNet-20")
+    wait_for_app(starter)
+    set_number(starter, "Image size", 8)
+    set_number(starter, "Steps", 60)
+    name = starter.get_by_label("Run name")
+    name.fill(HOSTILE_NAME)
+    name.press("Enter")
+    wait_for_app(starter)
+    starter.get_by_role("button", name="Start training").click()
+    starter.wait_for_timeout(500)
+
+    viewer = context.new_page()  # a second tab, a second session
+    viewer.goto(f"{app_url}/train")
+    viewer.get_by_text("Runs in progress").wait_for(timeout=60_000)
+    viewer.get_by_role("button", name="Stop").first.wait_for(timeout=60_000)  # any tab can stop it
+    viewer.get_by_text(HOSTILE_NAME.split(" <b>")[0], exact=False).first.wait_for(timeout=60_000)  # shown as text
+    assert viewer.locator("img[src*='127.0.0.1:9']").count() == 0 and viewer.locator("b", has_text="bold").count() == 0
+
+    # Wait for the run to finish, then the page must sit still: no fragment rerunning every second.
+    viewer.get_by_text("No run is training now").wait_for(timeout=120_000)
+    wait_for_app(viewer)
+    assert script_runs_during(viewer, 4.0) == 0
+    screenshot(viewer, "train-after-run")
+    assert_no_exception(viewer)
+    assert fetched == []  # nobody's browser fetched the URL hidden in the run name
+    context.close()
+
+
+def test_degradation_lab_shows_all_curves_first_and_stops_polling(page, app_url):
+    page.goto(f"{app_url}/degradation")
+    wait_for_app(page)
+    set_number(page, "Image size", 8)
+    set_number(page, "Steps", 20)
+    page.get_by_role("button", name="Launch the comparison").click()
+    page.locator('[data-testid="stPlotlyChart"]').first.wait_for(timeout=60_000)
+    # The results come first, above the set-up: the chart is in view without scrolling.
+    box = page.locator('[data-testid="stPlotlyChart"]').first.bounding_box()
+    assert box is not None and box["y"] < 1000
+    page.get_by_text("Stop this comparison").wait_for(state="detached", timeout=180_000)
+    wait_for_app(page)
+    assert script_runs_during(page, 4.0) == 0
+    screenshot(page, "degradation-finished")
+    assert_no_exception(page)
