@@ -97,12 +97,9 @@ runs = store.runs()
 if runs.empty:
     st.caption("Train a run (Train page or a lab) to see its gradients over time here.")
 else:
-    run_id = st.selectbox(
-        "Run",
-        runs["id"].tolist(),
-        format_func=lambda i: f"#{i} {runs.set_index('id').loc[i, 'name']} ({runs.set_index('id').loc[i, 'status']})",
-        key="grad_run",
-    )
+    labels = {int(run["id"]): training.run_label(run) for run in runs.to_dict("records")}
+    ids = list(labels)
+    run_id = st.selectbox("Run", ids, index=training.newest_finished(ids, runs), format_func=labels.get, key="grad_run")
     metrics = store.metrics(int(run_id))
     if metrics.empty:
         st.caption("This run has not logged anything yet.")
