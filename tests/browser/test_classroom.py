@@ -74,7 +74,7 @@ def test_four_sessions_train_and_browse_at_once(browser, tmp_path):
     with sqlite3.connect(store) as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         query = "SELECT name, status, spec, config FROM runs"
-        rows = {name: (status, json.loads(spec), json.loads(config)) for name, status, spec, config in db.execute(query)}
+        rows = {name: (status, json.loads(spec), json.loads(cfg)) for name, status, spec, cfg in db.execute(query)}
     assert sorted(rows) == sorted(s[3] for s in SESSIONS)
     for _, size, steps, name, expected in SESSIONS:
         status, spec, config = rows[name]
