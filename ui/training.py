@@ -276,8 +276,13 @@ ACTIVE_STATUSES = ("queued", "running")
 
 
 def active_runs(group: str | None = None):
-    """Runs queued or training now, in this server's queue or another process (the command line)."""
-    runs = run_queue().store.runs(group=group)
+    """Runs queued or training now, in this server's queue or another process (the command line).
+
+    Runs whose process is gone (killed, crashed) are marked interrupted first, so none stays "running".
+    """
+    store = run_queue().store
+    store.mark_interrupted()
+    runs = store.runs(group=group)
     return runs[runs["status"].isin(ACTIVE_STATUSES)]
 
 

@@ -1,0 +1,37 @@
+"""A classroom on one server, in AppTest: memory bounded before a run starts, no server folders by
+default, shared links with bad values say what they ignored."""
+
+from apptest_pages import APP, open_app_page
+from streamlit.testing.v1 import AppTest
+
+
+def test_a_run_that_would_not_fit_in_memory_is_refused_before_it_is_queued():
+    from ui.training import run_queue
+
+    before = len(run_queue().store.runs())
+    at = open_app_page("app_pages/train.py", {"preset": "CIFAR ResNet-56"})
+    at.number_input(key="train_size").set_value(224).run()
+    at.number_input(key="train_batch").set_value(1024).run()
+    at.button(key="train_start").click().run()
+    assert not at.exception
+    refusal = " ".join(e.value for e in at.error)
+    assert "GiB" in refusal and "batch" in refusal  # says what it needs and what would fit
+    assert len(run_queue().store.runs()) == before  # nothing was queued, nothing half-written
+
+
+def test_no_server_folder_is_offered_unless_the_teacher_allowed_one(monkeypatch, tmp_path):
+    at = open_app_page("app_pages/train.py", {"preset": "CIFAR ResNet-20"})
+    assert "folder" not in at.selectbox(key="train_dataset").options
+    monkeypatch.setenv("RESNET_VIZ_ALLOWED_DATA_DIR", str(tmp_path))
+    at = open_app_page("app_pages/train.py", {"preset": "CIFAR ResNet-20"})
+    options = at.selectbox(key="train_dataset").options
+    assert any("folder" in option for option in options)
+
+
+def test_a_shared_link_with_bad_values_says_what_it_ignored():
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["depth"], at.query_params["preset"] = "-3", "../../etc/passwd"
+    at.run()  # the session's first visit, as a shared link opens it
+    warning = " ".join(w.value for w in at.sidebar.warning)
+    assert "depth=-3" in warning and "preset=../../etc/passwd" in warning.replace("\\", "")
+    assert at.sidebar.selectbox(key="cfg_preset").value == "ResNet-18"
