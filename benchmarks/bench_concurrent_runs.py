@@ -9,8 +9,8 @@ simultaneous / sequential (target <= 1.1: sharing the machine must not cost more
 With every CPU given to each run, the two processes' OpenMP threads spin waiting for each other
 (1.35x before `device.training_threads` kept one CPU spare).
 
-``--threads`` sets ``RESNET_VIZ_THREADS`` for both runs; ``--omp-wait-policy`` sets ``OMP_WAIT_POLICY``
-(the command line defaults it to PASSIVE; "active" shows what that default saves).
+``--threads`` sets ``RESNET_VIZ_THREADS`` for both runs (2 on a 2-CPU machine is the old behaviour);
+``--omp-wait-policy`` sets ``OMP_WAIT_POLICY``, to measure whether sleeping OpenMP threads help.
 """
 
 from __future__ import annotations

@@ -13,13 +13,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import signal
 import sys
-
-# Before torch loads: idle OpenMP threads sleep instead of spinning, so a run leaves spare CPU to the
-# processes beside it (the app, a second run). The user's own setting wins.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from .spec import BLOCKS, NORMS, SHORTCUT_OPTIONS, SHORTCUT_VARIANTS, STRIDE_PLACEMENTS, STYLES, UNITS, ResNetSpec
 

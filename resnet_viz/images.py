@@ -18,11 +18,18 @@ from typing import BinaryIO
 
 import numpy as np
 import torch
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from .assets import ASSETS_DIR
 
 MAX_PIXELS = 50_000_000  # a declared width x height above this is refused (a 50-megapixel photo passes)
+# JPEG decodes at 1/2, 1/4 or 1/8 scale (`Image.draft`), so its decoded size stays small; every other format is
+# decoded whole (4 bytes a pixel for RGBA) and PNG, GIF, TIFF and BMP compress flat content to almost nothing.
+MAX_PIXELS_BY_FORMAT = {"JPEG": MAX_PIXELS, "MPO": MAX_PIXELS}  # formats not listed: `MAX_PIXELS_DECODED`
+MAX_PIXELS_DECODED = 25_000_000
+# Above 4 megapixels a real picture takes more than 0.01 bytes a pixel even in PNG; a file that declares many
+# more pixels than its bytes can describe is a decompression bomb (95 KB declaring 49 megapixels: 0.002).
+MIN_BYTES_PER_PIXEL, SPARSE_CHECK_PIXELS = 0.01, 4_000_000
 MAX_SIDE = 1024  # larger pictures are downscaled to this longest side on load: models see 224 px anyway
 FORMATS = ("png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff")  # what the upload widget accepts
 
@@ -107,11 +114,19 @@ def _decode(data: bytes, max_side: int, max_pixels: int) -> LoadedImage:
     width, height = image.size
     if width < 1 or height < 1:
         raise ImageError("The image has no pixels.")
-    if width * height > max_pixels:
+    limit = min(max_pixels, MAX_PIXELS_BY_FORMAT.get(image.format, MAX_PIXELS_DECODED))
+    if width * height > limit:
         raise ImageError(
             f"The image declares {width} x {height} pixels ({width * height / 1e6:,.0f} megapixels); "
-            f"the limit is {max_pixels / 1e6:,.0f} megapixels. Please upload a smaller picture."
+            f"the limit for {image.format or 'this format'} is {limit / 1e6:,.0f} megapixels. "
+            "Please upload a smaller picture."
         )
+    if image.format not in MAX_PIXELS_BY_FORMAT and width * height > SPARSE_CHECK_PIXELS:
+        if len(data) < MIN_BYTES_PER_PIXEL * width * height:
+            raise ImageError(
+                f"The file is {len(data) / 1024:,.0f} KB but declares {width * height / 1e6:,.0f} megapixels: "
+                "too little data for a real picture of that size, so it is not opened."
+            )
     loaded = LoadedImage(image=image, original_size=(width, height))
     frames = getattr(image, "n_frames", 1)
     if frames > 1:
@@ -119,6 +134,7 @@ def _decode(data: bytes, max_side: int, max_pixels: int) -> LoadedImage:
         loaded.notes.append(f"animated image with {frames} frames: showing the first")
     if image.format == "JPEG" and max(width, height) > 2 * max_side:
         image.draft("RGB", (max_side, max_side))  # let libjpeg decode at 1/2, 1/4 or 1/8 scale: fast, less memory
+    orientation = _exif_orientation(image)
     try:
         image.load()
     except Image.DecompressionBombError:
@@ -127,12 +143,12 @@ def _decode(data: bytes, max_side: int, max_pixels: int) -> LoadedImage:
         reason = "it is truncated or damaged" if "truncated" in str(err) or isinstance(err, EOFError) else str(err)
         raise ImageError(f"The image could not be decoded: {reason}.") from None
 
-    if _exif_orientation(image) not in (None, 1):
-        try:
-            image = ImageOps.exif_transpose(image)
-            loaded.notes.append("turned upright as its EXIF orientation says")
-        except (OSError, ValueError, SyntaxError, TypeError):
-            pass  # a malformed EXIF block is not worth refusing the picture for
+    # Shrink first (a whole factor, cheap and memory-light), so mode conversion and alpha compositing
+    # only ever touch a picture of about max_side; the final LANCZOS resize below gives the exact size.
+    image = _shrink(image, max(image.size) // max_side)
+    if orientation in _TRANSPOSE:
+        image = image.transpose(_TRANSPOSE[orientation])
+        loaded.notes.append("turned upright as its EXIF orientation says")
 
     image, note = _to_rgb(image)
     if note:
@@ -143,6 +159,46 @@ def _decode(data: bytes, max_side: int, max_pixels: int) -> LoadedImage:
         loaded.notes.append(f"downscaled from {width} x {height} to {image.size[0]} x {image.size[1]}")
     loaded.image = image
     return loaded
+
+
+_TRANSPOSE = {  # EXIF orientation -> the transposition that makes the picture upright (as ImageOps.exif_transpose)
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+_SIXTEEN_BIT = ("I;16", "I;16L", "I;16B", "I;16N")
+
+
+def _shrink(image: Image.Image, factor: int) -> Image.Image:
+    """Shrink by a whole ``factor`` (box average) without converting the whole picture first.
+
+    16-bit greyscale also becomes 8-bit here, on the shrunk values (never a float64 copy of the whole).
+    """
+    if image.mode in _SIXTEEN_BIT:
+        values = np.asarray(image)  # (H, W) uint16: the one full-size copy
+        if factor > 1:
+            h, w = (values.shape[0] // factor) * factor, (values.shape[1] // factor) * factor
+            blocks = values[:h, :w].reshape(h // factor, factor, w // factor, factor)
+            values = blocks.mean(axis=(1, 3), dtype=np.float32)  # (H/f, W/f), reduced block by block
+        grey = np.clip(np.round(values.astype(np.float32) / 257.0), 0, 255).astype(np.uint8)  # 65535 -> 255
+        shrunk = Image.fromarray(grey, "L")
+        shrunk.info["converted_from"] = image.mode
+        return shrunk
+    if factor < 2:
+        return image
+    size = (max(1, image.size[0] // factor), max(1, image.size[1] // factor))
+    if image.mode == "P":  # palette indices cannot be averaged: keep every factor-th pixel
+        return image.resize(size, Image.Resampling.NEAREST)
+    if image.mode == "1":
+        image = image.convert("L")
+    try:
+        return image.reduce(factor)
+    except (ValueError, NotImplementedError):
+        return image.resize(size, Image.Resampling.BOX)
 
 
 def _read_bytes(source) -> bytes:
@@ -168,6 +224,8 @@ def _to_rgb(image: Image.Image) -> tuple[Image.Image, str | None]:
     mode = image.mode
     if mode == "RGB":
         return image, None
+    if image.info.get("converted_from") in _SIXTEEN_BIT:  # `_shrink` made it 8-bit already
+        return image.convert("RGB"), "converted from 16-bit greyscale to 8-bit RGB"
     if mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
         # 16-bit and 32-bit greyscale: Pillow's convert("L") clips at 255 (a white picture); rescale instead.
         values = np.asarray(image, dtype=np.float64)

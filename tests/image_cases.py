@@ -36,6 +36,30 @@ def png_declaring(width: int, height: int) -> bytes:
     )
 
 
+def png16(width: int, height: int, colour_type: int = 0, noisy_every: int = 0) -> bytes:
+    """A 16-bit PNG (colour type 0 grey, 6 RGBA) of zeros, with a row of noise every ``noisy_every`` rows.
+
+    All zeros, it is the issue's decompression bomb (7000 x 7000 in 93 KB); with some noise rows, a large
+    file that honestly holds that many pixels. Compressed row by row: the raw pixels are never in memory.
+    """
+    channels = {0: 1, 4: 2, 2: 3, 6: 4}[colour_type]
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    rng = np.random.default_rng(0)
+    compressor, zero, parts = zlib.compressobj(9), b"\0" * (1 + 2 * channels * width), []
+    for y in range(height):
+        if noisy_every and y % noisy_every == 0:
+            row = b"\0" + rng.integers(0, 65535, width * channels, dtype=np.uint16).astype(">u2").tobytes()
+        else:
+            row = zero
+        parts.append(compressor.compress(row))
+    parts.append(compressor.flush())
+    header = struct.pack(">IIBBBBB", width, height, 16, colour_type, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", b"".join(parts)) + chunk(b"IEND", b"")
+
+
 def grey16() -> bytes:
     """A 16-bit greyscale PNG: left column black, right column 65535 (white), middle 32768."""
     array = np.zeros((8, 3), np.uint16)

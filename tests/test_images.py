@@ -1,5 +1,7 @@
 """Reading untrusted uploads, preprocessing for a model, overlays and the bundled samples."""
 
+import os
+
 import numpy as np
 import pytest
 import torch
@@ -36,7 +38,7 @@ def test_each_refusal_says_what_is_wrong():
     assert "too many pixels" in reasons["decompression bomb (Pillow's own limit)"]
     assert (
         "10000 x 9000" in reasons["decompression bomb (our limit)"]
-        and "50 megapixels" in reasons["decompression bomb (our limit)"]
+        and "25 megapixels" in reasons["decompression bomb (our limit)"]
     )
 
 
@@ -194,3 +196,55 @@ def test_damaged_files_only_ever_raise_image_error():
         except ImageError:
             outcomes["refused"] += 1
     assert outcomes["read"] > 50 and outcomes["refused"] > 50  # both paths were really exercised
+
+
+PEAK = """
+import json, sys
+sys.path.insert(0, "tests")
+from image_cases import png16
+from resnet_viz.images import ImageError, load_image
+def peak_rss():  # VmHWM, the peak resident set, which writing 5 to clear_refs resets to the current size
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmHWM:"))
+data = png16(*json.loads(sys.argv[1]))
+with open("/proc/self/clear_refs", "w") as f:
+    f.write("5")
+before = peak_rss()
+try:
+    result = load_image(data)
+    outcome = [result.image.mode, list(result.image.size)]
+except ImageError as err:
+    outcome = str(err)
+growth = peak_rss() - before
+print(json.dumps({"growth": growth, "outcome": outcome}))
+"""
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/clear_refs"), reason="needs Linux's peak-RSS reset")
+@pytest.mark.parametrize(
+    "case, accepted",
+    [
+        ((7000, 7000, 0, 0), False),  # the issue's 93 KB 16-bit PNG declaring 49 megapixels (was +1.2 GB, 14 s)
+        ((7000, 7000, 6, 0), False),  # the same in 16-bit RGBA (alpha compositing at full size: +0.9 GB)
+        ((4000, 4000, 0, 64), True),  # 16 megapixels of real 16-bit grey data (was +400 MB)
+        ((4000, 4000, 6, 64), True),  # 16 megapixels of 16-bit RGBA (was +300 MB)
+    ],
+)
+def test_decoding_a_large_upload_keeps_peak_memory_bounded(case, accepted):
+    """Peak resident memory of the decode, in a fresh process: under 200 MB whether it is refused or shrunk."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-c", PEAK, json.dumps(case)], cwd=root, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["growth"] < 200 * 1024**2, result
+    if accepted:
+        assert result["outcome"] == ["RGB", [1024, 1024]]
+    else:
+        assert "megapixels" in result["outcome"]
