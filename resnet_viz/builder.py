@@ -9,6 +9,7 @@ import torch
 
 from .analysis import MemoryEstimate, TrainingMemoryEstimate, estimate_memory, estimate_training_memory
 from .device import available_memory, resolve_device
+from .formatting import format_bytes
 from .model import ResNet
 from .spec import ResNetSpec
 
@@ -35,8 +36,8 @@ def check_fits(
     limit = memory_limit if memory_limit is not None else int(MEMORY_HEADROOM * available_memory(device))
     if estimate.total_bytes > limit:
         raise ModelTooLargeError(
-            f"{spec.name} needs about {_gib(estimate.total_bytes)} to train at batch size {batch_size} "
-            f"({estimate.params / 1e6:,.1f}M parameters), but only {_gib(limit)} is available. "
+            f"{spec.name} needs about {format_bytes(estimate.total_bytes)} to train at batch size {batch_size} "
+            f"({estimate.params / 1e6:,.1f}M parameters), but only {format_bytes(limit)} is available. "
             "Choose a shallower network or a smaller input size."
         )
     return estimate
@@ -99,8 +100,8 @@ def check_training_fits(
     )
     raise ModelTooLargeError(
         f"Training {spec.name} at {config.input_size} px with batch size {config.batch_size} needs about "
-        f"{_gib(found.total_bytes)} ({biggest[0]}: {_gib(biggest[1])}), but only {_gib(memory_limit)} is available. "
-        + advice
+        f"{format_bytes(found.total_bytes)} ({biggest[0]}: {format_bytes(biggest[1])}), "
+        f"but only {format_bytes(memory_limit)} is available. " + advice
     )
 
 
@@ -122,7 +123,3 @@ def build_resnet(
     check_fits(spec, target, input_size, memory_limit=memory_limit)
     model = ResNet(spec)
     return model.to(target) if target.type != "cpu" else model
-
-
-def _gib(n: int) -> str:
-    return f"{n / 1024**3:.1f} GiB" if n >= 1024**3 else f"{n / 1024**2:.0f} MiB"

@@ -47,3 +47,8 @@ def human_factor(log10_ratio: float) -> str:
     if log10_ratio < 6:
         return f"about {float(f'{10**log10_ratio:.2g}'):,.0f}"
     return "about 10" + str(round(log10_ratio)).translate(_SUPERSCRIPT)
+
+
+def format_bytes(n: int) -> str:
+    """Bytes in binary units for memory messages: 3.2 GiB, 512 MiB."""
+    return f"{n / 1024**3:.1f} GiB" if n >= 1024**3 else f"{n / 1024**2:.0f} MiB"

@@ -27,9 +27,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .builder import build_resnet, check_training_fits
+from .builder import MEMORY_HEADROOM, ModelTooLargeError, build_resnet, check_training_fits
 from .data import DataBundle, check_dataset_name, check_num_samples, load_dataset
-from .device import DEVICE_NAMES, resolve_device, use_training_threads
+from .device import DEVICE_NAMES, available_memory, resolve_device, use_training_threads
+from .formatting import format_bytes
 from .naming import block_of, group_of
 from .spec import ResNetSpec
 from .store import RunStore
@@ -469,7 +470,9 @@ class _Entry:
     spec: ResNetSpec
     config: TrainConfig
     stop: StopSignal
+    memory: int = 0  # bytes its training needs (estimate), set aside while it has not allocated them
     steps: Generator[None, None, RunResult] | None = None  # set when the run becomes active
+    started: bool = False  # has taken its first step, so its memory shows in the free memory
 
 
 class RunQueue:
@@ -505,11 +508,22 @@ class RunQueue:
                 ValueError) when training would not fit in memory. A refused run leaves nothing in the store.
         """
         config.validate()
-        device = str(resolve_device(config.device))
-        check_training_fits(spec, config, memory_limit=self.memory_limit)
-        run_id = self.store.create_run(name or spec.name, spec.to_dict(), config.to_dict(), device, group=group)
+        device = resolve_device(config.device)
+        with self._lock:  # memory the runs ahead of this one will take, beyond what is in use now
+            if self.memory_limit is not None:  # a fixed budget: every run in the queue counts
+                reserved = sum(e.memory for e in self._pending + self._active)
+            else:  # the free memory already shows the runs that have started
+                reserved = sum(e.memory for e in self._pending + self._active if not e.started)
+        limit = self.memory_limit if self.memory_limit is not None else int(MEMORY_HEADROOM * available_memory(device))
+        try:
+            estimate = check_training_fits(spec, config, memory_limit=max(0, limit - reserved))
+        except ModelTooLargeError as err:
+            if reserved:
+                err = ModelTooLargeError(f"{err} ({format_bytes(reserved)} is set aside for the runs already queued.)")
+            raise err from None
+        run_id = self.store.create_run(name or spec.name, spec.to_dict(), config.to_dict(), str(device), group=group)
         with self._wake:
-            self._pending.append(_Entry(run_id, spec, config, StopSignal()))
+            self._pending.append(_Entry(run_id, spec, config, StopSignal(), memory=estimate.total_bytes))
             self._wake.notify()
         return run_id
 
@@ -582,6 +596,7 @@ class RunQueue:
             for entry in turn:  # one step each, in the order they came
                 try:
                     next(entry.steps)
+                    entry.started = True
                 except StopIteration:
                     with self._lock:
                         self._active.remove(entry)

@@ -84,3 +84,19 @@ def test_interleaved_runs_train_exactly_as_a_run_alone(store):
     reference = store.metrics(solo)[columns].reset_index(drop=True)
     for run_id in pair:
         assert store.metrics(run_id)[columns].reset_index(drop=True).equals(reference)
+
+
+def test_memory_set_aside_for_queued_runs_counts_against_the_next_one(store):
+    from resnet_viz.builder import ModelTooLargeError, check_training_fits
+
+    config = TrainConfig(**{**TINY, "steps": 5000})
+    one = check_training_fits(RES8, config, memory_limit=2**62).total_bytes
+    queue = RunQueue(store, max_active=2, memory_limit=int(1.5 * one))  # room for one run, not two
+    first = queue.submit(RES8, config, name="first")
+    with pytest.raises(ModelTooLargeError, match="set aside for the runs already queued"):
+        queue.submit(RES8, config, name="second")
+    assert store.runs()["name"].tolist() == ["first"]  # the refused run left nothing behind
+    queue.stop(first)
+    assert queue.wait(timeout=60)
+    queue.submit(RES8, TrainConfig(**TINY), name="third")  # the memory is free again
+    assert queue.wait(timeout=120)

@@ -37,21 +37,23 @@ def test_degradation_lab_limits_come_from_its_own_networks():
     assert any(c.value.startswith("Budget: 4 runs x 300 steps") for c in at.caption)
 
 
-def test_the_run_that_starts_is_the_one_on_screen_even_if_streamlit_dropped_widget_state(queue):
-    """Streamlit can drop widget state during a timed fragment rerun (issue 10805); it comes back."""
+def test_the_run_that_starts_is_the_one_on_screen_even_after_streamlit_dropped_widget_state(queue):
+    """Streamlit deletes the state of widgets a script run did not draw: on a page switch, and (its issue
+    10805) during a timed fragment rerun. The settings come back as the user left them, not at defaults."""
     at = open_app_page("app_pages/train.py", {"preset": "CIFAR ResNet-20"})
     number_input(at, "train_steps").set_value(10).run()
     number_input(at, "train_size").set_value(8).run()
-    for key in ("cfg_preset", "cfg_residual", "cfg_batchnorm", "train_steps", "train_size"):
-        del at.session_state[key]  # what the clean-up does
-    at.run()
+    at.toggle(key="train_augment").set_value(True).run()
+    at.switch_page("app_pages/architecture.py").run()  # the training widgets are not drawn here
+    at.switch_page("app_pages/train.py").run()
     assert at.sidebar.selectbox(key="cfg_preset").value == "CIFAR ResNet-20"
-    assert at.sidebar.toggle(key="cfg_residual").value is True and number_input(at, "train_steps").value == 10
+    assert number_input(at, "train_steps").value == 10 and number_input(at, "train_size").value == 8
+    assert at.toggle(key="train_augment").value is True
     at.button(key="train_start").click().run()
     assert not at.exception
     run = RunStore(queue.store.path).runs().iloc[0]
     assert run["spec"]["layers"] == [3, 3, 3] and run["spec"]["residual"] and run["spec"]["norm"] == "batch"
-    assert run["config"]["steps"] == 10 and run["config"]["input_size"] == 8
+    assert run["config"]["steps"] == 10 and run["config"]["input_size"] == 8 and run["config"]["augment"]
 
 
 def test_every_tab_sees_every_run_in_progress_and_can_stop_it(queue):
@@ -71,10 +73,10 @@ def test_every_tab_sees_every_run_in_progress_and_can_stop_it(queue):
 
 
 def test_run_pickers_tell_runs_apart_and_preselect_the_newest_finished(queue):
+    import pandas as pd
+
     from ui.training import newest_finished, run_label
 
-    runs = queue.store.runs()
-    fake = runs.head(0).copy()
     rows = [
         dict(id=1, name="plain-20", status="finished", config={"dataset": "digits"}, last_step=300,
              created_at="2026-11-26T10:00:00", finished_at="2026-11-26T10:05:00"),
@@ -83,7 +85,7 @@ def test_run_pickers_tell_runs_apart_and_preselect_the_newest_finished(queue):
         dict(id=7, name="plain-20", status="queued", config={"dataset": "digits"}, last_step=0,
              created_at="2026-11-26T12:00:00", finished_at=None),
     ]  # fmt: skip
-    fake = fake._append(rows, ignore_index=True)
+    fake = pd.DataFrame(rows)
     labels = [run_label(row) for row in fake.to_dict("records")]
     assert len(set(labels)) == 3
     assert "finished" in labels[0] and "300 steps" in labels[0] and "2026-11-26 10:05" in labels[0]

@@ -38,6 +38,7 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 STARTUP_TIMEOUT_S = 60
+SERVERS: dict[str, subprocess.Popen] = {}  # url -> the running server's process (see running_server)
 
 
 def pytest_configure(config):
@@ -98,8 +99,10 @@ def running_server(home: Path):
                 if server.poll() is not None or time.monotonic() > deadline:
                     pytest.fail(f"Streamlit did not start ({app}); log tail:\n{SERVER_LOG.read_text()[-3000:]}")
                 time.sleep(0.3)
+            SERVERS[url] = server
             yield url
         finally:
+            SERVERS.pop(url, None)
             _stop(server)
 
 
