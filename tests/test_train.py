@@ -260,7 +260,7 @@ def test_a_run_that_would_not_fit_is_refused_before_it_is_created(store):
 
 
 def test_shutdown_stops_the_running_run_and_marks_the_queued_ones(store):
-    queue = RunQueue(store)
+    queue = RunQueue(store, max_active=1)  # the second run waits in line
     long = TrainConfig(**{**TINY, "steps": 100_000, "log_every": 2})
     running = queue.submit(RES8, long, name="running")
     queued = queue.submit(RES8, long, name="queued")
