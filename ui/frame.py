@@ -8,6 +8,10 @@ app.py's frame, for every later visitor too. With no pages/ folder, every URL go
 
 from __future__ import annotations
 
+import platform
+import sys
+from pathlib import Path
+
 import streamlit as st
 
 from .registry import sections
@@ -44,26 +48,22 @@ def draw_device_line() -> None:
 
 
 def device_caption() -> str:
-    """The compute device, once known. Finding it imports torch (seconds), so the first page a
-    session sees is not kept waiting: a background thread finds it, and until then the line says so."""
-    found = _device_probe()
-    return found["label"] if "label" in found else "checking…"
+    """The compute device. Naming it exactly needs torch, which Home does not load (it takes seconds):
+    until a page has loaded torch, the line says what can be told without it."""
+    if "torch" in sys.modules:
+        return _device_label()
+    if Path("/proc/driver/nvidia/version").exists():
+        return "NVIDIA GPU (named once a page computes)"
+    if platform.system() == "Darwin" and platform.machine() == "arm64":
+        return "Apple GPU (named once a page computes)"
+    return "CPU"
 
 
 @st.cache_resource(show_spinner=False)
-def _device_probe() -> dict:
-    """{"label": ...} once a background thread has found the device (shared by every session)."""
-    import threading
+def _device_label() -> str:
+    from resnet_viz.device import device_label
 
-    found: dict = {}
-
-    def probe() -> None:
-        from resnet_viz.device import device_label
-
-        found["label"] = device_label()
-
-    threading.Thread(target=probe, name="resnet-viz-device-probe", daemon=True).start()
-    return found
+    return device_label()
 
 
 def stop_page() -> None:
