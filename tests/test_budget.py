@@ -100,3 +100,18 @@ def test_memory_set_aside_for_queued_runs_counts_against_the_next_one(store):
     assert queue.wait(timeout=60)
     queue.submit(RES8, TrainConfig(**TINY), name="third")  # the memory is free again
     assert queue.wait(timeout=120)
+
+
+def test_degradation_verdict_calls_only_clear_margins_a_fix():
+    import pandas as pd
+
+    from resnet_viz.labs import degradation_verdict
+
+    def summary(res_error: float, plain_error: float) -> pd.DataFrame:
+        return pd.DataFrame(
+            [dict(depth=56, residual=True, train_error=res_error, status="finished"),
+             dict(depth=56, residual=False, train_error=plain_error, status="finished")]
+        )  # fmt: skip
+
+    assert any("fix the optimisation" in line for line in degradation_verdict(summary(0.05, 0.30)))
+    assert not any("fix the optimisation" in line for line in degradation_verdict(summary(0.900, 0.902)))
