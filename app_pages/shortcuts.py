@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui import architecture as loaders
+from ui import sources
 from ui.picker import VARIANT_LABELS, current_choice, just_changed
 
 spec, size = current_choice().require()
@@ -41,26 +42,13 @@ with text_col:
             icon="ℹ️",
         )
     else:
-        changing = shortcuts[shortcuts["input_shape"] != shortcuts["output_shape"]]
         st.markdown("**Why do the shapes change where they do?**")
-        names = ", ".join(changing["paper_name"]) or "nowhere"
-        st.markdown(
-            f"The map is halved and the width doubled at the first block of each stage after the "
-            f"first: here at **{names}**. There the input x and the output F(x) have different shapes, "
-            "so x cannot be added as it is: option A subsamples it and pads the new channels with "
-            "zeros (no parameters), options B and C project it with a 1x1 convolution of stride 2. "
-            "Everywhere else the shapes match and the shortcut is a plain identity."
-        )
-        if spec.block == "bottleneck" and spec.style == "imagenet":
-            st.caption(
-                "In bottleneck networks conv2_1 also changes width (64 -> 256 channels, no stride), "
-                "so option B projects there too."
-            )
+        st.markdown(loaders.shape_change_explanation(spec, shortcuts))
         if spec.shortcut_variant != "identity":
             st.caption(
                 f"Shortcut variant: **{VARIANT_LABELS[spec.shortcut_variant]}** (Identity Mappings, "
                 "Fig. 2). Its gates or scales act on every shortcut; the paper found that anything but "
-                "a clean identity makes deep ResNets harder to optimise."
+                "a clean identity makes deep ResNets harder to optimise (Identity Mappings, Table 1)."
             )
 with diagram_col, loaders.computing(spec, "Drawing {blocks} blocks of {net}"):
     st.plotly_chart(loaders.shortcut_figure(key, size, fold), width="stretch", key="sc_diagram")
@@ -101,3 +89,12 @@ else:
             hide_index=True,
             width="stretch",
         )
+
+sources.footnote(
+    [
+        f"{sources.RESNET}: Sec. 3.3 (options A and B at increasing dimensions), Sec. 4.1 and Table 3 (option C), "
+        "Table 1 (down-sampling by conv3_1, conv4_1, conv5_1 with stride 2).",
+        f"{sources.IDENTITY}: Fig. 2 and Table 1 (shortcut variants: scaling, gating, 1x1 conv, dropout).",
+        f"{sources.TORCHVISION}.",
+    ]
+)

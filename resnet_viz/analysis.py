@@ -140,8 +140,9 @@ def shortcut_table(spec: ResNetSpec, input_size: int | None = None, layers: pd.D
 
     Returns:
         DataFrame with columns block ("layer2.0"), paper_name ("conv3_1"), stage, index, kind,
-        variant (the Identity Mappings shortcut variant), input_shape, output_shape, reason,
-        params (of the shortcut path, gates included).
+        variant (the Identity Mappings shortcut variant), input_shape, output_shape, stride (of the
+        block: input side / output side, 1 where the map keeps its size), reason, params (of the
+        shortcut path, gates included).
     """
     layers = layer_table(spec, input_size) if layers is None else layers
     in_block = layers[layers["block"].notna()]
@@ -173,11 +174,25 @@ def shortcut_table(spec: ResNetSpec, input_size: int | None = None, layers: pd.D
                 "variant": spec.shortcut_variant if has_add else "",
                 "input_shape": cin,
                 "output_shape": cout,
+                "stride": int(cin[1]) // int(cout[1]),
                 "reason": _shortcut_reason(spec, kind, cin, cout),
                 "params": int(shortcut_rows["params"].sum()),
             }
         )
     return pd.DataFrame(rows)
+
+
+def shape_changes(shortcuts: pd.DataFrame) -> dict[str, list[str]]:
+    """Where a network's blocks change shape, from `shortcut_table`: the paper names of its blocks that
+    halve the map (``"strided"``, e.g. conv3_1) and of those that change only the channels (``"channels_only"``,
+    e.g. conv2_1 of a bottleneck ResNet, 64 -> 256 at stride 1)."""
+    channels = [i[0] != o[0] for i, o in zip(shortcuts["input_shape"], shortcuts["output_shape"])]
+    channels_change = pd.Series(channels, index=shortcuts.index, dtype=bool)
+    strided = shortcuts["stride"] > 1
+    return {
+        "strided": list(shortcuts.loc[strided, "paper_name"]),
+        "channels_only": list(shortcuts.loc[~strided & channels_change, "paper_name"]),
+    }
 
 
 @dataclass(frozen=True)

@@ -156,3 +156,13 @@ def test_bad_input_sizes_raise_value_errors():
     for size in (0, -5, 8, 2.5, 10**5):
         with pytest.raises(ValueError, match="Input size"):
             layer_table(SPECS["resnet18"], size)
+
+
+def test_shape_changes_reads_stride_and_channels_from_the_shortcut_table():
+    from resnet_viz.analysis import shape_changes
+
+    r50 = shortcut_table(ResNetSpec.from_depth(50))
+    assert shape_changes(r50) == {"strided": ["conv3_1", "conv4_1", "conv5_1"], "channels_only": ["conv2_1"]}
+    assert r50.set_index("paper_name").loc["conv2_1", "stride"] == 1
+    r34 = shortcut_table(ResNetSpec.from_depth(34, shortcut="A"))
+    assert shape_changes(r34) == {"strided": ["conv3_1", "conv4_1", "conv5_1"], "channels_only": []}

@@ -32,3 +32,25 @@ def test_home_gives_the_original_unit_its_relu_and_says_where_the_one_is_exact()
     assert r"\mathrm{ReLU}\big(x_l + \mathcal{F}(x_l, W_l)\big)" in latex
     body = text(at)
     assert "pre-activation" in body and "Sec. 3" in body and "exact only" in body
+
+
+def shape_text(at: AppTest) -> str:
+    heading = next(i for i, m in enumerate(at.markdown) if "Why do the shapes change" in m.value)
+    return at.markdown[heading + 1].value
+
+
+def test_shortcuts_resnet50_names_strided_blocks_and_conv2_1_as_channels_only():
+    at = open_app_page("app_pages/shortcuts.py", {"preset": "ResNet-50"})
+    body = shape_text(at)
+    assert "**conv3_1**, **conv4_1**, **conv5_1**" in body and "stride 2" in body
+    assert "At **conv2_1** only the channels change (64 -> 256" in body and "stride 1" in body
+    assert "projects" in body and "zeros" not in body
+    assert "Sec. 3.3" in sources(at)
+
+
+def test_shortcuts_resnet34_option_a_has_no_channels_only_block_and_pads_zeros():
+    at = open_app_page("app_pages/shortcuts.py", {"preset": "ResNet-34", "shortcut": "A"})
+    body = shape_text(at)
+    assert "**conv3_1**, **conv4_1**, **conv5_1**" in body
+    assert "only the channels" not in body and "conv2_1" not in body
+    assert "zeros" in body and "projects" not in body
