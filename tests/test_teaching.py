@@ -7,9 +7,10 @@ from streamlit.testing.v1 import AppTest
 
 
 def text(at: AppTest) -> str:
-    """Every markdown, caption, info and latex body on the page, in one string."""
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [i.value for i in at.info]
-    return "\n".join(parts + [el.body for el in at.latex])
+    """Every markdown, caption, info and latex body of the page (not the sidebar), in one string."""
+    main = at.main
+    parts = [m.value for m in main.markdown] + [c.value for c in main.caption] + [i.value for i in main.info]
+    return "\n".join(parts + [el.body for el in main.latex])
 
 
 def sources(at: AppTest) -> str:
@@ -54,3 +55,29 @@ def test_shortcuts_resnet34_option_a_has_no_channels_only_block_and_pads_zeros()
     assert "**conv3_1**, **conv4_1**, **conv5_1**" in body
     assert "only the channels" not in body and "conv2_1" not in body
     assert "zeros" in body and "projects" not in body
+
+
+def test_gradient_page_quotes_the_paper_measures_honestly_and_follows_training():
+    from ui.training import run_queue
+
+    store = run_queue().store
+    for name, residual, spread in (("plain-20", False, 100.0), ("ResNet-20", True, 2.0)):
+        run_id = store.create_run(name, {"residual": residual}, {"dataset": "digits"}, "cpu", group="apptest-grad")
+        norms = {"layer1.0": spread, "layer1.1": 1.0, "layer1": 3.0}
+        store.log_metrics(run_id, [{"step": 0, "grad_norms": norms}, {"step": 10, "grad_norms": norms}])
+        store.set_status(run_id, "finished")
+    at = open_app_page("app_pages/gradients.py")
+    at.select_slider(key="grad_depth").set_value(20).run()
+    assert not at.exception, at.exception
+    body = text(at)
+    assert "same order" not in body and "1x1 projection" not in body and "zero-pad" in body
+    assert "exhibit healthy norms with BN" in body and "Sec. 4.1" in body
+    assert "Yang et al. (2019)" in body and "Balduzzi et al. (2017)" in body
+    assert "plain-20: a factor of about 100 between its blocks" in body and "ResNet-20: a factor of 2.0" in body
+    chart = next(c for c in at.get("plotly_chart") if "grad_spread_fig" in c.proto.id)
+    assert chart
+    cited = sources(at)
+    assert "Mean Field Theory of Batch Normalization" in cited and "Shattered Gradients" in cited
+    at.toggle(key="grad_bn").set_value(False).run()
+    body = text(at)
+    assert "Fixup" in body and "Zhang et al. 2019" in body and "De & Smith 2020" in body and "Goyal et al. 2017" in body
