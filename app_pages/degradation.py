@@ -3,15 +3,18 @@
 import pandas as pd
 import streamlit as st
 
+from resnet_viz import published
 from resnet_viz.labs import DEGRADATION_RUNS, degradation_specs, degradation_verdict, summarize
-from ui import training
+from ui import sources, training
 
 GROUP = "degradation"  # prefix of this lab's run groups in the store
 
 st.title("Degradation lab")
 st.markdown(
     "One click trains plain and residual CIFAR-style networks of two depths on the same data, seed "
-    "and budget; all of them train at once, taking turns, so their curves grow together. Watch the "
+    "and budget; the residual ones use **option A** shortcuts (zero-padding, no parameters), as the "
+    "paper's CIFAR nets in Figure 6 and Table 6. All of them train at once, taking turns, so their "
+    "curves grow together. Watch the "
     "**training** error (solid): the deeper plain net stays above the shallower one, so its trouble is "
     "optimisation, not overfitting. With shortcuts the deeper net trains at least as well as the "
     "shallower one: on the bundled digits, both residual nets reach almost zero training error at this "
@@ -78,11 +81,13 @@ with st.expander("Set up a comparison" if not groups else "Set up another compar
         )
     with right:
         st.markdown("**What the paper saw** (CIFAR-10, Figure 6 and Table 6)")
+        errors = published.by_depth("table6_test_error")
         st.markdown(
             "- plain-20/32/44/56: the deeper the plain net, the higher its training error throughout training; "
-            "plain-110 stays above 60 % error.\n"
-            "- ResNet-20/32/44/56/110: the deeper, the lower the error; test error 8.75 / 7.51 / 7.17 / 6.97 / "
-            "6.43 %.\n"
+            "plain-110 stays above 60 % error (Figure 6, left).\n"
+            "- ResNet-20/32/44/56/110: the deeper, the lower the error (Figure 6, middle); test error "
+            + " / ".join(f"{errors[d]}" for d in (20, 32, 44, 56, 110))
+            + f" % ({published.source('table6_test_error')}).\n"
             "- The paper trains for 64k steps of 128 images; this lab runs a few hundred steps on small images, "
             "enough to see the plain nets' ordering."
         )
@@ -106,3 +111,11 @@ with st.expander("Set up a comparison" if not groups else "Set up another compar
     )
     if not groups:
         st.caption("Launch a comparison to see its curves here.")
+
+sources.footnote(
+    [
+        f"{sources.RESNET}: Sec. 4.2 (CIFAR-10 nets, 6n+2 layers, option A shortcuts, training schedule), "
+        "Figure 6 (training and test error of plain-20/32/44/56/110 and ResNet-20/32/44/56/110), Table 6 "
+        "(test error).",
+    ]
+)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from apptest_pages import open_app_page
+from apptest_pages import ROOT, open_app_page
 from streamlit.testing.v1 import AppTest
 
 
@@ -81,3 +81,17 @@ def test_gradient_page_quotes_the_paper_measures_honestly_and_follows_training()
     at.toggle(key="grad_bn").set_value(False).run()
     body = text(at)
     assert "Fixup" in body and "Zhang et al. 2019" in body and "De & Smith 2020" in body and "Goyal et al. 2017" in body
+
+
+def test_degradation_lab_says_option_a_and_reads_table6_from_published():
+    at = open_app_page("app_pages/degradation.py")
+    body = text(at)
+    assert "**option A** shortcuts" in body and "Figure 6" in body
+    assert "8.75 / 7.51 / 7.17 / 6.97 / 6.43 % (He et al. 2015, Table 6)" in body
+    assert "Figure 6" in sources(at)
+
+
+def test_attribution_caption_asks_instead_of_claiming():
+    source = (ROOT / "ui" / "attribution_compare.py").read_text()
+    assert "sit on the object more often. Check" not in source
+    assert "A question to test here, not a" in source
