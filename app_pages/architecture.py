@@ -4,7 +4,16 @@ import streamlit as st
 
 from resnet_viz.formatting import human
 from ui import architecture as loaders
+from ui import sources
 from ui.picker import current_choice, spec_at_depth
+
+PLACEMENT_NOTE = (
+    "The paper (v1, Table 1) puts a bottleneck's stride on its first 1x1; torchvision (v1.5) puts it on the 3x3, "
+    "which then works on the full-size map: more multiply-adds (ResNet-50: 4.09 G against 3.86 G) for about "
+    "0.5 % better top-1. ResNet-18 and -34 have no 1x1 on the main path, so their count is the same either way; "
+    "the paper's 1.8 and 3.6 G are the plain / option-A nets' counts (3.64 G for 34 layers), without the "
+    "projections of option B. Only ResNet-50's 3.8 is truncated (3.86 G)."
+)
 
 spec, size = current_choice().require()
 key = spec.to_json()
@@ -40,8 +49,7 @@ with tab_table1:
         checks = loaders.paper_checks(key, size)
         if len(checks):
             st.markdown("**Checked against the published figures**")
-            marked = checks.assign(matches=checks["matches"].map({True: "✅ matches", False: "❌ differs"}))
-            st.dataframe(marked, hide_index=True, width="stretch")
+            st.dataframe(loaders.displayable_checks(checks), hide_index=True, width="stretch")
         else:
             st.caption(
                 "No published figure applies to this exact configuration (the papers give Table 1 "
@@ -62,11 +70,8 @@ with tab_table1:
                 st.warning(f"{depth} layers: {err}")
         if compare:
             st.dataframe(loaders.side_by_side(tuple(s.to_json() for s in compare), size), width="stretch")
-            if spec.style == "imagenet" and spec.stride_on != "1x1":
-                st.caption(
-                    "The paper's figures assume its own stride placement: pick *1x1 (v1, paper)* under "
-                    "Variants to compare like for like."
-                )
+    if spec.style == "imagenet":
+        st.caption("Two sources print ImageNet multiply-adds, and they count different networks. " + PLACEMENT_NOTE)
 
 with tab_layers:
     f1, f2, f3, f4 = st.columns([2, 2, 2, 2])
@@ -122,3 +127,12 @@ with tab_cost:
         "spread more evenly: each stage halves the map and doubles the width, which keeps the cost "
         "per layer roughly constant (He et al. 2015, Sec. 3.3)."
     )
+
+sources.footnote(
+    [
+        f"{sources.RESNET}: Table 1 (stages, blocks and 'FLOPs', i.e. multiply-adds, at 224x224), Sec. 3.3 "
+        "(halving the map doubles the filters, keeping the cost per layer), Table 6 (CIFAR parameters).",
+        f"{sources.IDENTITY}: Sec. 5 (pre-activation ResNet-164 and -1001 parameters).",
+        f"{sources.TORCHVISION}: parameter counts and GFLOPS in its weights metadata.",
+    ]
+)

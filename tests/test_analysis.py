@@ -166,3 +166,12 @@ def test_shape_changes_reads_stride_and_channels_from_the_shortcut_table():
     assert r50.set_index("paper_name").loc["conv2_1", "stride"] == 1
     r34 = shortcut_table(ResNetSpec.from_depth(34, shortcut="A"))
     assert shape_changes(r34) == {"strided": ["conv3_1", "conv4_1", "conv5_1"], "channels_only": []}
+
+
+@pytest.mark.parametrize("depth", [18, 34])
+def test_basic_block_table1_check_does_not_depend_on_stride_placement(depth):
+    v1 = paper_checks(ResNetSpec.from_depth(depth, stride_on="1x1"))
+    v15 = paper_checks(ResNetSpec.from_depth(depth, stride_on="3x3"))
+    assert v1.equals(v15)
+    table1 = v1[v1["source"] == "He et al. 2015, Table 1"].iloc[0]
+    assert table1["matches"] and table1["note"].startswith("the paper's figure is the plain / option-A count")

@@ -93,7 +93,21 @@ def test_side_by_side_table1_marks_paper_matches():
     assert not at.exception
     table = at.dataframe[0].value
     assert list(table.columns) == ["output size", "18-layer", "34-layer", "50-layer", "101-layer", "152-layer"]
-    assert table.loc["paper"].tolist()[1:] == ["1.8G ✅", "3.6G ✅", "3.8G ✅", "7.6G ✅", "11.3G ✅"]
+    paper = [cell.split(" (")[0] for cell in table.loc["paper v1 (Table 1)"].tolist()[1:]]
+    assert paper == ["1.8G ✅", "3.6G ✅", "3.8G ✅", "7.6G ✅", "11.3G ✅"]
+    tv = [cell.split(" (")[0] for cell in table.loc["torchvision v1.5"].tolist()[1:]]
+    assert tv == ["1.814G ✅", "3.664G ✅", "4.089G ✅", "7.801G ✅", "11.514G ✅"]
+
+
+def test_side_by_side_shows_both_sources_in_the_default_v15_mode():
+    at = open_page("app_pages/architecture.py")  # default: stride on the 3x3 (torchvision v1.5)
+    at.radio(key="arch_mode").set_value("Side by side, like the paper").run()
+    table = at.dataframe[0].value
+    assert table.loc["paper v1 (Table 1)", "50-layer"] == "3.8G ✅ (ours 3.86G)"
+    assert table.loc["torchvision v1.5", "50-layer"].startswith("4.089G ✅")
+    assert table.loc["paper v1 (Table 1)", "34-layer"] == "3.6G ✅ (ours 3.64G)"
+    assert "e+0" not in table.to_string() and table.loc["parameters", "50-layer"] == "25.6M"
+    assert any("Only ResNet-50's 3.8 is truncated" in c.value for c in at.caption)
 
 
 def test_url_query_string_restores_a_configuration():

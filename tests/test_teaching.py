@@ -95,3 +95,13 @@ def test_attribution_caption_asks_instead_of_claiming():
     source = (ROOT / "ui" / "attribution_compare.py").read_text()
     assert "sit on the object more often. Check" not in source
     assert "A question to test here, not a" in source
+
+
+def test_architecture_table1_check_of_resnet34_ignores_stride_placement_and_reads_humanly():
+    at = open_app_page("app_pages/architecture.py", {"preset": "ResNet-34"})  # default placement: v1.5
+    checks = at.dataframe[1].value.set_index("source")
+    table1 = checks.loc["He et al. 2015, Table 1"]
+    assert table1["paper"] == "3.6G" and table1["ours"] == "3.644G" and table1["matches"] == "✅ matches"
+    assert "option-A count (3.64 G)" in table1["note"]
+    assert "(21,797,672)" in checks.loc["torchvision weights metadata"].iloc[0]["ours"]
+    assert "Table 1" in sources(at)

@@ -197,3 +197,21 @@ def shape_change_explanation(spec: ResNetSpec, shortcuts: pd.DataFrame) -> str:
     if identity:
         parts.append(f"Everywhere else ({identity} blocks) the shapes match and the shortcut is a plain identity.")
     return " ".join(parts)
+
+
+def displayable_checks(checks: pd.DataFrame) -> pd.DataFrame:
+    """`paper_checks` for a table on screen: counts human-readable with the exact value beside them
+    ("25.6M (25,557,032)", never 2.555703e+07), multiply-adds in G to three decimals, a match mark."""
+
+    def readable(value: float, quantity: str, printed: bool = False) -> str:
+        if "1e9" in quantity:  # the paper's figure as printed; ours to three decimals
+            return f"{value:g}G" if printed else f"{value:.3f}G"
+        if value >= 1000:
+            return f"{human(value)} ({value:,.0f})"
+        return f"{value:g}"
+
+    return checks.assign(
+        paper=[readable(v, q, printed=True) for v, q in zip(checks["paper"], checks["quantity"])],
+        ours=[readable(v, q) for v, q in zip(checks["ours"], checks["quantity"])],
+        matches=checks["matches"].map({True: "✅ matches", False: "❌ differs"}),
+    )
