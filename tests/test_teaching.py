@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from apptest_pages import ROOT, open_app_page
 from streamlit.testing.v1 import AppTest
 
@@ -105,3 +106,15 @@ def test_architecture_table1_check_of_resnet34_ignores_stride_placement_and_read
     assert "option-A count (3.64 G)" in table1["note"]
     assert "(21,797,672)" in checks.loc["torchvision weights metadata"].iloc[0]["ours"]
     assert "Table 1" in sources(at)
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        f"app_pages/{name}.py"
+        for name in ("home", "architecture", "shortcuts", "train", "degradation", "identity_mappings", "gradients")
+    ],  # fmt: skip
+)
+def test_every_page_ends_with_its_sources(page):
+    at = open_app_page(page)
+    assert "He et al." in sources(at) or "He, Zhang, Ren, Sun" in sources(at)
