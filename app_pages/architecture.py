@@ -3,6 +3,7 @@
 import streamlit as st
 
 from resnet_viz.formatting import human
+from resnet_viz.spec import ResNetSpec
 from ui import architecture as loaders
 from ui import sources
 from ui.picker import current_choice, spec_at_depth
@@ -35,7 +36,9 @@ c4.metric("Memory to train (batch 1)", human(train_bytes, "B"), help="Weights + 
 if too_big:
     st.warning(f"{too_big} The tables below are still exact: they are computed without building it.", icon="⚠️")
 
-tab_table1, tab_layers, tab_cost = st.tabs(["Table 1", "Every layer", "Cost per stage"])
+tab_table1, tab_layers, tab_cost, tab_bottleneck = st.tabs(
+    ["Table 1", "Every layer", "Cost per stage", "Why the bottleneck"]
+)
 
 with tab_table1:
     mode = st.radio("Show", ["This network", "Side by side, like the paper"], horizontal=True, key="arch_mode")
@@ -126,6 +129,48 @@ with tab_cost:
         "Parameters pile up in the last stages (wide layers on small maps) while multiply-adds are "
         "spread more evenly: each stage halves the map and doubles the width, which keeps the cost "
         "per layer roughly constant (He et al. 2015, Sec. 3.3)."
+    )
+
+with tab_bottleneck:
+    if spec.block == "bottleneck":
+        deep, deep_size = spec, size
+    elif spec.style == "imagenet":
+        deep, deep_size = ResNetSpec.from_depth(50, stride_on=spec.stride_on), 224
+    else:
+        deep, deep_size = ResNetSpec.from_depth(164, style="cifar", block="bottleneck", unit="preact"), 32
+    if deep is not spec:
+        st.caption(f"{spec.name} uses basic blocks; shown here: **{deep.name}** at {deep_size}x{deep_size}.")
+    st.markdown(
+        "> *The three layers are 1×1, 3×3, and 1×1 convolutions, where the 1×1 layers are responsible for "
+        "reducing and then increasing (restoring) dimensions, leaving the 3×3 layer a bottleneck with smaller "
+        "input/output dimensions.*\n\n"
+        "He et al. 2015, Sec. 4.1, *Deeper Bottleneck Architectures*. They adopt it for the 50-, 101- and "
+        "152-layer nets because of the training time they could afford; in Fig. 5 a bottleneck block on 256-d "
+        "maps has about the time complexity of a basic block on 64-d maps."
+    )
+    with loaders.computing(deep, "Tracing {net} and two basic-block twins of the same depth"):
+        designs = loaders.bottleneck_designs(deep.to_json(), deep_size)
+        st.plotly_chart(loaders.bottleneck_figure(deep.to_json(), deep_size), width="stretch", key="arch_bneck_fig")
+    base, narrow, wide = designs.iloc[0], designs.iloc[1], designs.iloc[2]
+    st.dataframe(
+        designs.assign(
+            layers=designs["layers"].map(lambda t: " / ".join(map(str, t))),
+            widths=designs["widths"].map(lambda t: " / ".join(map(str, t))),
+            params=designs["params"].map(human),
+            macs=designs["macs"].map(human),
+            activations=designs["activations"].map(human),
+        ).rename(columns={"layers": "blocks per stage", "widths": "output widths", "macs": "multiply-adds"}),
+        hide_index=True,
+        width="stretch",
+    )
+    st.markdown(
+        f"Computed for {deep.depth} layers: basic blocks at the bottleneck's **output** width ({wide['depth']} "
+        f"layers) would need {wide['macs'] / base['macs']:.0f}x the multiply-adds and "
+        f"{wide['params'] / base['params']:.0f}x the parameters. Basic blocks at the **inner** width are "
+        f"closer in cost ({narrow['macs'] / base['macs']:.1f}x the multiply-adds, "
+        f"{narrow['params'] / base['params']:.1f}x the parameters, {narrow['activations'] / base['activations']:.1f}x "
+        "the activations) but carry maps 4x narrower. The 1x1 convolutions buy width cheaply; the price is "
+        "more activations to keep for training than the narrow basic net."
     )
 
 sources.footnote(

@@ -515,3 +515,57 @@ def shortcut_option_costs(spec: ResNetSpec, input_size: int | None = None) -> pd
             }
         )
     return pd.DataFrame(rows)
+
+
+def _basic_blocks_for(layers: tuple[int, ...]) -> tuple[int, ...]:
+    """Blocks per stage of basic blocks (2 layers each) giving about the depth of bottleneck ``layers``
+    (3 layers each): 1.5x the blocks, by largest remainder, at least one per stage."""
+    exact = [1.5 * n for n in layers]
+    total = round(sum(exact))
+    counts = [max(1, int(x)) for x in exact]
+    for i in sorted(range(len(exact)), key=lambda i: exact[i] - int(exact[i]), reverse=True):
+        if sum(counts) >= total:
+            break
+        counts[i] += 1
+    return tuple(counts)
+
+
+def bottleneck_vs_basic(spec: ResNetSpec, input_size: int | None = None) -> pd.DataFrame:
+    """What a bottleneck net would cost built from basic blocks at (about) the same depth (He et al. 2015,
+    Sec. 4.1, "Deeper Bottleneck Architectures"), traced on the meta device.
+
+    Three designs: ``spec`` itself (bottleneck); basic blocks at the same inner widths (64..512, so the
+    maps are 4x narrower than the bottleneck's outputs); basic blocks at the bottleneck's output widths
+    (256..2048, the same representation width, which the 1x1 reduce / expand make affordable).
+
+    Returns:
+        DataFrame with one row per design: design, block, depth, layers (blocks per stage), widths
+        (stage output widths), params, macs, activations (values of all layer outputs per image).
+
+    Raises:
+        ValueError: ``spec`` does not use bottleneck blocks.
+    """
+    if spec.block != "bottleneck":
+        raise ValueError(f"{spec.name} uses {spec.block} blocks; the comparison starts from a bottleneck net.")
+    basic = replace(spec, block="basic", layers=_basic_blocks_for(spec.layers))
+    designs = [
+        ("bottleneck (1x1, 3x3, 1x1)", spec),
+        ("basic (3x3, 3x3), same inner width", basic),
+        ("basic (3x3, 3x3), same output width", replace(basic, widths=tuple(spec.expansion * w for w in spec.widths))),
+    ]
+    rows = []
+    for design, variant in designs:
+        layers = layer_table(variant, input_size)
+        rows.append(
+            {
+                "design": design,
+                "block": variant.block,
+                "depth": variant.depth,
+                "layers": variant.layers,
+                "widths": tuple(variant.expansion * w for w in variant.widths),
+                "params": int(layers["params"].sum()),
+                "macs": int(layers["macs"].sum()),
+                "activations": int(sum(_numel(s) for s in layers["output_shape"])),
+            }
+        )
+    return pd.DataFrame(rows)

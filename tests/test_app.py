@@ -32,6 +32,11 @@ def shortcut_arcs(at: AppTest) -> list[dict]:
     return [t for t in spec["data"] if (t.get("meta") or {}).get("role") == "shortcut"]
 
 
+def layer_rows(at: AppTest):
+    """The Architecture page's "Every layer" table (the one with a type column)."""
+    return next(df.value for df in at.dataframe if {"name", "type"} <= set(df.value.columns))
+
+
 def metric(at: AppTest, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
 
@@ -65,9 +70,9 @@ def test_residual_toggle_removes_every_shortcut_from_diagram_and_tables():
     assert metric(at, "Identity (solid)") == "0" and metric(at, "Projection (dashed)") == "0"
     at = open_page("app_pages/architecture.py", preset="ResNet-34")
     at.radio(key="arch_view").set_value("Every layer").run()
-    assert (at.dataframe[-1].value["type"] == "Add").sum() == 16
+    assert (layer_rows(at)["type"] == "Add").sum() == 16
     at.sidebar.toggle(key="cfg_residual").set_value(False).run()
-    layers = at.dataframe[-1].value
+    layers = layer_rows(at)
     assert (
         len(layers) > 100
         and not (layers["type"] == "Add").any()
@@ -122,11 +127,11 @@ def test_layer_table_filters_and_totals():
     at.radio(key="arch_view").set_value("Every layer").run()
     at.multiselect(key="arch_type").set_value(["Conv2d"]).run()
     at.multiselect(key="arch_stage").set_value(["conv3_x"]).run()
-    table = at.dataframe[-1].value
+    table = layer_rows(at)
     assert set(table["type"]) == {"Conv2d"} and set(table["stage"]) == {"conv3_x"}
     assert len(table) == 4 * 3 + 1  # 4 bottlenecks x 3 convs + the projection
     at.text_input(key="arch_search").set_value("downsample").run()
-    assert at.dataframe[-1].value["name"].tolist() == ["layer2.0.downsample.0"]
+    assert layer_rows(at)["name"].tolist() == ["layer2.0.downsample.0"]
 
 
 def test_impossible_custom_depth_shows_a_message_not_a_traceback():
@@ -150,7 +155,7 @@ def test_block_view_follows_the_selected_block():
     at = open_page("app_pages/shortcuts.py", preset="ResNet-50", stride_on="1x1")
     assert at.selectbox(key="sc_block").value == "layer1.0"  # first block whose shape changes
     at.selectbox(key="sc_block").set_value("layer2.0").run()
-    rows = at.dataframe[-1].value
+    rows = layer_rows(at)
     assert rows["name"].tolist()[0] == "layer2.0.conv1" and rows["stride"].tolist()[0] == "2"  # v1: stride on the 1x1
 
 

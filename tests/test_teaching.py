@@ -118,3 +118,12 @@ def test_architecture_table1_check_of_resnet34_ignores_stride_placement_and_read
 def test_every_page_ends_with_its_sources(page):
     at = open_app_page(page)
     assert "He et al." in sources(at) or "He, Zhang, Ren, Sun" in sources(at)
+
+
+def test_architecture_explains_the_bottleneck_with_the_papers_sentence_and_numbers():
+    at = open_app_page("app_pages/architecture.py", {"preset": "ResNet-50", "stride_on": "1x1"})
+    body = text(at)
+    assert "leaving the 3×3 layer a bottleneck" in body and "Sec. 4.1" in body
+    assert "would need 22x the multiply-adds and 19x the parameters" in body
+    chart = next(c for c in at.get("plotly_chart") if "arch_bneck_fig" in c.proto.id)
+    assert chart

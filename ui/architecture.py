@@ -215,3 +215,19 @@ def displayable_checks(checks: pd.DataFrame) -> pd.DataFrame:
         ours=[readable(v, q) for v, q in zip(checks["ours"], checks["quantity"])],
         matches=checks["matches"].map({True: "✅ matches", False: "❌ differs"}),
     )
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def bottleneck_designs(spec_json: str, input_size: int):
+    """`analysis.bottleneck_vs_basic` for a bottleneck spec (meta device: no memory used)."""
+    from resnet_viz.analysis import bottleneck_vs_basic
+
+    return bottleneck_vs_basic(ResNetSpec.from_json(spec_json), input_size)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def bottleneck_figure(spec_json: str, input_size: int):
+    from resnet_viz.figures.architecture import design_costs
+
+    spec = ResNetSpec.from_json(spec_json)
+    return design_costs(bottleneck_designs(spec_json, input_size), title=f"{spec.depth} layers, three block designs")
