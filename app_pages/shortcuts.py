@@ -2,9 +2,47 @@
 
 import streamlit as st
 
+from resnet_viz import published
+from resnet_viz.labs import PAPER_OPTION_ERRORS, option_specs, summarize
+from resnet_viz.spec import ResNetSpec
 from ui import architecture as loaders
-from ui import sources
+from ui import sources, training
 from ui.picker import VARIANT_LABELS, current_choice, just_changed
+
+OPTIONS_GROUP = "options"  # prefix of the A / B / C comparison's run groups in the store
+
+
+def store_runs():
+    return training.run_queue().store.runs()
+
+
+def options_result(group: str) -> None:
+    """The A / B / C runs of ``group``: progress, errors, curves."""
+    from resnet_viz.figures.training import training_curves
+
+    store = training.run_queue().store
+    runs = store.runs(group=group)
+    metrics = store.metrics(runs["id"].tolist())
+    summary = summarize(runs, metrics)
+    if summary.empty:
+        return
+    active = runs[runs["status"].isin(training.ACTIVE_STATUSES)]
+    if len(active):
+        training.progress_rows(active)
+    table = summary[["name", "status", "last_step", "train_error", "test_error"]].copy()
+    for column in ("train_error", "test_error"):
+        table[column] = (100 * table[column]).round(1)
+    st.dataframe(
+        table.rename(columns={"train_error": "train error %", "test_error": "test error %"}),
+        hide_index=True,
+        width="stretch",
+    )
+    st.plotly_chart(training_curves(metrics, runs), width="stretch", key="opt_curves")
+    st.caption(
+        "Short runs on small images: compare the order and the gaps, not the paper's absolute numbers. The "
+        "paper's gaps are half a point of top-1 error on ImageNet after 600k steps."
+    )
+
 
 spec, size = current_choice().require()
 key = spec.to_json()
@@ -89,6 +127,46 @@ else:
             hide_index=True,
             width="stretch",
         )
+
+st.divider()
+st.subheader("Options A, B and C, trained side by side (Table 3)")
+st.markdown(
+    f"The paper trained ResNet-34 with each option on ImageNet: top-1 error {PAPER_OPTION_ERRORS['A']} % (A), "
+    f"{PAPER_OPTION_ERRORS['B']} % (B), {PAPER_OPTION_ERRORS['C']} % (C) ({published.source('table3_top1_error')}, "
+    "10-crop validation). B is slightly better than A, which the authors attribute to A's zero-padded "
+    "dimensions having no residual learning; C is marginally better than B, from the extra parameters of its "
+    '13 extra projections. Their conclusion: *"the small differences among A/B/C indicate that projection '
+    'shortcuts are not essential for addressing the degradation problem"*, so they keep identity shortcuts, '
+    "which cost nothing, and use B only for the 50+ layer nets. The cost of each option for the network in the "
+    "sidebar is in the table above."
+)
+lab_base = spec if spec.style == "cifar" else ResNetSpec.from_depth(20, style="cifar")
+st.caption(
+    f"The comparison below trains **{lab_base.name}** with options A, B and C on the same data, seed and budget "
+    + ("(the network in the sidebar)." if lab_base is spec else "(ImageNet-sized nets are too slow for a CPU lab).")
+)
+option_nets = option_specs(lab_base)
+with st.expander("Set up the comparison", expanded=True):
+    settings = training.training_settings("opt", option_nets[0])
+    ready = training.ensure_dataset(settings)
+    training.budget_caption(option_nets, settings)
+    training.launch_button(
+        "Launch A / B / C",
+        "opt_launch",
+        option_nets,
+        settings,
+        [f"{s.name.replace(' (CIFAR)', '')} option {s.shortcut}" for s in option_nets],
+        group=OPTIONS_GROUP,
+        disabled=not ready,
+    )
+option_groups = [g for g in store_runs()["group"].dropna().unique() if str(g).startswith(OPTIONS_GROUP)]
+if option_groups:
+    launched = st.session_state.get("opt_launch_group")
+    option_group = st.selectbox(
+        "Comparison", option_groups, index=option_groups.index(launched) if launched in option_groups else 0,
+        key="opt_group_pick",
+    )  # fmt: skip
+    training.live(lambda: options_result(option_group), lambda: not training.active_runs(option_group).empty, 1.5)
 
 sources.footnote(
     [

@@ -491,7 +491,7 @@ def shortcut_option_costs(spec: ResNetSpec, input_size: int | None = None) -> pd
 
     Returns:
         DataFrame with one row per option: option, rule, projections (count), shortcut_params,
-        total_params, share (shortcut params / total).
+        total_params, share (shortcut params / total), shortcut_macs, total_macs (multiply-adds per image).
     """
     rules = {
         "A": "zero-padding where the shape changes (no parameters)",
@@ -504,6 +504,7 @@ def shortcut_option_costs(spec: ResNetSpec, input_size: int | None = None) -> pd
         layers = layer_table(variant, input_size)
         shortcuts = shortcut_table(variant, input_size, layers=layers)
         total = int(layers["params"].sum())
+        on_shortcut = layers["name"].map(is_shortcut_part)
         rows.append(
             {
                 "option": option,
@@ -512,6 +513,8 @@ def shortcut_option_costs(spec: ResNetSpec, input_size: int | None = None) -> pd
                 "shortcut_params": int(shortcuts["params"].sum()),
                 "total_params": total,
                 "share": float(shortcuts["params"].sum() / total),
+                "shortcut_macs": int(layers.loc[on_shortcut, "macs"].sum()),
+                "total_macs": int(layers["macs"].sum()),
             }
         )
     return pd.DataFrame(rows)

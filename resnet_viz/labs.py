@@ -7,6 +7,8 @@ data, seed and budget, tagged with one group name in the run store.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
 from .published import values
@@ -22,6 +24,15 @@ PAPER_UNIT_ERRORS = values("identity_mappings_unit_errors_110")
 PAPER_SHORTCUT_ERRORS = values("identity_mappings_shortcut_errors")
 # Options that make the paper's variants: "scaling" scales both paths by 0.5 (its 12.35 % row).
 VARIANT_OPTIONS = {"scaling": {"shortcut_scale": 0.5, "branch_scale": 0.5}}
+
+
+# He et al. 2015, Table 3: ImageNet top-1 error (%, 10-crop) of ResNet-34 with shortcut options A, B, C.
+PAPER_OPTION_ERRORS = {o: values("table3_top1_error")[f"ResNet-34 {o}"] for o in ("A", "B", "C")}
+
+
+def option_specs(base: ResNetSpec, options: tuple[str, ...] = ("A", "B", "C")) -> list[ResNetSpec]:
+    """``base`` once per shortcut option (He et al. 2015, Table 3), residual, everything else the same."""
+    return [replace(base, shortcut=option, residual=True) for option in options]
 
 
 def degradation_specs(rows: list[tuple[int, bool]], **options) -> list[ResNetSpec]:

@@ -192,3 +192,13 @@ def test_bottleneck_vs_basic_on_a_tiny_net_and_resnet50():
     assert r50.loc[0, "macs"] == 3_857_973_248 and r50.loc[2, "macs"] > 20 * r50.loc[0, "macs"]
     with pytest.raises(ValueError, match="basic blocks"):
         bottleneck_vs_basic(ResNetSpec.from_depth(34))
+
+
+def test_shortcut_option_costs_count_multiply_adds_of_the_projections():
+    from resnet_viz import shortcut_option_costs
+
+    costs = shortcut_option_costs(ResNetSpec.from_depth(34), 224).set_index("option")
+    assert costs.loc["A", "shortcut_macs"] == 0 and costs.loc["A", "total_macs"] == 3_644_493_824
+    # option B: three 1x1 projections, each (cin x cout) per output pixel: 28², 14², 7² maps
+    assert costs.loc["B", "shortcut_macs"] == 64 * 128 * 28 * 28 + 128 * 256 * 14 * 14 + 256 * 512 * 7 * 7
+    assert costs.loc["C", "shortcut_macs"] > costs.loc["B", "shortcut_macs"]

@@ -127,3 +127,23 @@ def test_architecture_explains_the_bottleneck_with_the_papers_sentence_and_numbe
     assert "would need 22x the multiply-adds and 19x the parameters" in body
     chart = next(c for c in at.get("plotly_chart") if "arch_bneck_fig" in c.proto.id)
     assert chart
+
+
+def test_shortcut_options_quote_table3_and_train_a_b_c_side_by_side():
+    from ui.training import run_queue
+
+    at = open_app_page("app_pages/shortcuts.py", {"preset": "CIFAR ResNet-20"})
+    body = text(at)
+    assert "25.03 % (A), 24.52 % (B), 24.19 % (C)" in body and "not essential" in body
+    costs = at.dataframe[0].value
+    assert {"shortcut multiply-adds", "network multiply-adds"} <= set(costs.columns)
+    at.number_input(key="opt_size").set_value(8)
+    at.number_input(key="opt_steps").set_value(20)
+    at.button(key="opt_launch").click().run()
+    assert not at.exception, at.exception
+    assert run_queue().wait(timeout=300)
+    at.run()
+    assert not at.exception, at.exception
+    results = next(df.value for df in at.dataframe if "train error %" in df.value.columns)
+    assert sorted(results["name"]) == ["ResNet-20 option A", "ResNet-20 option B", "ResNet-20 option C"]
+    assert set(results["status"]) == {"finished"}

@@ -106,7 +106,17 @@ def option_costs(spec_json: str, input_size: int):
         shortcut_params=costs["shortcut_params"].map(lambda n: f"{n:,}"),
         total_params=costs["total_params"].map(human),
         share=costs["share"].map(lambda s: f"{100 * s:.2f} %"),
-    ).rename(columns={"shortcut_params": "shortcut params", "total_params": "network params", "share": "share"})
+        shortcut_macs=costs["shortcut_macs"].map(human),
+        total_macs=costs["total_macs"].map(human),
+    ).rename(
+        columns={
+            "shortcut_params": "shortcut params",
+            "total_params": "network params",
+            "share": "share",
+            "shortcut_macs": "shortcut multiply-adds",
+            "total_macs": "network multiply-adds",
+        }
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=32)  # pages wrap it in `computing`
