@@ -4,6 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from resnet_viz import published
+from resnet_viz.budget import describe_seconds
+from resnet_viz.formatting import human
 from resnet_viz.labs import DEGRADATION_RUNS, degradation_specs, degradation_verdict, summarize
 from ui import sources, training
 
@@ -111,6 +113,51 @@ with st.expander("Set up a comparison" if not groups else "Set up another compar
     )
     if not groups:
         st.caption("Launch a comparison to see its curves here.")
+
+st.divider()
+st.subheader("Too deep: 1202 layers")
+errors, params_m = published.by_depth("table6_test_error"), published.by_depth("table6_params_m")
+from resnet_viz.figures.training import table6_figure  # noqa: E402
+
+left, right = st.columns([3, 2], gap="large")
+with left:
+    st.plotly_chart(table6_figure(errors, params_m), width="stretch", key="deg_table6")
+with right:
+    st.markdown(
+        f"The paper also trained a **1202-layer** ResNet on CIFAR-10 ({params_m[1202]}M parameters). It "
+        f"optimises without difficulty: its training error falls below 0.1 %, like ResNet-110's (Fig. 6, right). "
+        f"Yet its test error is **{errors[1202]} %**, worse than ResNet-110's **{errors[110]} %**. "
+        '*"We argue that this is because of overfitting"*: 19.4M parameters may be unnecessarily many for '
+        "this small dataset (Sec. 4.2, Table 6)."
+    )
+    st.markdown(
+        "- **Degradation** (plain nets, above): a deeper net has a *higher training* error: optimisation fails.\n"
+        "- **Overfitting** (ResNet-1202): training error as low as the shallower net's, *higher test* error: "
+        "the net fits the training set and generalises worse. The paper used no dropout or maxout here and "
+        "expects stronger regularisation to help."
+    )
+costs = training.too_deep_costs(settings)
+lab_steps = settings.get("steps")
+measured_here = (costs["estimate"] == "earlier runs").all()
+how = "from earlier runs here" if measured_here else "estimated from a measured step of ResNet-20 on this machine"
+st.markdown(f"**What it would cost on this machine** ({how}):")
+st.dataframe(
+    pd.DataFrame(
+        {
+            "network": [f"ResNet-{d}" for d in costs["depth"]],
+            "parameters": costs["params"].map(human),
+            "paper test error %": costs["paper_test_error"],
+            f"this lab's settings ({lab_steps} steps)": costs["lab_seconds"].map(describe_seconds),
+            "the paper's schedule (64k steps of 128 at 32 px)": costs["paper_seconds"].map(describe_seconds),
+        }
+    ),
+    hide_index=True,
+    width="stretch",
+)
+st.caption(
+    "Enter 1202 as a depth in the table of networks above to launch it, with a small budget: the paper's full "
+    "schedule would take the time in the last column, one run at a time."
+)
 
 sources.footnote(
     [

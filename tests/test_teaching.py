@@ -147,3 +147,13 @@ def test_shortcut_options_quote_table3_and_train_a_b_c_side_by_side():
     results = next(df.value for df in at.dataframe if "train error %" in df.value.columns)
     assert sorted(results["name"]) == ["ResNet-20 option A", "ResNet-20 option B", "ResNet-20 option C"]
     assert set(results["status"]) == {"finished"}
+
+
+def test_degradation_lab_explains_1202_as_overfitting_with_a_cpu_budget():
+    at = open_app_page("app_pages/degradation.py")
+    body = text(at)
+    assert "**7.93 %**" in body and "**6.43 %**" in body and "overfitting" in body
+    assert "*higher test* error" in body and "*higher training* error" in body
+    costs = next(df.value for df in at.dataframe if "network" in df.value.columns)
+    assert costs["network"].tolist() == ["ResNet-110", "ResNet-1202"]
+    assert costs["parameters"].tolist() == ["1.73M", "19.4M"]

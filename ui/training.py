@@ -336,3 +336,17 @@ def progress_rows(runs) -> None:
             st.progress(min(done / max(total, 1), 1.0), text=text)
         if run_id in mine and action.button("Stop", key=f"stop_{run_id}", icon=":material/stop:"):
             queue.stop(run_id)
+
+
+@st.cache_data(show_spinner="Measuring this machine's speed…", max_entries=16, ttl=600)
+def _too_deep(config_items: tuple):
+    from resnet_viz.labs import too_deep
+    from resnet_viz.train import TrainConfig
+
+    config = TrainConfig(**dict(config_items))
+    return too_deep(config, run_queue().store, str(_device(config.device)))
+
+
+def too_deep_costs(settings: dict):
+    """`labs.too_deep` for these training settings on this machine (cached ten minutes)."""
+    return _too_deep(tuple(sorted(settings.items())))

@@ -7,13 +7,14 @@ error dashed.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .style import INK, LEGEND_BELOW, NEUTRAL, layout, series_colour
+from .style import INK, LEGEND_BELOW, NEUTRAL, VERMILLION, layout, series_colour
 
 LEGEND = LEGEND_BELOW
 
@@ -171,3 +172,30 @@ def variant_bars(summary: pd.DataFrame, paper: dict[str, float] | None = None, t
         fig.add_bar(x=list(paper), y=list(paper.values()), name="paper: CIFAR-10 test error", marker_color=NEUTRAL)
     fig.update_layout(barmode="group", yaxis_title="error (%)")
     return layout(fig, title, height=380, legend=LEGEND, hovermode="x unified")
+
+
+def table6_figure(errors: dict[int, float], params_m: dict[int, float], overfit: int = 1202) -> go.Figure:
+    """The paper's Table 6 drawn: CIFAR-10 test error against depth (log axis), the ``overfit`` depth marked.
+
+    ``errors`` and ``params_m`` are `published.by_depth("table6_test_error")` / ``("table6_params_m")``.
+    """
+    depths = sorted(errors)
+    fig = go.Figure(
+        go.Scatter(
+            x=depths,
+            y=[errors[d] for d in depths],
+            mode="lines+markers+text",
+            text=[f"{errors[d]} %<br>{params_m.get(d, '?')}M" for d in depths],
+            textposition="top center",
+            line={"color": INK},
+            marker={"color": [VERMILLION if d == overfit else INK for d in depths], "size": 10},
+            name="ResNet (option A), test error",
+            meta={"series": "table6"},
+            hovertemplate="ResNet-%{x}<br>test error %{y} %<extra></extra>",
+        )
+    )
+    fig.update_xaxes(type="log", title_text="depth (layers, log scale)", tickvals=depths)
+    fig.update_yaxes(title_text="CIFAR-10 test error %")
+    if overfit in errors:
+        fig.add_annotation(x=math.log10(overfit), y=errors[overfit], text="overfitting, not degradation", ax=-90, ay=30)
+    return layout(fig, "He et al. 2015, Table 6: deeper helps, until 1202 layers")
