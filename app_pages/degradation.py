@@ -58,6 +58,37 @@ def comparison(group: str) -> None:
     )
     for line in degradation_verdict(summary):
         st.markdown(f"- {line}")
+    if len(active) == 0:
+        layer_responses(runs)
+
+
+def layer_responses(runs) -> None:
+    """The paper's Fig. 7 for the group's finished runs, with what the paper found beside it."""
+    from resnet_viz.figures.responses import response_figure
+    from ui.responses import response_table
+
+    st.markdown("**Layer responses (the paper's Fig. 7)**")
+    table = response_table(runs)
+    if table is None or table.empty:
+        st.caption("The layer responses appear here once the runs have finished and saved their weights.")
+        return
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        st.plotly_chart(response_figure(table), width="stretch", key="deg_responses")
+    with right:
+        st.markdown(
+            "**What the paper saw** (CIFAR-10, Fig. 7): the standard deviation of each 3x3 layer's output, "
+            "after BN and before the ReLU or the addition, for plain-20/56 and ResNet-20/56/110. The ResNets' "
+            "responses are generally smaller than their plain twins', and the deeper the ResNet, the smaller: "
+            '*"the residual functions might be generally closer to zero than the non-residual functions"*, '
+            "which supports learning residuals around a near-identity."
+        )
+        means = table.groupby("run", sort=False)["std"].mean()
+        st.markdown(
+            "**Yours** (mean std over the 3x3 layers, on 256 test images): "
+            + "; ".join(f"{name} {value:.2f}" for name, value in means.items())
+            + ". Short runs on small images: check whether the residual nets sit below the plain ones."
+        )
 
 
 if groups:  # results first, so a launch shows its curves at once, above the fold
@@ -163,6 +194,6 @@ sources.footnote(
     [
         f"{sources.RESNET}: Sec. 4.2 (CIFAR-10 nets, 6n+2 layers, option A shortcuts, training schedule), "
         "Figure 6 (training and test error of plain-20/32/44/56/110 and ResNet-20/32/44/56/110), Table 6 "
-        "(test error).",
+        "(test error), Figure 7 (std of the 3x3 layers' responses).",
     ]
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from apptest_pages import ROOT, open_app_page
 from streamlit.testing.v1 import AppTest
@@ -157,3 +159,21 @@ def test_degradation_lab_explains_1202_as_overfitting_with_a_cpu_budget():
     costs = next(df.value for df in at.dataframe if "network" in df.value.columns)
     assert costs["network"].tolist() == ["ResNet-110", "ResNet-1202"]
     assert costs["parameters"].tolist() == ["1.73M", "19.4M"]
+
+
+def test_degradation_lab_shows_layer_responses_of_finished_runs():
+    from ui.training import run_queue
+
+    at = open_app_page("app_pages/degradation.py")
+    at.number_input(key="deg_size").set_value(8)
+    at.number_input(key="deg_steps").set_value(20)
+    at.button(key="deg_launch").click().run()
+    assert not at.exception, at.exception
+    assert run_queue().wait(timeout=300)
+    at.run()
+    assert not at.exception, at.exception
+    chart = next(c for c in at.get("plotly_chart") if "deg_responses" in c.proto.id)
+    series = {t["meta"]["series"] for t in json.loads(chart.proto.spec)["data"]}
+    assert {"plain-20", "plain-56", "ResNet-20", "ResNet-56"} <= series
+    body = text(at)
+    assert "closer to zero than the non-residual functions" in body and "**Yours** (mean std" in body
