@@ -8,6 +8,7 @@ from resnet_viz.budget import describe_seconds
 from resnet_viz.formatting import human
 from resnet_viz.labs import DEGRADATION_RUNS, degradation_specs, degradation_verdict, summarize
 from ui import sources, training
+from ui.identity_insertion import identity_table, trained_plain_runs
 
 GROUP = "degradation"  # prefix of this lab's run groups in the store
 
@@ -146,6 +147,45 @@ with st.expander("Set up a comparison" if not groups else "Set up another compar
         st.caption("Launch a comparison to see its curves here.")
 
 st.divider()
+st.subheader("Can a plain net learn the identity?")
+st.markdown(
+    "The paper's argument (Sec. 1): take a trained shallow net and add layers that are *identity mappings*: the "
+    "deeper net has the same training error, so a deeper net *can* be as good. That deeper plain nets train "
+    'worse means *"solvers might have difficulties in approximating identity mappings by multiple nonlinear '
+    'layers"* (Sec. 3.1). Test it: append plain blocks to each stage of one of your trained plain nets, '
+    "initialised as the exact identity or at random, and train both a little further, the same way."
+)
+plain_done = trained_plain_runs(store.runs())
+if plain_done.empty:
+    st.caption("Launch a comparison above: its finished plain nets can then be deepened here.")
+else:
+    c1, c2, c3 = st.columns([3, 1, 1])
+    plain_labels = {int(r["id"]): training.run_label(r) for r in plain_done.to_dict("records")}
+    base_id = c1.selectbox("Trained plain net", list(plain_labels), format_func=plain_labels.get, key="deg_id_run")
+    extra = c2.number_input("Blocks added per stage", 1, 10, 2, key="deg_id_extra")
+    more_steps = c3.number_input("Further steps", 10, 1000, 60, step=10, key="deg_id_steps")
+    if st.button("Deepen and train both", key="deg_id_go", icon=":material/science:"):
+        st.session_state["deg_id_shown"] = (int(base_id), int(extra), int(more_steps))
+    shown = st.session_state.get("deg_id_shown")
+    if shown and shown[0] in plain_labels:
+        from resnet_viz.figures.training import identity_insertion_figure
+
+        finished_at = str(plain_done.set_index("id").loc[shown[0], "finished_at"])
+        with st.spinner("Training the two deeper nets…", show_time=True):
+            table = identity_table(shown[0], finished_at, shown[1], shown[2])
+        st.plotly_chart(identity_insertion_figure(table), width="stretch", key="deg_id_fig")
+        first = table[table["step"] == 0].set_index("init")["train_error"]
+        last = table.groupby("init").last()["train_error"]
+        st.markdown(
+            f"Right after the insertion, the identity blocks leave the training error at "
+            f"{100 * first['identity']:.1f} % (the shallow net's: {100 * first['shallow']:.1f} %); random blocks "
+            f"put it at {100 * first['random']:.1f} %. After {shown[2]} more steps: identity "
+            f"{100 * last['identity']:.1f} %, random {100 * last['random']:.1f} %. The identity is a solution the "
+            "deeper plain net can hold; whether training from random blocks finds one as good is what the "
+            "degradation problem is about."
+        )
+
+st.divider()
 st.subheader("Too deep: 1202 layers")
 errors, params_m = published.by_depth("table6_test_error"), published.by_depth("table6_params_m")
 from resnet_viz.figures.training import table6_figure  # noqa: E402
@@ -194,6 +234,8 @@ sources.footnote(
     [
         f"{sources.RESNET}: Sec. 4.2 (CIFAR-10 nets, 6n+2 layers, option A shortcuts, training schedule), "
         "Figure 6 (training and test error of plain-20/32/44/56/110 and ResNet-20/32/44/56/110), Table 6 "
-        "(test error), Figure 7 (std of the 3x3 layers' responses).",
+        "(test error), Figure 7 (std of the 3x3 layers' responses); Sec. 1 and 3.1 (a deeper model built "
+        "from a shallower one plus identity layers; solvers may have difficulties approximating identity mappings "
+        "by multiple nonlinear layers).",
     ]
 )

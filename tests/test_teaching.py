@@ -177,3 +177,23 @@ def test_degradation_lab_shows_layer_responses_of_finished_runs():
     assert {"plain-20", "plain-56", "ResNet-20", "ResNet-56"} <= series
     body = text(at)
     assert "closer to zero than the non-residual functions" in body and "**Yours** (mean std" in body
+
+
+def test_degradation_lab_deepens_a_trained_plain_net_with_identity_or_random_blocks():
+    from ui.training import run_queue
+
+    at = open_app_page("app_pages/degradation.py")
+    at.number_input(key="deg_size").set_value(8)
+    at.number_input(key="deg_steps").set_value(20)
+    at.button(key="deg_launch").click().run()  # a fresh trained plain-20 and plain-56 to deepen
+    assert run_queue().wait(timeout=300)
+    at.run()
+    assert "approximating identity mappings" in text(at)
+    at.number_input(key="deg_id_extra").set_value(1)
+    at.number_input(key="deg_id_steps").set_value(10)
+    at.button(key="deg_id_go").click().run()
+    assert not at.exception, at.exception
+    chart = next(c for c in at.get("plotly_chart") if "deg_id_fig" in c.proto.id)
+    series = [t["meta"]["series"] for t in json.loads(chart.proto.spec)["data"]]
+    assert series == ["identity", "random", "shallow"]
+    assert "Right after the insertion, the identity blocks leave the training error at" in text(at)

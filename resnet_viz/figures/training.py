@@ -199,3 +199,31 @@ def table6_figure(errors: dict[int, float], params_m: dict[int, float], overfit:
     if overfit in errors:
         fig.add_annotation(x=math.log10(overfit), y=errors[overfit], text="overfitting, not degradation", ax=-90, ay=30)
     return layout(fig, "He et al. 2015, Table 6: deeper helps, until 1202 layers")
+
+
+def identity_insertion_figure(table: pd.DataFrame) -> go.Figure:
+    """Training error of the deepened plain nets against the steps of further training, one line per
+    initialisation of the inserted blocks, and the trained shallow net's error as a dotted level.
+
+    ``table`` is `identity_insertion.identity_experiment`.
+    """
+    fig = go.Figure()
+    shallow = table[table["init"] == "shallow"]
+    for i, (init, rows) in enumerate(table[table["init"] != "shallow"].groupby("init", sort=False)):
+        name = f"plain-{int(rows['depth'].iloc[0])}, new blocks {'= identity' if init == 'identity' else 'random'}"
+        fig.add_trace(
+            go.Scatter(x=rows["step"], y=100 * rows["train_error"], name=name, mode="lines+markers",
+                       line={"color": series_colour(i), "width": 3}, meta={"series": init}),
+        )  # fmt: skip
+    if len(shallow):
+        level = 100 * float(shallow["train_error"].iloc[0])
+        fig.add_hline(y=level, line={"color": NEUTRAL, "dash": "dot"})
+        name = f"the trained plain-{int(shallow['depth'].iloc[0])} it starts from"
+        fig.add_trace(
+            go.Scatter(
+                x=[0], y=[level], mode="markers", marker={"color": NEUTRAL}, meta={"series": "shallow"}, name=name
+            ),
+        )
+    fig.update_xaxes(title_text="further training steps")
+    fig.update_yaxes(title_text="training error %", rangemode="tozero")
+    return layout(fig, "Extra plain blocks: the identity, or learned from scratch?", legend=LEGEND)
