@@ -163,7 +163,7 @@ else:
     plain_labels = {int(r["id"]): training.run_label(r) for r in plain_done.to_dict("records")}
     base_id = c1.selectbox("Trained plain net", list(plain_labels), format_func=plain_labels.get, key="deg_id_run")
     extra = c2.number_input("Blocks added per stage", 1, 10, 2, key="deg_id_extra")
-    more_steps = c3.number_input("Further steps", 10, 1000, 60, step=10, key="deg_id_steps")
+    more_steps = c3.number_input("Further steps", 10, 1000, 40, step=10, key="deg_id_steps")
     if st.button("Deepen and train both", key="deg_id_go", icon=":material/science:"):
         st.session_state["deg_id_shown"] = (int(base_id), int(extra), int(more_steps))
     shown = st.session_state.get("deg_id_shown")

@@ -90,7 +90,7 @@ def identity_experiment(
     x: torch.Tensor,
     y: torch.Tensor,
     extra: int = 2,
-    steps: int = 60,
+    steps: int = 40,
     lr: float = 0.01,
     batch_size: int = 64,
     eval_every: int = 10,
@@ -99,14 +99,14 @@ def identity_experiment(
     """Deepen ``model`` both ways and train each for ``steps`` SGD steps (momentum 0.9) on (x, y).
 
     ``model`` is not changed. Both runs see the same batches. The training error is measured in eval
-    mode on (up to 1024 of) the training images, at step 0 (just after the insertion) and every
+    mode on (up to 512 of) the training images, at step 0 (just after the insertion) and every
     ``eval_every`` steps.
 
     Returns:
         DataFrame with columns init ("identity" / "random", plus "shallow": ``model`` itself, step 0
         only), depth, step, train_error.
     """
-    x_eval, y_eval = x[:1024], y[:1024]
+    x_eval, y_eval = x[:512], y[:512]
     rows = [{"init": "shallow", "depth": spec.depth, "step": 0, "train_error": error_rate(model, x_eval, y_eval)}]
     for init in INITS:
         deeper, deeper_spec = deepen(copy.deepcopy(model), spec, extra, init, seed)
