@@ -49,14 +49,7 @@ def comparison(group: str) -> None:
         "Solid lines: training error, measured in eval mode on training images without augmentation. "
         "Dashed: test error. Colour: depth. Left: plain networks; right: the same networks with shortcuts."
     )
-    table = summary[["name", "status", "last_step", "train_loss", "train_error", "test_error"]].copy()
-    for column in ("train_error", "test_error"):
-        table[column] = (100 * table[column]).round(1)
-    st.dataframe(
-        table.rename(columns={"train_error": "train error %", "test_error": "test error %"}),
-        hide_index=True,
-        width="stretch",
-    )
+    training.error_table(summary, ("name", "status", "last_step", "train_loss", "train_error", "test_error"))
     for line in degradation_verdict(summary):
         st.markdown(f"- {line}")
     if len(active) == 0:

@@ -29,14 +29,7 @@ def options_result(group: str) -> None:
     active = runs[runs["status"].isin(training.ACTIVE_STATUSES)]
     if len(active):
         training.progress_rows(active)
-    table = summary[["name", "status", "last_step", "train_error", "test_error"]].copy()
-    for column in ("train_error", "test_error"):
-        table[column] = (100 * table[column]).round(1)
-    st.dataframe(
-        table.rename(columns={"train_error": "train error %", "test_error": "test error %"}),
-        hide_index=True,
-        width="stretch",
-    )
+    training.error_table(summary)
     st.plotly_chart(training_curves(metrics, runs), width="stretch", key="opt_curves")
     st.caption(
         "Short runs on small images: compare the order and the gaps, not the paper's absolute numbers. The "

@@ -130,17 +130,9 @@ def identity_experiment(
 
 def run_identity_experiment(store, run_id: int, **options) -> pd.DataFrame:
     """`identity_experiment` on a trained plain run of the store, with its own training images."""
-    from .data import load_dataset
+    from .data import load_run_dataset
     from .sources import load_run_model
 
     loaded = load_run_model(store, int(run_id))
-    config = loaded.config
-    bundle = load_dataset(
-        config.get("dataset", "digits"),
-        input_size=int(config.get("input_size", loaded.spec.default_input_size)),
-        seed=int(config.get("seed", 0)),
-        num_samples=config.get("num_samples"),
-        root=config.get("data_root"),
-        folder=config.get("folder"),
-    )
+    bundle = load_run_dataset(loaded.config, loaded.spec.default_input_size)
     return identity_experiment(loaded.model, loaded.spec, bundle.x_train, bundle.y_train, **options)

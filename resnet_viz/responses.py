@@ -100,21 +100,13 @@ def run_responses(store, run_ids: list[int], images: int = 256) -> pd.DataFrame:
     Raises:
         FileNotFoundError: a run has no checkpoint yet (still training, or failed before saving).
     """
-    from .data import load_dataset
+    from .data import load_run_dataset
     from .sources import load_run_model
 
     tables = []
     for run_id in run_ids:
         loaded = load_run_model(store, int(run_id))
-        config = loaded.config
-        bundle = load_dataset(
-            config.get("dataset", "digits"),
-            input_size=int(config.get("input_size", loaded.spec.default_input_size)),
-            seed=int(config.get("seed", 0)),
-            num_samples=config.get("num_samples"),
-            root=config.get("data_root"),
-            folder=config.get("folder"),
-        )
+        bundle = load_run_dataset(loaded.config, loaded.spec.default_input_size)
         table = layer_responses(loaded.model, bundle.x_test[:images])
         run_name = store.run(int(run_id)).get("name") or loaded.spec.name
         tables.append(table.assign(run_id=int(run_id), run=run_name, residual=loaded.spec.residual))

@@ -350,3 +350,15 @@ def _too_deep(config_items: tuple):
 def too_deep_costs(settings: dict):
     """`labs.too_deep` for these training settings on this machine (cached ten minutes)."""
     return _too_deep(tuple(sorted(settings.items())))
+
+
+def error_table(summary, columns: tuple[str, ...] = ("name", "status", "last_step", "train_error", "test_error")):
+    """A lab's runs (a `labs.summarize` frame) as a table, errors in % to one decimal."""
+    table = summary[list(columns)].copy()
+    for column in ("train_error", "test_error"):
+        table[column] = (100 * table[column]).round(1)
+    st.dataframe(
+        table.rename(columns={"train_error": "train error %", "test_error": "test error %"}),
+        hide_index=True,
+        width="stretch",
+    )
