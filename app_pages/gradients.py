@@ -170,7 +170,7 @@ sources.footnote(
         f"{sources.BALDUZZI}: gradients of deep plain nets resemble white noise; residual nets keep them correlated.",
         f"{sources.FIXUP}.",
         f"{sources.SKIPINIT}: SkipInit.",
-        f"{sources.GOYAL}: zero-initialised last BN gamma in each residual block (Sec. 5.1).",
+        f"{sources.GOYAL}: zero-initialised gamma of the last BN in each residual block.",
         "This page's measurements: one backward pass of a fixed random batch at initialisation (figures at the "
         "top); the runs' logged per-block weight-gradient norms (bottom).",
     ]
