@@ -3,8 +3,18 @@
 import streamlit as st
 
 from resnet_viz.formatting import human
+from resnet_viz.spec import ResNetSpec
 from ui import architecture as loaders
+from ui import sources
 from ui.picker import current_choice, spec_at_depth
+
+PLACEMENT_NOTE = (
+    "The paper (v1, Table 1) puts a bottleneck's stride on its first 1x1; torchvision (v1.5) puts it on the 3x3, "
+    "which then works on the full-size map: more multiply-adds (ResNet-50: 4.09 G against 3.86 G) for about "
+    "0.5 % better top-1. ResNet-18 and -34 have no 1x1 on the main path, so their count is the same either way; "
+    "the paper's 1.8 and 3.6 G are the plain / option-A nets' counts (3.64 G for 34 layers), without the "
+    "projections of option B. Only ResNet-50's 3.8 is truncated (3.86 G)."
+)
 
 spec, size = current_choice().require()
 key = spec.to_json()
@@ -26,7 +36,9 @@ c4.metric("Memory to train (batch 1)", human(train_bytes, "B"), help="Weights + 
 if too_big:
     st.warning(f"{too_big} The tables below are still exact: they are computed without building it.", icon="⚠️")
 
-tab_table1, tab_layers, tab_cost = st.tabs(["Table 1", "Every layer", "Cost per stage"])
+tab_table1, tab_layers, tab_cost, tab_bottleneck = st.tabs(
+    ["Table 1", "Every layer", "Cost per stage", "Why the bottleneck"]
+)
 
 with tab_table1:
     mode = st.radio("Show", ["This network", "Side by side, like the paper"], horizontal=True, key="arch_mode")
@@ -40,8 +52,7 @@ with tab_table1:
         checks = loaders.paper_checks(key, size)
         if len(checks):
             st.markdown("**Checked against the published figures**")
-            marked = checks.assign(matches=checks["matches"].map({True: "✅ matches", False: "❌ differs"}))
-            st.dataframe(marked, hide_index=True, width="stretch")
+            st.dataframe(loaders.displayable_checks(checks), hide_index=True, width="stretch")
         else:
             st.caption(
                 "No published figure applies to this exact configuration (the papers give Table 1 "
@@ -62,11 +73,8 @@ with tab_table1:
                 st.warning(f"{depth} layers: {err}")
         if compare:
             st.dataframe(loaders.side_by_side(tuple(s.to_json() for s in compare), size), width="stretch")
-            if spec.style == "imagenet" and spec.stride_on != "1x1":
-                st.caption(
-                    "The paper's figures assume its own stride placement: pick *1x1 (v1, paper)* under "
-                    "Variants to compare like for like."
-                )
+    if spec.style == "imagenet":
+        st.caption("Two sources print ImageNet multiply-adds, and they count different networks. " + PLACEMENT_NOTE)
 
 with tab_layers:
     f1, f2, f3, f4 = st.columns([2, 2, 2, 2])
@@ -122,3 +130,54 @@ with tab_cost:
         "spread more evenly: each stage halves the map and doubles the width, which keeps the cost "
         "per layer roughly constant (He et al. 2015, Sec. 3.3)."
     )
+
+with tab_bottleneck:
+    if spec.block == "bottleneck":
+        deep, deep_size = spec, size
+    elif spec.style == "imagenet":
+        deep, deep_size = ResNetSpec.from_depth(50, stride_on=spec.stride_on), 224
+    else:
+        deep, deep_size = ResNetSpec.from_depth(164, style="cifar", block="bottleneck", unit="preact"), 32
+    if deep is not spec:
+        st.caption(f"{spec.name} uses basic blocks; shown here: **{deep.name}** at {deep_size}x{deep_size}.")
+    st.markdown(
+        "> *The three layers are 1×1, 3×3, and 1×1 convolutions, where the 1×1 layers are responsible for "
+        "reducing and then increasing (restoring) dimensions, leaving the 3×3 layer a bottleneck with smaller "
+        "input/output dimensions.*\n\n"
+        "He et al. 2015, Sec. 4.1, *Deeper Bottleneck Architectures*. They adopt it for the 50-, 101- and "
+        "152-layer nets because of the training time they could afford; in Fig. 5 a bottleneck block on 256-d "
+        "maps has about the time complexity of a basic block on 64-d maps."
+    )
+    with loaders.computing(deep, "Tracing {net} and two basic-block twins of the same depth"):
+        designs = loaders.bottleneck_designs(deep.to_json(), deep_size)
+        st.plotly_chart(loaders.bottleneck_figure(deep.to_json(), deep_size), width="stretch", key="arch_bneck_fig")
+    base, narrow, wide = designs.iloc[0], designs.iloc[1], designs.iloc[2]
+    st.dataframe(
+        designs.assign(
+            layers=designs["layers"].map(lambda t: " / ".join(map(str, t))),
+            widths=designs["widths"].map(lambda t: " / ".join(map(str, t))),
+            params=designs["params"].map(human),
+            macs=designs["macs"].map(human),
+            activations=designs["activations"].map(human),
+        ).rename(columns={"layers": "blocks per stage", "widths": "output widths", "macs": "multiply-adds"}),
+        hide_index=True,
+        width="stretch",
+    )
+    st.markdown(
+        f"Computed for {deep.depth} layers: basic blocks at the bottleneck's **output** width ({wide['depth']} "
+        f"layers) would need {wide['macs'] / base['macs']:.0f}x the multiply-adds and "
+        f"{wide['params'] / base['params']:.0f}x the parameters. Basic blocks at the **inner** width are "
+        f"closer in cost ({narrow['macs'] / base['macs']:.1f}x the multiply-adds, "
+        f"{narrow['params'] / base['params']:.1f}x the parameters, {narrow['activations'] / base['activations']:.1f}x "
+        "the activations) but carry maps 4x narrower. The 1x1 convolutions buy width cheaply; the price is "
+        "more activations to keep for training than the narrow basic net."
+    )
+
+sources.footnote(
+    [
+        f"{sources.RESNET}: Table 1 (stages, blocks and 'FLOPs', i.e. multiply-adds, at 224x224), Sec. 3.3 "
+        "(halving the map doubles the filters, keeping the cost per layer), Table 6 (CIFAR parameters).",
+        f"{sources.IDENTITY}: Sec. 5 (pre-activation ResNet-164 and -1001 parameters).",
+        f"{sources.TORCHVISION}: parameter counts and GFLOPS in its weights metadata.",
+    ]
+)

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from ui import frame, training
-from ui.gradients import gradient_tables
+from ui import frame, sources, training
+from ui.gradients import gradient_tables, newest_plain_and_residual
 
 st.title("Gradient flow")
 st.markdown(
@@ -60,16 +60,21 @@ def factor(table) -> str:
 
 if batchnorm:
     explanation = (
-        "With BatchNorm, each plain layer rescales the gradient on its way back and the factors compound: the "
-        "early blocks of a deep plain net get *exploding* gradients at initialisation. The identity shortcuts "
-        "add a direct path, so every residual block sees a gradient of the same order."
+        "With BatchNorm, each plain layer rescales the gradient on its way back and the factors compound: at "
+        "initialisation the early blocks of a deep plain net get much larger gradients than the late ones. The "
+        "identity shortcuts add a direct path, so the residual net's spread is far smaller, though not nil: "
+        "the factor above is what this measurement gives, block by block."
     )
 else:
     explanation = (
         "Without BatchNorm the picture changes. He initialisation keeps a plain net's signal and gradient "
         "roughly level at the start, while every identity addition adds the branch's variance to the signal, so "
         "an un-normalised ResNet's activations and gradients grow with depth. This is why ResNets rely on BN, "
-        "or on initialisations that start each branch at zero (Fixup, SkipInit, zero-initialised last BN)."
+        "or on initialisations that start each residual branch at (or near) zero: **Fixup** rescales each "
+        "branch's weights by a depth-dependent factor and zero-initialises its last layer (Zhang et al. 2019); "
+        "**SkipInit** multiplies each branch by a learnable scalar that starts at 0 (De & Smith 2020); "
+        "**zero-initialised last BN** sets the last BN's scale gamma of each branch to 0, so every block starts "
+        "as the identity (Goyal et al. 2017)."
     )
 st.caption(
     f"Look at how far each curve spreads from the first block to the last: the plain net's values span "
@@ -81,7 +86,8 @@ with left:
     st.plotly_chart(shortcut_split(residual), width="stretch", key="grad_split_fig")
     st.caption(
         "Each residual block passes gradient back along two paths. The shortcut part is the '1 +' term: it is the "
-        "gradient at the block's output, handed back unchanged (identity) or through a 1x1 projection."
+        "gradient at the block's output, handed back unchanged by the identity; these nets use option A, so at the "
+        "stage boundaries the shortcut subsamples and zero-pads instead (no projection, no parameters)."
     )
 with right:
     st.plotly_chart(stage_histograms(tables), width="stretch", key="grad_hist_fig")
@@ -91,14 +97,58 @@ with right:
     )
 
 st.divider()
-st.subheader("Gradient norms during a training run")
+st.subheader("What the paper says, and where it holds")
+st.markdown(
+    "> *We argue that this optimization difficulty is unlikely to be caused by vanishing gradients. These plain "
+    "networks are trained with BN, which ensures forward propagated signals to have non-zero variances. We also "
+    "verify that the backward propagated gradients exhibit healthy norms with BN.*\n\n"
+    'He et al. 2015, Sec. 4.1. The authors instead conjecture that deep plain nets "may have exponentially low '
+    'convergence rates".'
+)
+st.markdown(
+    f"- **Where it holds:** with BN the gradients do not *vanish*; no block of plain-{depth} above gets a "
+    "gradient near zero.\n"
+    f"- **Where it does not:** at initialisation they are far from even: plain-{depth}'s blocks span "
+    f"{factor(plain)} (the figure above). Yang et al. (2019) prove that BN itself makes the gradients of a "
+    "deep plain net *explode* at initialisation, growing with depth; Balduzzi et al. (2017) show that the "
+    'gradients of deep plain nets resemble white noise ("shattered") while residual nets keep them '
+    "correlated. Neither contradicts the paper's point that vanishing is not the cause.\n"
+    '- **During training:** the paper\'s "healthy norms" describe training, not initialisation. The next '
+    "figure follows how unevenly the blocks get gradient over real runs: launch a Degradation lab "
+    "comparison, then pick a plain and a residual run."
+)
+
 store = training.run_queue().store
 runs = store.runs()
 if runs.empty:
     st.caption("Train a run (Train page or a lab) to see its gradients over time here.")
 else:
+    from resnet_viz.figures.gradients import spread_over_training  # noqa: E402
+    from resnet_viz.gradients import spread_during_training  # noqa: E402
+
     labels = {int(run["id"]): training.run_label(run) for run in runs.to_dict("records")}
     ids = list(labels)
+    defaults = newest_plain_and_residual(runs)
+    chosen = st.multiselect(
+        "Runs to compare", ids, default=defaults or ids[:1], format_func=labels.get, key="grad_spread_runs"
+    )
+    spreads = spread_during_training(store.metrics(chosen)) if chosen else None
+    if spreads is None or spreads.empty:
+        st.caption("These runs have not logged block gradients yet.")
+    else:
+        names = {int(r["id"]): r["name"] for r in runs.to_dict("records")}
+        st.plotly_chart(spread_over_training(spreads, names), width="stretch", key="grad_spread_fig")
+        lines = []
+        for run_id, rows in spreads.groupby("run_id", sort=False):
+            first, last = rows.iloc[0], rows.iloc[-1]
+            lines.append(
+                f"- {names[int(run_id)]}: a factor of {human_factor(first['spread'])} between its blocks at step "
+                f"{int(first['step'])}, {human_factor(last['spread'])} at step {int(last['step'])}, "
+                f"{human_factor(rows['spread'].max())} at most."
+            )
+        st.markdown("Measured spread of the blocks' weight-gradient norms:\n" + "\n".join(lines))
+
+    st.subheader("Gradient norms during a training run")
     run_id = st.selectbox("Run", ids, index=training.newest_finished(ids, runs), format_func=labels.get, key="grad_run")
     metrics = store.metrics(int(run_id))
     if metrics.empty:
@@ -108,5 +158,20 @@ else:
         st.caption(
             "Rows are blocks from input (top) to output, columns are training steps, colour is log10 of the weight "
             "gradient norm. In a deep plain net, look for bands of much weaker or stronger blocks; in a ResNet the "
-            "colours stay even across depth."
+            "colours stay more even across depth."
         )
+
+sources.footnote(
+    [
+        f"{sources.RESNET}: Sec. 4.1 (the quoted paragraph on vanishing gradients and BN; option A on CIFAR, "
+        "Sec. 4.2).",
+        f"{sources.IDENTITY}: Eq. 4-5 (the '1 +' term; exact for identity shortcut and after-addition activation).",
+        f"{sources.YANG}: BN causes gradient explosion at initialisation in deep plain nets.",
+        f"{sources.BALDUZZI}: gradients of deep plain nets resemble white noise; residual nets keep them correlated.",
+        f"{sources.FIXUP}.",
+        f"{sources.SKIPINIT}: SkipInit.",
+        f"{sources.GOYAL}: zero-initialised gamma of the last BN in each residual block.",
+        "This page's measurements: one backward pass of a fixed random batch at initialisation (figures at the "
+        "top); the runs' logged per-block weight-gradient norms (bottom).",
+    ]
+)

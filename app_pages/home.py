@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from ui import frame
+from resnet_viz import published
+from ui import frame, sources
 from ui.registry import PAGES
 
 st.title("ResNet, seen from inside")
@@ -14,20 +15,35 @@ st.markdown(
 left, right = st.columns([3, 2], gap="large")
 with left:
     st.subheader("The problem: degradation, not overfitting")
+    top1 = published.values("table2_top1_error")
     st.markdown(
         "Stacking more layers onto a network should never hurt: the extra layers could simply learn "
         "the identity. Yet in practice a deeper **plain** network reaches a *higher training error* "
-        "than a shallower one. Because the training error rises, this is not overfitting: the "
-        "optimiser fails to find the solution. On ImageNet (Table 2 of the paper), plain-34 has "
-        "28.54 % top-1 error against 27.94 % for plain-18; with residual connections the order "
-        "flips: ResNet-34 25.03 %, ResNet-18 27.88 %."
+        "than a shallower one: the paper shows it in its training curves, Fig. 4 (ImageNet, plain-18 vs "
+        "plain-34) and Fig. 6 (CIFAR-10, plain-20 to plain-56). Because the training error rises, this "
+        "is not overfitting: the optimiser fails to find the solution."
+    )
+    st.markdown(
+        f"The same ordering shows in the *validation* error ({published.source('table2_top1_error')}: "
+        f"ImageNet top-1, 10-crop testing): plain-34 {top1['plain-34']} % against {top1['plain-18']} % "
+        f"for plain-18; with residual connections the order flips: ResNet-34 {top1['ResNet-34']} %, "
+        f"ResNet-18 {top1['ResNet-18']} %. That ResNet-34 uses option A shortcuts (zero-padding, no "
+        "parameters), not the option B of this app's ResNet-34 preset."
     )
     st.subheader("The fix: learn a residual")
-    st.markdown("Each block adds its input back to what its layers compute:")
+    st.markdown(
+        "Each block adds its input back to what its layers compute. In the **original** unit (the "
+        "paper's, and this app's default) a ReLU follows the addition:"
+    )
+    st.latex(r"x_{l+1} = \mathrm{ReLU}\big(x_l + \mathcal{F}(x_l, W_l)\big)")
+    st.markdown(
+        "In the **pre-activation** unit (Identity Mappings) nothing follows the addition, so the block is exactly"
+    )
     st.latex(r"x_{l+1} = x_l + \mathcal{F}(x_l, W_l)")
     st.markdown(
         "If the identity is what is needed, the block only has to push $\\mathcal{F}$ to zero. "
-        "Unrolled over many blocks, $x_L = x_l + \\sum_{i=l}^{L-1} \\mathcal{F}(x_i, W_i)$, so the "
+        "With pre-activation units, unrolled over many blocks, "
+        "$x_L = x_l + \\sum_{i=l}^{L-1} \\mathcal{F}(x_i, W_i)$, so the "
         "gradient of the loss $\\mathcal{E}$ reaching block $l$ is"
     )
     st.latex(
@@ -36,7 +52,10 @@ with left:
     )
     st.markdown(
         "The **1** carries the gradient from the loss straight back to every layer, however deep "
-        "the network (He et al., 2016, *Identity Mappings*)."
+        "the network. This is exact only when the shortcut is an identity *and* nothing follows the "
+        "addition (Identity Mappings, Sec. 3): the pre-activation unit. In the original unit the "
+        "ReLU after each addition passes the gradient only where its input is positive, so the "
+        "formula holds there approximately. Compare both units on the *Identity mappings* page."
     )
 with right:
     st.subheader("Where to go")
@@ -48,3 +67,13 @@ with right:
         "Pick a network in the sidebar: every page shows the one you choose, and the URL keeps it.",
         icon=":material/arrow_back:",
     )
+
+sources.footnote(
+    [
+        f"{sources.RESNET}: Sec. 1 and 4.1 (degradation), Fig. 4 (ImageNet training curves), Fig. 6 "
+        "(CIFAR-10 training curves), Table 2 (ImageNet top-1 validation error, 10-crop; ResNet-34 with "
+        "option A).",
+        f"{sources.IDENTITY}: Sec. 2 (Eq. 3-5: the unrolled sum and its gradient), Sec. 3 (exact when the "
+        "shortcut and the after-addition activation are both identities), Sec. 4 (pre-activation).",
+    ]
+)

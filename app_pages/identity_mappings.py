@@ -4,7 +4,7 @@ import streamlit as st
 
 from resnet_viz.labs import PAPER_SHORTCUT_ERRORS, PAPER_UNIT_ERRORS, shortcut_specs, summarize, unit_specs  # noqa: E402
 from resnet_viz.spec import SHORTCUT_VARIANTS, UNITS  # noqa: E402
-from ui import training
+from ui import sources, training
 from ui.picker import UNIT_LABELS, VARIANT_LABELS
 
 st.title("Identity-mappings lab")
@@ -93,3 +93,12 @@ with tab_shortcuts:
         PAPER_SHORTCUT_ERRORS,
         lambda d, v: shortcut_specs(d, v),
     )
+
+sources.footnote(
+    [
+        f"{sources.IDENTITY}: Sec. 3 and Table 1 (shortcut variants: constant scaling, exclusive and "
+        "shortcut-only gating, 1x1 conv, dropout; ResNet-110 on CIFAR-10), Sec. 4 and Table 2 (residual-unit "
+        "orderings; ResNet-110 and -164), Fig. 2 and 4 (the variants drawn).",
+        f"{sources.RESNET}: Sec. 4.2 (the CIFAR-10 networks and training schedule these variants start from).",
+    ]
+)

@@ -2,8 +2,40 @@
 
 import streamlit as st
 
+from resnet_viz import published
+from resnet_viz.labs import PAPER_OPTION_ERRORS, option_specs, summarize
+from resnet_viz.spec import ResNetSpec
 from ui import architecture as loaders
+from ui import sources, training
 from ui.picker import VARIANT_LABELS, current_choice, just_changed
+
+OPTIONS_GROUP = "options"  # prefix of the A / B / C comparison's run groups in the store
+
+
+def store_runs():
+    return training.run_queue().store.runs()
+
+
+def options_result(group: str) -> None:
+    """The A / B / C runs of ``group``: progress, errors, curves."""
+    from resnet_viz.figures.training import training_curves
+
+    store = training.run_queue().store
+    runs = store.runs(group=group)
+    metrics = store.metrics(runs["id"].tolist())
+    summary = summarize(runs, metrics)
+    if summary.empty:
+        return
+    active = runs[runs["status"].isin(training.ACTIVE_STATUSES)]
+    if len(active):
+        training.progress_rows(active)
+    training.error_table(summary)
+    st.plotly_chart(training_curves(metrics, runs), width="stretch", key="opt_curves")
+    st.caption(
+        "Short runs on small images: compare the order and the gaps, not the paper's absolute numbers. The "
+        "paper's gaps are half a point of top-1 error on ImageNet after 600k steps."
+    )
+
 
 spec, size = current_choice().require()
 key = spec.to_json()
@@ -41,26 +73,13 @@ with text_col:
             icon="ℹ️",
         )
     else:
-        changing = shortcuts[shortcuts["input_shape"] != shortcuts["output_shape"]]
         st.markdown("**Why do the shapes change where they do?**")
-        names = ", ".join(changing["paper_name"]) or "nowhere"
-        st.markdown(
-            f"The map is halved and the width doubled at the first block of each stage after the "
-            f"first: here at **{names}**. There the input x and the output F(x) have different shapes, "
-            "so x cannot be added as it is: option A subsamples it and pads the new channels with "
-            "zeros (no parameters), options B and C project it with a 1x1 convolution of stride 2. "
-            "Everywhere else the shapes match and the shortcut is a plain identity."
-        )
-        if spec.block == "bottleneck" and spec.style == "imagenet":
-            st.caption(
-                "In bottleneck networks conv2_1 also changes width (64 -> 256 channels, no stride), "
-                "so option B projects there too."
-            )
+        st.markdown(loaders.shape_change_explanation(spec, shortcuts))
         if spec.shortcut_variant != "identity":
             st.caption(
                 f"Shortcut variant: **{VARIANT_LABELS[spec.shortcut_variant]}** (Identity Mappings, "
                 "Fig. 2). Its gates or scales act on every shortcut; the paper found that anything but "
-                "a clean identity makes deep ResNets harder to optimise."
+                "a clean identity makes deep ResNets harder to optimise (Identity Mappings, Table 1)."
             )
 with diagram_col, loaders.computing(spec, "Drawing {blocks} blocks of {net}"):
     st.plotly_chart(loaders.shortcut_figure(key, size, fold), width="stretch", key="sc_diagram")
@@ -101,3 +120,52 @@ else:
             hide_index=True,
             width="stretch",
         )
+
+st.divider()
+st.subheader("Options A, B and C, trained side by side (Table 3)")
+st.markdown(
+    f"The paper trained ResNet-34 with each option on ImageNet: top-1 error {PAPER_OPTION_ERRORS['A']} % (A), "
+    f"{PAPER_OPTION_ERRORS['B']} % (B), {PAPER_OPTION_ERRORS['C']} % (C) ({published.source('table3_top1_error')}, "
+    "10-crop validation). B is slightly better than A, which the authors attribute to A's zero-padded "
+    "dimensions having no residual learning; C is marginally better than B, from the extra parameters of its "
+    '13 extra projections. Their conclusion: *"the small differences among A/B/C indicate that projection '
+    'shortcuts are not essential for addressing the degradation problem"*, so they keep identity shortcuts, '
+    "which cost nothing, and use B only for the 50+ layer nets. The cost of each option for the network in the "
+    "sidebar is in the table above."
+)
+lab_base = spec if spec.style == "cifar" else ResNetSpec.from_depth(20, style="cifar")
+st.caption(
+    f"The comparison below trains **{lab_base.name}** with options A, B and C on the same data, seed and budget "
+    + ("(the network in the sidebar)." if lab_base is spec else "(ImageNet-sized nets are too slow for a CPU lab).")
+)
+option_nets = option_specs(lab_base)
+with st.expander("Set up the comparison", expanded=True):
+    settings = training.training_settings("opt", option_nets[0])
+    ready = training.ensure_dataset(settings)
+    training.budget_caption(option_nets, settings)
+    training.launch_button(
+        "Launch A / B / C",
+        "opt_launch",
+        option_nets,
+        settings,
+        [f"{s.name.replace(' (CIFAR)', '')} option {s.shortcut}" for s in option_nets],
+        group=OPTIONS_GROUP,
+        disabled=not ready,
+    )
+option_groups = [g for g in store_runs()["group"].dropna().unique() if str(g).startswith(OPTIONS_GROUP)]
+if option_groups:
+    launched = st.session_state.get("opt_launch_group")
+    option_group = st.selectbox(
+        "Comparison", option_groups, index=option_groups.index(launched) if launched in option_groups else 0,
+        key="opt_group_pick",
+    )  # fmt: skip
+    training.live(lambda: options_result(option_group), lambda: not training.active_runs(option_group).empty, 1.5)
+
+sources.footnote(
+    [
+        f"{sources.RESNET}: Sec. 3.3 (options A and B at increasing dimensions), Sec. 4.1 and Table 3 (option C), "
+        "Table 1 (down-sampling by conv3_1, conv4_1, conv5_1 with stride 2).",
+        f"{sources.IDENTITY}: Fig. 2 and Table 1 (shortcut variants: scaling, gating, 1x1 conv, dropout).",
+        f"{sources.TORCHVISION}.",
+    ]
+)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import training
+from ui import sources, training
 from ui.picker import current_choice
 from ui.text import plain
 
@@ -114,3 +114,12 @@ else:
             st.rerun()
     else:
         st.caption("Select runs in the table to overlay their curves, export, rename or delete them.")
+
+sources.footnote(
+    [
+        f"{sources.RESNET}: Sec. 3.4 (ImageNet training: SGD, momentum 0.9, weight decay 1e-4, learning rate 0.1 "
+        "divided by 10 on plateaus) and Sec. 4.2 (CIFAR-10: batch 128, lr 0.1 divided by 10 at 32k and 48k "
+        "iterations, 64k in all; pad-4 random crops and flips). This page's defaults are shorter and use a "
+        "cosine schedule so that a run finishes on a CPU.",
+    ]
+)

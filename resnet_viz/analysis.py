@@ -140,8 +140,9 @@ def shortcut_table(spec: ResNetSpec, input_size: int | None = None, layers: pd.D
 
     Returns:
         DataFrame with columns block ("layer2.0"), paper_name ("conv3_1"), stage, index, kind,
-        variant (the Identity Mappings shortcut variant), input_shape, output_shape, reason,
-        params (of the shortcut path, gates included).
+        variant (the Identity Mappings shortcut variant), input_shape, output_shape, stride (of the
+        block: input side / output side, 1 where the map keeps its size), reason, params (of the
+        shortcut path, gates included).
     """
     layers = layer_table(spec, input_size) if layers is None else layers
     in_block = layers[layers["block"].notna()]
@@ -173,11 +174,25 @@ def shortcut_table(spec: ResNetSpec, input_size: int | None = None, layers: pd.D
                 "variant": spec.shortcut_variant if has_add else "",
                 "input_shape": cin,
                 "output_shape": cout,
+                "stride": int(cin[1]) // int(cout[1]),
                 "reason": _shortcut_reason(spec, kind, cin, cout),
                 "params": int(shortcut_rows["params"].sum()),
             }
         )
     return pd.DataFrame(rows)
+
+
+def shape_changes(shortcuts: pd.DataFrame) -> dict[str, list[str]]:
+    """Where a network's blocks change shape, from `shortcut_table`: the paper names of its blocks that
+    halve the map (``"strided"``, e.g. conv3_1) and of those that change only the channels (``"channels_only"``,
+    e.g. conv2_1 of a bottleneck ResNet, 64 -> 256 at stride 1)."""
+    channels = [i[0] != o[0] for i, o in zip(shortcuts["input_shape"], shortcuts["output_shape"])]
+    channels_change = pd.Series(channels, index=shortcuts.index, dtype=bool)
+    strided = shortcuts["stride"] > 1
+    return {
+        "strided": list(shortcuts.loc[strided, "paper_name"]),
+        "channels_only": list(shortcuts.loc[~strided & channels_change, "paper_name"]),
+    }
 
 
 @dataclass(frozen=True)
@@ -476,7 +491,7 @@ def shortcut_option_costs(spec: ResNetSpec, input_size: int | None = None) -> pd
 
     Returns:
         DataFrame with one row per option: option, rule, projections (count), shortcut_params,
-        total_params, share (shortcut params / total).
+        total_params, share (shortcut params / total), shortcut_macs, total_macs (multiply-adds per image).
     """
     rules = {
         "A": "zero-padding where the shape changes (no parameters)",
@@ -489,6 +504,7 @@ def shortcut_option_costs(spec: ResNetSpec, input_size: int | None = None) -> pd
         layers = layer_table(variant, input_size)
         shortcuts = shortcut_table(variant, input_size, layers=layers)
         total = int(layers["params"].sum())
+        on_shortcut = layers["name"].map(is_shortcut_part)
         rows.append(
             {
                 "option": option,
@@ -497,6 +513,62 @@ def shortcut_option_costs(spec: ResNetSpec, input_size: int | None = None) -> pd
                 "shortcut_params": int(shortcuts["params"].sum()),
                 "total_params": total,
                 "share": float(shortcuts["params"].sum() / total),
+                "shortcut_macs": int(layers.loc[on_shortcut, "macs"].sum()),
+                "total_macs": int(layers["macs"].sum()),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _basic_blocks_for(layers: tuple[int, ...]) -> tuple[int, ...]:
+    """Blocks per stage of basic blocks (2 layers each) giving about the depth of bottleneck ``layers``
+    (3 layers each): 1.5x the blocks, by largest remainder, at least one per stage."""
+    exact = [1.5 * n for n in layers]
+    total = round(sum(exact))
+    counts = [max(1, int(x)) for x in exact]
+    for i in sorted(range(len(exact)), key=lambda i: exact[i] - int(exact[i]), reverse=True):
+        if sum(counts) >= total:
+            break
+        counts[i] += 1
+    return tuple(counts)
+
+
+def bottleneck_vs_basic(spec: ResNetSpec, input_size: int | None = None) -> pd.DataFrame:
+    """What a bottleneck net would cost built from basic blocks at (about) the same depth (He et al. 2015,
+    Sec. 4.1, "Deeper Bottleneck Architectures"), traced on the meta device.
+
+    Three designs: ``spec`` itself (bottleneck); basic blocks at the same inner widths (64..512, so the
+    maps are 4x narrower than the bottleneck's outputs); basic blocks at the bottleneck's output widths
+    (256..2048, the same representation width, which the 1x1 reduce / expand make affordable).
+
+    Returns:
+        DataFrame with one row per design: design, block, depth, layers (blocks per stage), widths
+        (stage output widths), params, macs, activations (values of all layer outputs per image).
+
+    Raises:
+        ValueError: ``spec`` does not use bottleneck blocks.
+    """
+    if spec.block != "bottleneck":
+        raise ValueError(f"{spec.name} uses {spec.block} blocks; the comparison starts from a bottleneck net.")
+    basic = replace(spec, block="basic", layers=_basic_blocks_for(spec.layers))
+    designs = [
+        ("bottleneck (1x1, 3x3, 1x1)", spec),
+        ("basic (3x3, 3x3), same inner width", basic),
+        ("basic (3x3, 3x3), same output width", replace(basic, widths=tuple(spec.expansion * w for w in spec.widths))),
+    ]
+    rows = []
+    for design, variant in designs:
+        layers = layer_table(variant, input_size)
+        rows.append(
+            {
+                "design": design,
+                "block": variant.block,
+                "depth": variant.depth,
+                "layers": variant.layers,
+                "widths": tuple(variant.expansion * w for w in variant.widths),
+                "params": int(layers["params"].sum()),
+                "macs": int(layers["macs"].sum()),
+                "activations": int(sum(_numel(s) for s in layers["output_shape"])),
             }
         )
     return pd.DataFrame(rows)

@@ -170,9 +170,11 @@ def forecast(
 
 
 def describe_seconds(seconds: float) -> str:
-    """A duration for a learner: "under a minute", "about 3 min", "about 1.5 h"."""
+    """A duration for a learner: "under a minute", "about 3 min", "about 1.5 h", "about 14 days"."""
     if seconds < 45:
         return "under a minute"
     if seconds < 90 * 60:
         return f"about {max(1, round(seconds / 60))} min"
-    return f"about {seconds / 3600:.1f} h"
+    if seconds < 48 * 3600:
+        return f"about {seconds / 3600:.1f} h"
+    return f"about {seconds / 86400:,.0f} days"

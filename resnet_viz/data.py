@@ -226,6 +226,19 @@ DEFAULT_SHAPES = 3000  # images in the generated shapes set unless num_samples s
 MAX_SHAPES = 100_000  # generated in float64 at the input size: more would only fill memory
 
 
+def load_run_dataset(config: dict, default_input_size: int) -> DataBundle:
+    """The dataset a run trained on, from its stored config (`TrainConfig.to_dict()`): same name, size,
+    seed, sample count and location, so the split is the one the run saw."""
+    return load_dataset(
+        config.get("dataset", "digits"),
+        input_size=int(config.get("input_size", default_input_size)),
+        seed=int(config.get("seed", 0)),
+        num_samples=config.get("num_samples"),
+        root=config.get("data_root"),
+        folder=config.get("folder"),
+    )
+
+
 def check_dataset_name(name: str) -> None:
     """Raise ValueError with the choices if ``name`` is not a dataset `load_dataset` knows."""
     if name not in DATASET_NAMES:

@@ -357,3 +357,31 @@ def spread(table: pd.DataFrame, column: str) -> float | None:
         return None
     logs = np.log10(values)
     return float(logs.max() - logs.min())
+
+
+def spread_during_training(metrics: pd.DataFrame) -> pd.DataFrame:
+    """How far the blocks' weight-gradient norms spread at each logged step of training runs.
+
+    ``metrics`` is `RunStore.metrics` of one or more runs: ``run_id``, ``step`` and ``grad_norms``
+    (dicts, or JSON text, of name -> norm; the engine logs every block, e.g. "layer2.0", beside stage
+    aggregates). Stage aggregates, the stem and the head are left out; only finite positive norms count.
+
+    Returns:
+        DataFrame with columns run_id, step, spread (log10 of max / min over the blocks), blocks (how
+        many counted); steps with fewer than two blocks are left out.
+    """
+    import json
+
+    rows = []
+    for run_id, step, norms in zip(metrics["run_id"], metrics["step"], metrics["grad_norms"]):
+        if isinstance(norms, str) and norms:
+            norms = json.loads(norms)
+        if not isinstance(norms, dict):
+            continue
+        values = np.array([v for k, v in norms.items() if is_block(k) and isinstance(v, (int, float))], dtype=float)
+        values = values[np.isfinite(values) & (values > 0)]
+        if len(values) >= 2:
+            logs = np.log10(values)
+            rows.append({"run_id": int(run_id), "step": int(step), "spread": float(logs.max() - logs.min()),
+                         "blocks": len(values)})  # fmt: skip
+    return pd.DataFrame(rows, columns=["run_id", "step", "spread", "blocks"])

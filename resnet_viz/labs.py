@@ -7,9 +7,11 @@ data, seed and budget, tagged with one group name in the run store.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
-from .published import values
+from .published import by_depth, values
 from .spec import ResNetSpec
 
 CLEAR_MARGIN = 0.02  # training-error difference (fraction) the verdicts call a difference
@@ -24,6 +26,15 @@ PAPER_UNIT_ERRORS = values("identity_mappings_unit_errors_110")
 PAPER_SHORTCUT_ERRORS = values("identity_mappings_shortcut_errors")
 # Options that make the paper's variants: "scaling" scales both paths by 0.5 (its 12.35 % row).
 VARIANT_OPTIONS = {"scaling": {"shortcut_scale": 0.5, "branch_scale": 0.5}}
+
+
+# He et al. 2015, Table 3: ImageNet top-1 error (%, 10-crop) of ResNet-34 with shortcut options A, B, C.
+PAPER_OPTION_ERRORS = {o: values("table3_top1_error")[f"ResNet-34 {o}"] for o in ("A", "B", "C")}
+
+
+def option_specs(base: ResNetSpec, options: tuple[str, ...] = ("A", "B", "C")) -> list[ResNetSpec]:
+    """``base`` once per shortcut option (He et al. 2015, Table 3), residual, everything else the same."""
+    return [replace(base, shortcut=option, residual=True) for option in options]
 
 
 def degradation_specs(rows: list[tuple[int, bool]], **options) -> list[ResNetSpec]:
@@ -134,3 +145,41 @@ def degradation_verdict(summary: pd.DataFrame) -> list[str]:
                 "in training error, as in the paper's Figure 6 (right)."
             )
     return lines
+
+
+# He et al. 2015, Sec. 4.2 / Table 6: the CIFAR-10 schedule (64k steps of 128 images at 32x32).
+PAPER_CIFAR_SCHEDULE = {"steps": 64_000, "batch_size": 128, "input_size": 32}
+
+
+def too_deep(config, store=None, device: str = "cpu", depths: tuple[int, ...] = (110, 1202)) -> pd.DataFrame:
+    """ResNet-110 against ResNet-1202 (He et al. 2015, Table 6 and Sec. 4.2): size, published test error,
+    and what training each would cost on ``device``, at ``config`` (a `TrainConfig`) and at the paper's
+    schedule (`PAPER_CIFAR_SCHEDULE`), from `budget.run_cost` (earlier runs in ``store`` if any, else
+    this machine's measured rate).
+
+    Returns:
+        DataFrame with one row per depth: depth, params (ours, option A), paper_params_m, paper_test_error
+        (%, NaN where the paper has none), lab_seconds, paper_seconds, estimate (where the step time
+        comes from).
+    """
+    from .analysis import layer_table
+    from .budget import run_cost
+
+    params_m, errors = by_depth("table6_params_m"), by_depth("table6_test_error")
+    paper = replace(config, epochs=None, **PAPER_CIFAR_SCHEDULE)
+    rows = []
+    for depth in depths:
+        spec = ResNetSpec.from_depth(depth, style="cifar", shortcut="A")
+        lab, full = run_cost(spec, config, store, device), run_cost(spec, paper, store, device)
+        rows.append(
+            {
+                "depth": depth,
+                "params": int(layer_table(spec, config.input_size)["params"].sum()),
+                "paper_params_m": params_m.get(depth),
+                "paper_test_error": errors.get(depth),
+                "lab_seconds": lab.seconds,
+                "paper_seconds": full.seconds,
+                "estimate": lab.source,
+            }
+        )
+    return pd.DataFrame(rows)

@@ -156,3 +156,49 @@ def test_bad_input_sizes_raise_value_errors():
     for size in (0, -5, 8, 2.5, 10**5):
         with pytest.raises(ValueError, match="Input size"):
             layer_table(SPECS["resnet18"], size)
+
+
+def test_shape_changes_reads_stride_and_channels_from_the_shortcut_table():
+    from resnet_viz.analysis import shape_changes
+
+    r50 = shortcut_table(ResNetSpec.from_depth(50))
+    assert shape_changes(r50) == {"strided": ["conv3_1", "conv4_1", "conv5_1"], "channels_only": ["conv2_1"]}
+    assert r50.set_index("paper_name").loc["conv2_1", "stride"] == 1
+    r34 = shortcut_table(ResNetSpec.from_depth(34, shortcut="A"))
+    assert shape_changes(r34) == {"strided": ["conv3_1", "conv4_1", "conv5_1"], "channels_only": []}
+
+
+@pytest.mark.parametrize("depth", [18, 34])
+def test_basic_block_table1_check_does_not_depend_on_stride_placement(depth):
+    v1 = paper_checks(ResNetSpec.from_depth(depth, stride_on="1x1"))
+    v15 = paper_checks(ResNetSpec.from_depth(depth, stride_on="3x3"))
+    assert v1.equals(v15)
+    table1 = v1[v1["source"] == "He et al. 2015, Table 1"].iloc[0]
+    assert table1["matches"] and table1["note"].startswith("the paper's figure is the plain / option-A count")
+
+
+def test_bottleneck_vs_basic_on_a_tiny_net_and_resnet50():
+    from resnet_viz.analysis import bottleneck_vs_basic
+
+    tiny = ResNetSpec.from_depth(11, style="cifar", block="bottleneck")  # one bottleneck block per stage
+    designs = bottleneck_vs_basic(tiny).set_index("block", append=True)
+    assert designs["depth"].tolist() == [11, 10, 10]  # 4.5 basic blocks round (half to even) to 4: [2, 1, 1]
+    narrow, wide = designs.iloc[1], designs.iloc[2]
+    assert narrow["widths"] == (16, 32, 64) and wide["widths"] == (64, 128, 256)
+    # the stem (3x3, 3 -> 16, no bias) + BN, then one basic block of two 3x3 convs at 16 channels (+ BN)
+    assert narrow["params"] > 2 * 9 * 16 * 16 and wide["macs"] > designs.iloc[0]["macs"] > 0
+    r50 = bottleneck_vs_basic(ResNetSpec.from_depth(50, stride_on="1x1"), 224)
+    assert r50["layers"].tolist()[1] == (5, 6, 9, 4) and r50["depth"].tolist() == [50, 50, 50]
+    assert r50.loc[0, "macs"] == 3_857_973_248 and r50.loc[2, "macs"] > 20 * r50.loc[0, "macs"]
+    with pytest.raises(ValueError, match="basic blocks"):
+        bottleneck_vs_basic(ResNetSpec.from_depth(34))
+
+
+def test_shortcut_option_costs_count_multiply_adds_of_the_projections():
+    from resnet_viz import shortcut_option_costs
+
+    costs = shortcut_option_costs(ResNetSpec.from_depth(34), 224).set_index("option")
+    assert costs.loc["A", "shortcut_macs"] == 0 and costs.loc["A", "total_macs"] == 3_644_493_824
+    # option B: three 1x1 projections, each (cin x cout) per output pixel: 28², 14², 7² maps
+    assert costs.loc["B", "shortcut_macs"] == 64 * 128 * 28 * 28 + 128 * 256 * 14 * 14 + 256 * 512 * 7 * 7
+    assert costs.loc["C", "shortcut_macs"] > costs.loc["B", "shortcut_macs"]

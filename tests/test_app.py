@@ -32,6 +32,11 @@ def shortcut_arcs(at: AppTest) -> list[dict]:
     return [t for t in spec["data"] if (t.get("meta") or {}).get("role") == "shortcut"]
 
 
+def layer_rows(at: AppTest):
+    """The Architecture page's "Every layer" table (the one with a type column)."""
+    return next(df.value for df in at.dataframe if {"name", "type"} <= set(df.value.columns))
+
+
 def metric(at: AppTest, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
 
@@ -65,9 +70,9 @@ def test_residual_toggle_removes_every_shortcut_from_diagram_and_tables():
     assert metric(at, "Identity (solid)") == "0" and metric(at, "Projection (dashed)") == "0"
     at = open_page("app_pages/architecture.py", preset="ResNet-34")
     at.radio(key="arch_view").set_value("Every layer").run()
-    assert (at.dataframe[-1].value["type"] == "Add").sum() == 16
+    assert (layer_rows(at)["type"] == "Add").sum() == 16
     at.sidebar.toggle(key="cfg_residual").set_value(False).run()
-    layers = at.dataframe[-1].value
+    layers = layer_rows(at)
     assert (
         len(layers) > 100
         and not (layers["type"] == "Add").any()
@@ -93,7 +98,21 @@ def test_side_by_side_table1_marks_paper_matches():
     assert not at.exception
     table = at.dataframe[0].value
     assert list(table.columns) == ["output size", "18-layer", "34-layer", "50-layer", "101-layer", "152-layer"]
-    assert table.loc["paper"].tolist()[1:] == ["1.8G ✅", "3.6G ✅", "3.8G ✅", "7.6G ✅", "11.3G ✅"]
+    paper = [cell.split(" (")[0] for cell in table.loc["paper v1 (Table 1)"].tolist()[1:]]
+    assert paper == ["1.8G ✅", "3.6G ✅", "3.8G ✅", "7.6G ✅", "11.3G ✅"]
+    tv = [cell.split(" (")[0] for cell in table.loc["torchvision v1.5"].tolist()[1:]]
+    assert tv == ["1.814G ✅", "3.664G ✅", "4.089G ✅", "7.801G ✅", "11.514G ✅"]
+
+
+def test_side_by_side_shows_both_sources_in_the_default_v15_mode():
+    at = open_page("app_pages/architecture.py")  # default: stride on the 3x3 (torchvision v1.5)
+    at.radio(key="arch_mode").set_value("Side by side, like the paper").run()
+    table = at.dataframe[0].value
+    assert table.loc["paper v1 (Table 1)", "50-layer"] == "3.8G ✅ (ours 3.86G)"
+    assert table.loc["torchvision v1.5", "50-layer"].startswith("4.089G ✅")
+    assert table.loc["paper v1 (Table 1)", "34-layer"] == "3.6G ✅ (ours 3.64G)"
+    assert "e+0" not in table.to_string() and table.loc["parameters", "50-layer"] == "25.6M"
+    assert any("Only ResNet-50's 3.8 is truncated" in c.value for c in at.caption)
 
 
 def test_url_query_string_restores_a_configuration():
@@ -108,11 +127,11 @@ def test_layer_table_filters_and_totals():
     at.radio(key="arch_view").set_value("Every layer").run()
     at.multiselect(key="arch_type").set_value(["Conv2d"]).run()
     at.multiselect(key="arch_stage").set_value(["conv3_x"]).run()
-    table = at.dataframe[-1].value
+    table = layer_rows(at)
     assert set(table["type"]) == {"Conv2d"} and set(table["stage"]) == {"conv3_x"}
     assert len(table) == 4 * 3 + 1  # 4 bottlenecks x 3 convs + the projection
     at.text_input(key="arch_search").set_value("downsample").run()
-    assert at.dataframe[-1].value["name"].tolist() == ["layer2.0.downsample.0"]
+    assert layer_rows(at)["name"].tolist() == ["layer2.0.downsample.0"]
 
 
 def test_impossible_custom_depth_shows_a_message_not_a_traceback():
@@ -136,7 +155,7 @@ def test_block_view_follows_the_selected_block():
     at = open_page("app_pages/shortcuts.py", preset="ResNet-50", stride_on="1x1")
     assert at.selectbox(key="sc_block").value == "layer1.0"  # first block whose shape changes
     at.selectbox(key="sc_block").set_value("layer2.0").run()
-    rows = at.dataframe[-1].value
+    rows = layer_rows(at)
     assert rows["name"].tolist()[0] == "layer2.0.conv1" and rows["stride"].tolist()[0] == "2"  # v1: stride on the 1x1
 
 

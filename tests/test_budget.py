@@ -1,5 +1,7 @@
 """Run-time estimates and the queue's forecast; the queue trains its active runs together."""
 
+import math
+
 import pytest
 
 from resnet_viz import ResNetSpec
@@ -36,6 +38,7 @@ def test_describe_seconds_for_a_learner():
     assert describe_seconds(10) == "under a minute"
     assert describe_seconds(150) == "about 2 min"  # 2.5 rounds to 2 (banker's rounding is fine here)
     assert describe_seconds(3 * 3600) == "about 3.0 h"
+    assert describe_seconds(14 * 86400) == "about 14 days"  # the paper's ResNet-110 schedule on a laptop CPU
 
 
 def test_run_cost_is_estimated_then_learnt_from_finished_runs(store):
@@ -115,3 +118,22 @@ def test_degradation_verdict_calls_only_clear_margins_a_fix():
 
     assert any("fix the optimisation" in line for line in degradation_verdict(summary(0.05, 0.30)))
     assert not any("fix the optimisation" in line for line in degradation_verdict(summary(0.900, 0.902)))
+
+
+def test_too_deep_prices_the_lab_and_the_papers_schedule(monkeypatch):
+    from resnet_viz.analysis import layer_table
+    from resnet_viz.budget import macs_per_image
+    from resnet_viz.labs import too_deep
+    from resnet_viz.train import TrainConfig
+
+    monkeypatch.setattr("resnet_viz.budget.machine_rate", lambda device="cpu": 1e9)  # 1 G multiply-adds per s
+    config = TrainConfig(steps=4, warmup_steps=0, batch_size=2, input_size=8, eval_every=2, eval_samples=3)
+    table = too_deep(config, depths=(8, 110))
+    tiny = ResNetSpec.from_depth(8, style="cifar", shortcut="A")
+    row = table.iloc[0]
+    assert row["params"] == layer_table(tiny, 8)["params"].sum() and math.isnan(row["paper_test_error"])
+    images_per_step = 2 + 2 * 3 / 3 / 2  # batch + evaluation (two splits, a third of a training image each)
+    assert row["lab_seconds"] == pytest.approx(4 * 3 * macs_per_image(tiny, 8) * images_per_step / 1e9)
+    paper = table.iloc[1]
+    assert paper["paper_test_error"] == 6.43 and paper["paper_params_m"] == 1.7
+    assert paper["paper_seconds"] > 1000 * paper["lab_seconds"]  # 64k steps of 128 at 32 px

@@ -223,3 +223,25 @@ def test_stage_cost_chart_has_every_stage_and_sums_to_the_total(key):
         assert sum(bar.y) * bar.meta["scale"] == pytest.approx(total[column])
     assert traces(fig, "params")[0].meta["unit"] == ("M params" if key == "resnet50" else "k params")
     assert traces(fig, "macs")[0].meta["unit"] == ("GMACs" if key == "resnet50" else "MMACs")
+
+
+def test_design_costs_are_relative_to_the_bottleneck():
+    import pandas as pd
+
+    from resnet_viz.figures.architecture import design_costs
+
+    designs = pd.DataFrame(
+        {"design": ["b", "n", "w"], "params": [10, 20, 400], "macs": [5, 5, 50], "activations": [4, 2, 8]}
+    )
+    fig = design_costs(designs)
+    assert [t.name for t in fig.data] == ["parameters", "multiply-adds", "activations"]
+    assert list(fig.data[0].y) == [1.0, 2.0, 40.0] and fig.layout.yaxis.type == "log"
+
+
+def test_table6_figure_marks_1202_as_overfitting():
+    from resnet_viz.figures.training import table6_figure
+    from resnet_viz.published import by_depth
+
+    fig = table6_figure(by_depth("table6_test_error"), by_depth("table6_params_m"))
+    assert list(fig.data[0].x) == [20, 32, 44, 56, 110, 1202] and list(fig.data[0].y)[-1] == 7.93
+    assert fig.layout.xaxis.type == "log" and "overfitting" in fig.layout.annotations[0].text

@@ -6,6 +6,11 @@ from apptest_pages import open_app_page
 from test_gradients import huge_plain_net
 
 
+def layer_rows(at):
+    """The page's table of layers (the one with name and type columns), wherever it sits on the page."""
+    return next(df.value for df in at.dataframe if {"name", "type"} <= set(df.value.columns))
+
+
 def test_gradient_page_says_where_float32_overflowed_and_never_prints_nan(monkeypatch):
     monkeypatch.setattr("resnet_viz.gradients.build_resnet", huge_plain_net)
     at = open_app_page("app_pages/gradients.py", state={"grad_seed": 7, "grad_bn": False})  # seed 7: not cached
@@ -25,7 +30,7 @@ def test_option_costs_get_the_full_width_and_empty_cells_stay_blank():
     assert any("option" in df.value.columns for df in at.dataframe)
     at = open_app_page("app_pages/architecture.py", {"preset": "ResNet-50"})
     at.radio(key="arch_view").set_value("Every layer").run()
-    layers = at.dataframe[-1].value
+    layers = layer_rows(at)
     bn = layers[layers["type"] == "BatchNorm2d"].iloc[0]
     assert bn["stride"] == "" and layers["block"].iloc[0] == ""  # blank, not a grey "None"
     assert not layers[["block", "stride", "kernel"]].isna().any().any()
@@ -37,7 +42,7 @@ def test_changing_the_stride_placement_shows_a_block_where_it_matters():
     at.sidebar.radio(key="cfg_stride_on").set_value("1x1").run()
     assert not at.exception
     assert at.selectbox(key="sc_block").value == "layer2.0"  # conv3_1: stride 2, where v1 and v1.5 differ
-    assert at.dataframe[-1].value["stride"].tolist()[0] == "2"  # v1: the stride sits on the first 1x1
+    assert layer_rows(at)["stride"].tolist()[0] == "2"  # v1: the stride sits on the first 1x1
     at.selectbox(key="sc_block").set_value("layer3.1").run()  # the user's own choice then stays
     at.sidebar.toggle(key="cfg_residual").set_value(False).run()
     assert at.selectbox(key="sc_block").value == "layer3.1"

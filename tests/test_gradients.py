@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
 
+from resnet_viz.builder import build_resnet
 from resnet_viz.figures.gradients import gradient_heatmap, gradient_vs_depth, shortcut_split, stage_histograms
 from resnet_viz.gradients import COLUMNS, gradient_norms, gradient_split, plain_vs_residual, sample_batch
 from resnet_viz.model import ResNet
@@ -279,3 +281,48 @@ def test_stage_boxes_run_from_input_to_output_even_when_the_first_table_lacks_ea
     fig = stage_histograms({"plain-20": plain, "ResNet-20": tables["ResNet-20"]})
     assert list(fig.layout.xaxis.categoryarray) == ["conv1", "conv2_x", "conv3_x", "conv4_x", "head"]
     assert not any(math.isinf(v) for t in fig.data for v in t.y)
+
+
+def test_spread_during_training_counts_blocks_only_by_hand():
+    import pandas as pd
+
+    from resnet_viz.gradients import spread_during_training
+
+    metrics = pd.DataFrame(
+        {
+            "run_id": [1, 1, 2],
+            "step": [0, 10, 0],
+            "grad_norms": [
+                {"conv1": 1e-9, "layer1": 50.0, "layer1.0": 10.0, "layer1.1": 0.1, "fc": 1e6},  # 10 / 0.1
+                '{"layer1.0": 2.0, "layer1.1": 2.0, "layer2.0": 0.0}',  # JSON text; the zero is skipped
+                None,  # nothing logged
+            ],
+        }
+    )
+    table = spread_during_training(metrics)
+    assert table["spread"].tolist() == pytest.approx([2.0, 0.0])
+    assert table["blocks"].tolist() == [2, 2] and table["run_id"].tolist() == [1, 1]
+
+
+def test_spread_during_training_reads_the_engines_log_of_a_tiny_model():
+    from resnet_viz.gradients import spread_during_training
+    from resnet_viz.train import stage_gradient_norms
+
+    torch.manual_seed(0)
+    model = build_resnet(ResNetSpec.from_depth(8, style="cifar", shortcut="A"))
+    x = torch.randn(2, 3, 8, 8)
+    torch.nn.functional.cross_entropy(model(x), torch.tensor([0, 1])).backward()
+    norms = stage_gradient_norms(model)
+    table = spread_during_training(pd.DataFrame({"run_id": [7], "step": [0], "grad_norms": [norms]}))
+    blocks = [v for k, v in norms.items() if k.count(".") == 1]
+    assert table.loc[0, "blocks"] == len(blocks) == 3
+    assert table.loc[0, "spread"] == pytest.approx(np.log10(max(blocks) / min(blocks)))
+
+
+def test_spread_over_training_draws_one_line_per_run():
+    from resnet_viz.figures.gradients import spread_over_training
+
+    spreads = pd.DataFrame({"run_id": [1, 1, 2], "step": [0, 10, 0], "spread": [2.0, 1.5, 0.5], "blocks": [3, 3, 3]})
+    fig = spread_over_training(spreads, {1: "plain-20", 2: "ResNet-20"})
+    assert [t.name for t in fig.data] == ["plain-20", "ResNet-20"]
+    assert list(fig.data[0].y) == [2.0, 1.5]

@@ -272,3 +272,12 @@ def test_shutdown_stops_the_running_run_and_marks_the_queued_ones(store):
     assert first["status"] == "stopped" and first["message"].startswith("interrupted: the server stopped at step ")
     assert second["status"] == "stopped" and second["message"] == "interrupted: the server stopped"
     assert store.checkpoint_path(running).exists() and queue.idle()
+
+
+def test_option_specs_differ_only_in_the_shortcut():
+    from resnet_viz.labs import PAPER_OPTION_ERRORS, option_specs
+
+    specs = option_specs(ResNetSpec.from_depth(8, style="cifar", residual=False))
+    assert [s.shortcut for s in specs] == ["A", "B", "C"] and all(s.residual for s in specs)
+    assert len({(s.layers, s.widths, s.style) for s in specs}) == 1
+    assert PAPER_OPTION_ERRORS == {"A": 25.03, "B": 24.52, "C": 24.19}

@@ -106,7 +106,17 @@ def option_costs(spec_json: str, input_size: int):
         shortcut_params=costs["shortcut_params"].map(lambda n: f"{n:,}"),
         total_params=costs["total_params"].map(human),
         share=costs["share"].map(lambda s: f"{100 * s:.2f} %"),
-    ).rename(columns={"shortcut_params": "shortcut params", "total_params": "network params", "share": "share"})
+        shortcut_macs=costs["shortcut_macs"].map(human),
+        total_macs=costs["total_macs"].map(human),
+    ).rename(
+        columns={
+            "shortcut_params": "shortcut params",
+            "total_params": "network params",
+            "share": "share",
+            "shortcut_macs": "shortcut multiply-adds",
+            "total_macs": "network multiply-adds",
+        }
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=32)  # pages wrap it in `computing`
@@ -150,3 +160,84 @@ def block_explanation(spec: ResNetSpec) -> str:
     else:
         parts.append("Plain network: the branch is all there is, no shortcut and no addition.")
     return "\n\n".join(parts)
+
+
+def shape_change_explanation(spec: ResNetSpec, shortcuts: pd.DataFrame) -> str:
+    """Why the shapes change where they do, read from this network's `shortcut_table` (never generic)."""
+    from resnet_viz.analysis import shape_changes
+    from resnet_viz.formatting import format_shape
+
+    where = shape_changes(shortcuts)
+    rows = shortcuts.set_index("paper_name")
+    parts = []
+    if where["strided"]:
+        names = ", ".join(f"**{n}**" for n in where["strided"])
+        parts.append(
+            f"The map is halved (stride {int(rows.loc[where['strided'][0], 'stride'])}) and the width grows at "
+            f"{names}: the first block of each later stage."
+        )
+    for name in where["channels_only"]:
+        cin, cout = rows.loc[name, "input_shape"], rows.loc[name, "output_shape"]
+        parts.append(
+            f"At **{name}** only the channels change ({cin[0]} -> {cout[0]}, {format_shape(cin)} -> "
+            f"{format_shape(cout)}, stride 1): the first bottleneck block widens 4x without shrinking the map."
+        )
+    if not parts:
+        return "No block changes the shape here: every shortcut joins tensors of the same shape."
+    changing = rows.loc[where["strided"] + where["channels_only"]]
+    kinds = set(changing["kind"])
+    parts.append("There x and F(x) have different shapes, so x cannot be added as it is:")
+    if "zero_pad" in kinds:
+        parts.append(
+            "with **option A** (this network) the shortcut takes every other pixel where the stride is 2 and pads "
+            "the new channels with zeros: no parameters."
+        )
+    if "projection" in kinds:
+        projected = changing[changing["kind"] == "projection"]
+        how = "; ".join(
+            f"stride {stride} at {', '.join(group.index)}" for stride, group in projected.groupby("stride", sort=False)
+        )
+        option = f"option {spec.shortcut}" if spec.shortcut in ("B", "C") else "this network"
+        parts.append(f"with **{option}** a 1x1 convolution projects it, with its BN ({how}).")
+    identity = int((shortcuts["kind"] == "identity").sum())
+    same_shape = shortcuts["input_shape"] == shortcuts["output_shape"]
+    projected_same = int(((shortcuts["kind"] == "projection") & same_shape).sum())
+    if projected_same:
+        parts.append(f"Option C also projects the {projected_same} blocks whose shapes match.")
+    if identity:
+        parts.append(f"Everywhere else ({identity} blocks) the shapes match and the shortcut is a plain identity.")
+    return " ".join(parts)
+
+
+def displayable_checks(checks: pd.DataFrame) -> pd.DataFrame:
+    """`paper_checks` for a table on screen: counts human-readable with the exact value beside them
+    ("25.6M (25,557,032)", never 2.555703e+07), multiply-adds in G to three decimals, a match mark."""
+
+    def readable(value: float, quantity: str, printed: bool = False) -> str:
+        if "1e9" in quantity:  # the paper's figure as printed; ours to three decimals
+            return f"{value:g}G" if printed else f"{value:.3f}G"
+        if value >= 1000:
+            return f"{human(value)} ({value:,.0f})"
+        return f"{value:g}"
+
+    return checks.assign(
+        paper=[readable(v, q, printed=True) for v, q in zip(checks["paper"], checks["quantity"])],
+        ours=[readable(v, q) for v, q in zip(checks["ours"], checks["quantity"])],
+        matches=checks["matches"].map({True: "✅ matches", False: "❌ differs"}),
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def bottleneck_designs(spec_json: str, input_size: int):
+    """`analysis.bottleneck_vs_basic` for a bottleneck spec (meta device: no memory used)."""
+    from resnet_viz.analysis import bottleneck_vs_basic
+
+    return bottleneck_vs_basic(ResNetSpec.from_json(spec_json), input_size)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def bottleneck_figure(spec_json: str, input_size: int):
+    from resnet_viz.figures.architecture import design_costs
+
+    spec = ResNetSpec.from_json(spec_json)
+    return design_costs(bottleneck_designs(spec_json, input_size), title=f"{spec.depth} layers, three block designs")

@@ -77,9 +77,9 @@ def residual_vs_plain(runs, bucket: str) -> None:
                 caption=f"{verdict} {explained.classes[guess]} ({confidence:.0%})",
             )
     st.caption(
-        "Grad-CAM of each network's predicted class at its last stage. A plain net that trained worse "
-        "(the degradation problem) often spreads its evidence over the background or fixes on the "
-        "wrong part; the residual twin's maps sit on the object more often. Check it with numbers below."
+        "Grad-CAM of each network's predicted class at its last stage. A question to test here, not a "
+        "published result: does the residual twin's map sit on the object more often than the plain net's, "
+        "which trained worse (the degradation problem)? Check it with the numbers below."
     )
 
 

@@ -21,3 +21,10 @@ def _gradient_tables(depth: int, batchnorm: bool, seed: int):
     from resnet_viz.gradients import plain_vs_residual
 
     return plain_vs_residual(depth, batchnorm, seed)
+
+
+def newest_plain_and_residual(runs) -> list[int]:
+    """The ids of the newest finished plain run and the newest finished residual run (either may be missing)."""
+    finished = runs[runs["status"] == "finished"]
+    residual = finished["spec"].map(lambda spec: bool(spec.get("residual", True)) if isinstance(spec, dict) else True)
+    return [int(finished.loc[residual == r, "id"].iloc[0]) for r in (False, True) if (residual == r).any()]

@@ -45,7 +45,8 @@ PAGES: tuple[PageInfo, ...] = (
         "Degradation lab",
         ":material/trending_down:",
         "Train and compare",
-        "One click: plain-20 vs plain-56 vs ResNet-20 vs ResNet-56, plotted like the paper's Figure 6.",
+        "One click: plain-20 vs plain-56 vs ResNet-20 vs ResNet-56 (option A shortcuts, as the paper's "
+        "CIFAR nets), plotted like the paper's Figure 6.",
     ),
     PageInfo(
         "app_pages/identity_mappings.py",

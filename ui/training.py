@@ -336,3 +336,29 @@ def progress_rows(runs) -> None:
             st.progress(min(done / max(total, 1), 1.0), text=text)
         if run_id in mine and action.button("Stop", key=f"stop_{run_id}", icon=":material/stop:"):
             queue.stop(run_id)
+
+
+@st.cache_data(show_spinner="Measuring this machine's speed…", max_entries=16, ttl=600)
+def _too_deep(config_items: tuple):
+    from resnet_viz.labs import too_deep
+    from resnet_viz.train import TrainConfig
+
+    config = TrainConfig(**dict(config_items))
+    return too_deep(config, run_queue().store, str(_device(config.device)))
+
+
+def too_deep_costs(settings: dict):
+    """`labs.too_deep` for these training settings on this machine (cached ten minutes)."""
+    return _too_deep(tuple(sorted(settings.items())))
+
+
+def error_table(summary, columns: tuple[str, ...] = ("name", "status", "last_step", "train_error", "test_error")):
+    """A lab's runs (a `labs.summarize` frame) as a table, errors in % to one decimal."""
+    table = summary[list(columns)].copy()
+    for column in ("train_error", "test_error"):
+        table[column] = (100 * table[column]).round(1)
+    st.dataframe(
+        table.rename(columns={"train_error": "train error %", "test_error": "test error %"}),
+        hide_index=True,
+        width="stretch",
+    )

@@ -24,7 +24,21 @@ from plotly.subplots import make_subplots
 
 from ..formatting import format_shape, human, prefix_of
 from ..naming import block_of, is_block, is_gate_part, is_shortcut_part, local_name, paper_name
-from .style import BLUE, GREEN, GREY, GRID, INK, LIGHT, NEUTRAL, ORANGE, OUTLINE, PURPLE, VERMILLION, layout
+from .style import (
+    BLUE,
+    GREEN,
+    GREY,
+    GRID,
+    INK,
+    LEGEND_BELOW,
+    LIGHT,
+    NEUTRAL,
+    ORANGE,
+    OUTLINE,
+    PURPLE,
+    VERMILLION,
+    layout,
+)
 
 # How each shortcut kind is drawn: (colour, plotly dash, legend text, hover text).
 KIND_STYLE = {
@@ -778,3 +792,30 @@ def _note(text: str, y: float, yshift: int = 0) -> dict:
         text=text,
         font=dict(size=12, color=GREY),
     )
+
+
+def design_costs(designs: pd.DataFrame, title: str | None = None) -> go.Figure:
+    """Bars of parameters, multiply-adds and activations per design, relative to the first (the bottleneck net).
+
+    ``designs`` is `analysis.bottleneck_vs_basic`; the y axis is log, 1 = the bottleneck's cost.
+    """
+    base = designs.iloc[0]
+    measures = (("params", "parameters"), ("macs", "multiply-adds"), ("activations", "activations"))
+    colours = (BLUE, ORANGE, GREEN)
+    fig = go.Figure()
+    for (column, label), colour in zip(measures, colours):
+        ratio = designs[column] / base[column]
+        fig.add_trace(
+            go.Bar(
+                x=designs["design"],
+                y=ratio,
+                name=label,
+                marker_color=colour,
+                text=[f"{r:.2g}x<br>{human(v)}" for r, v in zip(ratio, designs[column])],
+                textposition="outside",
+                meta={"series": label},
+                hovertemplate="%{x}<br>" + label + ": %{y:.2f}x the bottleneck's<extra></extra>",
+            )
+        )
+    fig.update_yaxes(type="log", title_text="cost relative to the bottleneck net")
+    return layout(fig, title or "The same depth, three block designs", barmode="group", legend=LEGEND_BELOW)

@@ -190,3 +190,27 @@ def _stage_key(stage: str) -> tuple[int, int, int]:
         return block_sort_key(layer_name(stage))  # "conv3_x" -> "layer2"
     except ValueError:
         return block_sort_key(stage)  # "conv1" is the stem, "head" sorts last
+
+
+def spread_over_training(spreads: pd.DataFrame, names: dict[int, str]) -> go.Figure:
+    """One line per run: log10 of the max / min weight-gradient norm over the blocks, against the step.
+
+    ``spreads`` is `gradients.spread_during_training`; ``names`` labels each run_id ("plain-56").
+    """
+    fig = go.Figure()
+    for i, (run_id, rows) in enumerate(spreads.groupby("run_id", sort=False)):
+        name = names.get(int(run_id), f"run {run_id}")
+        fig.add_trace(
+            go.Scatter(
+                x=rows["step"],
+                y=rows["spread"],
+                name=name,
+                mode="lines+markers",
+                line={"color": series_colour(i)},
+                meta={"series": name},
+                hovertemplate="step %{x}<br>spread 10^%{y:.2f}<extra>" + name + "</extra>",
+            )
+        )
+    fig.update_xaxes(title_text="training step")
+    fig.update_yaxes(title_text="log10(max / min) of ‖∂E/∂W‖ over blocks", rangemode="tozero")
+    return layout(fig, "How unevenly the blocks get gradient, during training", legend=LEGEND_BELOW)

@@ -7,13 +7,14 @@ error dashed.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .style import INK, LEGEND_BELOW, NEUTRAL, layout, series_colour
+from .style import INK, LEGEND_BELOW, NEUTRAL, VERMILLION, layout, series_colour
 
 LEGEND = LEGEND_BELOW
 
@@ -171,3 +172,58 @@ def variant_bars(summary: pd.DataFrame, paper: dict[str, float] | None = None, t
         fig.add_bar(x=list(paper), y=list(paper.values()), name="paper: CIFAR-10 test error", marker_color=NEUTRAL)
     fig.update_layout(barmode="group", yaxis_title="error (%)")
     return layout(fig, title, height=380, legend=LEGEND, hovermode="x unified")
+
+
+def table6_figure(errors: dict[int, float], params_m: dict[int, float], overfit: int = 1202) -> go.Figure:
+    """The paper's Table 6 drawn: CIFAR-10 test error against depth (log axis), the ``overfit`` depth marked.
+
+    ``errors`` and ``params_m`` are `published.by_depth("table6_test_error")` / ``("table6_params_m")``.
+    """
+    depths = sorted(errors)
+    fig = go.Figure(
+        go.Scatter(
+            x=depths,
+            y=[errors[d] for d in depths],
+            mode="lines+markers+text",
+            text=[f"{errors[d]} %<br>{params_m.get(d, '?')}M" for d in depths],
+            textposition="top center",
+            line={"color": INK},
+            marker={"color": [VERMILLION if d == overfit else INK for d in depths], "size": 10},
+            name="ResNet (option A), test error",
+            meta={"series": "table6"},
+            hovertemplate="ResNet-%{x}<br>test error %{y} %<extra></extra>",
+        )
+    )
+    fig.update_xaxes(type="log", title_text="depth (layers, log scale)", tickvals=depths)
+    fig.update_yaxes(title_text="CIFAR-10 test error %")
+    if overfit in errors:
+        fig.add_annotation(x=math.log10(overfit), y=errors[overfit], text="overfitting, not degradation", ax=-90, ay=30)
+    return layout(fig, "He et al. 2015, Table 6: deeper helps, until 1202 layers")
+
+
+def identity_insertion_figure(table: pd.DataFrame) -> go.Figure:
+    """Training error of the deepened plain nets against the steps of further training, one line per
+    initialisation of the inserted blocks, and the trained shallow net's error as a dotted level.
+
+    ``table`` is `identity_insertion.identity_experiment`.
+    """
+    fig = go.Figure()
+    shallow = table[table["init"] == "shallow"]
+    for i, (init, rows) in enumerate(table[table["init"] != "shallow"].groupby("init", sort=False)):
+        name = f"plain-{int(rows['depth'].iloc[0])}, new blocks {'= identity' if init == 'identity' else 'random'}"
+        fig.add_trace(
+            go.Scatter(x=rows["step"], y=100 * rows["train_error"], name=name, mode="lines+markers",
+                       line={"color": series_colour(i), "width": 3}, meta={"series": init}),
+        )  # fmt: skip
+    if len(shallow):
+        level = 100 * float(shallow["train_error"].iloc[0])
+        fig.add_hline(y=level, line={"color": NEUTRAL, "dash": "dot"})
+        name = f"the trained plain-{int(shallow['depth'].iloc[0])} it starts from"
+        fig.add_trace(
+            go.Scatter(
+                x=[0], y=[level], mode="markers", marker={"color": NEUTRAL}, meta={"series": "shallow"}, name=name
+            ),
+        )
+    fig.update_xaxes(title_text="further training steps")
+    fig.update_yaxes(title_text="training error %", rangemode="tozero")
+    return layout(fig, "Extra plain blocks: the identity, or learned from scratch?", legend=LEGEND)
