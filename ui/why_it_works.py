@@ -9,6 +9,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from .attribution import recall, remembered
+from .progress import was_cancelled, with_progress
+
+RESULTS = "why it works"  # this session's cache bucket (see ui.attribution.remembered)
+
 
 @st.cache_resource(show_spinner="Loading the bundled model…", max_entries=8)
 def _bundled(name: str):
@@ -53,3 +58,26 @@ def test_batch(explained, count: int):
     config = explained.config
     x, y = test_split(config["dataset"], int(config["input_size"]), int(config["seed"]))
     return x[:count], y[:count]
+
+
+def slow(label: str, key: tuple, work, button: str, cancel_key: str):
+    """This session's result for ``key``, or None; computed (with progress and Cancel) when ``button`` is clicked.
+
+    A ValueError from the library is shown as a message, never a traceback.
+    """
+    from resnet_viz.landscape import LandscapeCancelled
+
+    done = recall(RESULTS, key)
+    if done is not None:
+        return done
+    if was_cancelled(cancel_key):
+        st.info("Cancelled.", icon="⏹️")
+    if not st.button(button, type="primary", key=f"{cancel_key}_go"):
+        return None
+    try:
+        return remembered(RESULTS, key, lambda: with_progress(label, work, cancel_key))
+    except LandscapeCancelled:
+        st.info("Cancelled.", icon="⏹️")
+    except ValueError as err:
+        st.error(str(err), icon="⚠️")
+    return None
