@@ -57,3 +57,16 @@ def test_a_tampered_bundled_file_gives_a_message_not_a_traceback(tmp_path, monke
         assert not at.main.header  # the page stops before its sections
     finally:
         st.cache_resource.clear()
+
+
+def test_random_deletions_paths_and_a_two_dimensional_landscape():
+    at = open_app_page(PAGE, state={**SMALL, "why_dims": 2, "why_steps_2": 11})
+    click(at, "why_lesion_cancel_go")
+    click(at, "why_curve_cancel_go")
+    click(at, "why_paths_cancel_go")
+    captions = " ".join(c.value for c in at.caption)
+    assert "For each length k" in captions
+    click(at, "why_landscape_cancel_go")
+    kinds = {t["type"] for spec in charts(at) for t in spec["data"] if "type" in t}
+    assert {"contour", "surface"} <= kinds
+    assert not at.error
