@@ -154,6 +154,12 @@ def load_run_model(store, run_id: int, device: torch.device | str | None = None)
         model.load_state_dict(state["model"], strict=True)
     except (RuntimeError, KeyError) as err:
         raise ValueError(f"Run #{run_id}'s checkpoint does not fit its network: {str(err)[:300]}") from None
+    name = store.run(run_id).get("name") or spec.name
+    return _trained_model(model, spec, state, size, f"run #{run_id} {name}", dict(config), device)
+
+
+def _trained_model(model, spec, state: dict, size: int, name: str, config: dict, device) -> ExplainableModel:
+    """A model trained on a small dataset (a run or a bundled model): its classes, size and statistics."""
     preprocessing = Preprocessing(
         crop_size=size,
         resize_size=size,
@@ -161,15 +167,14 @@ def load_run_model(store, run_id: int, device: torch.device | str | None = None)
         std=tuple(state["std"]),
         channels=spec.in_channels,
     )
-    name = store.run(run_id).get("name") or spec.name
     return ExplainableModel(
         model=model.eval().to(device or "cpu"),
         classes=list(state["classes"]),
         preprocessing=preprocessing,
-        name=f"run #{run_id} {name}",
+        name=name,
         spec=spec,
         dataset=config.get("dataset"),
-        config=dict(config),
+        config=config,
     )
 
 
@@ -259,15 +264,5 @@ def load_bundled(
         raise BundledModelUnavailable(
             f"The bundled model file {path} cannot be read ({type(err).__name__}: {str(err)[:200]})."
         ) from None
-    preprocessing = Preprocessing(
-        crop_size=size, resize_size=size, mean=tuple(state["mean"]), std=tuple(state["std"]), channels=spec.in_channels
-    )
-    return ExplainableModel(
-        model=model.eval().to(device or "cpu"),
-        classes=list(state["classes"]),
-        preprocessing=preprocessing,
-        name=f"bundled {name} ({state['description']})",
-        spec=spec,
-        dataset=state["config"]["dataset"],
-        config={**state["config"], "bundled": name, "metrics": dict(state["metrics"])},
-    )
+    config = {**state["config"], "bundled": name, "metrics": dict(state["metrics"])}
+    return _trained_model(model, spec, state, size, f"bundled {name} ({state['description']})", config, device)
