@@ -112,8 +112,10 @@ st.markdown(
     "(every filter of the direction scaled to the norm of the matching trained filter; BatchNorm parameters "
     "left alone). ResNet-56 on CIFAR-10 sits in a smooth, nearly convex bowl; the same net without shortcuts "
     "in a chaotic landscape with many local minima, more so the deeper it is.\n\n"
-    "**Here.** The same method on the bundled digits models, on the test pictures above."
+    "**Here.** The same method on the bundled digits models, on the first 128 (at most) of the test pictures "
+    "above: every point of the grid is one forward pass of each network."
 )
+LANDSCAPE_PICTURES = 128  # a 2-D grid of a 56-layer net costs hundreds of forward passes: keep each one small
 c1, c2, c3 = st.columns(3)
 dims = c1.radio("Directions", [1, 2], horizontal=True, key="why_dims", format_func=lambda d: f"{d}-D")
 steps = c2.select_slider("Points per axis", [11, 15, 21, 31], value=21 if dims == 1 else 11, key=f"why_steps_{dims}")
@@ -124,8 +126,8 @@ surfaces = loaders.slow(
     both(
         lambda model, progress: loss_surface(
             model,
-            x,
-            y,
+            x[:LANDSCAPE_PICTURES],
+            y[:LANDSCAPE_PICTURES],
             dims=dims,
             steps=steps,
             span=span,
