@@ -7,6 +7,9 @@
 papers' figures, and the full layer table (``--csv``: the layer table alone, as CSV).
 ``train`` trains one run headless with a progress bar on stderr; the run lands in the same run
 store as the app's, and ``--json`` prints the final metrics as one JSON object on stdout.
+``bundle-models`` trains the models that ship with the app into ``assets/models/`` (see `bundle`):
+
+    python -m resnet_viz bundle-models [--only resnet-20 ...] [--steps 500] [--out DIR] [--no-check]
 """
 
 from __future__ import annotations
@@ -67,7 +70,32 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--name", default=None, help="run name (default: the network's name)")
     train.add_argument("--store", default=None, help="run store file (default: $RESNET_VIZ_HOME/runs.sqlite)")
     train.add_argument("--json", action="store_true", help="print the final metrics as one JSON object on stdout")
+
+    bundle = commands.add_parser("bundle-models", help="train the models that ship with the app (assets/models/)")
+    bundle.add_argument("--only", nargs="+", default=None, help="train only these (default: all five)")
+    bundle.add_argument("--steps", type=int, default=None, help="optimiser steps per model (default 400)")
+    bundle.add_argument("--out", default=None, help="folder to write (default: assets/models)")
+    bundle.add_argument("--no-check", action="store_true", help="skip the short reproduction-check run")
     return parser
+
+
+def _bundle(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .bundle import BUNDLE_STEPS, MODELS_DIR, bundle_models
+
+    if args.steps is not None and args.steps < 1:
+        raise ValueError(f"--steps must be a whole number >= 1; got {args.steps}.")
+    log = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
+    manifest = bundle_models(
+        Path(args.out) if args.out else MODELS_DIR,
+        only=args.only,
+        steps=args.steps or BUNDLE_STEPS,
+        check=not args.no_check,
+        log=log,
+    )
+    print(json.dumps(manifest, indent=2))
+    return 0
 
 
 def _spec_from_args(args: argparse.Namespace) -> ResNetSpec:
@@ -183,7 +211,8 @@ def _train(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return _table(args) if args.command == "table" else _train(args)
+        commands = {"table": _table, "train": _train, "bundle-models": _bundle}
+        return commands[args.command](args)
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

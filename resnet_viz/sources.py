@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pandas as pd
 import torch
 from torch import nn
 
@@ -153,6 +154,12 @@ def load_run_model(store, run_id: int, device: torch.device | str | None = None)
         model.load_state_dict(state["model"], strict=True)
     except (RuntimeError, KeyError) as err:
         raise ValueError(f"Run #{run_id}'s checkpoint does not fit its network: {str(err)[:300]}") from None
+    name = store.run(run_id).get("name") or spec.name
+    return _trained_model(model, spec, state, size, f"run #{run_id} {name}", dict(config), device)
+
+
+def _trained_model(model, spec, state: dict, size: int, name: str, config: dict, device) -> ExplainableModel:
+    """A model trained on a small dataset (a run or a bundled model): its classes, size and statistics."""
     preprocessing = Preprocessing(
         crop_size=size,
         resize_size=size,
@@ -160,13 +167,102 @@ def load_run_model(store, run_id: int, device: torch.device | str | None = None)
         std=tuple(state["std"]),
         channels=spec.in_channels,
     )
-    name = store.run(run_id).get("name") or spec.name
     return ExplainableModel(
         model=model.eval().to(device or "cpu"),
         classes=list(state["classes"]),
         preprocessing=preprocessing,
-        name=f"run #{run_id} {name}",
+        name=name,
         spec=spec,
         dataset=config.get("dataset"),
-        config=dict(config),
+        config=config,
     )
+
+
+# ---------------------------------------------------------------------- models that ship with the app
+class BundledModelUnavailable(RuntimeError):
+    """A bundled model is missing, damaged or tampered with (the message says which file and what to do)."""
+
+
+def bundled_models(models_dir: str | os.PathLike | None = None) -> pd.DataFrame:
+    """The models in ``assets/models/``: name, description, recorded train and test error (0..1), steps."""
+
+    from .bundle import RECIPES
+
+    manifest = _manifest(models_dir)
+    rows = []
+    for name, recipe in RECIPES.items():
+        entry = manifest.get("models", {}).get(name, {})
+        rows.append(
+            {
+                "name": name,
+                "description": recipe.description,
+                "dataset": recipe.dataset,
+                "residual": recipe.residual,
+                "depth": recipe.depth,
+                "train_error": entry.get("train_error", float("nan")),
+                "test_error": entry.get("test_error", float("nan")),
+                "steps": entry.get("steps"),
+                "available": bool(entry),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _manifest(models_dir: str | os.PathLike | None = None) -> dict:
+    import json
+
+    from .bundle import MANIFEST, MODELS_DIR
+
+    path = Path(models_dir or MODELS_DIR) / MANIFEST
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as err:
+        raise BundledModelUnavailable(
+            f"The bundled models' manifest {path} is missing or damaged ({type(err).__name__}); "
+            "recreate it with `python -m resnet_viz bundle-models`."
+        ) from None
+
+
+def load_bundled(
+    name: str, models_dir: str | os.PathLike | None = None, device: torch.device | str | None = None
+) -> ExplainableModel:
+    """A model that ships with the app ("plain-20", "plain-56", "resnet-20", "resnet-56", "resnet-20-shapes").
+
+    Weights are stored in float16 and load back into float32. The file's SHA-256 must match the manifest.
+
+    Raises:
+        BundledModelUnavailable: unknown name, missing file, a checksum that does not match (damaged or
+            tampered file), or weights that do not fit the recorded spec.
+    """
+    from .bundle import MODELS_DIR, RECIPES, sha256
+
+    if name not in RECIPES:
+        raise BundledModelUnavailable(f"No bundled model {name!r}; choose from {', '.join(RECIPES)}.")
+    entry = _manifest(models_dir).get("models", {}).get(name)
+    folder = Path(models_dir or MODELS_DIR)
+    if entry is None:
+        raise BundledModelUnavailable(
+            f"{name} is not in {folder / 'manifest.json'}; run `python -m resnet_viz bundle-models`."
+        )
+    path = folder / entry["file"]
+    if not path.is_file():
+        raise BundledModelUnavailable(
+            f"The bundled model file {path} is missing; run `python -m resnet_viz bundle-models`."
+        )
+    if sha256(path) != entry["sha256"]:
+        raise BundledModelUnavailable(
+            f"The bundled model file {path} does not match its checksum in the manifest: it is damaged or was "
+            "modified. Restore it from the repository or recreate it with `python -m resnet_viz bundle-models`."
+        )
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        spec = ResNetSpec.from_dict(state["spec"])
+        size = int(state["config"]["input_size"])
+        model = build_resnet(spec, input_size=size)
+        model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state["model"].items()})
+    except Exception as err:  # noqa: BLE001 - any unreadable file gets the same advice
+        raise BundledModelUnavailable(
+            f"The bundled model file {path} cannot be read ({type(err).__name__}: {str(err)[:200]})."
+        ) from None
+    config = {**state["config"], "bundled": name, "metrics": dict(state["metrics"])}
+    return _trained_model(model, spec, state, size, f"bundled {name} ({state['description']})", config, device)

@@ -40,7 +40,7 @@ def explained_pictures(at: AppTest) -> list[str]:
 
 def test_without_weights_the_page_offers_the_download_and_the_other_source(tmp_path, monkeypatch):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "empty"))
-    at = run_page()
+    at = run_page(att_source="imagenet")  # without weights the page starts on the bundled models
     assert "not on this machine yet" in at.info[0].value
     assert any(b.label == "Download the ResNet-50 weights" for b in at.button)
     assert any("trained in this app" in c.value for c in at.caption)
@@ -148,3 +148,12 @@ def test_trained_runs_are_explained_compared_and_checked(trained_pair):
     table = at.dataframe[0].value
     assert list(table["images"]) == [10, 10, 10]
     assert 0 < table["mass inside"].iloc[-1] < 1  # the random map's share is the objects' area
+
+
+def test_where_it_looks_offers_the_bundled_models_first(tmp_path, monkeypatch):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))  # no ImageNet weights cached
+    at = run_page()
+    assert at.radio(key="att_source").value == "bundled"
+    assert at.selectbox(key="att_bundled").value == "resnet-20-shapes"
+    assert not at.error
+    assert explained_pictures(at)  # Grad-CAM on one of its own test pictures

@@ -13,15 +13,27 @@ from .training import newest_finished
 
 def choose_model(runs):
     """Widgets for the model to explain; returns (ExplainableModel, cache key), or None with a message shown."""
+    from resnet_viz.sources import PRETRAINED_DEPTHS, weights_cached
+
     st.subheader("1. The model")
     left, right = st.columns([1, 2], gap="large")
+    sources = ["bundled", "imagenet", "run"]
+    # Without ImageNet weights on this machine, start with a model that ships with the app: no download.
+    default = 1 if any(weights_cached(d) for d in PRETRAINED_DEPTHS) else 0
     source = left.radio(
         "Explain",
-        ["imagenet", "run"],
-        format_func={"imagenet": "an ImageNet-pretrained ResNet", "run": "a model trained in this app"}.get,
+        sources,
+        index=default,
+        format_func={
+            "bundled": "a model that ships with the app",
+            "imagenet": "an ImageNet-pretrained ResNet",
+            "run": "a model trained in this app",
+        }.get,
         key="att_source",
     )
     with right:
+        if source == "bundled":
+            return choose_bundled()
         if source == "imagenet":
             return choose_pretrained()
         if runs.empty:
@@ -38,6 +50,29 @@ def choose_model(runs):
         run_id = st.selectbox("Run", ids, index=index, format_func=labels.get, key="att_run")
         explained = loaders.load_run(run_id)
         return (explained, f"run-{run_id}") if explained is not None else None
+
+
+def choose_bundled():
+    """The models in assets/models (trained on digits and shapes at 16 px), with their recorded errors."""
+    from . import why_it_works
+
+    table = why_it_works.bundled_table()
+    if table is None:
+        return None
+    names = table.loc[table["available"], "name"].tolist()
+    if not names:
+        st.error("No bundled model is available; recreate them with `python -m resnet_viz bundle-models`.", icon="⚠️")
+        return None
+    rows = table.set_index("name")
+    name = st.selectbox(
+        "Bundled model",
+        names,
+        index=names.index("resnet-20-shapes") if "resnet-20-shapes" in names else 0,
+        format_func=lambda n: f"{n}: {rows.loc[n, 'description']} (test error {rows.loc[n, 'test_error']:.1%})",
+        key="att_bundled",
+    )
+    explained = why_it_works.load_model(name)
+    return (explained, f"bundled-{name}") if explained is not None else None
 
 
 def choose_pretrained():

@@ -69,6 +69,13 @@ PAGES: tuple[PageInfo, ...] = (
         "Look inside",
         "Upload a picture: Grad-CAM stage by stage and captum's attributions, for ImageNet ResNets or your runs.",
     ),
+    PageInfo(
+        "app_pages/why_it_works.py",
+        "Why it works",
+        ":material/psychology:",
+        "Look inside",
+        "Delete blocks, walk the loss landscape, look inside one block: plain vs residual on models that ship.",
+    ),
 )
 
 

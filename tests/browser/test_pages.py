@@ -14,6 +14,7 @@ PAGES = {
     "identity_mappings": "identity_mappings",
     "gradients": "gradients",
     "attribution": "attribution",
+    "why_it_works": "why_it_works",
 }
 
 

@@ -1,0 +1,70 @@
+"""Plotly figures for `landscape.loss_surface` tables: a 1-D curve, a 2-D contour, a 3-D surface."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from .style import LEGEND_BELOW, layout, series_colour
+
+LOSS_CAP = 10.0  # losses above this are drawn at the cap: a diverged corner would flatten the rest
+
+
+def _grid(surface: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    table = surface.pivot(index="beta", columns="alpha", values="loss")
+    return table.columns.to_numpy(), table.index.to_numpy(), np.minimum(table.to_numpy(), LOSS_CAP)
+
+
+def loss_curves(curves: dict[str, pd.DataFrame]) -> go.Figure:
+    """Loss along one filter-normalised direction, one line per model (Li et al. 2018, Fig. 5 style)."""
+    fig = go.Figure()
+    for i, (name, curve) in enumerate(curves.items()):
+        curve = curve.sort_values("alpha")
+        fig.add_trace(
+            go.Scatter(
+                x=curve["alpha"],
+                y=curve["loss"].clip(upper=LOSS_CAP),
+                mode="lines+markers",
+                name=name,
+                line=dict(color=series_colour(i)),
+                meta={"series": name},
+            )
+        )
+    layout(
+        fig,
+        "Loss along one random direction (0 = the trained weights)",
+        xaxis_title="α",
+        yaxis_title=f"cross-entropy (capped at {LOSS_CAP:g})",
+        legend=LEGEND_BELOW,
+        margin=dict(b=90),
+    )
+    return fig
+
+
+def loss_contour(surface: pd.DataFrame, name: str) -> go.Figure:
+    """Contour lines of the loss over two directions (Li et al. 2018, Fig. 5)."""
+    a, b, z = _grid(surface)
+    fig = go.Figure(
+        go.Contour(
+            x=a,
+            y=b,
+            z=z,
+            colorscale="Viridis",
+            contours=dict(coloring="lines"),
+            line=dict(width=1.5),
+            colorbar=dict(title="loss"),
+            meta={"series": name},
+        )
+    )
+    layout(fig, f"{name}: loss contours", xaxis_title="α", yaxis_title="β")
+    fig.update_yaxes(scaleanchor="x", scaleratio=1)
+    return fig
+
+
+def loss_surface_3d(surface: pd.DataFrame, name: str) -> go.Figure:
+    """The loss over two directions as a 3-D surface (Li et al. 2018, Fig. 1)."""
+    a, b, z = _grid(surface)
+    fig = go.Figure(go.Surface(x=a, y=b, z=z, colorscale="Viridis", showscale=False, meta={"series": name}))
+    layout(fig, f"{name}: loss surface", scene=dict(xaxis_title="α", yaxis_title="β", zaxis_title="loss"))
+    return fig

@@ -1,0 +1,83 @@
+"""Streamlit glue for "Why it works" (and the bundled source of "Where it looks"): the models that ship
+with the app, their test pictures, and this session's lesion, landscape and inside-the-block results.
+
+Bundled models are cached once for every session and never mutated: `resnet_viz.lesion`, `.landscape`
+and `.inside` work on private structural copies. Slow results are kept per session (`remembered`).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from .attribution import recall, remembered
+from .progress import was_cancelled, with_progress
+
+RESULTS = "why it works"  # this session's cache bucket (see ui.attribution.remembered)
+
+
+@st.cache_resource(show_spinner="Loading the bundled model…", max_entries=8)
+def _bundled(name: str):
+    from resnet_viz.sources import load_bundled
+
+    return load_bundled(name)
+
+
+def load_model(name: str):
+    """A bundled model (shared, read-only), or None after showing why it cannot be loaded."""
+    from resnet_viz.sources import BundledModelUnavailable
+
+    try:
+        return _bundled(name)
+    except BundledModelUnavailable as err:
+        st.error(str(err), icon="⚠️")
+        return None
+
+
+def bundled_table():
+    """`sources.bundled_models()`, or None after showing why the manifest cannot be read."""
+    from resnet_viz.sources import BundledModelUnavailable, bundled_models
+
+    try:
+        return bundled_models()
+    except BundledModelUnavailable as err:
+        st.error(str(err), icon="⚠️")
+        return None
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def test_split(dataset: str, input_size: int, seed: int):
+    """The test split (x, y) the bundled models were measured on: `load_dataset`'s split for the seed."""
+    from resnet_viz.data import load_dataset
+
+    bundle = load_dataset(dataset, input_size=input_size, seed=seed)
+    return bundle.x_test, bundle.y_test
+
+
+def test_batch(explained, count: int):
+    """The first ``count`` test pictures (x (N, C, H, W), y (N,)) of a bundled model's dataset."""
+    config = explained.config
+    x, y = test_split(config["dataset"], int(config["input_size"]), int(config["seed"]))
+    return x[:count], y[:count]
+
+
+def slow(label: str, key: tuple, work, button: str, cancel_key: str):
+    """This session's result for ``key``, or None; computed (with progress and Cancel) when ``button`` is clicked.
+
+    A ValueError from the library is shown as a message, never a traceback.
+    """
+    from resnet_viz.landscape import LandscapeCancelled
+
+    done = recall(RESULTS, key)
+    if done is not None:
+        return done
+    if was_cancelled(cancel_key):
+        st.info("Cancelled.", icon="⏹️")
+    if not st.button(button, type="primary", key=f"{cancel_key}_go"):
+        return None
+    try:
+        return remembered(RESULTS, key, lambda: with_progress(label, work, cancel_key))
+    except LandscapeCancelled:
+        st.info("Cancelled.", icon="⏹️")
+    except ValueError as err:
+        st.error(str(err), icon="⚠️")
+    return None
