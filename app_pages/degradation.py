@@ -6,7 +6,7 @@ import streamlit as st
 from resnet_viz import published
 from resnet_viz.budget import describe_seconds
 from resnet_viz.formatting import human
-from resnet_viz.labs import DEGRADATION_RUNS, degradation_specs, degradation_verdict, summarize
+from resnet_viz.labs import DEGRADATION_RUNS, degradation_specs, degradation_verdict
 from ui import sources, training
 from ui.identity_insertion import identity_table, trained_plain_runs
 
@@ -33,14 +33,11 @@ def comparison(group: str) -> None:
     """The group's curves, table and verdict; Stop while it trains."""
     from resnet_viz.figures.training import degradation_figure
 
-    runs = store.runs(group=group)
-    metrics = store.metrics(runs["id"].tolist())
-    summary = summarize(runs, metrics)
+    runs, metrics, summary = training.lab_group(group)
     if summary.empty:
         return
     active = runs[runs["status"].isin(training.ACTIVE_STATUSES)]
     if len(active):
-        training.progress_rows(active)
         if st.button("Stop this comparison", key="deg_stop", icon=":material/stop:"):
             for run_id in active["id"]:
                 training.run_queue().stop(int(run_id))

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from resnet_viz.labs import PAPER_SHORTCUT_ERRORS, PAPER_UNIT_ERRORS, shortcut_specs, summarize, unit_specs  # noqa: E402
+from resnet_viz.labs import PAPER_SHORTCUT_ERRORS, PAPER_UNIT_ERRORS, shortcut_specs, unit_specs  # noqa: E402
 from resnet_viz.spec import SHORTCUT_VARIANTS, UNITS  # noqa: E402
 from ui import sources, training
 from ui.picker import UNIT_LABELS, VARIANT_LABELS
@@ -59,14 +59,9 @@ def results(kind: str, group: str, labels: dict, paper: dict) -> None:
     def draw() -> None:
         from resnet_viz.figures.training import training_curves, variant_bars
 
-        runs = store.runs(group=group)
-        metrics = store.metrics(runs["id"].tolist())
-        summary = summarize(runs, metrics)
+        runs, metrics, summary = training.lab_group(group)
         column = "unit" if kind == "units" else "shortcut_variant"
         summary["label"] = summary[column].map(labels)
-        active = runs[runs["status"].isin(training.ACTIVE_STATUSES)]
-        if len(active):
-            training.progress_rows(active)
         published = {labels[k]: v for k, v in paper.items() if v is not None and labels[k] in set(summary["label"])}
         st.plotly_chart(
             variant_bars(summary.fillna({"train_error": 0, "test_error": 0}), published),

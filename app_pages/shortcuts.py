@@ -3,7 +3,7 @@
 import streamlit as st
 
 from resnet_viz import published
-from resnet_viz.labs import PAPER_OPTION_ERRORS, option_specs, summarize
+from resnet_viz.labs import PAPER_OPTION_ERRORS, option_specs
 from resnet_viz.spec import ResNetSpec
 from ui import architecture as loaders
 from ui import sources, training
@@ -20,15 +20,9 @@ def options_result(group: str) -> None:
     """The A / B / C runs of ``group``: progress, errors, curves."""
     from resnet_viz.figures.training import training_curves
 
-    store = training.run_queue().store
-    runs = store.runs(group=group)
-    metrics = store.metrics(runs["id"].tolist())
-    summary = summarize(runs, metrics)
+    runs, metrics, summary = training.lab_group(group)
     if summary.empty:
         return
-    active = runs[runs["status"].isin(training.ACTIVE_STATUSES)]
-    if len(active):
-        training.progress_rows(active)
     training.error_table(summary)
     st.plotly_chart(training_curves(metrics, runs), width="stretch", key="opt_curves")
     st.caption(

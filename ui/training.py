@@ -362,3 +362,19 @@ def error_table(summary, columns: tuple[str, ...] = ("name", "status", "last_ste
         hide_index=True,
         width="stretch",
     )
+
+
+def lab_group(group: str):
+    """A lab comparison's (runs, metrics, summary), after drawing its runs in progress with their Stop.
+
+    Returns the runs of ``group`` (`RunStore.runs`), their metrics and `labs.summarize`'s one row per run.
+    """
+    from resnet_viz.labs import summarize
+
+    store = run_queue().store
+    runs = store.runs(group=group)
+    metrics = store.metrics(runs["id"].tolist())
+    active = runs[runs["status"].isin(ACTIVE_STATUSES)]
+    if len(active):
+        progress_rows(active)
+    return runs, metrics, summarize(runs, metrics)
