@@ -27,3 +27,20 @@ def test_page_scripts_are_plain_scripts_run_by_app_py():
     for path in (ROOT / "app_pages").glob("*.py"):
         text = path.read_text()
         assert "sys.path" not in text and "set_page_config" not in text, path  # app.py's frame does both
+
+
+def test_home_is_drawn_without_loading_torch():
+    """Cold start: the first page a visitor sees must not wait for torch (seconds to import)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        "at = AppTest.from_file('app.py', default_timeout=60).run()\n"
+        "assert not at.exception, at.exception\n"
+        "assert any('Device:' in c.value for c in at.sidebar.caption)\n"
+        "assert 'torch' not in sys.modules, 'Home loaded torch'\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
