@@ -13,14 +13,14 @@ from .style import LEGEND_BELOW, layout, series_colour
 def block_maps_figure(maps: BlockMaps, title: str = "") -> go.Figure:
     """Rows: channel mean, then the strongest channels; columns: x (shortcut), F(x), x + F(x)."""
     if maps.residual:
-        columns = [("shortcut", "x (shortcut h(x))"), ("branch", "F(x) (branch)"), ("added", "x + F(x)")]
+        columns = [("shortcut", "x"), ("branch", "F(x)"), ("added", "x + F(x)")]  # short: titles sit side by side
     else:
-        columns = [("shortcut", "x (block input)"), ("branch", "block(x) (output)")]
+        columns = [("shortcut", "input x"), ("branch", "output")]
     mean = {"shortcut": maps.shortcut, "branch": maps.branch, "added": maps.added}
     rows = 1 + len(maps.channels)
-    titles = [f"{label}: channel mean" for _, label in columns]
+    titles = [f"{label}, mean" for _, label in columns]
     for c in maps.channels:
-        titles += [f"channel {c}" for _ in columns]
+        titles += [f"ch. {c}" for _ in columns]
     fig = make_subplots(
         rows=rows, cols=len(columns), subplot_titles=titles, vertical_spacing=0.04, horizontal_spacing=0.04
     )
