@@ -47,7 +47,8 @@ def macs_per_image(spec: ResNetSpec, input_size: int) -> int:
 def machine_rate(device: str = "cpu") -> float:
     """Training multiply-adds per second this machine reaches on ``device`` (measured once per process).
 
-    Times three optimiser steps of a CIFAR ResNet-20 at 16 px, batch 64, after one warm-up step.
+    Times five optimiser steps of a CIFAR ResNet-20 at 16 px, batch 64, after two warm-up steps, and
+    keeps the median step.
     """
     import torch
     import torch.nn.functional as F
@@ -67,15 +68,18 @@ def machine_rate(device: str = "cpu") -> float:
         loss.backward()
         optimizer.step()
 
-    step()
-    if device.startswith("cuda"):
-        torch.cuda.synchronize()
-    start = time.perf_counter()
-    for _ in range(3):
+    for _ in range(2):  # warm-up: first steps pay for allocations and kernel selection
         step()
-    if device.startswith("cuda"):
-        torch.cuda.synchronize()
-    seconds = (time.perf_counter() - start) / 3
+    times = []
+    for _ in range(5):  # the median of five: robust to one slow moment
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        step()
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - start)
+    seconds = sorted(times)[len(times) // 2]
     return BACKWARD_FACTOR * macs_per_image(spec, 16) * 64 / seconds
 
 
