@@ -33,19 +33,21 @@ def comparison(group: str) -> None:
     """The group's curves, table and verdict; Stop while it trains."""
     from resnet_viz.figures.training import degradation_figure
 
-    runs, metrics, summary = training.lab_group(group)
-    if summary.empty:
-        return
+    runs, metrics, summary = training.lab_group(group, progress=False)  # the curves first, in view
     active = runs[runs["status"].isin(training.ACTIVE_STATUSES)]
-    if len(active):
-        if st.button("Stop this comparison", key="deg_stop", icon=":material/stop:"):
-            for run_id in active["id"]:
-                training.run_queue().stop(int(run_id))
+    if summary.empty:  # nothing logged yet: say where the runs are
+        training.progress_rows(active)
+        return
     st.plotly_chart(degradation_figure(metrics, summary.assign(id=summary["id"])), width="stretch", key="deg_fig")
     st.caption(
         "Solid lines: training error, measured in eval mode on training images without augmentation. "
         "Dashed: test error. Colour: depth. Left: plain networks; right: the same networks with shortcuts."
     )
+    if len(active):
+        training.progress_rows(active)
+        if st.button("Stop this comparison", key="deg_stop", icon=":material/stop:"):
+            for run_id in active["id"]:
+                training.run_queue().stop(int(run_id))
     training.error_table(summary, ("name", "status", "last_step", "train_loss", "train_error", "test_error"))
     for line in degradation_verdict(summary):
         st.markdown(f"- {line}")

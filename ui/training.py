@@ -357,6 +357,9 @@ def error_table(summary, columns: tuple[str, ...] = ("name", "status", "last_ste
     table = summary[list(columns)].copy()
     for column in ("train_error", "test_error"):
         table[column] = (100 * table[column]).round(1)
+    for column in ("train_loss", "train_error", "test_error"):  # not measured yet: blank, not a grey "None"
+        if column in table:
+            table[column] = table[column].map(lambda v: "" if v != v or v is None else f"{v:.4g}")
     st.dataframe(
         table.rename(columns={"train_error": "train error %", "test_error": "test error %"}),
         hide_index=True,
@@ -364,8 +367,8 @@ def error_table(summary, columns: tuple[str, ...] = ("name", "status", "last_ste
     )
 
 
-def lab_group(group: str):
-    """A lab comparison's (runs, metrics, summary), after drawing its runs in progress with their Stop.
+def lab_group(group: str, progress: bool = True):
+    """A lab comparison's (runs, metrics, summary); with ``progress``, first draws its runs in progress.
 
     Returns the runs of ``group`` (`RunStore.runs`), their metrics and `labs.summarize`'s one row per run.
     """
@@ -375,6 +378,6 @@ def lab_group(group: str):
     runs = store.runs(group=group)
     metrics = store.metrics(runs["id"].tolist())
     active = runs[runs["status"].isin(ACTIVE_STATUSES)]
-    if len(active):
+    if progress and len(active):
         progress_rows(active)
     return runs, metrics, summarize(runs, metrics)

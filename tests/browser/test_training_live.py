@@ -65,10 +65,12 @@ def test_degradation_lab_shows_all_curves_first_and_stops_polling(page, app_url)
     set_number(page, "Image size", 8)
     set_number(page, "Steps", 20)
     page.get_by_role("button", name="Launch the comparison").click()
-    page.locator('[data-testid="stPlotlyChart"]').first.wait_for(timeout=60_000)
-    # The results come first, above the set-up: the chart is in view without scrolling.
-    box = page.locator('[data-testid="stPlotlyChart"]').first.bounding_box()
-    assert box is not None and box["y"] < 1000
+    curves = page.locator('[data-testid="stPlotlyChart"]', has_text="plain networks").first
+    curves.wait_for(timeout=90_000)
+    # The results come first, above the set-up: the curves are in view without scrolling.
+    box = curves.bounding_box()
+    screenshot(page, "degradation-launched")
+    assert box is not None and box["y"] < 1000, box
     page.get_by_text("Stop this comparison").wait_for(state="detached", timeout=180_000)
     wait_for_app(page)
     assert script_runs_during(page, 4.0) == 0
