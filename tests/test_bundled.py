@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 import torch
@@ -11,6 +12,8 @@ import torch
 from resnet_viz.bundle import CHECK_MODEL, CHECK_STEPS, MODELS_DIR, RECIPES, bundle_models, full_errors
 from resnet_viz.data import load_dataset
 from resnet_viz.sources import BundledModelUnavailable, bundled_models, load_bundled
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_every_recipe_ships_small_and_is_listed():
@@ -55,15 +58,27 @@ def test_tampered_or_missing_files_give_a_readable_error(tmp_path):
 
 
 def test_the_bundling_command_reproduces_its_check(tmp_path):
-    """Re-train the reproduction check (ResNet-20 on digits, a short budget) and compare with the manifest."""
-    from resnet_viz.__main__ import main
+    """Re-train the reproduction check (ResNet-20 on digits, a short budget) with the documented command, in a
+    fresh process as a user runs it, and compare with the manifest."""
+    import subprocess
+    import sys
 
     recorded = json.loads((MODELS_DIR / "manifest.json").read_text())["check"]
     assert recorded["model"] == CHECK_MODEL and recorded["steps"] == CHECK_STEPS
-    code = main(
-        ["bundle-models", "--only", CHECK_MODEL, "--steps", str(CHECK_STEPS), "--out", str(tmp_path), "--no-check"]
+    command = [
+        "bundle-models",
+        "--only",
+        CHECK_MODEL,
+        "--steps",
+        str(CHECK_STEPS),
+        "--out",
+        str(tmp_path),
+        "--no-check",
+    ]
+    result = subprocess.run(
+        [sys.executable, "-m", "resnet_viz", *command], cwd=ROOT, capture_output=True, text=True, timeout=600
     )
-    assert code == 0
+    assert result.returncode == 0, result.stderr[-2000:]
     rebuilt = json.loads((tmp_path / "manifest.json").read_text())["models"][CHECK_MODEL]
     assert rebuilt["test_error"] == pytest.approx(recorded["test_error"], abs=0.02)
     assert rebuilt["train_error"] == pytest.approx(recorded["train_error"], abs=0.02)
