@@ -138,6 +138,9 @@ def train_bundled(recipe: Recipe, steps: int = BUNDLE_STEPS, log: Callable[[str]
     }
 
 
+BUNDLE_THREADS = 1  # results depend on the thread count; the shipped models were trained with one
+
+
 def bundle_models(
     out_dir: Path = MODELS_DIR,
     only: list[str] | None = None,
@@ -150,10 +153,15 @@ def bundle_models(
     ``only`` trains a subset (the manifest keeps the other entries); ``check`` also records the
     reproduction check (`CHECK_MODEL` trained `CHECK_STEPS` steps).
     """
+    from .device import use_training_threads
+
     names = only or list(RECIPES)
     unknown = [n for n in names if n not in RECIPES]
     if unknown:
         raise ValueError(f"Unknown bundled model(s) {', '.join(unknown)}; choose from {', '.join(RECIPES)}.")
+    if use_training_threads(BUNDLE_THREADS) != BUNDLE_THREADS:
+        log(f"Note: this process already trains with {torch.get_num_threads()} threads; the recorded models used "
+            f"{BUNDLE_THREADS}, so the numbers may differ slightly (run the command in a fresh process).")  # fmt: skip
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest_path = out_dir / MANIFEST

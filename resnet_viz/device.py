@@ -119,15 +119,18 @@ def training_threads() -> int:
     return max(1, min(MAX_TRAINING_THREADS, cpu_count() - 1))
 
 
-def use_training_threads() -> int:
-    """Set PyTorch's CPU thread count to `training_threads` once per process; returns the count in use.
+def use_training_threads(count: int | None = None) -> int:
+    """Set PyTorch's CPU thread count to ``count`` (default `training_threads`) once per process; returns the
+    count in use.
 
     ``torch.set_num_threads`` is process-global (every run and page shares it), so it is set the first
-    time training starts and never again: runs in one process never fight over it.
+    time training starts and never again: runs in one process never fight over it. Results depend on
+    the thread count (parallel sums add in another order), so a process that must reproduce recorded
+    numbers (`bundle.bundle_models`) fixes it first.
     """
     global _threads_set
     with _threads_lock:
         if not _threads_set:
-            torch.set_num_threads(training_threads())
+            torch.set_num_threads(count or training_threads())
             _threads_set = True
         return torch.get_num_threads()
