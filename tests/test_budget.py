@@ -65,11 +65,15 @@ def test_queue_trains_its_active_runs_together_and_keeps_later_ones_in_line(stor
     assert waiting == sorted(waiting) and [queue.position(i) for i in waiting] == list(range(1, len(waiting) + 1))
     assert queue.wait(timeout=300)
     runs = store.runs().set_index("id")
-    first_three = runs.loc[ids[:3]]
-    # All three started before any of them finished: they took turns, not one after another.
-    assert first_three["started_at"].max() < first_three["finished_at"].min()
-    # The fourth started only when one of the first three was done.
-    assert runs.loc[ids[3], "started_at"] >= first_three["finished_at"].min()
+    # In the order the rows were written: the first three runs logged step 10 one after another (they took
+    # turns, one step each), and every row of the fourth comes after the first three's last rows began.
+    import sqlite3
+
+    with sqlite3.connect(store.path) as db:
+        order = db.execute("SELECT run_id, step FROM metrics ORDER BY rowid").fetchall()
+    assert sorted(order[:3]) == [(i, 10) for i in ids[:3]]
+    first_of_fourth = order.index((ids[3], 10))
+    assert first_of_fourth > min(order.index((i, 40)) for i in ids[:3])  # it waited for a free turn
     assert set(runs["status"]) == {"finished"} and all(store.metrics(i)["step"].max() == 40 for i in ids)
     assert queue.position(ids[3]) is None and queue.active() == [] and queue.queued() == []
 
