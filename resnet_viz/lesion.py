@@ -75,6 +75,7 @@ def _check_blocks(model: nn.Module, names: Sequence[str]) -> None:
 @contextmanager
 def deleted(view: nn.Module, names: Sequence[str]) -> Iterator[nn.Module]:
     """Hooks on ``view`` (a private copy) that delete the blocks ``names`` for the duration of the block."""
+    _check_blocks(view, names)  # a readable error for a name that is not a block, before any hook
     handles = []
     try:
         for name in names:

@@ -145,3 +145,11 @@ def test_lesion_figures_skip_blocks_that_cannot_be_deleted():
     assert len(lesion_curve_figure({"ResNet": curve}).data) == 1
     paths = path_length_distribution(3).assign(share=[0.4, 0.3, 0.2, 0.1])
     assert len(path_figure(paths).data) == 2
+
+
+def test_a_block_name_that_does_not_exist_gets_a_readable_error():
+    from resnet_viz.lesion import deleted
+
+    model = build_resnet(ResNetSpec.from_depth(8, style="cifar", shortcut="A")).eval()
+    with pytest.raises(ValueError, match="No block 'layer9.0'"), deleted(model, ["layer9.0"]):
+        pass

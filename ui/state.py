@@ -26,8 +26,3 @@ def keep(keys) -> None:
             mirror[key] = st.session_state[key]
         elif key in mirror:
             st.session_state[key] = mirror[key]
-
-
-def forget(key: str) -> None:
-    """Stop keeping ``key`` (e.g. a widget that is not drawn any more)."""
-    st.session_state.get(_MIRROR, {}).pop(key, None)

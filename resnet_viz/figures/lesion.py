@@ -30,16 +30,7 @@ def lesion_bars(tables: dict[str, pd.DataFrame]) -> go.Figure:
             )
         )
         fig.add_hline(y=base * 100, line=dict(color=series_colour(i), dash="dot", width=1))
-    layout(
-        fig,
-        "Test error with one block deleted (dotted: the intact model)",
-        xaxis_title="deleted block",
-        yaxis_title="error (%)",
-        legend=LEGEND_BELOW,
-        margin=dict(b=90),
-    )
-    fig.update_yaxes(rangemode="tozero")
-    return fig
+    return _error_axes(fig, "Test error with one block deleted (dotted: the intact model)", "deleted block")
 
 
 def lesion_curve_figure(tables: dict[str, pd.DataFrame]) -> go.Figure:
@@ -64,16 +55,7 @@ def lesion_curve_figure(tables: dict[str, pd.DataFrame]) -> go.Figure:
                 ),
             )
         )
-    layout(
-        fig,
-        "Deleting k blocks at random (bars: min to max over trials)",
-        xaxis_title="blocks deleted",
-        yaxis_title="error (%)",
-        legend=LEGEND_BELOW,
-        margin=dict(b=90),
-    )
-    fig.update_yaxes(rangemode="tozero")
-    return fig
+    return _error_axes(fig, "Deleting k blocks at random (bars: min to max over trials)", "blocks deleted")
 
 
 def path_figure(gradients: pd.DataFrame) -> go.Figure:
@@ -98,4 +80,11 @@ def path_figure(gradients: pd.DataFrame) -> go.Figure:
         legend=LEGEND_BELOW,
         margin=dict(b=90),
     )
+    return fig
+
+
+def _error_axes(fig: go.Figure, title: str, xaxis_title: str) -> go.Figure:
+    """The lesion figures' frame: error in % from zero, the legend below."""
+    layout(fig, title, xaxis_title=xaxis_title, yaxis_title="error (%)", legend=LEGEND_BELOW, margin=dict(b=90))
+    fig.update_yaxes(rangemode="tozero")
     return fig
