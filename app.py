@@ -6,10 +6,12 @@ selected page, then the device line. torch is imported only after the page has b
 home page appears at once.
 """
 
-from ui import frame, picker
+from ui import frame, language, picker
 
 frame.configure()
+language.resolve()
 navigation = frame.navigation()
+language.language_switch()
 picker.model_picker()
 frame.device_line()
 navigation.run()

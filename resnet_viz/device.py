@@ -14,6 +14,8 @@ import threading
 import torch
 from torch import nn
 
+from .i18n import _
+
 DEVICE_NAMES = ("auto", "cpu", "cuda", "mps")
 THREADS_ENV = "RESNET_VIZ_THREADS"  # overrides `training_threads`
 MAX_TRAINING_THREADS = 8  # the small CNNs trained here stop getting faster beyond about 8 CPU threads
@@ -62,10 +64,10 @@ def device_label(device: torch.device | str | None = None) -> str:
     """A human label for a device: the GPU's name, "Apple GPU (MPS)" or "CPU (N threads)"."""
     device = torch.device(device) if device is not None else pick_device()
     if device.type == "cuda":
-        return f"GPU: {torch.cuda.get_device_name(device)}"
+        return _("GPU: {name}").format(name=torch.cuda.get_device_name(device))
     if device.type == "mps":
-        return "Apple GPU (MPS)"
-    return f"CPU ({torch.get_num_threads()} threads)"
+        return _("Apple GPU (MPS)")
+    return _("CPU ({count} threads)").format(count=torch.get_num_threads())
 
 
 def available_memory(device: torch.device | str | None = None) -> int:

@@ -14,22 +14,25 @@ from pathlib import Path
 
 import streamlit as st
 
+from resnet_viz import i18n
+from resnet_viz.i18n import N_, _
+
 from .registry import sections
 
-TITLE = "ResNet, seen from inside"
+TITLE = N_("ResNet, seen from inside")
 _DEVICE_LINE = "_draw_device_line"  # session-state slot: draws the sidebar's device line (see `stop_page`)
 
 
 def configure() -> None:
     """The app-wide page config; app.py calls it first, once per run."""
-    st.set_page_config(page_title=TITLE, page_icon="🧱", layout="wide")
+    st.set_page_config(page_title=_(TITLE), page_icon="🧱", layout="wide")
 
 
 def navigation():
     """`st.navigation` over the registered pages, grouped by section."""
     return st.navigation(
         {
-            section: [st.Page(p.path, title=p.title, icon=p.icon, default=p.default) for p in pages]
+            _(section): [st.Page(p.path, title=_(p.title), icon=p.icon, default=p.default) for p in pages]
             for section, pages in sections().items()
         }
     )
@@ -38,7 +41,7 @@ def navigation():
 def device_line() -> None:
     """Reserve the sidebar's last line for the compute device; `draw_device_line` fills it."""
     slot = st.sidebar.empty()
-    st.session_state[_DEVICE_LINE] = lambda: slot.caption(f"Device: {device_caption()}")
+    st.session_state[_DEVICE_LINE] = lambda: slot.caption(_("Device: {device}").format(device=device_caption()))
 
 
 def draw_device_line() -> None:
@@ -51,19 +54,20 @@ def device_caption() -> str:
     """The compute device. Naming it exactly needs torch, which Home does not load (it takes seconds):
     until a page has loaded torch, the line says what can be told without it."""
     if "torch" in sys.modules:
-        return _device_label()
+        return _device_label(i18n.language())
     if Path("/proc/driver/nvidia/version").exists():
-        return "NVIDIA GPU (named once a page computes)"
+        return _("NVIDIA GPU (named once a page computes)")
     if platform.system() == "Darwin" and platform.machine() == "arm64":
-        return "Apple GPU (named once a page computes)"
-    return "CPU"
+        return _("Apple GPU (named once a page computes)")
+    return _("CPU")
 
 
 @st.cache_resource(show_spinner=False)
-def _device_label() -> str:
+def _device_label(language: str) -> str:  # one cache entry per language
     from resnet_viz.device import device_label
 
-    return device_label()
+    with i18n.use_language(language):
+        return device_label()
 
 
 def stop_page() -> None:
@@ -80,4 +84,4 @@ def page_link(path: str, label: str | None = None, icon: str | None = None) -> N
     from .registry import page
 
     info = page(path)
-    st.page_link(path, label=label or info.title, icon=icon or info.icon)
+    st.page_link(path, label=label or _(info.title), icon=icon or info.icon)

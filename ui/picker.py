@@ -10,11 +10,13 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from resnet_viz.i18n import N_, _
 from resnet_viz.spec import SHORTCUT_VARIANTS, UNITS, ResNetSpec, default_input_size
 
+from . import language
 from .frame import stop_page
 from .state import keep
-from .text import plain
+from .text import plain, translated
 
 # Presets: label -> (depth, style, block, options). CIFAR basic nets use option A as in Table 6.
 PRESETS: dict[str, tuple[int, str, str, dict]] = {
@@ -32,21 +34,21 @@ PRESETS: dict[str, tuple[int, str, str, dict]] = {
     "CIFAR ResNet-1001 (pre-act)": (1001, "cifar", "bottleneck", {"shortcut": "B", "unit": "preact"}),
     "CIFAR ResNet-1202": (1202, "cifar", "basic", {"shortcut": "A"}),
 }
-CUSTOM = "Custom depth"
+CUSTOM = "Custom depth"  # a value kept in URLs: shown as _(CUSTOM)
 UNIT_LABELS = {
-    "original": "original (post-activation)",
-    "bn_after_add": "BN after addition",
-    "relu_before_add": "ReLU before addition",
-    "relu_preact": "ReLU-only pre-activation",
-    "preact": "full pre-activation",
+    "original": N_("original (post-activation)"),
+    "bn_after_add": N_("BN after addition"),
+    "relu_before_add": N_("ReLU before addition"),
+    "relu_preact": N_("ReLU-only pre-activation"),
+    "preact": N_("full pre-activation"),
 }
 VARIANT_LABELS = {
-    "identity": "identity",
-    "scaling": "constant scaling (0.5)",
-    "exclusive_gating": "exclusive gating",
-    "shortcut_gating": "shortcut-only gating",
-    "conv1x1": "1x1 conv shortcut",
-    "dropout": "dropout shortcut (0.5)",
+    "identity": N_("identity"),
+    "scaling": N_("constant scaling (0.5)"),
+    "exclusive_gating": N_("exclusive gating"),
+    "shortcut_gating": N_("shortcut-only gating"),
+    "conv1x1": N_("1x1 conv shortcut"),
+    "dropout": N_("dropout shortcut (0.5)"),
 }
 
 # Widget key -> (URL parameter, default). The URL holds the whole configuration, so a link
@@ -82,7 +84,7 @@ class Choice:
     def require(self) -> tuple[ResNetSpec, int]:
         """The spec and input size; on a bad choice, show the error and stop this page only."""
         if self.spec is None:
-            st.error(self.error or "This configuration is not valid.", icon="⚠️")
+            st.error(self.error or _("This configuration is not valid."), icon="⚠️")
             stop_page()
         return self.spec, self.input_size
 
@@ -153,9 +155,10 @@ def _default(key: str, values: dict):
 
 def _write_to_url() -> None:
     values = {key: st.session_state[_KEY + key] for key in DEFAULTS}
-    st.query_params.from_dict(
-        {k: (str(v).lower() if isinstance(v, bool) else str(v)) for k, v in values.items() if v != _default(k, values)}
-    )
+    changed = {
+        k: (str(v).lower() if isinstance(v, bool) else str(v)) for k, v in values.items() if v != _default(k, values)
+    }
+    st.query_params.from_dict({**changed, **language.url_value()})
 
 
 def _apply_preset() -> None:
@@ -197,12 +200,14 @@ def shortcut_note(spec: ResNetSpec) -> str:
     """Which shortcut option applies and why, in one sentence for the sidebar."""
     paper = STYLE_SHORTCUT[spec.style]
     why = {
-        "A": "the paper's choice for its CIFAR nets (Sec. 4.2, Table 6): zero-padding, no extra parameters",
-        "B": "the paper's choice for ImageNet (Table 3): 1x1 projections only where the shape changes",
+        "A": _("the paper's choice for its CIFAR nets (Sec. 4.2, Table 6): zero-padding, no extra parameters"),
+        "B": _("the paper's choice for ImageNet (Table 3): 1x1 projections only where the shape changes"),
     }[paper]
     if spec.shortcut == paper:
-        return f"Option {spec.shortcut} applies: {why}."
-    return f"Option {spec.shortcut} applies, chosen here; option {paper} is {why}."
+        return _("Option {option} applies: {why}.").format(option=spec.shortcut, why=why)
+    return _("Option {option} applies, chosen here; option {paper} is {why}.").format(
+        option=spec.shortcut, paper=paper, why=why
+    )
 
 
 # the picker
@@ -212,74 +217,88 @@ def model_picker() -> Choice:
     keep([_KEY + key for key in DEFAULTS])  # survives Streamlit's widget clean-ups (see ui.state)
     st.session_state[_JUST_CHANGED] = st.session_state.pop(_CHANGED, None)
     sb = st.sidebar
-    sb.header("Model")
+    sb.header(_("Model"))
     ignored = st.session_state.pop("_cfg_ignored", None)
     if ignored:
         sb.warning(
-            "The link's " + ", ".join(f"**{plain(item)}**" for item in ignored) + " could not be used "
-            "(not a valid value), so the default was kept.",
+            _("The link's {values} could not be used (not a valid value), so the default was kept.").format(
+                values=", ".join(f"**{plain(item)}**" for item in ignored)
+            ),
             icon="🔗",
         )
-    preset = sb.selectbox("Network", [*PRESETS, CUSTOM], key=_KEY + "preset", on_change=_apply_preset)
+    preset = sb.selectbox(
+        _("Network"),
+        [*PRESETS, CUSTOM],
+        key=_KEY + "preset",
+        on_change=_apply_preset,
+        format_func={**{p: p for p in PRESETS}, CUSTOM: _(CUSTOM)}.get,
+    )
     if preset == CUSTOM:
         sb.radio(
-            "Style",
+            _("Style"),
             ["imagenet", "cifar"],
             key=_KEY + "style",
             horizontal=True,
             on_change=_apply_style,
-            help="ImageNet: 7x7 stem, 4 stages, 224x224. CIFAR: 3x3 stem, 3 stages of 16/32/64 filters, 32x32.",
+            format_func={"imagenet": "ImageNet", "cifar": "CIFAR"}.get,
+            help=_("ImageNet: 7x7 stem, 4 stages, 224x224. CIFAR: 3x3 stem, 3 stages of 16/32/64 filters, 32x32."),
         )
         sb.number_input(
-            "Depth (weighted layers)",
+            _("Depth (weighted layers)"),
             min_value=1,
             max_value=10_000,
             step=1,
             key=_KEY + "depth",
-            help="CIFAR: 6n+2 (basic) or 9n+2 (bottleneck). ImageNet: 18/34/50/101/152 or 2B+2 / 3B+2.",
+            help=_("CIFAR: 6n+2 (basic) or 9n+2 (bottleneck). ImageNet: 18/34/50/101/152 or 2B+2 / 3B+2."),
         )
-        sb.radio("Block", ["auto", "basic", "bottleneck"], key=_KEY + "block", horizontal=True)
+        sb.radio(
+            _("Block"),
+            ["auto", "basic", "bottleneck"],
+            key=_KEY + "block",
+            horizontal=True,
+            format_func={"auto": _("auto"), "basic": _("basic"), "bottleneck": _("bottleneck")}.get,
+        )
         if (choice := current_choice()).spec is not None:
-            sb.caption(f"Shortcuts: {shortcut_note(choice.spec)} Change it under Variants.")
+            sb.caption(_("Shortcuts: {note} Change it under Variants.").format(note=shortcut_note(choice.spec)))
     sb.toggle(
-        "Residual connections",
+        _("Residual connections"),
         key=_KEY + "residual",
-        help="Off: the same network without its shortcut additions (a plain net).",
+        help=_("Off: the same network without its shortcut additions (a plain net)."),
     )
-    with sb.expander("Variants", expanded=False):
+    with sb.expander(_("Variants"), expanded=False):
         st.radio(
-            "Shortcut option",
+            _("Shortcut option"),
             ["A", "B", "C"],
             key=_KEY + "shortcut",
             horizontal=True,
-            help="A: zero-padding identity. B: 1x1 projection where the shape changes. C: projection everywhere.",
+            help=_("A: zero-padding identity. B: 1x1 projection where the shape changes. C: projection everywhere."),
         )
         if (choice := current_choice()).spec is not None:
             st.caption(shortcut_note(choice.spec))
         st.radio(
-            "Bottleneck stride on",
+            _("Bottleneck stride on"),
             ["3x3", "1x1"],
             key=_KEY + "stride_on",
             horizontal=True,
             on_change=_note_change("stride_on"),
-            format_func=lambda v: {"3x3": "3x3 (v1.5, torchvision)", "1x1": "1x1 (v1, paper)"}[v],
+            format_func={"3x3": _("3x3 (v1.5, torchvision)"), "1x1": _("1x1 (v1, paper)")}.get,
         )
         st.selectbox(
-            "Residual unit",
+            _("Residual unit"),
             list(UNITS),
             key=_KEY + "unit",
-            format_func=UNIT_LABELS.get,
-            help="Identity Mappings, Fig. 4",
+            format_func=translated(UNIT_LABELS),
+            help=_("Identity Mappings, Fig. 4"),
         )
         st.selectbox(
-            "Shortcut variant",
+            _("Shortcut variant"),
             list(SHORTCUT_VARIANTS),
             key=_KEY + "variant",
-            format_func=VARIANT_LABELS.get,
-            help="Identity Mappings, Fig. 2",
+            format_func=translated(VARIANT_LABELS),
+            help=_("Identity Mappings, Fig. 2"),
         )
-        st.toggle("Batch normalisation", key=_KEY + "batchnorm")
-        st.number_input("Input size (pixels)", min_value=4, max_value=1024, step=1, key=_KEY + "input_size")
+        st.toggle(_("Batch normalisation"), key=_KEY + "batchnorm")
+        st.number_input(_("Input size (pixels)"), min_value=4, max_value=1024, step=1, key=_KEY + "input_size")
     _write_to_url()
     return current_choice()
 
@@ -306,7 +325,9 @@ def current_choice() -> Choice:
     except ValueError as err:
         return Choice(None, s["input_size"], str(err))
     if s["input_size"] < spec.min_input_size:
-        message = f"Input size {s['input_size']} is too small: use at least {spec.min_input_size}."
+        message = _("Input size {size} is too small: use at least {minimum}.").format(
+            size=s["input_size"], minimum=spec.min_input_size
+        )
         return Choice(None, s["input_size"], message)
     return Choice(spec, s["input_size"])
 

@@ -1,8 +1,11 @@
-"""Text one user typed, made safe to show to every user (run names, group names, file names)."""
+"""Text for the page: what one user typed, made safe for every user to see, and translated widget labels."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
+
+from resnet_viz.i18n import _
 
 # What Markdown (and Streamlit's extensions) turn into something other than text: links and images
 # ([ ] !), HTML (< >), math ($), emoji, icons and coloured text (:name: :red[...]), code, emphasis,
@@ -16,3 +19,12 @@ def plain(text: object) -> str:
     ``![t](http://x)`` stays text and the browser fetches nothing; line breaks become spaces.
     """
     return _ACTIVE.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def translated(labels: Mapping[str, str]) -> Callable[[str], str]:
+    """A widget's ``format_func`` showing ``labels`` (English, marked with N_) in the user's language.
+
+    The labels are translated now, in the script run: Streamlit (and AppTest) may call a format_func
+    later, from a thread that does not know whose language it is.
+    """
+    return {value: _(label) for value, label in labels.items()}.get
