@@ -32,10 +32,58 @@ ALLOWED_ENGLISH = [
     r"[A-Z][a-z]+ et al\.",
 ]
 TECHNICAL_WORDS = {
-    "resnet", "cifar", "imagenet", "grad", "cam", "captum", "torchvision", "pytorch", "torch", "relu", "bn",
-    "conv", "fc", "avgpool", "maxpool", "layer", "downsample", "cpu", "gpu", "cuda", "mps", "plain", "mb", "gb",
-    "kb", "ms", "px", "fp", "bf", "sgd", "lr", "vgg", "streamlit", "ray", "mnist", "svhn", "digits", "shapes",
-    "nvidia", "apple", "macs", "flops", "id", "url", "png", "jpeg", "jpg", "webp", "gif", "bmp", "tiff", "amp",
+    "resnet",
+    "cifar",
+    "imagenet",
+    "grad",
+    "cam",
+    "captum",
+    "torchvision",
+    "pytorch",
+    "torch",
+    "relu",
+    "bn",
+    "conv",
+    "fc",
+    "avgpool",
+    "maxpool",
+    "layer",
+    "downsample",
+    "cpu",
+    "gpu",
+    "cuda",
+    "mps",
+    "plain",
+    "mb",
+    "gb",
+    "kb",
+    "ms",
+    "px",
+    "fp",
+    "bf",
+    "sgd",
+    "lr",
+    "vgg",
+    "streamlit",
+    "ray",
+    "mnist",
+    "svhn",
+    "digits",
+    "shapes",
+    "nvidia",
+    "apple",
+    "macs",
+    "flops",
+    "id",
+    "url",
+    "png",
+    "jpeg",
+    "jpg",
+    "webp",
+    "gif",
+    "bmp",
+    "tiff",
+    "amp",
 }
 _REMOVE = [
     re.compile(r"\$\$.*?\$\$", re.S),  # display math
@@ -119,7 +167,7 @@ def english_prose(text: str) -> list[str]:
         text = pattern.sub(" | ", text)
     runs, current = [], []
     for token in re.split(r"(\s+|[,;:()\"“”*_/])", text):
-        if not token or token.isspace() or token in ",;:()\"“”*_/":
+        if not token or token.isspace() or token in ',;:()"“”*_/':
             continue
         if _WORD.fullmatch(token.strip(".!?-")) and token.strip(".!?-").lower() not in TECHNICAL_WORDS:
             current.append(token)

@@ -40,7 +40,7 @@ def _catalog():
 def test_every_string_in_the_code_has_a_chinese_translation():
     catalog = _catalog()
     missing = sorted(m for m in _source_messages() if m not in catalog or not catalog[m].string)
-    assert not missing, f"{len(missing)} strings without a translation (run the three commands in the README): {missing[:10]}"
+    assert not missing, f"{len(missing)} untranslated (see README): {missing[:10]}"
 
 
 def test_the_catalog_has_no_stale_or_fuzzy_entries():
@@ -59,7 +59,7 @@ def test_the_compiled_catalog_is_current():
         compiled = gettext.GNUTranslations(file)
     expected = {m.id: m.string for m in catalog if m.id and isinstance(m.id, str)}
     shipped = {k: v for k, v in compiled._catalog.items() if k and isinstance(k, str)}
-    assert shipped == expected, "resnet_viz.mo is older than resnet_viz.po: run `pybabel compile -d resnet_viz/locales -D resnet_viz`"
+    assert shipped == expected, ".mo older than .po: run `pybabel compile -d resnet_viz/locales -D resnet_viz`"
 
 
 def test_placeholders_survive_translation():
