@@ -28,3 +28,9 @@ def translated(labels: Mapping[str, str]) -> Callable[[str], str]:
     later, from a thread that does not know whose language it is.
     """
     return {value: _(label) for value, label in labels.items()}.get
+
+
+def translated_columns(table):
+    """``table`` (a pandas DataFrame from the library, English column names marked with N_ there) with its
+    column headers in the user's language; the library's names stay the API, only the display changes."""
+    return table.rename(columns=lambda name: _(name) if isinstance(name, str) else name)
