@@ -2,29 +2,38 @@
 
 import streamlit as st
 
+from resnet_viz.i18n import N_, _
 from ui import frame
 from ui import why_it_works as loaders
+from ui.text import translated_columns
 
-st.title("Why it works")
+MODEL_COLUMNS = [N_("name"), N_("description"), N_("train_error"), N_("test_error"), N_("steps")]
+
+st.title(_("Why it works"))
 st.markdown(
-    "Three looks at *why* shortcuts help, each on networks that ship with the app (trained on the bundled "
-    "digits at 16 px by `python -m resnet_viz bundle-models`; no training or download needed): a plain net "
-    "and a ResNet of the same depth, side by side. (This page uses its own models: the sidebar's network is "
-    "not used.)"
+    _(
+        "Three looks at *why* shortcuts help, each on networks that ship with the app (trained on the bundled "
+        "digits at 16 px by `python -m resnet_viz bundle-models`; no training or download needed): a plain net "
+        "and a ResNet of the same depth, side by side. (This page uses its own models: the sidebar's network is "
+        "not used.)"
+    )
 )
 
 table = loaders.bundled_table()
 if table is None:
     frame.stop_page()
-shown = table[table["dataset"] == "digits"][["name", "description", "train_error", "test_error", "steps"]]
-st.dataframe(shown.style.format({"train_error": "{:.1%}", "test_error": "{:.1%}"}), hide_index=True, width="stretch")
-depth = st.radio("Depth", [20, 56], index=1, horizontal=True, key="why_depth", format_func=lambda d: f"{d} layers")
+shown = table[table["dataset"] == "digits"][MODEL_COLUMNS]
+shown = translated_columns(shown.assign(description=shown["description"].map(_)))
+percent = {_("train_error"): "{:.1%}", _("test_error"): "{:.1%}"}
+st.dataframe(shown.style.format(percent), hide_index=True, width="stretch")
+depths = {d: _("{depth} layers").format(depth=d) for d in (20, 56)}
+depth = st.radio(_("Depth"), list(depths), index=1, horizontal=True, key="why_depth", format_func=depths.get)
 plain = loaders.load_model(f"plain-{depth}")
 residual = loaders.load_model(f"resnet-{depth}")
 if plain is None or residual is None:
     frame.stop_page()
 models = {f"plain-{depth}": plain, f"ResNet-{depth}": residual}
-count = st.slider("Test pictures used", 16, 359, 256, step=1, key="why_count")
+count = st.slider(_("Test pictures used"), 16, 359, 256, step=1, key="why_count")
 x, y = loaders.test_batch(residual, count)
 
 from resnet_viz.figures.inside import block_maps_figure, ratio_figure  # noqa: E402
@@ -48,23 +57,25 @@ def both(work_one):
 
 
 # ------------------------------------------------------------------------------------------- lesion
-st.header("1. Delete a block")
+st.header(_("1. Delete a block"))
 st.markdown(
-    "**The paper.** Veit, Wilber and Belongie (NeurIPS 2016, *Residual Networks Behave Like Ensembles of "
-    "Relatively Shallow Networks*) delete single blocks of a trained ResNet-110 at test time: the CIFAR-10 "
-    "error barely moves (except at some downsampling blocks), while deleting one layer of a plain VGG-style "
-    "net sends it to chance. Deleting k blocks raises the error smoothly with k. Their reading: n blocks "
-    "give 2^n paths, whose lengths follow Binomial(n, 1/2), and the network behaves like an ensemble of "
-    "them, with most of the gradient coming from short paths.\n\n"
-    "**Here.** A residual block is deleted by setting its branch F(x) to zero (its shortcut stays); a plain "
-    "block is replaced by the identity where its shape allows (the first block of a stage changes the "
-    "shape and cannot be skipped)."
+    _(
+        "**The paper.** Veit, Wilber and Belongie (NeurIPS 2016, *Residual Networks Behave Like Ensembles of "
+        "Relatively Shallow Networks*) delete single blocks of a trained ResNet-110 at test time: the CIFAR-10 "
+        "error barely moves (except at some downsampling blocks), while deleting one layer of a plain VGG-style "
+        "net sends it to chance. Deleting k blocks raises the error smoothly with k. Their reading: n blocks "
+        "give 2^n paths, whose lengths follow Binomial(n, 1/2), and the network behaves like an ensemble of "
+        "them, with most of the gradient coming from short paths.\n\n"
+        "**Here.** A residual block is deleted by setting its branch F(x) to zero (its shortcut stays); a plain "
+        "block is replaced by the identity where its shape allows (the first block of a stage changes the "
+        "shape and cannot be skipped)."
+    )
 )
 lesions = loaders.slow(
-    "Deleting blocks one by one",
+    _("Deleting blocks one by one"),
     ("lesion", depth, count),
     both(lambda model, progress: lesion_study(model, x, y, progress=progress)),
-    "Run the lesion study",
+    _("Run the lesion study"),
     "why_lesion_cancel",
 )
 if lesions is not None:
@@ -74,54 +85,61 @@ if lesions is not None:
         rows = result[(result["block"] != "none") & result["deletable"]]
         base = result.loc[result["block"] == "none", "error"].iloc[0]
         column.metric(
-            f"{name}: error with one block deleted",
-            f"{rows['error'].mean():.1%} mean, {rows['error'].max():.1%} worst",
-            f"intact {base:.1%}",
+            _("{name}: error with one block deleted").format(name=name),
+            _("{mean} mean, {worst} worst").format(
+                mean=f"{rows['error'].mean():.1%}", worst=f"{rows['error'].max():.1%}"
+            ),
+            _("intact {error}").format(error=f"{base:.1%}"),
             delta_color="off",
         )
     curves = loaders.slow(
-        "Deleting k blocks at random",
+        _("Deleting k blocks at random"),
         ("lesion curve", depth, count),
         both(lambda model, progress: lesion_curve(model, x, y, range(0, 10), trials=5, seed=0, progress=progress)),
-        "Delete several blocks at random (0 to 9, 5 trials each)",
+        _("Delete several blocks at random (0 to 9, 5 trials each)"),
         "why_curve_cancel",
     )
     if curves is not None:
         st.plotly_chart(lesion_curve_figure(curves), width="stretch", key="why_curve_fig")
     paths = loaders.slow(
-        "Sampling paths",
+        _("Sampling paths"),
         ("paths", depth),
         lambda progress: path_gradients(residual.model, x[:64], y[:64], trials=3, seed=0, progress=progress),
-        f"Measure the gradient of paths by length in ResNet-{depth} (Veit's Fig. 6, sampled)",
+        _("Measure the gradient of paths by length in ResNet-{depth} (Veit's Fig. 6, sampled)").format(depth=depth),
         "why_paths_cancel",
     )
     if paths is not None:
         st.plotly_chart(path_figure(paths), width="stretch", key="why_paths_fig")
         st.caption(
-            "For each length k, k residual branches are chosen at random; the gradient of the loss is sent back "
-            "through those branches only and through the shortcut everywhere else, and its norm at the first "
-            "block's input is measured (3 trials on 64 pictures; the paper samples 1,000). Times the number of "
-            "paths of that length, it estimates what all paths of length k carry."
+            _(
+                "For each length k, k residual branches are chosen at random; the gradient of the loss is sent "
+                "back through those branches only and through the shortcut everywhere else, and its norm at the "
+                "first block's input is measured (3 trials on 64 pictures; the paper samples 1,000). Times the "
+                "number of paths of that length, it estimates what all paths of length k carry."
+            )
         )
 
 # ------------------------------------------------------------------------------------------- landscape
-st.header("2. The loss landscape")
+st.header(_("2. The loss landscape"))
 st.markdown(
-    "**The paper.** Li, Xu, Taylor, Studer and Goldstein (NeurIPS 2018, *Visualizing the Loss Landscape of "
-    "Neural Nets*) plot the loss around the trained weights along random directions, each *filter-normalised* "
-    "(every filter of the direction scaled to the norm of the matching trained filter; BatchNorm parameters "
-    "left alone). ResNet-56 on CIFAR-10 sits in a smooth, nearly convex bowl; the same net without shortcuts "
-    "in a chaotic landscape with many local minima, more so the deeper it is.\n\n"
-    "**Here.** The same method on the bundled digits models, on the first 128 (at most) of the test pictures "
-    "above: every point of the grid is one forward pass of each network."
+    _(
+        "**The paper.** Li, Xu, Taylor, Studer and Goldstein (NeurIPS 2018, *Visualizing the Loss Landscape of "
+        "Neural Nets*) plot the loss around the trained weights along random directions, each *filter-normalised* "
+        "(every filter of the direction scaled to the norm of the matching trained filter; BatchNorm parameters "
+        "left alone). ResNet-56 on CIFAR-10 sits in a smooth, nearly convex bowl; the same net without shortcuts "
+        "in a chaotic landscape with many local minima, more so the deeper it is.\n\n"
+        "**Here.** The same method on the bundled digits models, on the first 128 (at most) of the test pictures "
+        "above: every point of the grid is one forward pass of each network."
+    )
 )
 LANDSCAPE_PICTURES = 128  # a 2-D grid of a 56-layer net costs hundreds of forward passes: keep each one small
 c1, c2, c3 = st.columns(3)
-dims = c1.radio("Directions", [1, 2], horizontal=True, key="why_dims", format_func=lambda d: f"{d}-D")
-steps = c2.select_slider("Points per axis", [11, 15, 21, 31], value=21 if dims == 1 else 11, key=f"why_steps_{dims}")
-span = c3.select_slider("Span (±)", [0.1, 0.25, 0.5, 1.0], value=0.25, key="why_span")
+directions = {d: _("{dims}-D").format(dims=d) for d in (1, 2)}
+dims = c1.radio(_("Directions"), list(directions), horizontal=True, key="why_dims", format_func=directions.get)
+steps = c2.select_slider(_("Points per axis"), [11, 15, 21, 31], value=21 if dims == 1 else 11, key=f"why_steps_{dims}")
+span = c3.select_slider(_("Span (±)"), [0.1, 0.25, 0.5, 1.0], value=0.25, key="why_span")
 surfaces = loaders.slow(
-    "Evaluating the loss around the trained weights",
+    _("Evaluating the loss around the trained weights"),
     ("landscape", depth, count, dims, steps, span),
     both(
         lambda model, progress: loss_surface(
@@ -136,7 +154,7 @@ surfaces = loaders.slow(
             cancel=lambda: loaders.was_cancelled("why_landscape_cancel"),
         )
     ),
-    f"Compute the {dims}-D landscape ({steps**dims * 2} forward passes)",
+    _("Compute the {dims}-D landscape ({passes} forward passes)").format(dims=dims, passes=steps**dims * 2),
     "why_landscape_cancel",
 )
 if surfaces is not None:
@@ -148,25 +166,28 @@ if surfaces is not None:
             column.plotly_chart(loss_contour(surface, name), width="stretch", key=f"why_contour_{name}")
             column.plotly_chart(loss_surface_3d(surface, name), width="stretch", key=f"why_surface_{name}")
     st.caption(
-        "Roughness (mean |second difference| of the loss along the grid, losses capped at 10): "
-        + ", ".join(f"{name} {roughness(surface):.3f}" for name, surface in surfaces.items())
-        + ". Flat and smooth: small; sharp or jagged: large."
+        _(
+            "Roughness (mean |second difference| of the loss along the grid, losses capped at 10): {values}. "
+            "Flat and smooth: small; sharp or jagged: large."
+        ).format(values=", ".join(f"{name} {roughness(surface):.3f}" for name, surface in surfaces.items()))
     )
 
 # ------------------------------------------------------------------------------------------- inside a block
-st.header("3. Inside one block")
+st.header(_("3. Inside one block"))
 st.markdown(
-    "**The paper.** He et al. (2015, Fig. 7) find the responses of ResNets' layers smaller than those of "
-    'plain nets: "residual functions might be generally closer to zero". A block then adds a small '
-    "correction F(x) to x rather than recomputing everything.\n\n"
-    "**Here.** One test picture through one block: x (what the shortcut carries), F(x) (the branch) and "
-    "x + F(x) (before the block's last ReLU), as channel means and the strongest channels of F(x); and "
-    "||F(x)|| / ||x|| for every block, trained and freshly initialised."
+    _(
+        "**The paper.** He et al. (2015, Fig. 7) find the responses of ResNets' layers smaller than those of "
+        'plain nets: "residual functions might be generally closer to zero". A block then adds a small '
+        "correction F(x) to x rather than recomputing everything.\n\n"
+        "**Here.** One test picture through one block: x (what the shortcut carries), F(x) (the branch) and "
+        "x + F(x) (before the block's last ReLU), as channel means and the strongest channels of F(x); and "
+        "||F(x)|| / ||x|| for every block, trained and freshly initialised."
+    )
 )
 names = blocks(residual.model)
 c1, c2 = st.columns(2)
-block = c1.selectbox("Block", names, index=min(4, len(names) - 1), key=f"why_block_{depth}")
-picture = c2.number_input("Test picture", 0, 15, 0, key="why_picture")
+block = c1.selectbox(_("Block"), names, index=min(4, len(names) - 1), key=f"why_block_{depth}")
+picture = c2.number_input(_("Test picture"), 0, 15, 0, key="why_picture")
 left, right = st.columns(2)
 for column, (name, explained) in zip((left, right), models.items()):
     try:
@@ -175,13 +196,12 @@ for column, (name, explained) in zip((left, right), models.items()):
         column.error(str(err), icon="⚠️")
         continue
     label = explained.classes[int(y[int(picture)])]
-    column.plotly_chart(
-        block_maps_figure(maps, f"{name}, {block} (a '{label}'): ‖F(x)‖/‖x‖ = {maps.ratio:.2f}"),
-        width="stretch",
-        key=f"why_maps_{name}",
+    title = _("{name}, {block} (a '{label}'): ‖F(x)‖/‖x‖ = {ratio}").format(
+        name=name, block=block, label=label, ratio=f"{maps.ratio:.2f}"
     )
-ratios = {}
+    column.plotly_chart(block_maps_figure(maps, title), width="stretch", key=f"why_maps_{name}")
+ratios = {}  # in pairs per model, trained then fresh (ratio_figure draws the fresh one dotted)
 for name, explained in models.items():
-    ratios[f"{name} trained"] = response_ratios(explained.model, x[:64])
-    ratios[f"{name} fresh"] = response_ratios(freshly_initialised(explained.model, seed=0), x[:64])
+    ratios[_("{name} trained").format(name=name)] = response_ratios(explained.model, x[:64])
+    ratios[_("{name} fresh").format(name=name)] = response_ratios(freshly_initialised(explained.model, seed=0), x[:64])
 st.plotly_chart(ratio_figure(ratios), width="stretch", key="why_ratio_fig")

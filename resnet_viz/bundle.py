@@ -23,6 +23,7 @@ from pathlib import Path
 
 import torch
 
+from .i18n import N_, _
 from .spec import ResNetSpec
 
 MODELS_DIR = Path(__file__).resolve().parents[1] / "assets" / "models"
@@ -44,7 +45,7 @@ class Recipe:
     depth: int
     residual: bool
     dataset: str
-    description: str
+    description: str  # English, marked with N_: shown as _(description)
 
     def spec(self) -> ResNetSpec:
         return ResNetSpec.from_depth(self.depth, style="cifar", residual=self.residual, shortcut="A")
@@ -53,11 +54,11 @@ class Recipe:
 RECIPES: dict[str, Recipe] = {
     r.name: r
     for r in (
-        Recipe("plain-20", 20, False, "digits", "plain 20-layer net (no shortcuts) on digits"),
-        Recipe("plain-56", 56, False, "digits", "plain 56-layer net (no shortcuts) on digits"),
-        Recipe("resnet-20", 20, True, "digits", "ResNet-20 (option A) on digits"),
-        Recipe("resnet-56", 56, True, "digits", "ResNet-56 (option A) on digits"),
-        Recipe("resnet-20-shapes", 20, True, "shapes", "ResNet-20 (option A) on the generated shapes"),
+        Recipe("plain-20", 20, False, "digits", N_("plain 20-layer net (no shortcuts) on digits")),
+        Recipe("plain-56", 56, False, "digits", N_("plain 56-layer net (no shortcuts) on digits")),
+        Recipe("resnet-20", 20, True, "digits", N_("ResNet-20 (option A) on digits")),
+        Recipe("resnet-56", 56, True, "digits", N_("ResNet-56 (option A) on digits")),
+        Recipe("resnet-20-shapes", 20, True, "shapes", N_("ResNet-20 (option A) on the generated shapes")),
     )
 }
 
@@ -110,7 +111,11 @@ def train_bundled(recipe: Recipe, steps: int = BUNDLE_STEPS, log: Callable[[str]
         run_id = store.create_run(recipe.name, recipe.spec().to_dict(), config.to_dict(), "cpu")
         result = train(recipe.spec(), config, store, run_id)
         if result.status != "finished":
-            raise RuntimeError(f"Training {recipe.name} ended {result.status}: {result.message}")
+            raise RuntimeError(
+                _("Training {name} ended {status}: {message}").format(
+                    name=recipe.name, status=result.status, message=result.message
+                )
+            )
         checkpoint = store.load_checkpoint(run_id)
         store.close()
     seconds = time.perf_counter() - started
@@ -121,8 +126,13 @@ def train_bundled(recipe: Recipe, steps: int = BUNDLE_STEPS, log: Callable[[str]
     model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in weights.items()})
     metrics = {**full_errors(model, bundle), "steps": steps, "train_seconds": round(seconds, 1)}
     log(
-        f"{recipe.name}: {steps} steps in {seconds:.0f} s, train error {metrics['train_error']:.3f}, "
-        f"test error {metrics['test_error']:.3f}"
+        _("{name}: {steps} steps in {seconds} s, train error {train}, test error {test}").format(
+            name=recipe.name,
+            steps=steps,
+            seconds=f"{seconds:.0f}",
+            train=f"{metrics['train_error']:.3f}",
+            test=f"{metrics['test_error']:.3f}",
+        )
     )
     return {
         "format": FORMAT,
@@ -158,10 +168,18 @@ def bundle_models(
     names = only or list(RECIPES)
     unknown = [n for n in names if n not in RECIPES]
     if unknown:
-        raise ValueError(f"Unknown bundled model(s) {', '.join(unknown)}; choose from {', '.join(RECIPES)}.")
+        raise ValueError(
+            _("Unknown bundled model(s) {names}; choose from {choices}.").format(
+                names=", ".join(unknown), choices=", ".join(RECIPES)
+            )
+        )
     if use_training_threads(BUNDLE_THREADS) != BUNDLE_THREADS:
-        log(f"Note: this process already trains with {torch.get_num_threads()} threads; the recorded models used "
-            f"{BUNDLE_THREADS}, so the numbers may differ slightly (run the command in a fresh process).")  # fmt: skip
+        log(
+            _(
+                "Note: this process already trains with {threads} threads; the recorded models used "
+                "{recorded}, so the numbers may differ slightly (run the command in a fresh process)."
+            ).format(threads=torch.get_num_threads(), recorded=BUNDLE_THREADS)
+        )
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest_path = out_dir / MANIFEST

@@ -24,6 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .builder import build_resnet
+from .i18n import _
 from .spec import ResNetSpec
 
 INITS = ("identity", "random")
@@ -43,9 +44,9 @@ def deepen(model: nn.Module, spec: ResNetSpec, extra: int, init: str, seed: int 
         ValueError: ``spec`` is residual or not basic-block, or ``init`` is unknown.
     """
     if spec.residual or spec.block != "basic":
-        raise ValueError("The experiment inserts plain basic blocks into a plain basic-block net.")
+        raise ValueError(_("The experiment inserts plain basic blocks into a plain basic-block net."))
     if init not in INITS:
-        raise ValueError(f"init must be one of {INITS}; got {init!r}.")
+        raise ValueError(_("init must be one of {inits}; got {init}.").format(inits=INITS, init=repr(init)))
     deeper_spec = replace(spec, layers=tuple(n + extra for n in spec.layers))
     torch.manual_seed(seed)
     deeper = build_resnet(deeper_spec)

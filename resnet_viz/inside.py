@@ -20,6 +20,7 @@ from torch import nn
 from .attribution import _private_copy
 from .builder import build_resnet
 from .gradients import _capture_blocks
+from .i18n import _
 from .lesion import blocks
 
 
@@ -46,11 +47,13 @@ def block_maps(model: nn.Module, x: torch.Tensor, block: str, channels: int = 4)
     if x.dim() == 3:
         x = x[None]
     if x.dim() != 4 or x.shape[0] != 1:
-        raise ValueError(f"Give one picture (1, C, H, W); got shape {tuple(x.shape)}.")
+        raise ValueError(_("Give one picture (1, C, H, W); got shape {shape}.").format(shape=tuple(x.shape)))
     names = blocks(model)
     if block not in names:
         sample = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
-        raise ValueError(f"No block {block!r} in this network; its blocks are {sample}.")
+        raise ValueError(
+            _("No block {names} in this network; its blocks are {sample}.").format(names=repr(block), sample=sample)
+        )
     with _private_copy(model) as view, torch.no_grad(), _capture_blocks(view) as caps:
         view(x)
         cap = next(c for c in caps if c.name == block)
@@ -83,7 +86,9 @@ def response_ratios(model: nn.Module, x: torch.Tensor) -> pd.DataFrame:
         One row per block, input to output: block, index (1..), ratio.
     """
     if x.dim() != 4 or len(x) == 0:
-        raise ValueError(f"Give a non-empty batch of images (N, C, H, W); got shape {tuple(x.shape)}.")
+        raise ValueError(
+            _("Give a non-empty batch of images (N, C, H, W); got shape {shape}.").format(shape=tuple(x.shape))
+        )
     rows = []
     with _private_copy(model) as view, torch.no_grad(), _capture_blocks(view) as caps:
         view(x)
@@ -101,7 +106,7 @@ def freshly_initialised(model: nn.Module, seed: int = 0) -> nn.Module:
     """
     spec = getattr(model, "spec", None)
     if spec is None:
-        raise ValueError("This model has no spec: cannot build a fresh copy of it.")
+        raise ValueError(_("This model has no spec: cannot build a fresh copy of it."))
     with torch.random.fork_rng(devices=[]):  # the caller's random state is left as it was
         torch.manual_seed(seed)
         return build_resnet(spec).eval()

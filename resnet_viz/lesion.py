@@ -32,6 +32,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .attribution import _private_copy
+from .i18n import _
 from .naming import block_sort_key, is_block, split_block
 from .progress import Progress
 
@@ -40,7 +41,7 @@ EVAL_BATCH = 512
 
 def blocks(model: nn.Module) -> list[str]:
     """The model's blocks ("layer1.0", ...), input to output."""
-    names = [name for name, _ in model.named_modules() if is_block(name)]
+    names = [name for name, _module in model.named_modules() if is_block(name)]
     return sorted(names, key=block_sort_key)
 
 
@@ -59,9 +60,11 @@ def deletable(model: nn.Module, block: str) -> bool:
 
 def _check_batch(x: torch.Tensor, y: torch.Tensor) -> None:
     if x.dim() != 4 or len(x) == 0:
-        raise ValueError(f"Give a non-empty batch of images (N, C, H, W); got shape {tuple(x.shape)}.")
+        raise ValueError(
+            _("Give a non-empty batch of images (N, C, H, W); got shape {shape}.").format(shape=tuple(x.shape))
+        )
     if len(y) != len(x):
-        raise ValueError(f"{len(x)} images but {len(y)} labels.")
+        raise ValueError(_("{images} images but {labels} labels.").format(images=len(x), labels=len(y)))
 
 
 def _check_blocks(model: nn.Module, names: Sequence[str]) -> None:
@@ -69,7 +72,11 @@ def _check_blocks(model: nn.Module, names: Sequence[str]) -> None:
     unknown = [n for n in names if n not in known]
     if unknown:
         sample = ", ".join(known[:3]) + (", ..." if len(known) > 3 else "")
-        raise ValueError(f"No block {', '.join(map(repr, unknown))} in this network; its blocks are {sample}.")
+        raise ValueError(
+            _("No block {names} in this network; its blocks are {sample}.").format(
+                names=", ".join(map(repr, unknown)), sample=sample
+            )
+        )
 
 
 @contextmanager
@@ -86,7 +93,9 @@ def deleted(view: nn.Module, names: Sequence[str]) -> Iterator[nn.Module]:
             elif deletable(view, name):
                 handles.append(unit.register_forward_hook(lambda m, args, out: args[0]))
             else:
-                raise ValueError(f"Block {name} changes the shape of its input: a plain net cannot skip it.")
+                raise ValueError(
+                    _("Block {name} changes the shape of its input: a plain net cannot skip it.").format(name=name)
+                )
         yield view
     finally:
         for handle in handles:
@@ -155,7 +164,7 @@ def lesion_curve(
     with _private_copy(model) as view:
         for k in ks:
             errors = []
-            for _ in range(trials if k else 1):
+            for _trial in range(trials if k else 1):
                 with deleted(view, rng.sample(candidates, k)):
                     errors.append(_error(view, x, y)[0])
             done += trials
@@ -182,7 +191,7 @@ def path_length_distribution(n: int) -> pd.DataFrame:
         n + 1 rows: length, paths (n choose length), share (paths / 2^n).
     """
     if n < 0:
-        raise ValueError(f"The number of blocks must be >= 0; got {n}.")
+        raise ValueError(_("The number of blocks must be >= 0; got {n}.").format(n=n))
     return pd.DataFrame(
         [{"length": k, "paths": math.comb(n, k), "share": math.comb(n, k) / 2**n} for k in range(n + 1)]
     )
@@ -239,7 +248,7 @@ def path_gradients(
     _check_batch(x, y)
     names = blocks(model)
     if not names or not is_residual(model):
-        raise ValueError("This network has no residual blocks: a plain net has one path only, nothing to sample.")
+        raise ValueError(_("This network has no residual blocks: a plain net has one path only, nothing to sample."))
     n = len(names)
     ks = list(range(n + 1)) if lengths is None else sorted({int(k) for k in lengths if 0 <= int(k) <= n})
     rng = random.Random(seed)
@@ -257,7 +266,7 @@ def path_gradients(
         try:
             for k in ks:
                 norms = []
-                for _ in range(trials):
+                for _trial in range(trials):
                     captured.clear()
                     with _single_path(view, set(rng.sample(names, k))):
                         loss = F.cross_entropy(view(x), y)

@@ -22,6 +22,13 @@ class PageInfo:
 PAGES: tuple[PageInfo, ...] = (
     PageInfo("app_pages/home.py", N_("Home"), ":material/home:", N_("Learn"), "", default=True),
     PageInfo(
+        "app_pages/glossary.py",
+        N_("Glossary"),
+        ":material/translate:",
+        N_("Learn"),
+        N_("The key terms in English and Chinese, each in one sentence with its source and the page that shows it."),
+    ),
+    PageInfo(
         "app_pages/architecture.py",
         N_("Architecture"),
         ":material/table_chart:",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from resnet_viz.i18n import _
+
 from .training import run_queue
 
 
@@ -12,7 +14,7 @@ def response_table(runs):
     per run and finish time; None when a run has no checkpoint."""
     finished = runs[runs["status"] == "finished"]
     key = tuple((int(r["id"]), str(r["finished_at"])) for r in finished.to_dict("records"))
-    with st.spinner("Measuring each 3x3 layer's response on the runs' test images…"):
+    with st.spinner(_("Measuring each 3x3 layer's response on the runs' test images…")):
         return _responses(key)
 
 
@@ -21,6 +23,6 @@ def _responses(key: tuple):
     from resnet_viz.responses import run_responses
 
     try:
-        return run_responses(run_queue().store, [run_id for run_id, _ in key])
+        return run_responses(run_queue().store, [run_id for run_id, _finished_at in key])
     except FileNotFoundError:
         return None

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import streamlit as st
 
+from resnet_viz.i18n import _
+
 from .attribution import recall, remembered
 from .progress import was_cancelled, with_progress
 
 RESULTS = "why it works"  # this session's cache bucket (see ui.attribution.remembered)
 
 
-@st.cache_resource(show_spinner="Loading the bundled model…", max_entries=8)
+@st.cache_resource(show_spinner=False, max_entries=8)
 def _bundled(name: str):
     from resnet_viz.sources import load_bundled
 
@@ -27,7 +29,8 @@ def load_model(name: str):
     from resnet_viz.sources import BundledModelUnavailable
 
     try:
-        return _bundled(name)
+        with st.spinner(_("Loading the bundled model…")):
+            return _bundled(name)
     except BundledModelUnavailable as err:
         st.error(str(err), icon="⚠️")
         return None
@@ -71,13 +74,13 @@ def slow(label: str, key: tuple, work, button: str, cancel_key: str):
     if done is not None:
         return done
     if was_cancelled(cancel_key):
-        st.info("Cancelled.", icon="⏹️")
+        st.info(_("Cancelled."), icon="⏹️")
     if not st.button(button, type="primary", key=f"{cancel_key}_go"):
         return None
     try:
         return remembered(RESULTS, key, lambda: with_progress(label, work, cancel_key))
     except LandscapeCancelled:
-        st.info("Cancelled.", icon="⏹️")
+        st.info(_("Cancelled."), icon="⏹️")
     except ValueError as err:
         st.error(str(err), icon="⚠️")
     return None

@@ -6,6 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ..i18n import _
 from ..inside import BlockMaps
 from .style import LEGEND_BELOW, layout, series_colour
 
@@ -15,16 +16,16 @@ def block_maps_figure(maps: BlockMaps, title: str = "") -> go.Figure:
     if maps.residual:
         columns = [("shortcut", "x"), ("branch", "F(x)"), ("added", "x + F(x)")]  # short: titles sit side by side
     else:
-        columns = [("shortcut", "input x"), ("branch", "output")]
+        columns = [("shortcut", _("input x")), ("branch", _("output"))]
     mean = {"shortcut": maps.shortcut, "branch": maps.branch, "added": maps.added}
     rows = 1 + len(maps.channels)
-    titles = [f"{label}, mean" for _, label in columns]
+    titles = [_("{label}, mean").format(label=label) for _key, label in columns]
     for c in maps.channels:
-        titles += [f"ch. {c}" for _ in columns]
+        titles += [_("ch. {channel}").format(channel=c) for _column in columns]
     fig = make_subplots(
         rows=rows, cols=len(columns), subplot_titles=titles, vertical_spacing=0.04, horizontal_spacing=0.04
     )
-    for j, (key, _) in enumerate(columns, start=1):
+    for j, (key, _label) in enumerate(columns, start=1):
         images = [mean[key], *maps.channel_maps.get(key, [])]
         for i, image in enumerate(images, start=1):
             z = image.detach().cpu().numpy()[::-1]  # row 0 at the top
@@ -32,14 +33,17 @@ def block_maps_figure(maps: BlockMaps, title: str = "") -> go.Figure:
             fig.add_trace(go.Heatmap(z=z, colorscale="RdBu_r", zmin=-limit, zmax=limit, showscale=False), i, j)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1)
-    return layout(fig, title or f"Inside {maps.block}: ||F(x)|| / ||x|| = {maps.ratio:.2f}", height=170 * rows + 80)
+    title = title or _("Inside {block}: ||F(x)|| / ||x|| = {ratio}").format(block=maps.block, ratio=f"{maps.ratio:.2f}")
+    return layout(fig, title, height=170 * rows + 80)
 
 
 def ratio_figure(tables: dict[str, pd.DataFrame]) -> go.Figure:
-    """||F(x)|| / ||x|| against block index, one line per model ("ResNet-56 trained", "plain-56 fresh", ...)."""
+    """||F(x)|| / ||x|| against block index, one line per entry of ``tables``, which come in pairs per model:
+    trained, then freshly initialised ("ResNet-56 trained", "ResNet-56 fresh", ...). A pair shares a colour;
+    the fresh one is dotted."""
     fig = go.Figure()
     for i, (name, table) in enumerate(tables.items()):
-        dash = "dot" if "fresh" in name else "solid"
+        dash = "dot" if i % 2 else "solid"
         fig.add_trace(
             go.Scatter(
                 x=table["index"],
@@ -53,8 +57,8 @@ def ratio_figure(tables: dict[str, pd.DataFrame]) -> go.Figure:
         )
     layout(
         fig,
-        "How large the branch is next to its input, block by block",
-        xaxis_title="block",
+        _("How large the branch is next to its input, block by block"),
+        xaxis_title=_("block"),
         yaxis_title="||F(x)|| / ||x||",
         yaxis_type="log",
         legend=LEGEND_BELOW,

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from ..i18n import _
 from .style import LEGEND_BELOW, layout, series_colour
 
 LOSS_CAP = 10.0  # losses above this are drawn at the cap: a diverged corner would flatten the rest
@@ -33,9 +34,9 @@ def loss_curves(curves: dict[str, pd.DataFrame]) -> go.Figure:
         )
     layout(
         fig,
-        "Loss along one random direction (0 = the trained weights)",
+        _("Loss along one random direction (0 = the trained weights)"),
         xaxis_title="α",
-        yaxis_title=f"cross-entropy (capped at {LOSS_CAP:g})",
+        yaxis_title=_("cross-entropy (capped at {cap})").format(cap=f"{LOSS_CAP:g}"),
         legend=LEGEND_BELOW,
         margin=dict(b=90),
     )
@@ -53,11 +54,11 @@ def loss_contour(surface: pd.DataFrame, name: str) -> go.Figure:
             colorscale="Viridis",
             contours=dict(coloring="lines"),
             line=dict(width=1.5),
-            colorbar=dict(title="loss"),
+            colorbar=dict(title=_("loss")),
             meta={"series": name},
         )
     )
-    layout(fig, f"{name}: loss contours", xaxis_title="α", yaxis_title="β")
+    layout(fig, _("{name}: loss contours").format(name=name), xaxis_title="α", yaxis_title="β")
     fig.update_yaxes(scaleanchor="x", scaleratio=1)
     return fig
 
@@ -66,5 +67,9 @@ def loss_surface_3d(surface: pd.DataFrame, name: str) -> go.Figure:
     """The loss over two directions as a 3-D surface (Li et al. 2018, Fig. 1)."""
     a, b, z = _grid(surface)
     fig = go.Figure(go.Surface(x=a, y=b, z=z, colorscale="Viridis", showscale=False, meta={"series": name}))
-    layout(fig, f"{name}: loss surface", scene=dict(xaxis_title="α", yaxis_title="β", zaxis_title="loss"))
+    layout(
+        fig,
+        _("{name}: loss surface").format(name=name),
+        scene=dict(xaxis_title="α", yaxis_title="β", zaxis_title=_("loss")),
+    )
     return fig

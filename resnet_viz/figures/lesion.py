@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from ..i18n import _
 from .style import LEGEND_BELOW, NEUTRAL, layout, series_colour
 
 
@@ -23,14 +24,14 @@ def lesion_bars(tables: dict[str, pd.DataFrame]) -> go.Figure:
                 x=rows["block"],
                 y=rows["error"] * 100,
                 mode="markers+lines",
-                name=f"{name}: one block deleted",
+                name=_("{name}: one block deleted").format(name=name),
                 marker=dict(color=series_colour(i), size=6),
                 line=dict(color=series_colour(i), width=1),
                 meta={"series": name},
             )
         )
         fig.add_hline(y=base * 100, line=dict(color=series_colour(i), dash="dot", width=1))
-    return _error_axes(fig, "Test error with one block deleted (dotted: the intact model)", "deleted block")
+    return _error_axes(fig, _("Test error with one block deleted (dotted: the intact model)"), _("deleted block"))
 
 
 def lesion_curve_figure(tables: dict[str, pd.DataFrame]) -> go.Figure:
@@ -55,28 +56,28 @@ def lesion_curve_figure(tables: dict[str, pd.DataFrame]) -> go.Figure:
                 ),
             )
         )
-    return _error_axes(fig, "Deleting k blocks at random (bars: min to max over trials)", "blocks deleted")
+    return _error_axes(fig, _("Deleting k blocks at random (bars: min to max over trials)"), _("blocks deleted"))
 
 
 def path_figure(gradients: pd.DataFrame) -> go.Figure:
     """Paths by length (Binomial(n, 1/2), grey bars) and the share of the gradient they carry (Veit's Fig. 6)."""
     share = gradients["paths"] / gradients["paths"].sum()
     fig = go.Figure()
-    fig.add_trace(go.Bar(x=gradients["length"], y=share * 100, name="share of paths", marker_color=NEUTRAL))
+    fig.add_trace(go.Bar(x=gradients["length"], y=share * 100, name=_("share of paths"), marker_color=NEUTRAL))
     fig.add_trace(
         go.Scatter(
             x=gradients["length"],
             y=gradients["share"] * 100,
             mode="lines+markers",
-            name="share of the gradient (sampled)",
+            name=_("share of the gradient (sampled)"),
             line=dict(color=series_colour(0)),
         )
     )
     layout(
         fig,
-        "Paths through the blocks, and the gradient they carry",
-        xaxis_title="path length (residual branches passed)",
-        yaxis_title="% of all",
+        _("Paths through the blocks, and the gradient they carry"),
+        xaxis_title=_("path length (residual branches passed)"),
+        yaxis_title=_("% of all"),
         legend=LEGEND_BELOW,
         margin=dict(b=90),
     )
@@ -85,6 +86,6 @@ def path_figure(gradients: pd.DataFrame) -> go.Figure:
 
 def _error_axes(fig: go.Figure, title: str, xaxis_title: str) -> go.Figure:
     """The lesion figures' frame: error in % from zero, the legend below."""
-    layout(fig, title, xaxis_title=xaxis_title, yaxis_title="error (%)", legend=LEGEND_BELOW, margin=dict(b=90))
+    layout(fig, title, xaxis_title=xaxis_title, yaxis_title=_("error (%)"), legend=LEGEND_BELOW, margin=dict(b=90))
     fig.update_yaxes(rangemode="tozero")
     return fig

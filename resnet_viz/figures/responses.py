@@ -6,6 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ..i18n import _
 from .style import LEGEND_BELOW, layout, series_colour
 
 
@@ -15,8 +16,10 @@ def response_figure(responses: pd.DataFrame, title: str | None = None) -> go.Fig
 
     ``responses`` is `responses.run_responses` (columns run_id, run, residual, layer_index, std).
     """
-    fig = make_subplots(rows=2, cols=1, vertical_spacing=0.14, subplot_titles=("layer index (original)", "sorted"))
-    for i, (_, rows) in enumerate(responses.groupby("run_id", sort=False)):
+    fig = make_subplots(
+        rows=2, cols=1, vertical_spacing=0.14, subplot_titles=(_("layer index (original)"), _("sorted"))
+    )
+    for i, (_run_id, rows) in enumerate(responses.groupby("run_id", sort=False)):
         name = str(rows["run"].iloc[0])
         line = {"color": series_colour(i), "dash": "solid" if bool(rows["residual"].iloc[0]) else "dash"}
         ordered = rows.sort_values("layer_index")
@@ -31,7 +34,7 @@ def response_figure(responses: pd.DataFrame, title: str | None = None) -> go.Fig
                        showlegend=False, meta={"series": name, "panel": "sorted"}),
             row=2, col=1,
         )  # fmt: skip
-    fig.update_yaxes(title_text="std of response", rangemode="tozero")
-    fig.update_xaxes(title_text="3x3 layer, input side first", row=1, col=1)
-    fig.update_xaxes(title_text="rank", row=2, col=1)
-    return layout(fig, title or "Layer responses of your runs (the paper's Fig. 7)", legend=LEGEND_BELOW, height=560)
+    fig.update_yaxes(title_text=_("std of response"), rangemode="tozero")
+    fig.update_xaxes(title_text=_("3x3 layer, input side first"), row=1, col=1)
+    fig.update_xaxes(title_text=_("rank"), row=2, col=1)
+    return layout(fig, title or _("Layer responses of your runs (the paper's Fig. 7)"), legend=LEGEND_BELOW, height=560)
