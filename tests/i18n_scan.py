@@ -29,6 +29,14 @@ ALLOWED_ENGLISH = [
     r"Batch Normalization: Accelerating Deep Network Training by Reducing Internal Covariate Shift",
     r"Delving Deep into Rectifiers",
     r"He, Zhang, Ren, Sun",
+    # ui/sources.py's other references (gradients page): authors and titles as published
+    r"Yang, Pennington, Rao, Sohl-Dickstein, Schoenholz",
+    r"A Mean Field Theory of Batch Normalization",
+    r"Balduzzi, Frean, Leary, Lewis, Ma, McWilliams",
+    r"The Shattered Gradients Problem",
+    r"Fixup Initialization: Residual Learning Without Normalization",
+    r"Batch Normalization Biases Residual Blocks Towards the Identity Function",
+    r"Accurate, Large Minibatch SGD: Training ImageNet in 1 Hour",
     r"[A-Z][a-z]+ et al\.",
 ]
 TECHNICAL_WORDS = {
@@ -161,8 +169,20 @@ def page_texts(at) -> list[str]:
     return [t for t in texts if t.strip()]
 
 
+def _without_glossary_pairs(text: str) -> str:
+    """``text`` without the glossary's term pairs (ui/glossary.py): an entry shows its English and its Chinese
+    term side by side in both languages on purpose. Only a text holding both terms of one entry is exempt."""
+    from ui.glossary import TERMS
+
+    for term in sorted(TERMS, key=lambda t: -len(t.english + t.chinese)):  # "residual block" before "residual"
+        if term.english in text and term.chinese in text:
+            text = text.replace(term.chinese, " | ").replace(term.english, " | ")
+    return text
+
+
 def english_prose(text: str) -> list[str]:
-    """Runs of three or more English words in ``text`` (technical names and paper titles removed)."""
+    """Runs of three or more English words in ``text`` (technical names, paper titles, glossary pairs removed)."""
+    text = _without_glossary_pairs(text)
     for pattern in _REMOVE:
         text = pattern.sub(" | ", text)
     runs, current = [], []
@@ -181,6 +201,6 @@ def english_prose(text: str) -> list[str]:
 
 
 def chinese_text(text: str) -> list[str]:
-    """The CJK characters in ``text`` (the language switch's own label is allowed)."""
-    text = text.replace("语言", "").replace("中文", "")
+    """The CJK characters in ``text`` (the language switch's own label and the glossary's pairs are allowed)."""
+    text = _without_glossary_pairs(text).replace("语言", "").replace("中文", "")
     return _CJK.findall(text)
