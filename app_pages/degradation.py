@@ -6,23 +6,26 @@ import streamlit as st
 from resnet_viz import published
 from resnet_viz.budget import describe_seconds
 from resnet_viz.formatting import human
+from resnet_viz.i18n import _
 from resnet_viz.labs import DEGRADATION_RUNS, degradation_specs, degradation_verdict
 from ui import sources, training
 from ui.identity_insertion import identity_table, trained_plain_runs
 
 GROUP = "degradation"  # prefix of this lab's run groups in the store
 
-st.title("Degradation lab")
+st.title(_("Degradation lab"))
 st.markdown(
-    "One click trains plain and residual CIFAR-style networks of two depths on the same data, seed "
-    "and budget; the residual ones use **option A** shortcuts (zero-padding, no parameters), as the "
-    "paper's CIFAR nets in Figure 6 and Table 6. All of them train at once, taking turns, so their "
-    "curves grow together. Watch the "
-    "**training** error (solid): the deeper plain net stays above the shallower one, so its trouble is "
-    "optimisation, not overfitting. With shortcuts the deeper net trains at least as well as the "
-    "shallower one: on the bundled digits, both residual nets reach almost zero training error at this "
-    "budget, so the paper's full reversal (ResNet-56 below ResNet-20) needs a harder dataset such as "
-    "CIFAR-10 and a longer run."
+    _(
+        "One click trains plain and residual CIFAR-style networks of two depths on the same data, seed "
+        "and budget; the residual ones use **option A** shortcuts (zero-padding, no parameters), as the "
+        "paper's CIFAR nets in Figure 6 and Table 6. All of them train at once, taking turns, so their "
+        "curves grow together. Watch the "
+        "**training** error (solid): the deeper plain net stays above the shallower one, so its trouble is "
+        "optimisation, not overfitting. With shortcuts the deeper net trains at least as well as the "
+        "shallower one: on the bundled digits, both residual nets reach almost zero training error at this "
+        "budget, so the paper's full reversal (ResNet-56 below ResNet-20) needs a harder dataset such as "
+        "CIFAR-10 and a longer run."
+    )
 )
 
 store = training.run_queue().store
@@ -40,12 +43,14 @@ def comparison(group: str) -> None:
         return
     st.plotly_chart(degradation_figure(metrics, summary.assign(id=summary["id"])), width="stretch", key="deg_fig")
     st.caption(
-        "Solid lines: training error, measured in eval mode on training images without augmentation. "
-        "Dashed: test error. Colour: depth. Left: plain networks; right: the same networks with shortcuts."
+        _(
+            "Solid lines: training error, measured in eval mode on training images without augmentation. "
+            "Dashed: test error. Colour: depth. Left: plain networks; right: the same networks with shortcuts."
+        )
     )
     if len(active):
         training.progress_rows(active)
-        if st.button("Stop this comparison", key="deg_stop", icon=":material/stop:"):
+        if st.button(_("Stop this comparison"), key="deg_stop", icon=":material/stop:"):
             for run_id in active["id"]:
                 training.run_queue().stop(int(run_id))
     training.error_table(summary, ("name", "status", "last_step", "train_loss", "train_error", "test_error"))
@@ -60,62 +65,69 @@ def layer_responses(runs) -> None:
     from resnet_viz.figures.responses import response_figure
     from ui.responses import response_table
 
-    st.markdown("**Layer responses (the paper's Fig. 7)**")
+    st.markdown(_("**Layer responses (the paper's Fig. 7)**"))
     table = response_table(runs)
     if table is None or table.empty:
-        st.caption("The layer responses appear here once the runs have finished and saved their weights.")
+        st.caption(_("The layer responses appear here once the runs have finished and saved their weights."))
         return
     left, right = st.columns([3, 2], gap="large")
     with left:
         st.plotly_chart(response_figure(table), width="stretch", key="deg_responses")
     with right:
         st.markdown(
-            "**What the paper saw** (CIFAR-10, Fig. 7): the standard deviation of each 3x3 layer's output, "
-            "after BN and before the ReLU or the addition, for plain-20/56 and ResNet-20/56/110. The ResNets' "
-            "responses are generally smaller than their plain twins', and the deeper the ResNet, the smaller: "
-            '*"the residual functions might be generally closer to zero than the non-residual functions"*, '
-            "which supports learning residuals around a near-identity."
+            _(
+                "**What the paper saw** (CIFAR-10, Fig. 7): the standard deviation of each 3x3 layer's output, "
+                "after BN and before the ReLU or the addition, for plain-20/56 and ResNet-20/56/110. The ResNets' "
+                "responses are generally smaller than their plain twins', and the deeper the ResNet, the smaller: "
+                '*"the residual functions might be generally closer to zero than the non-residual functions"*, '
+                "which supports learning residuals around a near-identity."
+            )
         )
         means = table.groupby("run", sort=False)["std"].mean()
         st.markdown(
-            "**Yours** (mean std over the 3x3 layers, on 256 test images): "
-            + "; ".join(f"{name} {value:.2f}" for name, value in means.items())
-            + ". Short runs on small images: check whether the residual nets sit below the plain ones."
+            _(
+                "**Yours** (mean std over the 3x3 layers, on 256 test images): {values}. Short runs on small "
+                "images: check whether the residual nets sit below the plain ones."
+            ).format(values="; ".join(f"{name} {value:.2f}" for name, value in means.items()))
         )
 
 
 if groups:  # results first, so a launch shows its curves at once, above the fold
     launched = st.session_state.get("deg_launch_group")
     group = st.selectbox(
-        "Comparison", groups, index=groups.index(launched) if launched in groups else 0, key="deg_group_pick",
+        _("Comparison"), groups, index=groups.index(launched) if launched in groups else 0, key="deg_group_pick",
     )  # fmt: skip
     training.live(lambda: comparison(group), lambda: not training.active_runs(group).empty, every=1.5)
 
-with st.expander("Set up a comparison" if not groups else "Set up another comparison", expanded=not groups):
+with st.expander(_("Set up a comparison") if not groups else _("Set up another comparison"), expanded=not groups):
     left, right = st.columns([3, 2], gap="large")
     with left:
-        st.markdown("**Networks** (edit, add or remove rows)")
+        st.markdown(_("**Networks** (edit, add or remove rows)"))
         rows = st.data_editor(
             pd.DataFrame(DEGRADATION_RUNS, columns=["depth", "residual"]),
             num_rows="dynamic",
             hide_index=True,
             key="deg_rows",
             column_config={
-                "depth": st.column_config.NumberColumn("depth (6n+2)", min_value=8, max_value=1202, step=6),
-                "residual": st.column_config.CheckboxColumn("residual"),
+                "depth": st.column_config.NumberColumn(_("depth (6n+2)"), min_value=8, max_value=1202, step=6),
+                "residual": st.column_config.CheckboxColumn(_("residual")),
             },
         )
     with right:
-        st.markdown("**What the paper saw** (CIFAR-10, Figure 6 and Table 6)")
+        st.markdown(_("**What the paper saw** (CIFAR-10, Figure 6 and Table 6)"))
         errors = published.by_depth("table6_test_error")
         st.markdown(
-            "- plain-20/32/44/56: the deeper the plain net, the higher its training error throughout training; "
-            "plain-110 stays above 60 % error (Figure 6, left).\n"
-            "- ResNet-20/32/44/56/110: the deeper, the lower the error (Figure 6, middle); test error "
-            + " / ".join(f"{errors[d]}" for d in (20, 32, 44, 56, 110))
-            + f" % ({published.source('table6_test_error')}).\n"
-            "- The paper trains for 64k steps of 128 images; this lab runs a few hundred steps on small images, "
-            "enough to see the plain nets' ordering."
+            _(
+                "- plain-20/32/44/56: the deeper the plain net, the higher its training error throughout training; "
+                "plain-110 stays above 60 % error (Figure 6, left).\n"
+                "- ResNet-20/32/44/56/110: the deeper, the lower the error (Figure 6, middle); test error "
+                "{errors} % ({source}).\n"
+                "- The paper trains for 64k steps of 128 images; this lab runs a few hundred steps on small images, "
+                "enough to see the plain nets' ordering."
+            ).format(
+                errors=" / ".join(f"{errors[d]}" for d in (20, 32, 44, 56, 110)),
+                source=published.source("table6_test_error"),
+            )
         )
     specs, error = [], None
     try:
@@ -133,52 +145,62 @@ with st.expander("Set up a comparison" if not groups else "Set up another compar
         training.budget_caption(specs, settings)
     names = [s.name.replace(" (CIFAR)", "") for s in specs]
     training.launch_button(
-        "Launch the comparison", "deg_launch", specs, settings, names, group=GROUP, disabled=not (ready and specs)
+        _("Launch the comparison"), "deg_launch", specs, settings, names, group=GROUP, disabled=not (ready and specs)
     )
     if not groups:
-        st.caption("Launch a comparison to see its curves here.")
+        st.caption(_("Launch a comparison to see its curves here."))
 
 st.divider()
-st.subheader("Can a plain net learn the identity?")
+st.subheader(_("Can a plain net learn the identity?"))
 st.markdown(
-    "The paper's argument (Sec. 1): take a trained shallow net and add layers that are *identity mappings*: the "
-    "deeper net has the same training error, so a deeper net *can* be as good. That deeper plain nets train "
-    'worse means *"solvers might have difficulties in approximating identity mappings by multiple nonlinear '
-    'layers"* (Sec. 3.1). Test it: append plain blocks to each stage of one of your trained plain nets, '
-    "initialised as the exact identity or at random, and train both a little further, the same way."
+    _(
+        "The paper's argument (Sec. 1): take a trained shallow net and add layers that are *identity mappings*: "
+        "the deeper net has the same training error, so a deeper net *can* be as good. That deeper plain nets train "
+        'worse means *"solvers might have difficulties in approximating identity mappings by multiple nonlinear '
+        'layers"* (Sec. 3.1). Test it: append plain blocks to each stage of one of your trained plain nets, '
+        "initialised as the exact identity or at random, and train both a little further, the same way."
+    )
 )
 plain_done = trained_plain_runs(store.runs())
 if plain_done.empty:
-    st.caption("Launch a comparison above: its finished plain nets can then be deepened here.")
+    st.caption(_("Launch a comparison above: its finished plain nets can then be deepened here."))
 else:
     c1, c2, c3 = st.columns([3, 1, 1])
     plain_labels = {int(r["id"]): training.run_label(r) for r in plain_done.to_dict("records")}
-    base_id = c1.selectbox("Trained plain net", list(plain_labels), format_func=plain_labels.get, key="deg_id_run")
-    extra = c2.number_input("Blocks added per stage", 1, 10, 2, key="deg_id_extra")
-    more_steps = c3.number_input("Further steps", 10, 1000, 40, step=10, key="deg_id_steps")
-    if st.button("Deepen and train both", key="deg_id_go", icon=":material/science:"):
+    base_id = c1.selectbox(_("Trained plain net"), list(plain_labels), format_func=plain_labels.get, key="deg_id_run")
+    extra = c2.number_input(_("Blocks added per stage"), 1, 10, 2, key="deg_id_extra")
+    more_steps = c3.number_input(_("Further steps"), 10, 1000, 40, step=10, key="deg_id_steps")
+    if st.button(_("Deepen and train both"), key="deg_id_go", icon=":material/science:"):
         st.session_state["deg_id_shown"] = (int(base_id), int(extra), int(more_steps))
     shown = st.session_state.get("deg_id_shown")
     if shown and shown[0] in plain_labels:
         from resnet_viz.figures.training import identity_insertion_figure
 
         finished_at = str(plain_done.set_index("id").loc[shown[0], "finished_at"])
-        with st.spinner("Training the two deeper nets…", show_time=True):
+        with st.spinner(_("Training the two deeper nets…"), show_time=True):
             table = identity_table(shown[0], finished_at, shown[1], shown[2])
         st.plotly_chart(identity_insertion_figure(table), width="stretch", key="deg_id_fig")
         first = table[table["step"] == 0].set_index("init")["train_error"]
         last = table.groupby("init").last()["train_error"]
         st.markdown(
-            f"Right after the insertion, the identity blocks leave the training error at "
-            f"{100 * first['identity']:.1f} % (the shallow net's: {100 * first['shallow']:.1f} %); random blocks "
-            f"put it at {100 * first['random']:.1f} %. After {shown[2]} more steps: identity "
-            f"{100 * last['identity']:.1f} %, random {100 * last['random']:.1f} %. The identity is a solution the "
-            "deeper plain net can hold; whether training from random blocks finds one as good is what the "
-            "degradation problem is about."
+            _(
+                "Right after the insertion, the identity blocks leave the training error at {identity_start} % "
+                "(the shallow net's: {shallow} %); random blocks put it at {random_start} %. After {steps} more "
+                "steps: identity {identity_end} %, random {random_end} %. The identity is a solution the deeper "
+                "plain net can hold; whether training from random blocks finds one as good is what the degradation "
+                "problem is about."
+            ).format(
+                identity_start=f"{100 * first['identity']:.1f}",
+                shallow=f"{100 * first['shallow']:.1f}",
+                random_start=f"{100 * first['random']:.1f}",
+                steps=shown[2],
+                identity_end=f"{100 * last['identity']:.1f}",
+                random_end=f"{100 * last['random']:.1f}",
+            )
         )
 
 st.divider()
-st.subheader("Too deep: 1202 layers")
+st.subheader(_("Too deep: 1202 layers"))
 errors, params_m = published.by_depth("table6_test_error"), published.by_depth("table6_params_m")
 from resnet_viz.figures.training import table6_figure  # noqa: E402
 
@@ -187,47 +209,61 @@ with left:
     st.plotly_chart(table6_figure(errors, params_m), width="stretch", key="deg_table6")
 with right:
     st.markdown(
-        f"The paper also trained a **1202-layer** ResNet on CIFAR-10 ({params_m[1202]}M parameters). It "
-        f"optimises without difficulty: its training error falls below 0.1 %, like ResNet-110's (Fig. 6, right). "
-        f"Yet its test error is **{errors[1202]} %**, worse than ResNet-110's **{errors[110]} %**. "
-        '*"We argue that this is because of overfitting"*: 19.4M parameters may be unnecessarily many for '
-        "this small dataset (Sec. 4.2, Table 6)."
+        _(
+            "The paper also trained a **1202-layer** ResNet on CIFAR-10 ({params}M parameters). It optimises "
+            "without difficulty: its training error falls below 0.1 %, like ResNet-110's (Fig. 6, right). Yet its "
+            "test error is **{error_1202} %**, worse than ResNet-110's **{error_110} %**. "
+            '*"We argue that this is because of overfitting"*: 19.4M parameters may be unnecessarily many for '
+            "this small dataset (Sec. 4.2, Table 6)."
+        ).format(params=params_m[1202], error_1202=errors[1202], error_110=errors[110])
     )
     st.markdown(
-        "- **Degradation** (plain nets, above): a deeper net has a *higher training* error: optimisation fails.\n"
-        "- **Overfitting** (ResNet-1202): training error as low as the shallower net's, *higher test* error: "
-        "the net fits the training set and generalises worse. The paper used no dropout or maxout here and "
-        "expects stronger regularisation to help."
+        _(
+            "- **Degradation** (plain nets, above): a deeper net has a *higher training* error: optimisation fails.\n"
+            "- **Overfitting** (ResNet-1202): training error as low as the shallower net's, *higher test* error: "
+            "the net fits the training set and generalises worse. The paper used no dropout or maxout here and "
+            "expects stronger regularisation to help."
+        )
     )
 costs = training.too_deep_costs(settings)
 lab_steps = settings.get("steps")
 measured_here = (costs["estimate"] == "earlier runs").all()
-how = "from earlier runs here" if measured_here else "estimated from a measured step of ResNet-20 on this machine"
-st.markdown(f"**What it would cost on this machine** ({how}):")
+if measured_here:
+    st.markdown(_("**What it would cost on this machine** (from earlier runs here):"))
+else:
+    st.markdown(
+        _("**What it would cost on this machine** (estimated from a measured step of ResNet-20 on this machine):")
+    )
 st.dataframe(
     pd.DataFrame(
         {
-            "network": [f"ResNet-{d}" for d in costs["depth"]],
-            "parameters": costs["params"].map(human),
-            "paper test error %": costs["paper_test_error"],
-            f"this lab's settings ({lab_steps} steps)": costs["lab_seconds"].map(describe_seconds),
-            "the paper's schedule (64k steps of 128 at 32 px)": costs["paper_seconds"].map(describe_seconds),
+            _("network"): [f"ResNet-{d}" for d in costs["depth"]],
+            _("parameters"): costs["params"].map(human),
+            _("paper test error %"): costs["paper_test_error"],
+            _("this lab's settings ({steps} steps)").format(steps=lab_steps): costs["lab_seconds"].map(
+                describe_seconds
+            ),
+            _("the paper's schedule (64k steps of 128 at 32 px)"): costs["paper_seconds"].map(describe_seconds),
         }
     ),
     hide_index=True,
     width="stretch",
 )
 st.caption(
-    "Enter 1202 as a depth in the table of networks above to launch it, with a small budget: the paper's full "
-    "schedule would take the time in the last column, one run at a time."
+    _(
+        "Enter 1202 as a depth in the table of networks above to launch it, with a small budget: the paper's full "
+        "schedule would take the time in the last column, one run at a time."
+    )
 )
 
 sources.footnote(
     [
-        f"{sources.RESNET}: Sec. 4.2 (CIFAR-10 nets, 6n+2 layers, option A shortcuts, training schedule), "
-        "Figure 6 (training and test error of plain-20/32/44/56/110 and ResNet-20/32/44/56/110), Table 6 "
-        "(test error), Figure 7 (std of the 3x3 layers' responses); Sec. 1 and 3.1 (a deeper model built "
-        "from a shallower one plus identity layers; solvers may have difficulties approximating identity mappings "
-        "by multiple nonlinear layers).",
+        _(
+            "{source}: Sec. 4.2 (CIFAR-10 nets, 6n+2 layers, option A shortcuts, training schedule), "
+            "Figure 6 (training and test error of plain-20/32/44/56/110 and ResNet-20/32/44/56/110), Table 6 "
+            "(test error), Figure 7 (std of the 3x3 layers' responses); Sec. 1 and 3.1 (a deeper model built "
+            "from a shallower one plus identity layers; solvers may have difficulties approximating identity "
+            "mappings by multiple nonlinear layers)."
+        ).format(source=sources.RESNET),
     ]
 )

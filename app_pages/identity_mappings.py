@@ -2,35 +2,46 @@
 
 import streamlit as st
 
+from resnet_viz.i18n import _
 from resnet_viz.labs import PAPER_SHORTCUT_ERRORS, PAPER_UNIT_ERRORS, shortcut_specs, unit_specs  # noqa: E402
 from resnet_viz.spec import SHORTCUT_VARIANTS, UNITS  # noqa: E402
 from ui import sources, training
 from ui.picker import UNIT_LABELS, VARIANT_LABELS
 
-st.title("Identity-mappings lab")
+st.title(_("Identity-mappings lab"))
 st.markdown(
-    "He et al. (2016) asked what the shortcut and the residual unit should look like. Their answer: keep "
-    "the shortcut a **clean identity** (anything that scales, gates or convolves it hampers the signal "
-    "and the gradient), and move BN and ReLU **before** the convolutions (full pre-activation). Train the "
-    "variants side by side here; the paper's CIFAR-10 figures for ResNet-110 are shown beside yours."
+    _(
+        "He et al. (2016) asked what the shortcut and the residual unit should look like. Their answer: keep "
+        "the shortcut a **clean identity** (anything that scales, gates or convolves it hampers the signal "
+        "and the gradient), and move BN and ReLU **before** the convolutions (full pre-activation). Train the "
+        "variants side by side here; the paper's CIFAR-10 figures for ResNet-110 are shown beside yours."
+    )
 )
 
-tab_units, tab_shortcuts = st.tabs(["Residual units (Table 2)", "Shortcut variants (Table 1)"])
+tab_units, tab_shortcuts = st.tabs([_("Residual units (Table 2)"), _("Shortcut variants (Table 1)")])
 store = training.run_queue().store
 
 
-def lab(kind: str, choices: list[str], labels: dict, paper: dict, make_specs) -> None:
-    picked = st.multiselect("Variants", choices, default=choices, format_func=labels.get, key=f"im_{kind}_pick")
-    depth = st.select_slider("Depth (CIFAR, 6n+2)", [8, 14, 20, 26, 32, 44, 56, 110], value=20, key=f"im_{kind}_depth")
+def lab(kind: str, choices: list[str], english_labels: dict, paper: dict, make_specs) -> None:
+    """One comparison: pick variants, launch them together, see them against the paper's errors.
+
+    ``english_labels`` (value -> N_-marked English label) name the variants; run names stay English, the
+    labels shown are translated.
+    """
+    labels = {value: _(label) for value, label in english_labels.items()}
+    picked = st.multiselect(_("Variants"), choices, default=choices, format_func=labels.get, key=f"im_{kind}_pick")
+    depth = st.select_slider(
+        _("Depth (CIFAR, 6n+2)"), [8, 14, 20, 26, 32, 44, 56, 110], value=20, key=f"im_{kind}_depth"
+    )
     settings = training.training_settings(f"im_{kind}", make_specs(depth, choices[:1])[0])
     ready = training.ensure_dataset(settings)
     specs = make_specs(depth, picked)
     if specs:
         training.budget_caption(specs, settings)
-    names = [labels[p] for p in picked]
+    names = [english_labels[p] for p in picked]
     launch = f"im_{kind}_go"
     training.launch_button(
-        "Launch the comparison",
+        _("Launch the comparison"),
         launch,
         specs,
         settings,
@@ -39,16 +50,18 @@ def lab(kind: str, choices: list[str], labels: dict, paper: dict, make_specs) ->
         disabled=not (ready and picked),
     )
     groups = [g for g in store.runs()["group"].dropna().unique() if str(g).startswith(f"identity-{kind}")]
-    paper_text = {labels[k]: (f"{v} %" if v is not None else "fails to converge") for k, v in paper.items()}
+    paper_text = {labels[k]: (f"{v} %" if v is not None else _("fails to converge")) for k, v in paper.items()}
     st.markdown(
-        "**The paper (ResNet-110, CIFAR-10 test error):** " + "; ".join(f"{k}: {v}" for k, v in paper_text.items())
+        _("**The paper (ResNet-110, CIFAR-10 test error):** {errors}").format(
+            errors="; ".join(f"{k}: {v}" for k, v in paper_text.items())
+        )
     )
     if not groups:
-        st.caption("Launch a comparison to see the results here.")
+        st.caption(_("Launch a comparison to see the results here."))
         return
     current = st.session_state.get(f"{launch}_group")
     group = st.selectbox(
-        "Comparison", groups, index=groups.index(current) if current in groups else 0, key=f"im_{kind}_g",
+        _("Comparison"), groups, index=groups.index(current) if current in groups else 0, key=f"im_{kind}_g",
     )  # fmt: skip
     results(kind, group, labels, paper)
 
@@ -70,9 +83,11 @@ def results(kind: str, group: str, labels: dict, paper: dict) -> None:
         )
         st.plotly_chart(training_curves(metrics, runs), width="stretch", key=f"im_{kind}_curves")
         st.caption(
-            "Your runs are short and on small images, so absolute errors differ from the paper's; compare the "
-            "order of the variants. Variants that block the identity path (scaling, gating, 1x1 conv, dropout) "
-            "should train slower; with very few steps the differences may still be small."
+            _(
+                "Your runs are short and on small images, so absolute errors differ from the paper's; compare the "
+                "order of the variants. Variants that block the identity path (scaling, gating, 1x1 conv, dropout) "
+                "should train slower; with very few steps the differences may still be small."
+            )
         )
 
     training.live(draw, lambda: not training.active_runs(group).empty, every=1.5)
@@ -91,9 +106,13 @@ with tab_shortcuts:
 
 sources.footnote(
     [
-        f"{sources.IDENTITY}: Sec. 3 and Table 1 (shortcut variants: constant scaling, exclusive and "
-        "shortcut-only gating, 1x1 conv, dropout; ResNet-110 on CIFAR-10), Sec. 4 and Table 2 (residual-unit "
-        "orderings; ResNet-110 and -164), Fig. 2 and 4 (the variants drawn).",
-        f"{sources.RESNET}: Sec. 4.2 (the CIFAR-10 networks and training schedule these variants start from).",
+        _(
+            "{source}: Sec. 3 and Table 1 (shortcut variants: constant scaling, exclusive and shortcut-only gating, "
+            "1x1 conv, dropout; ResNet-110 on CIFAR-10), Sec. 4 and Table 2 (residual-unit orderings; ResNet-110 "
+            "and -164), Fig. 2 and 4 (the variants drawn)."
+        ).format(source=sources.IDENTITY),
+        _("{source}: Sec. 4.2 (the CIFAR-10 networks and training schedule these variants start from).").format(
+            source=sources.RESNET
+        ),
     ]
 )

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from .i18n import _
 from .spec import ResNetSpec
 
 BACKWARD_FACTOR = 3  # a training step costs about three forward passes (forward, and twice that backward)
@@ -68,10 +69,10 @@ def machine_rate(device: str = "cpu") -> float:
         loss.backward()
         optimizer.step()
 
-    for _ in range(2):  # warm-up: first steps pay for allocations and kernel selection
+    for _warmup in range(2):  # warm-up: first steps pay for allocations and kernel selection
         step()
     times = []
-    for _ in range(5):  # the median of five: robust to one slow moment
+    for _repeat in range(5):  # the median of five: robust to one slow moment
         if device.startswith("cuda"):
             torch.cuda.synchronize()
         start = time.perf_counter()
@@ -176,9 +177,9 @@ def forecast(
 def describe_seconds(seconds: float) -> str:
     """A duration for a learner: "under a minute", "about 3 min", "about 1.5 h", "about 14 days"."""
     if seconds < 45:
-        return "under a minute"
+        return _("under a minute")
     if seconds < 90 * 60:
-        return f"about {max(1, round(seconds / 60))} min"
+        return _("about {minutes} min").format(minutes=max(1, round(seconds / 60)))
     if seconds < 48 * 3600:
-        return f"about {seconds / 3600:.1f} h"
-    return f"about {seconds / 86400:,.0f} days"
+        return _("about {hours} h").format(hours=f"{seconds / 3600:.1f}")
+    return _("about {days} days").format(days=f"{seconds / 86400:,.0f}")

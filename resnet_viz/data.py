@@ -19,6 +19,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .i18n import N_, _
 from .progress import Progress
 
 BUNDLED = ("digits", "shapes")
@@ -138,13 +139,19 @@ def confine_folder(path: str | os.PathLike) -> Path:
     allowed = allowed_data_dir()
     if allowed is None:
         raise ValueError(
-            f"Training on your own image folder is switched off: set {ALLOWED_DATA_DIR_ENV} to the folder "
-            "whose sub-folders may be used, then restart."
+            _(
+                "Training on your own image folder is switched off: set {variable} to the folder whose "
+                "sub-folders may be used, then restart."
+            ).format(variable=ALLOWED_DATA_DIR_ENV)
         )
     given = Path(path).expanduser()
     resolved = (given if given.is_absolute() else allowed / given).resolve()
     if not resolved.is_relative_to(allowed):
-        raise ValueError(f"{str(path)!r} is outside the allowed data folder {allowed}; choose a folder inside it.")
+        raise ValueError(
+            _("{path} is outside the allowed data folder {allowed}; choose a folder inside it.").format(
+                path=repr(str(path)), allowed=allowed
+            )
+        )
     return resolved
 
 
@@ -167,7 +174,7 @@ def load_dataset(
         ValueError: unknown name, bad folder (or one outside `allowed_data_dir`), bad sizes.
     """
     if not isinstance(input_size, int) or not 4 <= input_size <= 512:
-        raise ValueError(f"Image size must be between 4 and 512 pixels; got {input_size!r}.")
+        raise ValueError(_("Image size must be between 4 and 512 pixels; got {value}.").format(value=repr(input_size)))
     check_num_samples(num_samples)
     masks = None
     if name == "digits":
@@ -179,7 +186,11 @@ def load_dataset(
         classes, flip_ok = [str(i) for i in range(10)], False
     elif name == "shapes":
         if num_samples is not None and num_samples > MAX_SHAPES:
-            raise ValueError(f"The shapes set is generated with at most {MAX_SHAPES:,} images; got {num_samples:,}.")
+            raise ValueError(
+                _("The shapes set is generated with at most {maximum} images; got {value}.").format(
+                    maximum=f"{MAX_SHAPES:,}", value=f"{num_samples:,}"
+                )
+            )
         images, y, masks = make_shapes(num_samples or DEFAULT_SHAPES, input_size, seed)
         x, classes, flip_ok = images.float() / 255.0, list(SHAPE_CLASSES), True
     elif name in DOWNLOADABLE:
@@ -187,7 +198,7 @@ def load_dataset(
         flip_ok = name == "cifar10"
     elif name == "folder":
         if not folder:
-            raise ValueError("Choose an image folder: one sub-folder per class, images inside.")
+            raise ValueError(_("Choose an image folder: one sub-folder per class, images inside."))
         x, y, classes = _load_folder(confine_folder(folder), input_size)
         flip_ok = True
     else:
@@ -242,7 +253,11 @@ def load_run_dataset(config: dict, default_input_size: int) -> DataBundle:
 def check_dataset_name(name: str) -> None:
     """Raise ValueError with the choices if ``name`` is not a dataset `load_dataset` knows."""
     if name not in DATASET_NAMES:
-        raise ValueError(f"Unknown dataset {name!r}; choose one of {', '.join(DATASET_NAMES)}.")
+        raise ValueError(
+            _("Unknown dataset {name}; choose one of {choices}.").format(
+                name=repr(name), choices=", ".join(DATASET_NAMES)
+            )
+        )
 
 
 def check_num_samples(num_samples: int | None) -> None:
@@ -251,7 +266,9 @@ def check_num_samples(num_samples: int | None) -> None:
         return
     if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples < 1:
         raise ValueError(
-            f"num_samples must be a whole number >= 1, or unset for the whole dataset; got {num_samples!r}."
+            _("num_samples must be a whole number >= 1, or unset for the whole dataset; got {value}.").format(
+                value=repr(num_samples)
+            )
         )
 
 
@@ -309,18 +326,20 @@ def download_dataset(name: str, root: str | os.PathLike | None = None, progress:
             download_file(url, target, progress, label=_PRETTY[name])
             if not check_integrity(str(target), md5):
                 target.unlink(missing_ok=True)
-                raise DatasetUnavailable(f"The {_PRETTY[name]} download was corrupted; please try again.")
+                raise DatasetUnavailable(
+                    _("The {dataset} download was corrupted; please try again.").format(dataset=_PRETTY[name])
+                )
         extract_archive(str(target), str(folder))
 
 
-OFFLINE_HINT = "The bundled datasets (digits, shapes) work offline."
+OFFLINE_HINT = N_("The bundled datasets (digits, shapes) work offline.")
 
 
 def download_file(
     url: str,
     dest: str | os.PathLike,
     progress: Progress | None = None,
-    label: str = "the file",
+    label: str = N_("the file"),
     offline_hint: str = OFFLINE_HINT,
 ) -> Path:
     """Download ``url`` to ``dest`` in chunks, reporting (bytes done, bytes total or None).
@@ -347,7 +366,9 @@ def download_file(
         if "out" in locals():
             Path(out.name).unlink(missing_ok=True)
         raise DatasetUnavailable(
-            f"No network connection: could not download {label} ({getattr(err, 'reason', err)}). {offline_hint}"
+            _("No network connection: could not download {label} ({reason}). {hint}").format(
+                label=_(label), reason=getattr(err, "reason", err), hint=_(offline_hint)
+            )
         ) from None
     return dest
 
@@ -363,8 +384,10 @@ def _load_torchvision(name: str, root: Path, download: bool, progress: Progress 
     if not dataset_available(name, root):
         if not download:
             raise DatasetUnavailable(
-                f"{_PRETTY[name]} is not downloaded yet (looked in {root}). Download it from the Train page, "
-                "or use the bundled digits or shapes, which work offline."
+                _(
+                    "{dataset} is not downloaded yet (looked in {root}). Download it from the Train page, or use "
+                    "the bundled digits or shapes, which work offline."
+                ).format(dataset=_PRETTY[name], root=root)
             )
         download_dataset(name, root, progress)
     parts = [_torchvision_dataset(name, root, train) for train in (True, False)]
@@ -382,13 +405,19 @@ def _load_folder(path: Path, input_size: int):
     from torchvision.transforms import functional as TF
 
     if not path.is_dir():
-        raise ValueError(f"{path} is not a folder.")
+        raise ValueError(_("{path} is not a folder.").format(path=path))
     try:
         dataset = ImageFolder(str(path))
     except (FileNotFoundError, RuntimeError) as err:
-        raise ValueError(f"{path} needs one sub-folder per class with images inside ({err}).") from None
+        raise ValueError(
+            _("{path} needs one sub-folder per class with images inside ({error}).").format(path=path, error=err)
+        ) from None
     if len(dataset.classes) < 2:
-        raise ValueError(f"{path} has {len(dataset.classes)} class folder(s); training needs at least 2.")
+        raise ValueError(
+            _("{path} has {count} class folder(s); training needs at least 2.").format(
+                path=path, count=len(dataset.classes)
+            )
+        )
     xs, ys = [], []
     for image_path, label in dataset.samples:
         try:
@@ -398,5 +427,5 @@ def _load_folder(path: Path, input_size: int):
         xs.append(TF.to_tensor(TF.resize(image, [input_size, input_size], antialias=True)))
         ys.append(label)
     if len(xs) < 4:
-        raise ValueError(f"{path} has fewer than 4 readable images.")
+        raise ValueError(_("{path} has fewer than 4 readable images.").format(path=path))
     return torch.stack(xs), torch.tensor(ys, dtype=torch.int64), list(dataset.classes)

@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import pandas as pd
 
+from .i18n import _
 from .published import by_depth, values
 from .spec import ResNetSpec
 
@@ -76,7 +77,7 @@ def summarize(runs: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
         train_loss (mean of the last 3 logged values), train_error, test_error (last evaluated).
     """
     rows = []
-    for _, run in runs.iterrows():
+    for _row, run in runs.iterrows():
         spec = ResNetSpec.from_dict(run["spec"])
         mine = metrics[metrics["run_id"] == run["id"]]
         evals = mine.dropna(subset=["train_error"])
@@ -111,18 +112,30 @@ def degradation_verdict(summary: pd.DataFrame) -> list[str]:
         shallow, deep = plain.iloc[0], plain.iloc[-1]
         if deep["train_error"] > shallow["train_error"]:
             lines.append(
-                f"Degradation: plain-{deep['depth']} ends with a **higher training error** "
-                f"({100 * deep['train_error']:.1f} %) than plain-{shallow['depth']} "
-                f"({100 * shallow['train_error']:.1f} %). The deeper net could copy the shallower one and "
-                "add identities, yet the optimiser does not find that. It is not overfitting: the error "
-                "is on the training set."
+                _(
+                    "Degradation: plain-{deep} ends with a **higher training error** ({deep_error} %) than "
+                    "plain-{shallow} ({shallow_error} %). The deeper net could copy the shallower one and add "
+                    "identities, yet the optimiser does not find that. It is not overfitting: the error is on "
+                    "the training set."
+                ).format(
+                    deep=deep["depth"],
+                    shallow=shallow["depth"],
+                    deep_error=f"{100 * deep['train_error']:.1f}",
+                    shallow_error=f"{100 * shallow['train_error']:.1f}",
+                )
             )
         else:
             lines.append(
-                f"Here plain-{deep['depth']} trained as well as plain-{shallow['depth']} "
-                f"({100 * deep['train_error']:.1f} % vs {100 * shallow['train_error']:.1f} % training error). "
-                "Degradation grows with depth and shows most clearly early in training: try a deeper plain "
-                "net or compare at an earlier step."
+                _(
+                    "Here plain-{deep} trained as well as plain-{shallow} ({deep_error} % vs {shallow_error} % "
+                    "training error). Degradation grows with depth and shows most clearly early in training: try "
+                    "a deeper plain net or compare at an earlier step."
+                ).format(
+                    deep=deep["depth"],
+                    shallow=shallow["depth"],
+                    deep_error=f"{100 * deep['train_error']:.1f}",
+                    shallow_error=f"{100 * shallow['train_error']:.1f}",
+                )
             )
     for depth in sorted(set(done["depth"])):
         res = done[(done["depth"] == depth) & done["residual"]]
@@ -131,18 +144,33 @@ def degradation_verdict(summary: pd.DataFrame) -> list[str]:
             r, p = res.iloc[-1], pl.iloc[-1]
             # A clear margin, not noise of a few images: at least 2 percentage points.
             better = r["train_error"] < p["train_error"] - CLEAR_MARGIN
+            sentence = (
+                _(
+                    "At {depth} layers the residual net reaches {residual_error} % training error against "
+                    "{plain_error} % for the plain one: the shortcuts fix the optimisation."
+                )
+                if better
+                else _(
+                    "At {depth} layers the residual net reaches {residual_error} % training error against "
+                    "{plain_error} % for the plain one."
+                )
+            )
             lines.append(
-                f"At {depth} layers the residual net reaches {100 * r['train_error']:.1f} % training error "
-                f"against {100 * p['train_error']:.1f} % for the plain one"
-                + (": the shortcuts fix the optimisation." if better else ".")
+                sentence.format(
+                    depth=depth,
+                    residual_error=f"{100 * r['train_error']:.1f}",
+                    plain_error=f"{100 * p['train_error']:.1f}",
+                )
             )
     res = done[done["residual"]].sort_values("depth")
     if len(res) >= 2 and res["depth"].nunique() >= 2:
         shallow, deep = res.iloc[0], res.iloc[-1]
         if deep["train_error"] <= shallow["train_error"]:
             lines.append(
-                f"With shortcuts, depth helps again: ResNet-{deep['depth']} ≤ ResNet-{shallow['depth']} "
-                "in training error, as in the paper's Figure 6 (right)."
+                _(
+                    "With shortcuts, depth helps again: ResNet-{deep} ≤ ResNet-{shallow} in training error, as in "
+                    "the paper's Figure 6 (right)."
+                ).format(deep=deep["depth"], shallow=shallow["depth"])
             )
     return lines
 

@@ -52,6 +52,8 @@ from typing import Any
 
 import pandas as pd
 
+from .i18n import N_, _
+
 RUN_STATUSES = ("queued", "running", "finished", "stopped", "diverged", "failed")
 FINAL_STATUSES = ("finished", "stopped", "diverged", "failed")  # these set finished_at
 METRIC_COLUMNS = ["step", "epoch", "train_loss", "train_error", "test_error", "lr", "images_per_s"]
@@ -59,7 +61,7 @@ METRICS_TABLE_COLUMNS = ["run_id", *METRIC_COLUMNS, "grad_norms", "extra"]  # wh
 ROW_KEYS = frozenset([*METRIC_COLUMNS, "grad_norms", "extra"])  # what a `log_metrics` row may hold
 RUN_COLUMNS = ["id", "name", "group", "status", "message", "device", "created_at", "started_at", "finished_at",
                "last_step", "spec", "config"]  # fmt: skip
-INTERRUPTED = "interrupted: the process running it ended (app restarted, killed or crashed)"
+INTERRUPTED = N_("interrupted: the process running it ended (app restarted, killed or crashed)")
 SCHEMA_VERSION = 2
 HEARTBEAT_TIMEOUT_S = 120.0  # a run owned by another host is given up after this long without a heartbeat
 _OWNER_COLUMNS = (("owner_pid", "INTEGER"), ("owner_start", "TEXT"), ("owner_host", "TEXT"), ("heartbeat_at", "REAL"))
@@ -133,9 +135,10 @@ class RunStore:
             self._migrate()
         elif version > SCHEMA_VERSION:
             raise RuntimeError(
-                f"The run store {self.path} was written by a newer version of resnet_viz (schema {version}; "
-                f"this version reads schema {SCHEMA_VERSION}). Update the app, or set RESNET_VIZ_HOME "
-                "to use another folder."
+                _(
+                    "The run store {path} was written by a newer version of resnet_viz (schema {version}; this "
+                    "version reads schema {supported}). Update the app, or set RESNET_VIZ_HOME to use another folder."
+                ).format(path=self.path, version=version, supported=SCHEMA_VERSION)
             )
 
     def _migrate(self) -> None:
@@ -435,13 +438,17 @@ class RunStore:
 
         path = self.checkpoint_path(run_id)
         if not path.exists():
-            raise FileNotFoundError(f"Run #{run_id} has no saved weights (it may not have started, or was deleted).")
+            raise FileNotFoundError(
+                _("Run #{id} has no saved weights (it may not have started, or was deleted).").format(id=run_id)
+            )
         try:
             return torch.load(path, map_location="cpu", weights_only=True)
         except pickle.UnpicklingError as err:
             raise ValueError(
-                f"The checkpoint of run #{run_id} holds objects other than tensors and plain Python values, "
-                f"so it is not loaded ({path}): {err}"
+                _(
+                    "The checkpoint of run #{id} holds objects other than tensors and plain Python values, so it "
+                    "is not loaded ({path}): {error}"
+                ).format(id=run_id, path=path, error=err)
             ) from None
 
 
@@ -486,7 +493,7 @@ def _process_alive(pid: int, start: str | None) -> bool:
 
 
 def _missing(run_id: int) -> str:
-    return f"There is no run #{run_id} (it was never created, or has been deleted)."
+    return _("There is no run #{id} (it was never created, or has been deleted).").format(id=run_id)
 
 
 def _id_list(run_ids: int | Iterable[int]) -> list[int]:

@@ -31,6 +31,7 @@ from .builder import MEMORY_HEADROOM, ModelTooLargeError, build_resnet, check_tr
 from .data import DataBundle, check_dataset_name, check_num_samples, load_dataset
 from .device import DEVICE_NAMES, available_memory, resolve_device, use_training_threads
 from .formatting import format_bytes
+from .i18n import N_, _
 from .naming import block_of, group_of
 from .spec import ResNetSpec
 from .store import RunStore
@@ -73,30 +74,60 @@ class TrainConfig:
         """Raise ValueError with a readable message for impossible settings (the message gives the allowed range)."""
         check_dataset_name(self.dataset)
         if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"Unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}.")
+            raise ValueError(
+                _("Unknown optimizer {value}; choose one of {choices}.").format(
+                    value=repr(self.optimizer), choices=", ".join(OPTIMIZERS)
+                )
+            )
         if self.schedule not in SCHEDULES:
-            raise ValueError(f"Unknown schedule {self.schedule!r}; choose one of {', '.join(SCHEDULES)}.")
+            raise ValueError(
+                _("Unknown schedule {value}; choose one of {choices}.").format(
+                    value=repr(self.schedule), choices=", ".join(SCHEDULES)
+                )
+            )
         for name in ("input_size", "batch_size", "steps", "eval_every", "eval_samples", "log_every"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} must be a whole number >= 1; got {value!r}.")
+                raise ValueError(
+                    _("{name} must be a whole number >= 1; got {value}.").format(name=name, value=repr(value))
+                )
         check_num_samples(self.num_samples)
         for name in ("epochs", "lr", "weight_decay"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int | float) or not math.isfinite(value)):
-                raise ValueError(f"{name} must be a finite number; got {value!r}.")
+                raise ValueError(_("{name} must be a finite number; got {value}.").format(name=name, value=repr(value)))
         if self.epochs is not None and not (0 < self.epochs <= MAX_EPOCHS):
-            raise ValueError(f"epochs must be greater than 0 and at most {MAX_EPOCHS:,}; got {self.epochs!r}.")
+            raise ValueError(
+                _("epochs must be greater than 0 and at most {maximum}; got {value}.").format(
+                    maximum=f"{MAX_EPOCHS:,}", value=repr(self.epochs)
+                )
+            )
         if not isinstance(self.warmup_steps, int) or isinstance(self.warmup_steps, bool) or self.warmup_steps < 0:
-            raise ValueError(f"warmup_steps must be a whole number >= 0; got {self.warmup_steps!r}.")
+            raise ValueError(
+                _("warmup_steps must be a whole number >= 0; got {value}.").format(value=repr(self.warmup_steps))
+            )
         if self.epochs is None and self.warmup_steps > self.steps:
-            raise ValueError(f"warmup_steps must be between 0 and steps ({self.steps}); got {self.warmup_steps}.")
+            raise ValueError(
+                _("warmup_steps must be between 0 and steps ({steps}); got {value}.").format(
+                    steps=self.steps, value=self.warmup_steps
+                )
+            )
         if not (0 < self.lr < MAX_LR):
-            raise ValueError(f"The learning rate must be greater than 0 and less than {MAX_LR:g}; got {self.lr!r}.")
+            raise ValueError(
+                _("The learning rate must be greater than 0 and less than {maximum}; got {value}.").format(
+                    maximum=f"{MAX_LR:g}", value=repr(self.lr)
+                )
+            )
         if not (0 <= self.weight_decay <= MAX_WEIGHT_DECAY):
-            raise ValueError(f"weight_decay must be between 0 and {MAX_WEIGHT_DECAY:g}; got {self.weight_decay!r}.")
+            raise ValueError(
+                _("weight_decay must be between 0 and {maximum}; got {value}.").format(
+                    maximum=f"{MAX_WEIGHT_DECAY:g}", value=repr(self.weight_decay)
+                )
+            )
         if self.device not in DEVICE_NAMES:
-            raise ValueError(f"Unknown device {self.device!r}; choose auto, cpu, cuda or mps.")
+            raise ValueError(
+                _("Unknown device {value}; choose auto, cpu, cuda or mps.").format(value=repr(self.device))
+            )
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -106,7 +137,7 @@ class TrainConfig:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise ValueError(f"Unknown training setting(s): {', '.join(unknown)}.")
+            raise ValueError(_("Unknown training setting(s): {names}.").format(names=", ".join(unknown)))
         return cls(**data)
 
 
@@ -119,7 +150,7 @@ class StopSignal(threading.Event):
 
     def __init__(self) -> None:
         super().__init__()
-        self.reason = "stopped by the user"
+        self.reason = N_("stopped by the user")
 
     def request(self, reason: str) -> None:
         """Ask the run to stop at its next step, for ``reason`` (e.g. "interrupted: the server stopped")."""
@@ -127,7 +158,7 @@ class StopSignal(threading.Event):
         self.set()
 
 
-SERVER_STOPPED = "interrupted: the server stopped"
+SERVER_STOPPED = N_("interrupted: the server stopped")
 
 
 def stop_on_signals(
@@ -312,7 +343,7 @@ def run_steps(
         last = result.final
         return result
     except StopRequested:
-        return RunResult(run_id, "stopped", "stopped by the user", last)
+        return RunResult(run_id, "stopped", N_("stopped by the user"), last)
     except Exception as err:  # a run must end with a readable status, never silently
         message = f"{type(err).__name__}: {err}"
         store.set_status(run_id, "failed", message)
@@ -376,7 +407,8 @@ def _loop(
     for step in range(config.steps):
         step_start = time.perf_counter()
         if stop.is_set():
-            store.set_status(run_id, "stopped", f"{getattr(stop, 'reason', 'stopped by the user')} at step {step}")
+            reason = getattr(stop, "reason", N_("stopped by the user"))
+            store.set_status(run_id, "stopped", N_("{reason} at step {step}").format(reason=reason, step=step))
             raise StopRequested
         if cursor + config.batch_size > n:
             perm, cursor = torch.randperm(n, generator=order), 0
@@ -408,7 +440,9 @@ def _loop(
         if (step + 1) % config.log_every == 0 or last_step:
             mean_loss = (loss_sum / seen).item()  # the one sync of the logging interval
             if not math.isfinite(mean_loss):
-                message = f"loss became {mean_loss} at step {step + 1}: the learning rate is probably too high"
+                message = N_("loss became {loss} at step {step}: the learning rate is probably too high").format(
+                    loss=mean_loss, step=step + 1
+                )
                 rate = throughput(window_images, window_seconds + time.perf_counter() - step_start)  # steps before it
                 store.log_metrics(
                     run_id,
@@ -457,8 +491,8 @@ def _loop(
         own_seconds += time.perf_counter() - step_start
         yield
     final["train_error"], final["test_error"] = train_error, test_error
-    store.set_status(run_id, "finished", f"{config.steps} steps")
-    return RunResult(run_id, "finished", f"{config.steps} steps", final)
+    store.set_status(run_id, "finished", N_("{steps} steps").format(steps=config.steps))
+    return RunResult(run_id, "finished", N_("{steps} steps").format(steps=config.steps), final)
 
 
 MAX_ACTIVE_RUNS = 4  # runs that take turns at once; more wait in order (RESNET_VIZ_MAX_ACTIVE_RUNS overrides)
@@ -519,7 +553,11 @@ class RunQueue:
             estimate = check_training_fits(spec, config, memory_limit=max(0, limit - reserved))
         except ModelTooLargeError as err:
             if reserved:
-                err = ModelTooLargeError(f"{err} ({format_bytes(reserved)} is set aside for the runs already queued.)")
+                err = ModelTooLargeError(
+                    _("{error} ({reserved} is set aside for the runs already queued.)").format(
+                        error=err, reserved=format_bytes(reserved)
+                    )
+                )
             raise err from None
         run_id = self.store.create_run(name or spec.name, spec.to_dict(), config.to_dict(), str(device), group=group)
         with self._wake:
@@ -535,7 +573,7 @@ class RunQueue:
                 self._pending.remove(entry)
             active = [e for e in self._active if e.run_id == run_id]
         if waiting:
-            self.store.set_status(run_id, "stopped", "cancelled before it started")
+            self.store.set_status(run_id, "stopped", N_("cancelled before it started"))
         for entry in active:
             entry.stop.set()
 

@@ -11,14 +11,22 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from resnet_viz.i18n import _
+
 
 def download_progress(bar, label: str) -> Callable[[int, int | None], None]:
     """A (bytes done, bytes total) callback that moves ``bar`` (an ``st.progress``) and says how much."""
 
+    # Translated now, in the script run: the callback may run where the user's language is unknown.
+    with_total = _("Downloading {label}: {done} of {total} MB")
+    without_total = _("Downloading {label}: {done} MB")
+
     def progress(done: int, total: int | None) -> None:
         fraction = min(done / total, 1.0) if total else 0.0
-        of_total = f" of {total / 1e6:.1f}" if total else ""
-        bar.progress(fraction, text=f"Downloading {label}: {done / 1e6:.1f}{of_total} MB")
+        text = with_total if total else without_total
+        bar.progress(
+            fraction, text=text.format(label=label, done=f"{done / 1e6:.1f}", total=f"{(total or 0) / 1e6:.1f}")
+        )
 
     return progress
 
@@ -31,7 +39,7 @@ def with_progress(label: str, work, cancel_key: str):
     """
     bar = st.progress(0.0, text=f"{label}…")
     button_slot = st.empty()
-    button_slot.button("Cancel", key=cancel_key, icon=":material/cancel:")
+    button_slot.button(_("Cancel"), key=cancel_key, icon=":material/cancel:")
     started = time.perf_counter()
 
     def progress(done: int, total: int | None) -> None:

@@ -4,12 +4,16 @@ dataset downloads with a progress bar, and starting runs with readable errors.
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
+from resnet_viz.i18n import N_, _
 from resnet_viz.spec import ResNetSpec
 
 from .progress import download_progress
 from .state import keep
+from .text import translated
 
 
 @st.cache_resource(show_spinner=False)
@@ -24,6 +28,44 @@ def run_queue():
 
 
 STATUS_ICONS = {"queued": "⏳", "running": "🏃", "finished": "✅", "stopped": "⏹️", "diverged": "💥", "failed": "❌"}
+STATUS_LABELS = {
+    "queued": N_("queued"),
+    "running": N_("running"),
+    "finished": N_("finished"),
+    "stopped": N_("stopped"),
+    "diverged": N_("diverged"),
+    "failed": N_("failed"),
+}
+# What the training engine stores as a run's message, in English (it runs in a worker thread that has no
+# user language); `run_message` shows them in the reader's language. Keep in step with resnet_viz.train.
+STORED_MESSAGES = (
+    N_("{reason} at step {step}"),
+    N_("loss became {loss} at step {step}: the learning rate is probably too high"),
+    N_("{steps} steps"),
+)
+MEASURING = N_("Measuring this machine's speed…")
+
+
+def status_text(status: str) -> str:
+    """A run's status for a reader: its icon and its name in the reader's language ("✅ finished")."""
+    return f"{STATUS_ICONS.get(status, '')} {_(STATUS_LABELS.get(status, status))}"
+
+
+def run_message(message) -> str:
+    """A run's stored message (English, see `STORED_MESSAGES`) in the reader's language, where it is one of
+    the engine's fixed messages; anything else (an error's own text) as stored."""
+    text = str(message or "")
+    if not text or _(text) != text:
+        return _(text) if text else ""
+    for template in STORED_MESSAGES:
+        parts = re.split(r"\{(\w+)\}", template)  # text, name, text, name, ..., text
+        pattern = "".join(
+            re.escape(part) if i % 2 == 0 else f"(?P<{part}>{'[0-9]+' if part in ('step', 'steps') else '.+'})"
+            for i, part in enumerate(parts)
+        )
+        if found := re.fullmatch(pattern, text):
+            return _(template).format(**{name: run_message(value) for name, value in found.groupdict().items()})
+    return text
 
 
 def training_settings(prefix: str, spec: ResNetSpec, steps: int = 300) -> dict:
@@ -50,52 +92,72 @@ def training_settings(prefix: str, spec: ResNetSpec, steps: int = 300) -> dict:
 
     c1, c2, c3, c4 = st.columns(4)
     dataset = c1.selectbox(
-        "Dataset",
+        _("Dataset"),
         datasets,
         key=f"{p}_dataset",
-        format_func=DATASET_LABELS.get,
-        help="The bundled sets work offline. The others download once, with a progress bar.",
+        format_func=translated(DATASET_LABELS),
+        help=_("The bundled sets work offline. The others download once, with a progress bar."),
     )
     follow_default(f"{p}_size", max(spec.min_input_size, 16))
     if st.session_state[f"{p}_size"] < spec.min_input_size:
         st.session_state[f"{p}_size"] = spec.min_input_size
     size = c2.number_input(
-        "Image size",
+        _("Image size"),
         spec.min_input_size,
         224,
         step=8,
         key=f"{p}_size",
-        help="Images are resized to this. 16 px keeps a 56-layer net fast on a CPU.",
+        help=_("Images are resized to this. 16 px keeps a 56-layer net fast on a CPU."),
     )
-    budget = c3.radio("Budget in", ["steps", "epochs"], horizontal=True, key=f"{p}_budget")
+    budget = c3.radio(
+        _("Budget in"),
+        ["steps", "epochs"],
+        horizontal=True,
+        key=f"{p}_budget",
+        format_func=translated({"steps": N_("steps"), "epochs": N_("epochs")}),
+    )
     if budget == "steps":
-        steps, epochs = c3.number_input("Steps", 10, 100_000, step=50, key=f"{p}_steps"), None
+        steps, epochs = c3.number_input(_("Steps"), 10, 100_000, step=50, key=f"{p}_steps"), None
     else:
         steps = st.session_state[f"{p}_steps"]
-        epochs = c3.number_input("Epochs", 0.1, 1000.0, step=0.5, key=f"{p}_epochs")
-    seed = c4.number_input("Seed", 0, 2**31 - 1, key=f"{p}_seed", help="Same seed, same run (on one device).")
-    with st.expander("More settings"):
+        epochs = c3.number_input(_("Epochs"), 0.1, 1000.0, step=0.5, key=f"{p}_epochs")
+    seed = c4.number_input(_("Seed"), 0, 2**31 - 1, key=f"{p}_seed", help=_("Same seed, same run (on one device)."))
+    with st.expander(_("More settings")):
         d1, d2, d3, d4 = st.columns(4)
-        batch = d1.number_input("Batch size", 8, 1024, step=8, key=f"{p}_batch")
+        batch = d1.number_input(_("Batch size"), 8, 1024, step=8, key=f"{p}_batch")
         optimizer = d2.selectbox(
-            "Optimiser",
+            _("Optimiser"),
             ["sgd", "adamw"],
             key=f"{p}_opt",
-            format_func={"sgd": "SGD, momentum 0.9", "adamw": "AdamW"}.get,
+            format_func=translated({"sgd": N_("SGD, momentum 0.9"), "adamw": "AdamW"}),
         )
-        lr = d3.number_input("Learning rate", 1e-5, 10.0, format="%.4f", key=f"{p}_lr_{optimizer}")
-        schedule = d4.selectbox("Schedule", ["cosine", "step", "constant"], key=f"{p}_schedule")
+        lr = d3.number_input(_("Learning rate"), 1e-5, 10.0, format="%.4f", key=f"{p}_lr_{optimizer}")
+        schedule = d4.selectbox(
+            _("Schedule"),
+            ["cosine", "step", "constant"],
+            key=f"{p}_schedule",
+            help=_(
+                "After the warm-up: cosine decays to 0, step divides by 10 at 50 % and 75 % of the steps, "
+                "constant stays."
+            ),
+        )
         e1, e2, e3, e4 = st.columns(4)
-        warmup = e1.number_input("Warm-up steps", 0, 10_000, key=f"{p}_warmup")
-        decay = e2.number_input("Weight decay", 0.0, 1.0, format="%.5f", key=f"{p}_wd")
+        warmup = e1.number_input(_("Warm-up steps"), 0, 10_000, key=f"{p}_warmup")
+        decay = e2.number_input(_("Weight decay"), 0.0, 1.0, format="%.5f", key=f"{p}_wd")
         augment = e3.toggle(
-            "Augmentation", key=f"{p}_augment", help="Random crops (and flips where they keep the label)."
+            _("Augmentation"), key=f"{p}_augment", help=_("Random crops (and flips where they keep the label).")
         )
-        device = e4.selectbox("Device", ["auto", "cpu", "cuda", "mps"], key=f"{p}_device")
+        device = e4.selectbox(
+            _("Device"),
+            ["auto", "cpu", "cuda", "mps"],
+            key=f"{p}_device",
+            format_func={"auto": _("auto"), "cpu": "cpu", "cuda": "cuda", "mps": "mps"}.get,
+        )
         folder = None
         if dataset == "folder":
             folder = st.text_input(
-                f"Image folder inside {allowed_data_dir()} (one sub-folder per class)", key=f"{p}_folder"
+                _("Image folder inside {folder} (one sub-folder per class)").format(folder=allowed_data_dir()),
+                key=f"{p}_folder",
             )
     return dict(
         dataset=dataset,
@@ -116,12 +178,12 @@ def training_settings(prefix: str, spec: ResNetSpec, steps: int = 300) -> dict:
 
 
 DATASET_LABELS = {
-    "digits": "digits (bundled, 8x8 handwriting)",
-    "shapes": "shapes (bundled, generated)",
-    "cifar10": "CIFAR-10 (download, 170 MB)",
-    "mnist": "MNIST (download, 12 MB)",
-    "fashionmnist": "Fashion-MNIST (download, 30 MB)",
-    "folder": "my own image folder",
+    "digits": N_("digits (bundled, 8x8 handwriting)"),
+    "shapes": N_("shapes (bundled, generated)"),
+    "cifar10": N_("CIFAR-10 (download, 170 MB)"),
+    "mnist": N_("MNIST (download, 12 MB)"),
+    "fashionmnist": N_("Fashion-MNIST (download, 30 MB)"),
+    "folder": N_("my own image folder"),
 }
 
 
@@ -135,15 +197,15 @@ def ensure_dataset(settings: dict) -> bool:
     name = settings["dataset"]
     if name not in DOWNLOADABLE or dataset_available(name):
         return True
-    st.warning(f"{DATASET_LABELS[name]} is not on this machine yet.", icon="📦")
-    if st.button(f"Download {name}", key=f"download_{name}"):
-        bar = st.progress(0.0, text="Starting the download…")
+    st.warning(_("{dataset} is not on this machine yet.").format(dataset=_(DATASET_LABELS[name])), icon="📦")
+    if st.button(_("Download {dataset}").format(dataset=name), key=f"download_{name}"):
+        bar = st.progress(0.0, text=_("Starting the download…"))
         try:
             download_dataset(name, progress=download_progress(bar, name))
         except DatasetUnavailable as err:
             st.error(f"{err}", icon="🔌")
             return False
-        bar.progress(1.0, text="Downloaded.")
+        bar.progress(1.0, text=_("Downloaded."))
         return True
     return False
 
@@ -189,7 +251,8 @@ def launch_button(label: str, key: str, specs, settings: dict, names: list[str],
         return
     st.session_state[f"{key}_ids"] = ids
     st.session_state[f"{key}_group"] = group
-    st.session_state[f"{key}_toast"] = f"Run{'s' if len(ids) > 1 else ''} {', '.join(f'#{i}' for i in ids)} queued"
+    queued = _("Runs {ids} queued") if len(ids) > 1 else _("Run {ids} queued")
+    st.session_state[f"{key}_toast"] = queued.format(ids=", ".join(f"#{i}" for i in ids))
     st.rerun()
 
 
@@ -204,17 +267,24 @@ def budget_caption(specs, settings: dict) -> None:
     except ValueError:
         return  # launching will say what is wrong
     if config.epochs is not None:
-        st.caption("The budget in epochs becomes steps once the dataset is loaded; the estimate follows then.")
+        st.caption(_("The budget in epochs becomes steps once the dataset is loaded; the estimate follows then."))
         return
-    seconds = sum(_run_seconds(spec.to_json(), tuple(sorted(config.to_dict().items()))) for spec in specs)
+    with st.spinner(_(MEASURING)):
+        seconds = sum(_run_seconds(spec.to_json(), tuple(sorted(config.to_dict().items()))) for spec in specs)
     ahead = queue_forecast()
     wait = max((f.finish_in for f in ahead.values()), default=0.0)
-    runs = f"{len(specs)} runs x {config.steps} steps" if len(specs) > 1 else f"{config.steps} steps"
-    behind = f", after the {len(ahead)} run(s) already in the queue ({describe_seconds(wait)})" if ahead else ""
-    st.caption(f"Budget: {runs}, {describe_seconds(seconds)} on this machine{behind}.")
+    if len(specs) > 1:
+        runs = _("{count} runs x {steps} steps").format(count=len(specs), steps=config.steps)
+    else:
+        runs = _("{steps} steps").format(steps=config.steps)
+    if ahead:
+        caption = _("Budget: {runs}, {time} on this machine, after the {count} run(s) already in the queue ({wait}).")
+    else:
+        caption = _("Budget: {runs}, {time} on this machine.")
+    st.caption(caption.format(runs=runs, time=describe_seconds(seconds), count=len(ahead), wait=describe_seconds(wait)))
 
 
-@st.cache_data(show_spinner="Measuring this machine's speed…", max_entries=64, ttl=600)
+@st.cache_data(show_spinner=False, max_entries=64, ttl=600)
 def _run_seconds(spec_json: str, config_items: tuple) -> float:
     from resnet_viz.budget import run_cost
     from resnet_viz.train import TrainConfig
@@ -250,7 +320,9 @@ def queue_forecast() -> dict:
         if step_seconds is None:
             config = TrainConfig.from_dict(run["config"])
             spec_json = ResNetSpec.from_dict(run["spec"]).to_json()
-            step_seconds = _run_seconds(spec_json, tuple(sorted(config.to_dict().items()))) / max(1, config.steps)
+            with st.spinner(_(MEASURING)):
+                seconds = _run_seconds(spec_json, tuple(sorted(config.to_dict().items())))
+            step_seconds = seconds / max(1, config.steps)
         rows[run_id] = (run_id, max(0, total - done), step_seconds)
     return forecast([rows[i] for i in active if i in rows], [rows[i] for i in waiting if i in rows], queue.max_active)
 
@@ -259,9 +331,13 @@ def run_label(run) -> str:
     """ "#5 plain-20 (digits) · ✅ finished · 300 steps · 26 Nov 14:02": tells runs of the same name apart."""
     config = run["config"] if isinstance(run["config"], dict) else {}
     when = str(run.get("finished_at") or run.get("created_at") or "")[:16].replace("T", " ")
-    return (
-        f"#{run['id']} {run['name']} ({config.get('dataset', '?')}) · {STATUS_ICONS.get(run['status'], '')} "
-        f"{run['status']} · {int(run.get('last_step') or 0)} steps · {when}"
+    return _("#{id} {name} ({dataset}) · {status} · {steps} steps · {when}").format(
+        id=run["id"],
+        name=run["name"],
+        dataset=config.get("dataset", "?"),
+        status=status_text(run["status"]),
+        steps=int(run.get("last_step") or 0),
+        when=when,
     )
 
 
@@ -315,30 +391,38 @@ def progress_rows(runs) -> None:
     metrics = queue.store.metrics(runs["id"].tolist())
     for run in runs.sort_values("id").to_dict("records"):
         run_id = int(run["id"])
-        done, total, _ = run_progress(run, metrics[metrics["run_id"] == run_id])
-        text, (about, action) = f"step {done} of {total} on {run['device']}", st.columns([5, 1])
+        done, total, _step_seconds = run_progress(run, metrics[metrics["run_id"] == run_id])
+        about, action = st.columns([5, 1])
         forecast = forecasts.get(run_id)
-        if run_id in queue.queued():
-            text = f"waiting, number {queue.position(run_id)} in line"
-            if forecast:
-                text += (
-                    f": starts in {describe_seconds(forecast.start_in)}, done in {describe_seconds(forecast.finish_in)}"
-                )
+        if run_id in queue.queued() and forecast:
+            text = _("waiting, number {position} in line: starts in {start}, done in {finish}")
+        elif run_id in queue.queued():
+            text = _("waiting, number {position} in line")
         elif forecast:
-            text += f" · {describe_seconds(forecast.finish_in)} left"
+            text = _("step {done} of {total} on {device} · {finish} left")
         elif run_id not in mine:
-            text += " · trained by another process (e.g. the command line)"
+            text = _("step {done} of {total} on {device} · trained by another process (e.g. the command line)")
+        else:
+            text = _("step {done} of {total} on {device}")
+        text = text.format(
+            position=queue.position(run_id),
+            start=describe_seconds(forecast.start_in) if forecast else "",
+            finish=describe_seconds(forecast.finish_in) if forecast else "",
+            done=done,
+            total=total,
+            device=run["device"],
+        )
         with about:
             st.markdown(
-                f"**#{run_id} {plain(run['name'])}** · {STATUS_ICONS.get(run['status'], '')} {run['status']}"
-                + (f" · {plain(run['message'])}" if run["message"] else "")
+                f"**#{run_id} {plain(run['name'])}** · {status_text(run['status'])}"
+                + (f" · {plain(run_message(run['message']))}" if run["message"] else "")
             )
             st.progress(min(done / max(total, 1), 1.0), text=text)
-        if run_id in mine and action.button("Stop", key=f"stop_{run_id}", icon=":material/stop:"):
+        if run_id in mine and action.button(_("Stop"), key=f"stop_{run_id}", icon=":material/stop:"):
             queue.stop(run_id)
 
 
-@st.cache_data(show_spinner="Measuring this machine's speed…", max_entries=16, ttl=600)
+@st.cache_data(show_spinner=False, max_entries=16, ttl=600)
 def _too_deep(config_items: tuple):
     from resnet_viz.labs import too_deep
     from resnet_viz.train import TrainConfig
@@ -349,22 +433,35 @@ def _too_deep(config_items: tuple):
 
 def too_deep_costs(settings: dict):
     """`labs.too_deep` for these training settings on this machine (cached ten minutes)."""
-    return _too_deep(tuple(sorted(settings.items())))
+    with st.spinner(_(MEASURING)):
+        return _too_deep(tuple(sorted(settings.items())))
 
 
 def error_table(summary, columns: tuple[str, ...] = ("name", "status", "last_step", "train_error", "test_error")):
     """A lab's runs (a `labs.summarize` frame) as a table, errors in % to one decimal."""
     table = summary[list(columns)].copy()
+    if "status" in table:
+        table["status"] = table["status"].map(lambda status: _(STATUS_LABELS.get(status, status)))
     for column in ("train_error", "test_error"):
         table[column] = (100 * table[column]).round(1)
     for column in ("train_loss", "train_error", "test_error"):  # not measured yet: blank, not a grey "None"
         if column in table:
             table[column] = table[column].map(lambda v: "" if v != v or v is None else f"{v:.4g}")
     st.dataframe(
-        table.rename(columns={"train_error": "train error %", "test_error": "test error %"}),
+        table.rename(columns={column: _(label) for column, label in ERROR_TABLE_HEADERS.items()}),
         hide_index=True,
         width="stretch",
     )
+
+
+ERROR_TABLE_HEADERS = {
+    "name": N_("name"),
+    "status": N_("status"),
+    "last_step": N_("last_step"),
+    "train_loss": N_("train_loss"),
+    "train_error": N_("train error %"),
+    "test_error": N_("test error %"),
+}
 
 
 def lab_group(group: str, progress: bool = True):

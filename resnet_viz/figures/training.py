@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ..i18n import _
 from .style import INK, LEGEND_BELOW, NEUTRAL, VERMILLION, layout, series_colour
 
 LEGEND = LEGEND_BELOW
@@ -21,9 +22,9 @@ LEGEND = LEGEND_BELOW
 
 def _each_run(metrics: pd.DataFrame, runs: pd.DataFrame) -> Iterator[tuple[int, pd.DataFrame, str, str]]:
     """(run id, its metrics, its colour, its legend name "name (#id)") for each run in ``metrics``."""
-    names = {int(r["id"]): f"{r['name']} (#{int(r['id'])})" for _, r in runs.iterrows()}
+    names = {int(r["id"]): f"{r['name']} (#{int(r['id'])})" for _row, r in runs.iterrows()}
     for i, (run_id, group) in enumerate(metrics.groupby("run_id", sort=False)):
-        yield int(run_id), group, series_colour(i), names.get(int(run_id), f"run {run_id}")
+        yield int(run_id), group, series_colour(i), names.get(int(run_id)) or _("run {id}").format(id=run_id)
 
 
 def _error_curves(
@@ -34,6 +35,7 @@ def _error_curves(
     Both curves join ``legendgroup`` unlisted: the legend names the group once, the hover names each curve.
     """
     curves = []
+    names = {"train": _("{name} train").format(name=name), "test": _("{name} test").format(name=name)}
     for curve, mode, line in (
         ("train", "lines+markers", dict(color=colour, width=train_width)),
         ("test", "lines", dict(color=colour, width=1.5, dash="dash")),
@@ -43,7 +45,7 @@ def _error_curves(
             go.Scatter(
                 x=rows["step"],
                 y=100 * rows[f"{curve}_error"],
-                name=f"{name} {curve}",
+                name=names[curve],
                 mode=mode,
                 line=line,
                 meta={"run_id": run_id, "curve": curve},
@@ -71,7 +73,7 @@ def _legend_entry(name: str, line: dict, legendgroup: str | None = None) -> go.S
 
 def _steps_from_zero(fig: go.Figure) -> None:
     """Step axes start at 0: a run with one logged point would otherwise get an axis from 49 to 51."""
-    fig.update_xaxes(title_text="step", rangemode="tozero")
+    fig.update_xaxes(title_text=_("step"), rangemode="tozero")
 
 
 def training_curves(metrics: pd.DataFrame, runs: pd.DataFrame, title: str | None = None) -> go.Figure:
@@ -80,7 +82,7 @@ def training_curves(metrics: pd.DataFrame, runs: pd.DataFrame, title: str | None
     Left: training loss (running mean over each logging interval). Right: training error
     (eval mode, no augmentation; solid) and test error (dashed), in percent.
     """
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("training loss", "error (%)"), horizontal_spacing=0.08)
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(_("training loss"), _("error (%)")), horizontal_spacing=0.08)
     for run_id, group, colour, name in _each_run(metrics, runs):
         fig.add_trace(
             go.Scatter(
@@ -98,7 +100,9 @@ def training_curves(metrics: pd.DataFrame, runs: pd.DataFrame, title: str | None
 
 def schedule_and_throughput(metrics: pd.DataFrame, runs: pd.DataFrame) -> go.Figure:
     """Learning rate and training throughput (images per second) against step."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("learning rate", "images / second"), horizontal_spacing=0.08)
+    fig = make_subplots(
+        rows=1, cols=2, subplot_titles=(_("learning rate"), _("images / second")), horizontal_spacing=0.08
+    )
     for _run_id, group, colour, name in _each_run(metrics, runs):
         fig.add_trace(
             go.Scatter(x=group["step"], y=group["lr"], name=name, legendgroup=name, line=dict(color=colour)),
@@ -134,24 +138,26 @@ def degradation_figure(metrics: pd.DataFrame, runs: pd.DataFrame, title: str | N
         cols=2,
         shared_yaxes=True,
         horizontal_spacing=0.05,
-        subplot_titles=("plain networks", "residual networks"),
+        subplot_titles=(_("plain networks"), _("residual networks")),
     )
     depths = sorted({int(d) for d in runs["depth"]})
     colour_of = {d: series_colour(i) for i, d in enumerate(depths)}
+    layers = {d: _("{depth} layers").format(depth=d) for d in depths}
     for depth in depths:
-        fig.add_trace(_legend_entry(f"{depth} layers", dict(color=colour_of[depth], width=3.5), f"{depth} layers"))
-    for _, run in runs.sort_values("depth").iterrows():
+        fig.add_trace(_legend_entry(layers[depth], dict(color=colour_of[depth], width=3.5), f"{depth} layers"))
+    for _row, run in runs.sort_values("depth").iterrows():
         group = metrics[metrics["run_id"] == run["id"]]
         col = 2 if run["residual"] else 1
         depth = int(run["depth"])
         label = f"{'ResNet' if run['residual'] else 'plain'}-{depth}"
         for curve in _error_curves(group, colour_of[depth], label, int(run["id"]), 3.5, legendgroup=f"{depth} layers"):
             fig.add_trace(curve, row=1, col=col)
-    fig.add_trace(_legend_entry("training error", dict(color=INK, width=3.5)))
-    fig.add_trace(_legend_entry("test error", dict(color=INK, width=1.5, dash="dash")))
+    fig.add_trace(_legend_entry(_("training error"), dict(color=INK, width=3.5)))
+    fig.add_trace(_legend_entry(_("test error"), dict(color=INK, width=1.5, dash="dash")))
     _steps_from_zero(fig)
-    fig.update_yaxes(title_text="error (%)", rangemode="tozero", row=1, col=1)
-    legend = dict(LEGEND, title=dict(text="colour: depth, in both panels · solid: training error · dashed: test error"))
+    fig.update_yaxes(title_text=_("error (%)"), rangemode="tozero", row=1, col=1)
+    title_text = _("colour: depth, in both panels · solid: training error · dashed: test error")
+    legend = dict(LEGEND, title=dict(text=title_text))
     legend["title"]["side"] = "top"
     return layout(fig, title, height=440, legend=legend, hovermode="x unified")
 
@@ -163,14 +169,14 @@ def variant_bars(summary: pd.DataFrame, paper: dict[str, float] | None = None, t
     """
     fig = go.Figure()
     fig.add_bar(
-        x=summary["label"], y=100 * summary["train_error"], name="your training error", marker_color=series_colour(0)
+        x=summary["label"], y=100 * summary["train_error"], name=_("your training error"), marker_color=series_colour(0)
     )
     fig.add_bar(
-        x=summary["label"], y=100 * summary["test_error"], name="your test error", marker_color=series_colour(1)
+        x=summary["label"], y=100 * summary["test_error"], name=_("your test error"), marker_color=series_colour(1)
     )
     if paper:
-        fig.add_bar(x=list(paper), y=list(paper.values()), name="paper: CIFAR-10 test error", marker_color=NEUTRAL)
-    fig.update_layout(barmode="group", yaxis_title="error (%)")
+        fig.add_bar(x=list(paper), y=list(paper.values()), name=_("paper: CIFAR-10 test error"), marker_color=NEUTRAL)
+    fig.update_layout(barmode="group", yaxis_title=_("error (%)"))
     return layout(fig, title, height=380, legend=LEGEND, hovermode="x unified")
 
 
@@ -189,16 +195,18 @@ def table6_figure(errors: dict[int, float], params_m: dict[int, float], overfit:
             textposition="top center",
             line={"color": INK},
             marker={"color": [VERMILLION if d == overfit else INK for d in depths], "size": 10},
-            name="ResNet (option A), test error",
+            name=_("ResNet (option A), test error"),
             meta={"series": "table6"},
-            hovertemplate="ResNet-%{x}<br>test error %{y} %<extra></extra>",
+            hovertemplate=_("ResNet-%{x}<br>test error %{y} %<extra></extra>"),
         )
     )
-    fig.update_xaxes(type="log", title_text="depth (layers, log scale)", tickvals=depths)
-    fig.update_yaxes(title_text="CIFAR-10 test error %")
+    fig.update_xaxes(type="log", title_text=_("depth (layers, log scale)"), tickvals=depths)
+    fig.update_yaxes(title_text=_("CIFAR-10 test error %"))
     if overfit in errors:
-        fig.add_annotation(x=math.log10(overfit), y=errors[overfit], text="overfitting, not degradation", ax=-90, ay=30)
-    return layout(fig, "He et al. 2015, Table 6: deeper helps, until 1202 layers")
+        fig.add_annotation(
+            x=math.log10(overfit), y=errors[overfit], text=_("overfitting, not degradation"), ax=-90, ay=30
+        )
+    return layout(fig, _("He et al. 2015, Table 6: deeper helps, until 1202 layers"))
 
 
 def identity_insertion_figure(table: pd.DataFrame) -> go.Figure:
@@ -210,7 +218,9 @@ def identity_insertion_figure(table: pd.DataFrame) -> go.Figure:
     fig = go.Figure()
     shallow = table[table["init"] == "shallow"]
     for i, (init, rows) in enumerate(table[table["init"] != "shallow"].groupby("init", sort=False)):
-        name = f"plain-{int(rows['depth'].iloc[0])}, new blocks {'= identity' if init == 'identity' else 'random'}"
+        name = (
+            _("plain-{depth}, new blocks = identity") if init == "identity" else _("plain-{depth}, new blocks random")
+        ).format(depth=int(rows["depth"].iloc[0]))
         fig.add_trace(
             go.Scatter(x=rows["step"], y=100 * rows["train_error"], name=name, mode="lines+markers",
                        line={"color": series_colour(i), "width": 3}, meta={"series": init}),
@@ -218,12 +228,12 @@ def identity_insertion_figure(table: pd.DataFrame) -> go.Figure:
     if len(shallow):
         level = 100 * float(shallow["train_error"].iloc[0])
         fig.add_hline(y=level, line={"color": NEUTRAL, "dash": "dot"})
-        name = f"the trained plain-{int(shallow['depth'].iloc[0])} it starts from"
+        name = _("the trained plain-{depth} it starts from").format(depth=int(shallow["depth"].iloc[0]))
         fig.add_trace(
             go.Scatter(
                 x=[0], y=[level], mode="markers", marker={"color": NEUTRAL}, meta={"series": "shallow"}, name=name
             ),
         )
-    fig.update_xaxes(title_text="further training steps")
-    fig.update_yaxes(title_text="training error %", rangemode="tozero")
-    return layout(fig, "Extra plain blocks: the identity, or learned from scratch?", legend=LEGEND)
+    fig.update_xaxes(title_text=_("further training steps"))
+    fig.update_yaxes(title_text=_("training error %"), rangemode="tozero")
+    return layout(fig, _("Extra plain blocks: the identity, or learned from scratch?"), legend=LEGEND)
