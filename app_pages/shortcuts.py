@@ -3,6 +3,7 @@
 import streamlit as st
 
 from resnet_viz import published
+from resnet_viz.i18n import _, language
 from resnet_viz.labs import PAPER_OPTION_ERRORS, option_specs
 from resnet_viz.spec import ResNetSpec
 from ui import architecture as loaders
@@ -26,70 +27,76 @@ def options_result(group: str) -> None:
     training.error_table(summary)
     st.plotly_chart(training_curves(metrics, runs), width="stretch", key="opt_curves")
     st.caption(
-        "Short runs on small images: compare the order and the gaps, not the paper's absolute numbers. The "
-        "paper's gaps are half a point of top-1 error on ImageNet after 600k steps."
+        _(
+            "Short runs on small images: compare the order and the gaps, not the paper's absolute numbers. The "
+            "paper's gaps are half a point of top-1 error on ImageNet after 600k steps."
+        )
     )
 
 
 spec, size = current_choice().require()
-key = spec.to_json()
+key, lang = spec.to_json(), language()
 
-st.title("Shortcuts")
-st.caption(f"**{spec.name}** at {size}x{size} input")
+st.title(_("Shortcuts"))
+st.caption(_("**{net}** at {size}x{size} input").format(net=spec.display_name, size=size))
 
-with loaders.computing(spec, "Tracing {net} and pricing shortcut options A, B and C"):
-    shortcuts = loaders.shortcut_table(key, size)
-    costs = loaders.option_costs(key, size) if spec.residual else None
+with loaders.computing(spec, _("Tracing {net} and pricing shortcut options A, B and C")):
+    shortcuts = loaders.shortcut_table(key, size, lang)
+    costs = loaders.option_costs(key, size, lang) if spec.residual else None
     layers = loaders.layer_table(key, size)
 counts = shortcuts["kind"].value_counts()
 m1, m2, m3, m4 = st.columns(4)
 if spec.residual:
-    m1.metric("Residual blocks", len(shortcuts))
+    m1.metric(_("Residual blocks"), len(shortcuts))
 else:
-    m1.metric("Blocks", len(shortcuts), help="The same blocks as the residual network, without their additions.")
-    m1.caption("no shortcuts: plain network")
-m2.metric("Identity (solid)", int(counts.get("identity", 0)))
-m3.metric("Projection (dashed)", int(counts.get("projection", 0)))
-m4.metric("Zero-padding (dotted)", int(counts.get("zero_pad", 0)))
+    m1.metric(_("Blocks"), len(shortcuts), help=_("The same blocks as the residual network, without their additions."))
+    m1.caption(_("no shortcuts: plain network"))
+m2.metric(_("Identity (solid)"), int(counts.get("identity", 0)))
+m3.metric(_("Projection (dashed)"), int(counts.get("projection", 0)))
+m4.metric(_("Zero-padding (dotted)"), int(counts.get("zero_pad", 0)))
 
 diagram_col, text_col = st.columns([3, 2], gap="large")
 with text_col:
     fold = st.toggle(
-        "Fold repeated identical blocks",
+        _("Fold repeated identical blocks"),
         value=True,
         key="sc_fold",
-        help="Runs of identical blocks are drawn once, marked x n. Unfold to see every block.",
+        help=_("Runs of identical blocks are drawn once, marked x n. Unfold to see every block."),
     )
     if not spec.residual:
         st.info(
-            "This is a **plain** network: the same layers with no shortcut additions, so no arcs are "
-            "drawn. Turn *Residual connections* on in the sidebar to see them appear.",
+            _(
+                "This is a **plain** network: the same layers with no shortcut additions, so no arcs are "
+                "drawn. Turn *Residual connections* on in the sidebar to see them appear."
+            ),
             icon="ℹ️",
         )
     else:
-        st.markdown("**Why do the shapes change where they do?**")
+        st.markdown(_("**Why do the shapes change where they do?**"))
         st.markdown(loaders.shape_change_explanation(spec, shortcuts))
         if spec.shortcut_variant != "identity":
             st.caption(
-                f"Shortcut variant: **{VARIANT_LABELS[spec.shortcut_variant]}** (Identity Mappings, "
-                "Fig. 2). Its gates or scales act on every shortcut; the paper found that anything but "
-                "a clean identity makes deep ResNets harder to optimise (Identity Mappings, Table 1)."
+                _(
+                    "Shortcut variant: **{variant}** (Identity Mappings, Fig. 2). Its gates or scales act on every "
+                    "shortcut; the paper found that anything but a clean identity makes deep ResNets harder to "
+                    "optimise (Identity Mappings, Table 1)."
+                ).format(variant=_(VARIANT_LABELS[spec.shortcut_variant]))
             )
-with diagram_col, loaders.computing(spec, "Drawing {blocks} blocks of {net}"):
-    st.plotly_chart(loaders.shortcut_figure(key, size, fold), width="stretch", key="sc_diagram")
+with diagram_col, loaders.computing(spec, _("Drawing {blocks} blocks of {net}")):
+    st.plotly_chart(loaders.shortcut_figure(key, size, fold, lang), width="stretch", key="sc_diagram")
 if costs is not None:  # full width: the rules are sentences, too wide for the text column
-    st.markdown("**What each shortcut option costs, computed for this network**")
+    st.markdown(_("**What each shortcut option costs, computed for this network**"))
     st.dataframe(
         costs,
         hide_index=True,
         width="stretch",
-        column_config={"rule": st.column_config.TextColumn("rule", width="large")},
+        column_config={_("rule"): st.column_config.TextColumn(_("rule"), width="large")},
     )
 
 st.divider()
-st.subheader("Inside a block")
+st.subheader(_("Inside a block"))
 if shortcuts.empty:
-    st.caption("This network has no residual blocks.")
+    st.caption(_("This network has no residual blocks."))
 else:
     labels = dict(zip(shortcuts["block"], shortcuts["paper_name"]))
     default = shortcuts.index[shortcuts["input_shape"] != shortcuts["output_shape"]]
@@ -98,7 +105,7 @@ else:
         if len(strided):
             st.session_state["sc_block"] = strided["block"].iloc[0]
     block = st.selectbox(
-        "Block",
+        _("Block"),
         list(labels),
         index=int(default[0]) if len(default) else 0,
         format_func=lambda b: f"{labels[b]} ({b})",
@@ -106,39 +113,49 @@ else:
     )
     fig_col, about_col = st.columns([3, 2], gap="large")
     with fig_col:
-        st.plotly_chart(loaders.block_figure(key, size, block), width="stretch", key="sc_block_fig")
+        st.plotly_chart(loaders.block_figure(key, size, block, lang), width="stretch", key="sc_block_fig")
     with about_col:
         st.markdown(loaders.block_explanation(spec))
-        st.dataframe(
-            loaders.displayable(layers[layers["name"].str.startswith(block + ".")]).drop(columns=["stage", "block"]),
-            hide_index=True,
-            width="stretch",
-        )
+        inside = layers[layers["name"].str.startswith(block + ".")].drop(columns=["stage", "block"])
+        st.dataframe(loaders.displayable(inside), hide_index=True, width="stretch")
 
 st.divider()
-st.subheader("Options A, B and C, trained side by side (Table 3)")
+st.subheader(_("Options A, B and C, trained side by side (Table 3)"))
 st.markdown(
-    f"The paper trained ResNet-34 with each option on ImageNet: top-1 error {PAPER_OPTION_ERRORS['A']} % (A), "
-    f"{PAPER_OPTION_ERRORS['B']} % (B), {PAPER_OPTION_ERRORS['C']} % (C) ({published.source('table3_top1_error')}, "
-    "10-crop validation). B is slightly better than A, which the authors attribute to A's zero-padded "
-    "dimensions having no residual learning; C is marginally better than B, from the extra parameters of its "
-    '13 extra projections. Their conclusion: *"the small differences among A/B/C indicate that projection '
-    'shortcuts are not essential for addressing the degradation problem"*, so they keep identity shortcuts, '
-    "which cost nothing, and use B only for the 50+ layer nets. The cost of each option for the network in the "
-    "sidebar is in the table above."
+    _(
+        "The paper trained ResNet-34 with each option on ImageNet: top-1 error {a} % (A), {b} % (B), {c} % (C) "
+        "({source}, 10-crop validation). B is slightly better than A, which the authors attribute to A's "
+        "zero-padded dimensions having no residual learning; C is marginally better than B, from the extra "
+        'parameters of its 13 extra projections. Their conclusion: *"the small differences among A/B/C indicate '
+        'that projection shortcuts are not essential for addressing the degradation problem"*, so they keep '
+        "identity shortcuts, which cost nothing, and use B only for the 50+ layer nets. The cost of each option "
+        "for the network in the sidebar is in the table above."
+    ).format(
+        a=PAPER_OPTION_ERRORS["A"],
+        b=PAPER_OPTION_ERRORS["B"],
+        c=PAPER_OPTION_ERRORS["C"],
+        source=published.source("table3_top1_error"),
+    )
 )
 lab_base = spec if spec.style == "cifar" else ResNetSpec.from_depth(20, style="cifar")
-st.caption(
-    f"The comparison below trains **{lab_base.name}** with options A, B and C on the same data, seed and budget "
-    + ("(the network in the sidebar)." if lab_base is spec else "(ImageNet-sized nets are too slow for a CPU lab).")
-)
+if lab_base is spec:
+    lab_note = _(
+        "The comparison below trains **{net}** with options A, B and C on the same data, seed and budget "
+        "(the network in the sidebar)."
+    )
+else:
+    lab_note = _(
+        "The comparison below trains **{net}** with options A, B and C on the same data, seed and budget "
+        "(ImageNet-sized nets are too slow for a CPU lab)."
+    )
+st.caption(lab_note.format(net=lab_base.display_name))
 option_nets = option_specs(lab_base)
-with st.expander("Set up the comparison", expanded=True):
+with st.expander(_("Set up the comparison"), expanded=True):
     settings = training.training_settings("opt", option_nets[0])
     ready = training.ensure_dataset(settings)
     training.budget_caption(option_nets, settings)
     training.launch_button(
-        "Launch A / B / C",
+        _("Launch A / B / C"),
         "opt_launch",
         option_nets,
         settings,
@@ -150,16 +167,20 @@ option_groups = [g for g in store_runs()["group"].dropna().unique() if str(g).st
 if option_groups:
     launched = st.session_state.get("opt_launch_group")
     option_group = st.selectbox(
-        "Comparison", option_groups, index=option_groups.index(launched) if launched in option_groups else 0,
+        _("Comparison"), option_groups, index=option_groups.index(launched) if launched in option_groups else 0,
         key="opt_group_pick",
     )  # fmt: skip
     training.live(lambda: options_result(option_group), lambda: not training.active_runs(option_group).empty, 1.5)
 
 sources.footnote(
     [
-        f"{sources.RESNET}: Sec. 3.3 (options A and B at increasing dimensions), Sec. 4.1 and Table 3 (option C), "
-        "Table 1 (down-sampling by conv3_1, conv4_1, conv5_1 with stride 2).",
-        f"{sources.IDENTITY}: Fig. 2 and Table 1 (shortcut variants: scaling, gating, 1x1 conv, dropout).",
+        _(
+            "{paper}: Sec. 3.3 (options A and B at increasing dimensions), Sec. 4.1 and Table 3 (option C), "
+            "Table 1 (down-sampling by conv3_1, conv4_1, conv5_1 with stride 2)."
+        ).format(paper=sources.RESNET),
+        _("{paper}: Fig. 2 and Table 1 (shortcut variants: scaling, gating, 1x1 conv, dropout).").format(
+            paper=sources.IDENTITY
+        ),
         f"{sources.TORCHVISION}.",
     ]
 )

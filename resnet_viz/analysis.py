@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from .device import device_of
+from .i18n import N_, _
 from .model import Add, ResNet, ZeroPadShortcut
 from .naming import (
     block_of,
@@ -35,9 +36,11 @@ from .naming import (
 from .spec import ResNetSpec, default_input_size
 
 LAYER_COLUMNS = [
-    "name", "type", "stage", "block", "input_shape", "output_shape",
-    "kernel", "stride", "params", "macs",
+    N_("name"), N_("type"), N_("stage"), N_("block"), "input_shape", "output_shape",
+    N_("kernel"), N_("stride"), N_("params"), N_("macs"),
 ]  # fmt: skip
+# Stage names that are words ("conv2_x" is a name): translate them where shown, with _().
+STAGE_WORDS = (N_("head"), N_("total"))
 
 
 def layer_table(spec_or_model: ResNetSpec | nn.Module, input_size: int | None = None) -> pd.DataFrame:
@@ -83,7 +86,7 @@ def layer_table(spec_or_model: ResNetSpec | nn.Module, input_size: int | None = 
         with torch.no_grad():
             model(x)
     except RuntimeError as err:  # e.g. an input too small for an arbitrary model's downsampling
-        raise ValueError(f"Input size {size} does not fit this model: {err}") from None
+        raise ValueError(_("Input size {size} does not fit this model: {error}").format(size=size, error=err)) from None
     finally:
         model.train(was_training)
         for h in handles:
@@ -102,8 +105,8 @@ def stage_table(spec: ResNetSpec, input_size: int | None = None, layers: pd.Data
         layers: a `layer_table` already computed for this spec and size (saves a trace).
 
     Returns:
-        DataFrame with columns stage, output_size ("56x56"), description ("[3x3, 64; 3x3, 64] x 2"),
-        blocks, params, macs; the last row has stage "total".
+        DataFrame with columns stage, output_size ("56x56"), description ("[3x3, 64; 3x3, 64] x 2",
+        in the current language), blocks, params, macs; the last row has stage "total".
     """
     layers = layer_table(spec, input_size) if layers is None else layers
     rows = []
@@ -111,10 +114,10 @@ def stage_table(spec: ResNetSpec, input_size: int | None = None, layers: pd.Data
         out = group["output_shape"].iloc[-1]
         rows.append(
             {
-                "stage": stage,
+                N_("stage"): stage,
                 "output_size": f"{out[1]}x{out[2]}" if len(out) == 3 else "1x1",
-                "description": _stage_description(spec, stage),
-                "blocks": int(group["block"].max()) if group["block"].notna().any() else 0,
+                N_("description"): _stage_description(spec, stage),
+                N_("blocks"): int(group["block"].max()) if group["block"].notna().any() else 0,
                 "params": int(group["params"].sum()),
                 "macs": int(group["macs"].sum()),
             }
@@ -123,7 +126,7 @@ def stage_table(spec: ResNetSpec, input_size: int | None = None, layers: pd.Data
         {
             "stage": "total",
             "output_size": "",
-            "description": f"{spec.name}: {spec.depth} weighted layers",
+            "description": _("{name}: {depth} weighted layers").format(name=spec.display_name, depth=spec.depth),
             "blocks": sum(spec.layers),
             "params": int(layers["params"].sum()),
             "macs": int(layers["macs"].sum()),
@@ -257,13 +260,13 @@ class TrainingMemoryEstimate:
         )
 
     def parts(self) -> dict[str, int]:
-        """Each part's bytes by a readable name, for messages and tables."""
+        """Each part's bytes by a readable name (English, marked: show it with ``_(name)``), for messages and tables."""
         return {
-            "weights": self.weights_bytes,
-            "gradients": self.gradients_bytes,
-            "optimiser state": self.optimizer_bytes,
-            "activations": self.activations_bytes,
-            "dataset": self.data_bytes,
+            N_("weights"): self.weights_bytes,
+            N_("gradients"): self.gradients_bytes,
+            N_("optimiser state"): self.optimizer_bytes,
+            N_("activations"): self.activations_bytes,
+            N_("dataset"): self.data_bytes,
             "PyTorch": self.framework_bytes,
         }
 
@@ -287,7 +290,11 @@ def estimate_training_memory(
         eval_samples: images per evaluation; evaluated in batches of at most `EVAL_BATCH`.
     """
     if optimizer not in OPTIMIZER_STATE:
-        raise ValueError(f"Unknown optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZER_STATE)}.")
+        raise ValueError(
+            _("Unknown optimizer {name}; choose one of {choices}.").format(
+                name=repr(optimizer), choices=", ".join(OPTIMIZER_STATE)
+            )
+        )
     size = spec.default_input_size if input_size is None else input_size
     layers = layer_table(spec, size)
     params = int(layers["params"].sum())
@@ -388,16 +395,16 @@ def _stage_and_block(name: str) -> tuple[str, int | None]:
         return paper_name("layer1"), None
     if is_stem(name):
         return "conv1", None
-    return "head", None
+    return "head", None  # a word: shown as _("head")
 
 
 def _stage_description(spec: ResNetSpec, stage: str) -> str:
     if stage == "conv1":
         if spec.style == "imagenet":
-            return f"7x7, {spec.stem_width}, stride 2"
+            return _("7x7, {width}, stride 2").format(width=spec.stem_width)
         return f"3x3, {spec.stem_width}"
     if stage == "head":
-        return f"average pool, {spec.num_classes}-d fc"
+        return _("average pool, {classes}-d fc").format(classes=spec.num_classes)
     i = stage_index(layer_name(stage)) - 1  # conv2_x -> layer1 -> 0
     w, n = spec.widths[i], spec.layers[i]
     if spec.block == "basic":
@@ -405,27 +412,29 @@ def _stage_description(spec: ResNetSpec, stage: str) -> str:
     else:
         text = f"[1x1, {w}; 3x3, {w}; 1x1, {w * spec.expansion}] x {n}"
     if i == 0 and spec.style == "imagenet":
-        text = "3x3 max pool, stride 2; " + text
+        text = _("3x3 max pool, stride 2; {blocks}").format(blocks=text)
     return text
 
 
 def _shortcut_reason(spec: ResNetSpec, kind: str, cin: tuple, cout: tuple) -> str:
     if kind == "none":
-        return "plain network: no shortcut"
+        return _("plain network: no shortcut")
     changes = []
     if cin[0] != cout[0]:
-        changes.append(f"channels {cin[0]} -> {cout[0]}")
+        changes.append(_("channels {before} -> {after}").format(before=cin[0], after=cout[0]))
     if cin[1] != cout[1]:
-        changes.append(f"stride {cin[1] // cout[1]} ({cin[1]}x{cin[2]} -> {cout[1]}x{cout[2]})")
+        maps = f"{cin[1]}x{cin[2]} -> {cout[1]}x{cout[2]}"
+        changes.append(_("stride {stride} ({maps})").format(stride=cin[1] // cout[1], maps=maps))
     if kind == "identity":
-        return "shapes match: identity"
+        return _("shapes match: identity")
     what = "; ".join(changes)
     if kind == "zero_pad":
-        return f"{what}: option A subsamples and pads zeros (no parameters)"
+        return _("{changes}: option A subsamples and pads zeros (no parameters)").format(changes=what)
     if not changes:
-        why = "1x1 conv shortcut variant" if spec.shortcut_variant == "conv1x1" else "option C projects every shortcut"
-        return f"shapes match, but {why}"
-    return f"{what}: 1x1 projection"
+        if spec.shortcut_variant == "conv1x1":
+            return _("shapes match, but 1x1 conv shortcut variant")
+        return _("shapes match, but option C projects every shortcut")
+    return _("{changes}: 1x1 projection").format(changes=what)
 
 
 def _numel(shape: tuple) -> int:
@@ -439,17 +448,21 @@ def _first_conv(model: nn.Module) -> nn.Conv2d:
     for m in model.modules():
         if isinstance(m, nn.Conv2d):
             return m
-    raise ValueError("layer_table needs a convolutional network (no Conv2d found).")
+    raise ValueError(_("layer_table needs a convolutional network (no Conv2d found)."))
 
 
 def _check_input_size(size: int, spec: ResNetSpec | None) -> None:
     if not isinstance(size, int) or isinstance(size, bool) or size < 1:
-        raise ValueError(f"Input size must be a positive whole number of pixels; got {size!r}.")
+        raise ValueError(_("Input size must be a positive whole number of pixels; got {size}.").format(size=repr(size)))
     minimum = 1 if spec is None else spec.min_input_size  # every stage keeps at least a 1x1 map
     if size < minimum:
-        raise ValueError(f"Input size {size} is too small for this network: use at least {minimum} pixels.")
+        raise ValueError(
+            _("Input size {size} is too small for this network: use at least {minimum} pixels.").format(
+                size=size, minimum=minimum
+            )
+        )
     if size > 4096:
-        raise ValueError(f"Input size {size} is larger than this tool supports (4096 pixels).")
+        raise ValueError(_("Input size {size} is larger than this tool supports (4096 pixels).").format(size=size))
 
 
 def block_summary(layers: pd.DataFrame) -> pd.DataFrame:
@@ -457,8 +470,8 @@ def block_summary(layers: pd.DataFrame) -> pd.DataFrame:
 
     Returns:
         DataFrame with the layer table's columns; a block row is named after the block
-        ("layer2.0"), has type "Block (n layers)", the input shape of its first layer, the output
-        shape of its last, and the summed params and MACs.
+        ("layer2.0"), has type "Block (n layers)" (in the current language), the input shape of its
+        first layer, the output shape of its last, and the summed params and MACs.
     """
     key = layers["name"].map(block_of).fillna(layers["name"])
     rows = []
@@ -470,7 +483,7 @@ def block_summary(layers: pd.DataFrame) -> pd.DataFrame:
         rows.append(
             {
                 "name": name,
-                "type": f"Block ({len(group)} layers)",
+                "type": _("Block ({count} layers)").format(count=len(group)),
                 "stage": group["stage"].iloc[0],
                 "block": group["block"].iloc[0],
                 "input_shape": group["input_shape"].iloc[0],
@@ -490,13 +503,13 @@ def shortcut_option_costs(spec: ResNetSpec, input_size: int | None = None) -> pd
     """What shortcut options A, B and C cost for ``spec``'s shape (He et al. 2015, Sec. 4.1).
 
     Returns:
-        DataFrame with one row per option: option, rule, projections (count), shortcut_params,
+        DataFrame with one row per option: option, rule (in the current language), projections (count), shortcut_params,
         total_params, share (shortcut params / total), shortcut_macs, total_macs (multiply-adds per image).
     """
     rules = {
-        "A": "zero-padding where the shape changes (no parameters)",
-        "B": "1x1 projection where the shape changes, identity elsewhere",
-        "C": "1x1 projection on every shortcut",
+        "A": _("zero-padding where the shape changes (no parameters)"),
+        "B": _("1x1 projection where the shape changes, identity elsewhere"),
+        "C": _("1x1 projection on every shortcut"),
     }
     rows = []
     for option, rule in rules.items():
@@ -507,12 +520,12 @@ def shortcut_option_costs(spec: ResNetSpec, input_size: int | None = None) -> pd
         on_shortcut = layers["name"].map(is_shortcut_part)
         rows.append(
             {
-                "option": option,
-                "rule": rule,
-                "projections": int((shortcuts["kind"] == "projection").sum()),
+                N_("option"): option,
+                N_("rule"): rule,
+                N_("projections"): int((shortcuts["kind"] == "projection").sum()),
                 "shortcut_params": int(shortcuts["params"].sum()),
                 "total_params": total,
-                "share": float(shortcuts["params"].sum() / total),
+                N_("share"): float(shortcuts["params"].sum() / total),
                 "shortcut_macs": int(layers.loc[on_shortcut, "macs"].sum()),
                 "total_macs": int(layers["macs"].sum()),
             }
@@ -542,33 +555,38 @@ def bottleneck_vs_basic(spec: ResNetSpec, input_size: int | None = None) -> pd.D
     (256..2048, the same representation width, which the 1x1 reduce / expand make affordable).
 
     Returns:
-        DataFrame with one row per design: design, block, depth, layers (blocks per stage), widths
-        (stage output widths), params, macs, activations (values of all layer outputs per image).
+        DataFrame with one row per design: design (in the current language), block, depth, layers (blocks
+        per stage), widths (stage output widths), params, macs, activations (values of all layer outputs per image).
 
     Raises:
         ValueError: ``spec`` does not use bottleneck blocks.
     """
     if spec.block != "bottleneck":
-        raise ValueError(f"{spec.name} uses {spec.block} blocks; the comparison starts from a bottleneck net.")
+        raise ValueError(
+            _("{name} uses {block} blocks; the comparison starts from a bottleneck net.").format(
+                name=spec.display_name, block=_(spec.block)
+            )
+        )
     basic = replace(spec, block="basic", layers=_basic_blocks_for(spec.layers))
+    wide = replace(basic, widths=tuple(spec.expansion * w for w in spec.widths))
     designs = [
-        ("bottleneck (1x1, 3x3, 1x1)", spec),
-        ("basic (3x3, 3x3), same inner width", basic),
-        ("basic (3x3, 3x3), same output width", replace(basic, widths=tuple(spec.expansion * w for w in spec.widths))),
+        (_("bottleneck (1x1, 3x3, 1x1)"), spec),
+        (_("basic (3x3, 3x3), same inner width"), basic),
+        (_("basic (3x3, 3x3), same output width"), wide),
     ]
     rows = []
     for design, variant in designs:
         layers = layer_table(variant, input_size)
         rows.append(
             {
-                "design": design,
-                "block": variant.block,
-                "depth": variant.depth,
+                N_("design"): design,
+                N_("block"): variant.block,
+                N_("depth"): variant.depth,
                 "layers": variant.layers,
                 "widths": tuple(variant.expansion * w for w in variant.widths),
-                "params": int(layers["params"].sum()),
-                "macs": int(layers["macs"].sum()),
-                "activations": int(sum(_numel(s) for s in layers["output_shape"])),
+                N_("params"): int(layers["params"].sum()),
+                N_("macs"): int(layers["macs"].sum()),
+                N_("activations"): int(sum(_numel(s) for s in layers["output_shape"])),
             }
         )
     return pd.DataFrame(rows)

@@ -10,6 +10,7 @@ import torch
 from .analysis import MemoryEstimate, TrainingMemoryEstimate, estimate_memory, estimate_training_memory
 from .device import available_memory, resolve_device
 from .formatting import format_bytes
+from .i18n import _
 from .model import ResNet
 from .spec import ResNetSpec
 
@@ -36,9 +37,16 @@ def check_fits(
     limit = memory_limit if memory_limit is not None else int(MEMORY_HEADROOM * available_memory(device))
     if estimate.total_bytes > limit:
         raise ModelTooLargeError(
-            f"{spec.name} needs about {format_bytes(estimate.total_bytes)} to train at batch size {batch_size} "
-            f"({estimate.params / 1e6:,.1f}M parameters), but only {format_bytes(limit)} is available. "
-            "Choose a shallower network or a smaller input size."
+            _(
+                "{name} needs about {needed} to train at batch size {batch} ({params}M parameters), but only "
+                "{limit} is available. Choose a shallower network or a smaller input size."
+            ).format(
+                name=spec.display_name,
+                needed=format_bytes(estimate.total_bytes),
+                batch=batch_size,
+                params=f"{estimate.params / 1e6:,.1f}",
+                limit=format_bytes(limit),
+            )
         )
     return estimate
 
@@ -79,29 +87,39 @@ def check_training_fits(
     # Activations grow linearly with the batch: the largest batch follows from this one estimate.
     fixed = found.total_bytes - found.activations_bytes
     if memory_limit - fixed >= found.evaluation_bytes and memory_limit - fixed >= found.activation_bytes_per_image:
-        hints.append(
-            f"batch size {(memory_limit - fixed) // found.activation_bytes_per_image} at {config.input_size} px"
-        )
+        batch = (memory_limit - fixed) // found.activation_bytes_per_image
+        hints.append(_("batch size {batch} at {size} px").format(batch=batch, size=config.input_size))
     # Activations and data grow about with the square of the side: guess the side, then check it with a trace.
     parameters = found.weights_bytes + found.gradients_bytes + found.optimizer_bytes + found.framework_bytes
     scaled = found.total_bytes - parameters
     size = int(config.input_size * max(0.0, (memory_limit - parameters) / scaled) ** 0.5)
-    for _ in range(8):
+    for _attempt in range(8):
         if size < spec.min_input_size:
             break
         if estimate(size, config.batch_size).total_bytes <= memory_limit:
-            hints.append(f"input size {size} px at batch size {config.batch_size}")
+            hints.append(_("input size {size} px at batch size {batch}").format(size=size, batch=config.batch_size))
             break
         size = min(size - 1, int(size * 0.95))
-    advice = (
-        f"{', or '.join(hints).capitalize()} would fit."
-        if hints
-        else "Choose a shallower network or a smaller dataset."
-    )
+    if len(hints) == 2:
+        advice = _("{first}, or {second} would fit.").format(first=hints[0], second=hints[1])
+    elif hints:
+        advice = _("{hint} would fit.").format(hint=hints[0])
+    else:
+        advice = _("Choose a shallower network or a smaller dataset.")
     raise ModelTooLargeError(
-        f"Training {spec.name} at {config.input_size} px with batch size {config.batch_size} needs about "
-        f"{format_bytes(found.total_bytes)} ({biggest[0]}: {format_bytes(biggest[1])}), "
-        f"but only {format_bytes(memory_limit)} is available. " + advice
+        _(
+            "Training {name} at {size} px with batch size {batch} needs about {needed} ({part}: {part_bytes}), "
+            "but only {limit} is available. {advice}"
+        ).format(
+            name=spec.display_name,
+            size=config.input_size,
+            batch=config.batch_size,
+            needed=format_bytes(found.total_bytes),
+            part=_(biggest[0]),
+            part_bytes=format_bytes(biggest[1]),
+            limit=format_bytes(memory_limit),
+            advice=advice[:1].upper() + advice[1:],
+        )
     )
 
 
@@ -118,7 +136,7 @@ def build_resnet(
     that exceeds 80 % of the memory free on the target device, or ``memory_limit`` bytes.
     """
     if not isinstance(spec, ResNetSpec):
-        raise ValueError(f"build_resnet needs a ResNetSpec, got {type(spec).__name__}.")
+        raise ValueError(_("build_resnet needs a ResNetSpec, got {type}.").format(type=type(spec).__name__))
     target = torch.device(device) if device is not None else torch.device("cpu")
     check_fits(spec, target, input_size, memory_limit=memory_limit)
     model = ResNet(spec)

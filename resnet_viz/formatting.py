@@ -5,6 +5,8 @@ Torch-free, so the app can format before torch has loaded.
 
 from __future__ import annotations
 
+from .i18n import _
+
 # Decimal prefixes, largest first; thousands are "k" (SI).
 PREFIXES = ((1e9, "G"), (1e6, "M"), (1e3, "k"))
 
@@ -45,8 +47,8 @@ def human_factor(log10_ratio: float) -> str:
     if log10_ratio < 2:
         return f"{10**log10_ratio:,.1f}"
     if log10_ratio < 6:
-        return f"about {float(f'{10**log10_ratio:.2g}'):,.0f}"
-    return "about 10" + str(round(log10_ratio)).translate(_SUPERSCRIPT)
+        return _("about {value}").format(value=f"{float(f'{10**log10_ratio:.2g}'):,.0f}")
+    return _("about {value}").format(value="10" + str(round(log10_ratio)).translate(_SUPERSCRIPT))
 
 
 def format_bytes(n: int) -> str:

@@ -13,8 +13,19 @@ from functools import cache
 from typing import Any
 
 from .assets import ASSETS_DIR
+from .i18n import N_, _
 
 PAPER_NUMBERS = ASSETS_DIR / "paper_numbers.json"
+# The ``source`` of every entry, marked for translation (the data file holds them in English).
+SOURCES = (
+    N_("He et al. 2015, Table 1"),
+    N_("He et al. 2015, Table 2"),
+    N_("He et al. 2015, Table 3"),
+    N_("He et al. 2015, Table 6"),
+    N_("He et al. 2016 (Identity Mappings)"),
+    N_("He et al. 2016 (Identity Mappings), Table 1"),
+    N_("He et al. 2016 (Identity Mappings), Table 2"),
+)
 
 
 @cache
@@ -36,8 +47,9 @@ def by_depth(key: str) -> dict[int, float | None]:
 
 
 def source(key: str) -> str:
-    """Where an entry is printed: ``source("table6_params_m") == "He et al. 2015, Table 6"``."""
-    return _entry(key)["source"]
+    """Where an entry is printed, in the current language: ``source("table6_params_m") == "He et al. 2015, Table 6"``
+    in English (the data file's text), "He 等 2015，表 6" in Chinese."""
+    return _(_entry(key)["source"])
 
 
 def _entry(key: str) -> dict[str, Any]:

@@ -23,6 +23,7 @@ import json
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from .i18n import N_, _
 from .naming import paper_name
 
 STYLES = ("imagenet", "cifar")
@@ -122,9 +123,15 @@ class ResNetSpec:
             n = (depth - 2) // per_block
             if depth < per_block + 2 or (depth - 2) % per_block:
                 raise ValueError(
-                    f"A CIFAR-style ResNet with {block} blocks has {per_block}n+2 layers; "
-                    f"{depth} is not of that form. Nearest valid depths: "
-                    f"{_format_nearest(depth, valid_depths('cifar', block, near=depth))}."
+                    _(
+                        "A CIFAR-style ResNet with {block} blocks has {per_block}n+2 layers; "
+                        "{depth} is not of that form. Nearest valid depths: {nearest}."
+                    ).format(
+                        block=_(block),  # "basic" / "bottleneck", translated by the picker's catalog entries
+                        per_block=per_block,
+                        depth=depth,
+                        nearest=_format_nearest(depth, valid_depths("cifar", block, near=depth)),
+                    )
                 )
             layers, widths, stem, classes = (n, n, n), CIFAR_WIDTHS, 16, 10
         return cls(
@@ -160,7 +167,17 @@ class ResNetSpec:
 
     @property
     def name(self) -> str:
-        """A short human name, e.g. "ResNet-50", "plain-56 (CIFAR)", "ResNet-164 (CIFAR, preact)"."""
+        """A short human name, e.g. "ResNet-50", "plain-56 (CIFAR)", "ResNet-164 (CIFAR, preact)".
+
+        Always English: it names runs and files. Pages show `display_name`."""
+        return self._named(lambda text: text)
+
+    @property
+    def display_name(self) -> str:
+        """`name` with its words ("shortcut", "no BN") in the user's language, for pages and messages."""
+        return self._named(_)
+
+    def _named(self, translate) -> str:
         base = f"{'ResNet' if self.residual else 'plain'}-{self.depth}"
         notes = []
         if self.style == "cifar":
@@ -168,9 +185,9 @@ class ResNetSpec:
         if self.residual and self.unit != "original":
             notes.append(self.unit)
         if self.residual and self.shortcut_variant != "identity":
-            notes.append(f"{self.shortcut_variant} shortcut")
+            notes.append(translate(N_("{variant} shortcut")).format(variant=self.shortcut_variant))
         if self.norm == "none":
-            notes.append("no BN")
+            notes.append(translate(N_("no BN")))
         return base + (f" ({', '.join(notes)})" if notes else "")
 
     def stage_names(self) -> list[str]:
@@ -189,11 +206,11 @@ class ResNetSpec:
     def from_dict(cls, data: dict[str, Any]) -> ResNetSpec:
         """Inverse of `to_dict`; unknown keys are an error, missing keys take defaults."""
         if not isinstance(data, dict):
-            raise ValueError(f"A ResNet spec must be a dict, got {type(data).__name__}.")
+            raise ValueError(_("A ResNet spec must be a dict, got {type}.").format(type=type(data).__name__))
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise ValueError(f"Unknown ResNet spec field(s): {', '.join(unknown)}.")
+            raise ValueError(_("Unknown ResNet spec field(s): {fields}.").format(fields=", ".join(unknown)))
         return cls(**data)
 
     def to_json(self) -> str:
@@ -204,7 +221,7 @@ class ResNetSpec:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as err:
-            raise ValueError(f"Not a valid ResNet spec JSON: {err}") from None
+            raise ValueError(_("Not a valid ResNet spec JSON: {error}").format(error=err)) from None
         return cls.from_dict(data)
 
     # ------------------------------------------------------------------ validation
@@ -220,30 +237,40 @@ class ResNetSpec:
         n_stages = 4 if self.style == "imagenet" else 3
         if len(self.layers) != n_stages or len(self.widths) != n_stages:
             raise ValueError(
-                f"A {self.style}-style ResNet has {n_stages} stages: layers and widths need "
-                f"{n_stages} entries each (got {len(self.layers)} and {len(self.widths)})."
+                _(
+                    "A {style}-style ResNet has {stages} stages: layers and widths need "
+                    "{stages} entries each (got {layers} and {widths})."
+                ).format(style=self.style, stages=n_stages, layers=len(self.layers), widths=len(self.widths))
             )
         for label, values, low in (("layers", self.layers, 1), ("widths", self.widths, 1)):
             for v in values:
                 if not _is_int(v) or v < low:
-                    raise ValueError(f"Every entry of {label} must be a whole number >= {low}; got {v!r}.")
+                    raise ValueError(
+                        _("Every entry of {field} must be a whole number >= {low}; got {value}.").format(
+                            field=label, low=low, value=repr(v)
+                        )
+                    )
         for label, value in (
             ("stem_width", self.stem_width),
             ("num_classes", self.num_classes),
             ("in_channels", self.in_channels),
         ):
             if not _is_int(value) or value < 1:
-                raise ValueError(f"{label} must be a whole number >= 1; got {value!r}.")
+                raise ValueError(
+                    _("{field} must be a whole number >= 1; got {value}.").format(field=label, value=repr(value))
+                )
         if not isinstance(self.residual, bool):
-            raise ValueError(f"residual must be true or false; got {self.residual!r}.")
+            raise ValueError(_("residual must be true or false; got {value}.").format(value=repr(self.residual)))
         for label in ("shortcut_scale", "branch_scale", "gate_bias", "shortcut_dropout"):
             value = getattr(self, label)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
-                raise ValueError(f"{label} must be a number; got {value!r}.")
+                raise ValueError(_("{field} must be a number; got {value}.").format(field=label, value=repr(value)))
         if not 0.0 <= self.shortcut_dropout < 1.0:
-            raise ValueError(f"shortcut_dropout must be in [0, 1); got {self.shortcut_dropout}.")
+            raise ValueError(_("shortcut_dropout must be in [0, 1); got {value}.").format(value=self.shortcut_dropout))
         if self.depth > MAX_DEPTH:
-            raise ValueError(f"{self.depth} layers is beyond this tool's limit of {MAX_DEPTH}.")
+            raise ValueError(
+                _("{depth} layers is beyond this tool's limit of {limit}.").format(depth=self.depth, limit=MAX_DEPTH)
+            )
 
 
 # ---------------------------------------------------------------------- input sizes
@@ -274,10 +301,16 @@ def imagenet_layers(depth: int, block: str) -> tuple[int, int, int, int]:
     total = (depth - 2) // per_block
     if (depth - 2) % per_block or total < 4:
         raise ValueError(
-            f"An ImageNet-style ResNet with {block} blocks has {per_block}*B+2 layers with at least "
-            f"4 blocks; {depth} is not of that form. Nearest valid depths: "
-            f"{_format_nearest(depth, valid_depths('imagenet', block, near=depth))} "
-            "(the paper's Table 1: 18, 34, 50, 101, 152)."
+            _(
+                "An ImageNet-style ResNet with {block} blocks has {per_block}*B+2 layers with at least "
+                "4 blocks; {depth} is not of that form. Nearest valid depths: {nearest} "
+                "(the paper's Table 1: 18, 34, 50, 101, 152)."
+            ).format(
+                block=_(block),  # "basic" / "bottleneck", translated by the picker's catalog entries
+                per_block=per_block,
+                depth=depth,
+                nearest=_format_nearest(depth, valid_depths("imagenet", block, near=depth)),
+            )
         )
     if total >= 11:
         return (3, 4, total - 10, 3)
@@ -319,15 +352,22 @@ def _as_depth(depth: Any) -> int:
         try:
             depth = int(depth.strip())
         except ValueError:
-            raise ValueError(f"Depth must be a whole number of layers; got {depth!r}.") from None
+            message = _("Depth must be a whole number of layers; got {value}.").format(value=repr(depth))
+            raise ValueError(message) from None
     if isinstance(depth, float) and depth.is_integer():
         depth = int(depth)
     if not _is_int(depth):
-        raise ValueError(f"Depth must be a whole number of layers; got {depth!r}.")
+        raise ValueError(_("Depth must be a whole number of layers; got {value}.").format(value=repr(depth)))
     if depth < 1:
-        raise ValueError(f"Depth must be positive; got {depth}. Try 18, 34, 50 (ImageNet) or 20, 56, 110 (CIFAR).")
+        raise ValueError(
+            _("Depth must be positive; got {depth}. Try 18, 34, 50 (ImageNet) or 20, 56, 110 (CIFAR).").format(
+                depth=depth
+            )
+        )
     if depth > MAX_DEPTH:
-        raise ValueError(f"Depth {depth} is beyond this tool's limit of {MAX_DEPTH} layers.")
+        raise ValueError(
+            _("Depth {depth} is beyond this tool's limit of {limit} layers.").format(depth=depth, limit=MAX_DEPTH)
+        )
     return depth
 
 
@@ -337,4 +377,8 @@ def _is_int(value: Any) -> bool:
 
 def _check_choice(label: str, value: Any, choices: tuple[str, ...]) -> None:
     if value not in choices:
-        raise ValueError(f"Unknown {label} {value!r}; choose one of: {', '.join(choices)}.")
+        raise ValueError(
+            _("Unknown {field} {value}; choose one of: {choices}.").format(
+                field=label, value=repr(value), choices=", ".join(choices)
+            )
+        )

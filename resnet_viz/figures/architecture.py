@@ -23,6 +23,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..formatting import format_shape, human, prefix_of
+from ..i18n import N_, _
 from ..naming import block_of, is_block, is_gate_part, is_shortcut_part, local_name, paper_name
 from .style import (
     BLUE,
@@ -40,15 +41,20 @@ from .style import (
     layout,
 )
 
-# How each shortcut kind is drawn: (colour, plotly dash, legend text, hover text).
+# How each shortcut kind is drawn: (colour, plotly dash, legend text, hover text); texts shown with _().
 KIND_STYLE = {
-    "identity": (BLUE, "solid", "identity shortcut (solid)", "identity shortcut: x is added unchanged"),
-    "projection": (VERMILLION, "dash", "projection shortcut: 1x1 conv (dashed)", "projection shortcut: 1x1 conv"),
+    "identity": (BLUE, "solid", N_("identity shortcut (solid)"), N_("identity shortcut: x is added unchanged")),
+    "projection": (
+        VERMILLION,
+        "dash",
+        N_("projection shortcut: 1x1 conv (dashed)"),
+        N_("projection shortcut: 1x1 conv"),
+    ),
     "zero_pad": (
         GREEN,
         "dot",
-        "zero-padding shortcut, option A (dotted)",
-        "zero-padding shortcut (option A): subsample, pad zero channels, no parameters",
+        N_("zero-padding shortcut, option A (dotted)"),
+        N_("zero-padding shortcut (option A): subsample, pad zero channels, no parameters"),
     ),
 }
 
@@ -135,9 +141,9 @@ def shortcut_diagram(shortcuts: pd.DataFrame, fold: bool = True, title: str | No
     # Boxes: all outlines in one filled trace (fast for 600 blocks), labels and hover points in two more.
     outline_x, outline_y, label_x, label_y, labels, hover_x, hover_y, hovers = [], [], [], [], [], [], [], []
     first_in, last_out = _first_input(records), _last_output(records)
-    rows = [("conv1 (stem)", first_in, _stem_hover(first_in))]
+    rows = [(_("conv1 (stem)"), first_in, _stem_hover(first_in))]
     rows += [(b.name, format_shape(b.rows[-1]["output_shape"]), _box_hover(b)) for b in boxes]
-    rows += [("avg pool + fc (head)", "", _head_hover(last_out))]
+    rows += [(_("avg pool + fc (head)"), "", _head_hover(last_out))]
     for r, (name, shape, hover) in enumerate(rows):
         _rect(outline_x, outline_y, -BOX_HALF_WIDTH, BOX_HALF_WIDTH, r - 0.25, r + 0.25)
         label_x.append(0.0)
@@ -189,7 +195,8 @@ def shortcut_diagram(shortcuts: pd.DataFrame, fold: bool = True, title: str | No
         traces.append(_arc(r, box, kind, label))
         add_x.append(0.0)
         add_y.append(r + 0.4)
-        add_hover.append(f"{box.name}: y = F(x) + shortcut(x)<br>output {format_shape(box.rows[-1]['output_shape'])}")
+        output = format_shape(box.rows[-1]["output_shape"])
+        add_hover.append(_("{block}: y = F(x) + shortcut(x)<br>output {shape}").format(block=box.name, shape=output))
         if label:
             arc_label_x.append(BOX_HALF_WIDTH + ARC_RADIUS + 0.1)
             arc_label_y.append(r)
@@ -201,20 +208,20 @@ def shortcut_diagram(shortcuts: pd.DataFrame, fold: bool = True, title: str | No
         traces.append(_text_trace(arc_label_x, arc_label_y, arc_labels, 12, "label", arc_colours, "middle right"))
     traces += [_legend_entry(kind) for kind in KIND_STYLE if kind in kinds_present]
     if records and not kinds_present:
-        annotations.append(_note("plain network: no shortcut connections, so no arcs", y=1.0, yshift=8))
+        annotations.append(_note(_("plain network: no shortcut connections, so no arcs"), y=1.0, yshift=8))
 
     top, bottom = 80, 20
     height = max(400, ROW_PX * n_rows + top + bottom)
     fig = go.Figure(data=traces)
     y_range = (n_rows - 0.5, -0.5)
     return _diagram_layout(
-        fig, title or "Shortcuts", height, X_RANGE, y_range, top, bottom, shapes=shapes, annotations=annotations
+        fig, title or _("Shortcuts"), height, X_RANGE, y_range, top, bottom, shapes=shapes, annotations=annotations
     )
 
 
 def _arc(row: int, box: _Box, kind: str, label: str) -> dict:
     """A shortcut from above the box (row - 0.4) out to the right and back into its "+" (row + 0.4)."""
-    colour, dash, _, what = KIND_STYLE[kind]
+    colour, dash, _legend, what = KIND_STYLE[kind]
     top, bottom = row - 0.4, row + 0.4
     mid, half = (top + bottom) / 2, (bottom - top) / 2
     xs, ys = [0.0], [top]
@@ -226,16 +233,21 @@ def _arc(row: int, box: _Box, kind: str, label: str) -> dict:
     ys.append(bottom)
     first, last = box.first, box.rows[-1]
     params = sum(r["params"] for r in box.rows)
+    if box.count > 1 and params:
+        each = f"{params // box.count:,}"
+        cost = _("shortcut params: {params} ({each} each)").format(params=f"{params:,}", each=each)
+    else:
+        cost = _("shortcut params: {params}").format(params=f"{params:,}")
     lines = [
         f"<b>{box.name}</b> ({first['block']}" + (f" … {last['block']})" if box.count > 1 else ")"),
-        what,
+        _(what),
         f"{format_shape(first['input_shape'])} -> {format_shape(last['output_shape'])}",
-        f"shortcut params: {params:,}" + (f" ({params // box.count:,} each)" if box.count > 1 and params else ""),
+        cost,
         first.get("reason", ""),
     ]
     variant = first.get("variant", "identity")
     if variant and variant != "identity":
-        lines.append(f"shortcut variant: {variant}")
+        lines.append(_("shortcut variant: {variant}").format(variant=variant))
     return dict(
         type="scatter",
         x=xs,
@@ -268,12 +280,14 @@ def _arc_label(box: _Box) -> str:
 
 def _box_hover(box: _Box) -> str:
     first, last = box.first, box.rows[-1]
-    head = f"<b>{box.name}</b>" + (f" ({box.count} identical blocks)" if box.count > 1 else "")
+    head = f"<b>{box.name}</b>"
+    if box.count > 1:
+        head += " " + _("({count} identical blocks)").format(count=box.count)
     where = first["block"] + (f" … {last['block']}" if box.count > 1 else "")
-    return (
-        f"{head}<br>{where}, stage {first['stage']}<br>"
-        f"input {format_shape(first['input_shape'])} -> output {format_shape(last['output_shape'])}"
+    shapes = _("input {input} -> output {output}").format(
+        input=format_shape(first["input_shape"]), output=format_shape(last["output_shape"])
     )
+    return f"{head}<br>" + _("{blocks}, stage {stage}").format(blocks=where, stage=first["stage"]) + f"<br>{shapes}"
 
 
 def _first_input(records: list[dict]) -> str:
@@ -285,14 +299,14 @@ def _last_output(records: list[dict]) -> str:
 
 
 def _stem_hover(shape: str) -> str:
-    return "<b>stem</b>: conv1 (7x7, stride 2, then 3x3 max pool in ImageNet nets; 3x3 in CIFAR nets)" + (
-        f"<br>output {shape}" if shape else ""
+    return _("<b>stem</b>: conv1 (7x7, stride 2, then 3x3 max pool in ImageNet nets; 3x3 in CIFAR nets)") + (
+        "<br>" + _("output {shape}").format(shape=shape) if shape else ""
     )
 
 
 def _head_hover(shape: str) -> str:
-    return "<b>head</b>: global average pool, then the fully connected classifier" + (
-        f"<br>input {shape}" if shape else ""
+    return _("<b>head</b>: global average pool, then the fully connected classifier") + (
+        "<br>" + _("input {shape}").format(shape=shape) if shape else ""
     )
 
 
@@ -332,11 +346,15 @@ def _stage_bands(boxes: list[_Box]) -> tuple[list[dict], list[dict]]:
                 yanchor="middle",
                 align="left",
                 showarrow=False,
-                text=f"<b>{stage}</b><br><span style='color:{GREY}'>{blocks} block{'s' if blocks != 1 else ''}</span>",
+                text=f"<b>{stage}</b><br><span style='color:{GREY}'>{_count_blocks(blocks)}</span>",
                 font=dict(size=12),
             )
         )
     return shapes, annotations
+
+
+def _count_blocks(count: int) -> str:
+    return (_("{count} block") if count == 1 else _("{count} blocks")).format(count=count)
 
 
 # ---------------------------------------------------------------------- block diagram
@@ -378,15 +396,18 @@ def block_diagram(layers: pd.DataFrame, block: str, spec=None) -> go.Figure:
     rows = parts.rows()
     traces: list[dict] = [_main_line(0, parts.out_row)]
     annotations = [
-        _io_node(0, f"input x   {format_shape(records[0]['input_shape'])}"),
-        _io_node(parts.out_row, f"output   {format_shape(records[-1]['output_shape'])}"),
+        _io_node(0, _("input x   {shape}").format(shape=format_shape(records[0]["input_shape"]))),
+        _io_node(parts.out_row, _("output   {shape}").format(shape=format_shape(records[-1]["output_shape"]))),
     ]
     kind = _block_kind(records, parts.side)
     if parts.add_row is not None:
         traces += _block_shortcut_paths(parts, kind, block)
         if not parts.side:  # a bare identity: say so beside the line
             scaled = getattr(spec, "shortcut_variant", None) == "scaling"
-            note = f"identity, scaled by {spec.shortcut_scale:g}" if scaled else "identity: x unchanged"
+            if scaled:
+                note = _("identity, scaled by {scale}").format(scale=f"{spec.shortcut_scale:g}")
+            else:
+                note = _("identity: x unchanged")
             y = (parts.tap + parts.add_row) / 2
             annotations.append(_shape_note(SHORTCUT_X + 0.1, y, note, "left", colour=KIND_STYLE[kind][0], size=12))
 
@@ -412,7 +433,11 @@ def block_diagram(layers: pd.DataFrame, block: str, spec=None) -> go.Figure:
     if any(_is_strided(records[i]) for i in rows):
         traces.append(_stride_legend_entry())
 
-    title = f"Inside {paper_name(block)} ({block})" + (f" of {spec.name}" if spec is not None else "")
+    if spec is not None:
+        inside = _("Inside {paper} ({block}) of {net}")
+        title = inside.format(paper=paper_name(block), block=block, net=spec.display_name)
+    else:
+        title = _("Inside {paper} ({block})").format(paper=paper_name(block), block=block)
     top, bottom = 80, 20
     height = max(400, BLOCK_ROW_PX * (parts.out_row + 1) + top + bottom)
     left = GATE_X - GATE_HALF_WIDTH - 0.2 if parts.gate else -2.6
@@ -470,7 +495,11 @@ def _split_block(layers: pd.DataFrame, block: str) -> _BlockParts:
     if not is_block(str(block)) or rows.empty:
         names = layers["name"].map(block_of).dropna().unique()
         shown = ", ".join(names[:3]) + (f", …, {names[-1]}" if len(names) > 3 else "")
-        raise ValueError(f"Unknown block {block!r}: this network's blocks are {shown} (layer<stage>.<index>).")
+        raise ValueError(
+            _("Unknown block {block}: this network's blocks are {blocks} (layer<stage>.<index>).").format(
+                block=repr(block), blocks=shown
+            )
+        )
     records = rows.to_dict("records")
     local = [local_name(r["name"]) for r in records]
     add_at = next((i for i, r in enumerate(records) if r["type"] == "Add"), None)
@@ -484,7 +513,7 @@ def _split_block(layers: pd.DataFrame, block: str) -> _BlockParts:
 
 def _block_shortcut_paths(parts: _BlockParts, kind: str, block: str) -> list[dict]:
     """The shortcut line (from its tap point, right, down, into the "+") and the gate's line, if any."""
-    colour, dash, _, what = KIND_STYLE[kind]
+    colour, dash, _legend, what = KIND_STYLE[kind]
     add_row = parts.add_row
     paths = [
         dict(
@@ -493,7 +522,7 @@ def _block_shortcut_paths(parts: _BlockParts, kind: str, block: str) -> list[dic
             y=[parts.tap, parts.tap, add_row, add_row],
             mode="lines",
             line=dict(color=colour, dash=dash, width=2.4),
-            hovertext=what,
+            hovertext=_(what),
             hoverinfo="text",
             showlegend=False,
             meta={"role": "shortcut", "kind": kind, "blocks": [block], "count": 1, "label": ""},
@@ -528,7 +557,7 @@ def _stride_legend_entry() -> dict:
         y=[None],
         mode="markers",
         marker=dict(symbol="square-open", size=14, color=ORANGE, line=dict(width=3)),
-        name="downsamples (stride 2)",
+        name=_("downsamples (stride 2)"),
         meta={"role": "legend"},
     )
 
@@ -550,29 +579,35 @@ def _is_strided(rec: dict) -> bool:
 def _layer_label(rec: dict, local: str, spec) -> str:
     """Paper-style text for one layer: ``3x3 conv, 128, stride 2``, ``BN``, ``ReLU``..."""
     kind = rec["type"]
-    stride = f", <b>stride {int(rec['stride'])}</b>" if _is_strided(rec) else ""
+    strided = _is_strided(rec)
+    stride = int(rec["stride"]) if strided else None
     if kind == "Conv2d":
-        text = f"{rec['kernel']} conv, {rec['output_shape'][0]}{stride}"
-        return f"gate: {text}" if local.startswith("gate") else text
+        conv = _("{kernel} conv, {channels}, <b>stride {stride}</b>") if strided else _("{kernel} conv, {channels}")
+        text = conv.format(kernel=rec["kernel"], channels=rec["output_shape"][0], stride=stride)
+        return _("gate: {layer}").format(layer=text) if local.startswith("gate") else text
     if kind == "ZeroPadShortcut":
-        return f"zero-pad (option A){stride}"
+        if strided:
+            return _("zero-pad (option A), <b>stride {stride}</b>").format(stride=stride)
+        return _("zero-pad (option A)")
     if kind == "Dropout":
-        p = f" p={spec.shortcut_dropout:g}" if spec is not None else ""
-        return f"dropout{p}"
-    return {"BatchNorm2d": "BN", "ReLU": "ReLU", "Identity": "no norm (identity)"}.get(kind, kind)
+        return _("dropout p={p}").format(p=f"{spec.shortcut_dropout:g}") if spec is not None else _("dropout")
+    return {"BatchNorm2d": "BN", "ReLU": "ReLU", "Identity": _("no norm (identity)")}.get(kind, kind)
 
 
 def _layer_trace(x: float, y: float, rec: dict, local: str, label: str, branch: str, strided: bool, box: dict) -> dict:
     """One layer as one trace: its box (a filled polygon), then its label and hover points."""
-    hover = (
-        f"<b>{rec['name']}</b> ({rec['type']})<br>"
-        f"{format_shape(rec['input_shape'])} -> {format_shape(rec['output_shape'])}<br>"
-        f"params: {int(rec['params']):,}<br>MACs: {int(rec['macs']):,}"
+    hover = _("<b>{name}</b> ({type})<br>{input} -> {output}<br>params: {params}<br>MACs: {macs}").format(
+        name=rec["name"],
+        type=rec["type"],
+        input=format_shape(rec["input_shape"]),
+        output=format_shape(rec["output_shape"]),
+        params=f"{int(rec['params']):,}",
+        macs=f"{int(rec['macs']):,}",
     )
     if strided:
-        hover += f"<br><b>downsamples: stride {int(rec['stride'])}</b>"
+        hover += "<br><b>" + _("downsamples: stride {stride}").format(stride=int(rec["stride"])) + "</b>"
     if branch == "gate":
-        hover += "<br>g(x) = sigmoid(this conv of x): weighs shortcut and branch at the +"
+        hover += "<br>" + _("g(x) = sigmoid(this conv of x): weighs shortcut and branch at the +")
     xs, ys = [], []
     _rect(xs, ys, x - box["half"], x + box["half"], y - 0.3, y + 0.3)
     texts = [""] * len(xs)
@@ -615,8 +650,10 @@ def _add_hover(rec: dict, spec, gated: bool) -> str:
     elif variant == "shortcut_gating":
         formula = "y = F(x) + (1 − g(x))·x"
     elif gated:  # no spec: the table alone does not say which gating variant this is
-        formula = "y = F(x) and x, weighed by the gate g(x)"
-    return f"<b>addition</b> ({rec['name']})<br>{formula}<br>shape {format_shape(rec['output_shape'])}"
+        formula = _("y = F(x) and x, weighed by the gate g(x)")
+    return _("<b>addition</b> ({name})<br>{formula}<br>shape {shape}").format(
+        name=rec["name"], formula=formula, shape=format_shape(rec["output_shape"])
+    )
 
 
 def _shape_note(x: float, y: float, text: str, side: str, colour: str = GREY, size: int = 11) -> dict:
@@ -650,9 +687,9 @@ def stage_cost_chart(stages: pd.DataFrame) -> go.Figure:
     table = stages[stages["stage"] != "total"]
     names = [str(s) for s in table["stage"]]
     fig = make_subplots(
-        rows=1, cols=2, subplot_titles=("Parameters", "Multiply-adds per image"), horizontal_spacing=0.12
+        rows=1, cols=2, subplot_titles=(_("Parameters"), _("Multiply-adds per image")), horizontal_spacing=0.12
     )
-    for col, (column, colour, noun) in enumerate((("params", BLUE, "params"), ("macs", ORANGE, "MACs")), start=1):
+    for col, (column, colour, noun) in enumerate((("params", BLUE, _("params")), ("macs", ORANGE, "MACs")), start=1):
         values = [int(v) for v in table[column]]
         scale, prefix = prefix_of(max(values, default=0))
         unit = f"{prefix}{noun}" if noun == "MACs" else f"{prefix} {noun}".strip()
@@ -766,14 +803,14 @@ def _add_nodes(xs: list, ys: list, hovers: list, size: int, name: str = "add") -
 
 
 def _legend_entry(kind: str) -> dict:
-    colour, dash, text, _ = KIND_STYLE[kind]
+    colour, dash, text, _hover = KIND_STYLE[kind]
     return dict(
         type="scatter",
         x=[None],
         y=[None],
         mode="lines",
         line=dict(color=colour, dash=dash, width=2.4),
-        name=text,
+        name=_(text),
         showlegend=True,
         meta={"role": "legend", "kind": kind},
     )
@@ -800,7 +837,7 @@ def design_costs(designs: pd.DataFrame, title: str | None = None) -> go.Figure:
     ``designs`` is `analysis.bottleneck_vs_basic`; the y axis is log, 1 = the bottleneck's cost.
     """
     base = designs.iloc[0]
-    measures = (("params", "parameters"), ("macs", "multiply-adds"), ("activations", "activations"))
+    measures = (("params", _("parameters")), ("macs", _("multiply-adds")), ("activations", _("activations")))
     colours = (BLUE, ORANGE, GREEN)
     fig = go.Figure()
     for (column, label), colour in zip(measures, colours):
@@ -814,8 +851,10 @@ def design_costs(designs: pd.DataFrame, title: str | None = None) -> go.Figure:
                 text=[f"{r:.2g}x<br>{human(v)}" for r, v in zip(ratio, designs[column])],
                 textposition="outside",
                 meta={"series": label},
-                hovertemplate="%{x}<br>" + label + ": %{y:.2f}x the bottleneck's<extra></extra>",
+                hovertemplate="%{x}<br>"
+                + _("{measure}: {ratio}x the bottleneck's").format(measure=label, ratio="%{y:.2f}")
+                + "<extra></extra>",
             )
         )
-    fig.update_yaxes(type="log", title_text="cost relative to the bottleneck net")
-    return layout(fig, title or "The same depth, three block designs", barmode="group", legend=LEGEND_BELOW)
+    fig.update_yaxes(type="log", title_text=_("cost relative to the bottleneck net"))
+    return layout(fig, title or _("The same depth, three block designs"), barmode="group", legend=LEGEND_BELOW)
