@@ -2,23 +2,26 @@
 
 import streamlit as st
 
+from resnet_viz.i18n import _
 from ui import attribution as loaders
 from ui.attribution import MapKey
 from ui.attribution_choosers import choose_model, choose_picture
 from ui.attribution_compare import localisation_check, residual_vs_plain
 from ui.progress import was_cancelled, with_progress
-from ui.text import plain
+from ui.text import plain, translated
 
-st.title("Where it looks")
+st.title(_("Where it looks"))
 st.markdown(
-    "**Grad-CAM** (Selvaraju et al., 2017) asks a stage of the network which of its feature maps raise "
-    "the score of a class, weights the maps by that, and keeps the positive part: a heat map of the "
-    "evidence, at the stage's own resolution. Other methods (through "
-    "[captum](https://captum.ai)) work on the pixels themselves. Pick a model and a picture. "
-    "(Explanations need trained weights, so this page picks its own model: the sidebar's network is not used.)"
+    _(
+        "**Grad-CAM** (Selvaraju et al., 2017) asks a stage of the network which of its feature maps raise "
+        "the score of a class, weights the maps by that, and keeps the positive part: a heat map of the "
+        "evidence, at the stage's own resolution. Other methods (through "
+        "[captum](https://captum.ai)) work on the pixels themselves. Pick a model and a picture. "
+        "(Explanations need trained weights, so this page picks its own model: the sidebar's network is not used.)"
+    )
 )
 
-from resnet_viz.attribution import (  # noqa: E402  # noqa: E402
+from resnet_viz.attribution import (  # noqa: E402
     LAYER_METHODS,
     METHODS,
     SLOW_METHODS,
@@ -36,42 +39,46 @@ MAPS = "attribution maps"  # this session's cache bucket (see ui.attribution.rem
 
 def explain(explained, model_key: str, picture, picture_key: str) -> None:
     """Predictions, the chosen attribution over the picture, and the Grad-CAM strip."""
-    model, classes, prep = explained.model, explained.classes, explained.preprocessing
+    model, prep = explained.model, explained.preprocessing
+    classes = class_names(explained)
     x, shown = to_model_input(picture, prep)  # (1, C, crop, crop) and the crop as a picture
 
-    st.subheader("3. What it sees, and why")
+    st.subheader(_("3. What it sees, and why"))
     top = predict(model, x, k=min(5, len(classes)))
-    if any(p != p for _, p in top):  # NaN: the weights themselves are not finite
+    if any(p != p for _i, p in top):  # NaN: the weights themselves are not finite
         st.warning(
-            "This model's outputs are not numbers: its run diverged (NaN or infinite weights), so every map is "
-            "empty. Pick another run.",
+            _(
+                "This model's outputs are not numbers: its run diverged (NaN or infinite weights), so every map is "
+                "empty. Pick another run."
+            ),
             icon="💥",
         )
     probability = dict(top)
-    order = [i for i, _ in top] + [i for i in range(len(classes)) if i not in probability]
+    order = [i for i, _p in top] + [i for i in range(len(classes)) if i not in probability]
     left, right = st.columns([2, 3], gap="large")
     with right:
         target = st.selectbox(
-            "Explain the class",
+            _("Explain the class"),
             order,
             format_func=lambda i: f"{classes[i]}" + (f" ({probability[i]:.1%})" if i in probability else ""),
             key=f"att_target_{model_key}_{picture_key[:16]}",  # a new picture or model starts at its prediction
-            help="By default the predicted class. Any class can be explained: where is the evidence for it?",
+            help=_("By default the predicted class. Any class can be explained: where is the evidence for it?"),
         )
         c1, c2 = st.columns(2)
-        method = c1.selectbox("Method", list(METHODS), format_func=METHODS.get, key="att_method")
+        method = c1.selectbox(_("Method"), list(METHODS), format_func=translated(METHODS), key="att_method")
+        method_name = _(METHODS[method])
         layers = layer_names(model)
         layer = c2.selectbox(
-            "Layer (Grad-CAM)",
+            _("Layer (Grad-CAM)"),
             layers,
             index=layers.index(stage_names(model)[-1]),
             key=f"att_layer_{model_key}",
             disabled=method not in LAYER_METHODS,
-            help="A stage (layer4) or one block inside it (layer4.2). Only Grad-CAM and Guided Grad-CAM use it.",
+            help=_("A stage (layer4) or one block inside it (layer4.2). Only Grad-CAM and Guided Grad-CAM use it."),
         )
         c1, c2 = st.columns(2)
-        colormap = c1.selectbox("Colour map", COLORMAPS, key="att_colormap")
-        opacity = c2.slider("Opacity", 0.0, 1.0, 0.6, 0.05, key="att_opacity")
+        colormap = c1.selectbox(_("Colour map"), COLORMAPS, key="att_colormap")
+        opacity = c2.slider(_("Opacity"), 0.0, 1.0, 0.6, 0.05, key="att_opacity")
     with left:
         st.plotly_chart(prediction_chart(top, classes, target), width="stretch", key="att_top5")
 
@@ -85,35 +92,40 @@ def explain(explained, model_key: str, picture, picture_key: str) -> None:
     if method in SLOW_METHODS and loaders.recall(MAPS, key) is None:
         cancel_key = "att_cancel_main"
         if was_cancelled(cancel_key):
-            st.warning(f"{METHODS[method]} was cancelled; nothing was lost.", icon="⏹️")
+            st.warning(_("{method} was cancelled; nothing was lost.").format(method=method_name), icon="⏹️")
         if st.button(
-            f"Compute {METHODS[method]}",
+            _("Compute {method}").format(method=method_name),
             type="primary",
             key="att_compute",
-            help="Many forward passes: seconds on a GPU, up to a minute on a CPU for the largest networks.",
+            help=_("Many forward passes: seconds on a GPU, up to a minute on a CPU for the largest networks."),
         ):
-            attribution = loaders.remembered(MAPS, key, lambda: with_progress(METHODS[method], compute, cancel_key))
+            attribution = loaders.remembered(MAPS, key, lambda: with_progress(method_name, compute, cancel_key))
     else:
         attribution = loaders.remembered(MAPS, key, compute)
 
-    where = f" at {layer}" if method in LAYER_METHODS else ""
     left, right = st.columns(2, gap="large")
-    caption = f"What the model sees ({prep.crop_size} x {prep.crop_size})"
+    caption = _("What the model sees ({size} x {size})").format(size=prep.crop_size)
     left.image(loaders.display_size(shown), caption=caption, width="stretch")
     if attribution is None:
         right.info(
-            f"{METHODS[method]} needs many forward passes, so it runs when you press **Compute**; "
-            "a progress bar shows how far it is, and it can be cancelled.",
+            _(
+                "{method} needs many forward passes, so it runs when you press **Compute**; "
+                "a progress bar shows how far it is, and it can be cancelled."
+            ).format(method=method_name),
             icon="⏳",
         )
     else:
+        if method in LAYER_METHODS:
+            caption = _("{method} overlay for “{label}” at {layer}").format(
+                method=method_name, label=classes[target], layer=layer
+            )
+        else:
+            caption = _("{method} overlay for “{label}”").format(method=method_name, label=classes[target])
         right.image(
-            loaders.display_size(overlay(shown, attribution, colormap, opacity)),
-            caption=f"{METHODS[method]} overlay for “{classes[target]}”{where}",
-            width="stretch",
+            loaders.display_size(overlay(shown, attribution, colormap, opacity)), caption=caption, width="stretch"
         )
 
-    st.subheader("Grad-CAM stage by stage")
+    st.subheader(_("Grad-CAM stage by stage"))
     strip = stage_names(model) + ([layer] if "." in layer else [])
     shapes = feature_shapes(model, x, strip)
     for column, name in zip(st.columns(len(strip)), strip):
@@ -121,14 +133,24 @@ def explain(explained, model_key: str, picture, picture_key: str) -> None:
         channels, h, w = shapes[name]
         column.image(
             loaders.display_size(overlay(shown, cam_map, colormap, opacity), 200),
-            caption=f"{name}: {h} x {w} cells, {channels} channels",
+            caption=_("{layer}: {height} x {width} cells, {channels} channels").format(
+                layer=name, height=h, width=w, channels=channels
+            ),
             width="stretch",
         )
     st.caption(
-        "Read left to right: the first stages keep fine resolution but see only small patches, so their maps "
-        "follow edges and textures; the last stage sees the whole object at coarse resolution, so its map is "
-        "blocky but about the class. Grad-CAM is usually shown at the last stage for that reason."
+        _(
+            "Read left to right: the first stages keep fine resolution but see only small patches, so their maps "
+            "follow edges and textures; the last stage sees the whole object at coarse resolution, so its map is "
+            "blocky but about the class. Grad-CAM is usually shown at the last stage for that reason."
+        )
     )
+
+
+def class_names(explained) -> list[str]:
+    """The model's class names to show: ImageNet's stay English (torchvision's labels), a small dataset's are
+    translated (shapes, CIFAR-10)."""
+    return [_(name) for name in explained.classes] if explained.dataset else list(explained.classes)
 
 
 runs = loaders.trained_runs()
@@ -137,8 +159,14 @@ if chosen is not None:
     explained, model_key = chosen
     prep = explained.preprocessing
     st.caption(
-        f"**{plain(explained.name)}**: {len(explained.classes)} classes; pictures are resized to "
-        f"{prep.resize_size} px and centre-cropped to {prep.crop_size} x {prep.crop_size}."
+        _(
+            "**{model}**: {classes} classes; pictures are resized to {resize} px and centre-cropped to {crop} x {crop}."
+        ).format(
+            model=plain(explained.display_name()),
+            classes=len(explained.classes),
+            resize=prep.resize_size,
+            crop=prep.crop_size,
+        )
     )
     picture = choose_picture(explained, model_key)
     if picture is not None:

@@ -2,35 +2,36 @@
 
 import streamlit as st
 
+from resnet_viz.i18n import N_, _
 from ui import frame, sources, training
 from ui.gradients import gradient_tables, newest_plain_and_residual
+from ui.text import translated
 
-st.title("Gradient flow")
+QUANTITIES = {
+    "input_grad_norm": N_("gradient reaching each block's input"),
+    "weight_grad_norm": N_("gradient of each block's weights"),
+    "output_grad_norm": N_("gradient at each block's output"),
+    "response_ratio": N_("response strength ||F(x)|| / ||x||"),
+}
+
+st.title(_("Gradient flow"))
 st.markdown(
-    "With shortcuts, $x_L = x_l + \\sum_i \\mathcal{F}(x_i)$, so "
-    "$\\frac{\\partial \\mathcal{E}}{\\partial x_l} = \\frac{\\partial \\mathcal{E}}{\\partial x_L}"
-    "\\left(1 + \\frac{\\partial}{\\partial x_l}\\sum_i \\mathcal{F}(x_i)\\right)$: the **1** carries the "
-    "gradient from the loss straight back to every block. Here it is measured on real networks at "
-    "initialisation, one backward pass of a fixed random batch."
+    _(
+        "With shortcuts, $x_L = x_l + \\sum_i \\mathcal{F}(x_i)$, so "
+        "$\\frac{\\partial \\mathcal{E}}{\\partial x_l} = \\frac{\\partial \\mathcal{E}}{\\partial x_L}"
+        "\\left(1 + \\frac{\\partial}{\\partial x_l}\\sum_i \\mathcal{F}(x_i)\\right)$: the **1** carries the "
+        "gradient from the loss straight back to every block. Here it is measured on real networks at "
+        "initialisation, one backward pass of a fixed random batch."
+    )
 )
 
 c1, c2, c3, c4 = st.columns(4)
 depth = c1.select_slider(
-    "Depth (CIFAR, 6n+2)", [8, 14, 20, 32, 44, 56, 110, 218, 326, 650, 1202], value=56, key="grad_depth"
+    _("Depth (CIFAR, 6n+2)"), [8, 14, 20, 32, 44, 56, 110, 218, 326, 650, 1202], value=56, key="grad_depth"
 )
-batchnorm = c2.toggle("Batch normalisation", value=True, key="grad_bn")
-quantity = c3.selectbox(
-    "Quantity",
-    ["input_grad_norm", "weight_grad_norm", "output_grad_norm", "response_ratio"],
-    format_func={
-        "input_grad_norm": "gradient reaching each block's input",
-        "weight_grad_norm": "gradient of each block's weights",
-        "output_grad_norm": "gradient at each block's output",
-        "response_ratio": "response strength ||F(x)|| / ||x||",
-    }.get,
-    key="grad_quantity",
-)
-seed = c4.number_input("Seed", 0, 1000, 0, key="grad_seed")
+batchnorm = c2.toggle(_("Batch normalisation"), value=True, key="grad_bn")
+quantity = c3.selectbox(_("Quantity"), list(QUANTITIES), format_func=translated(QUANTITIES), key="grad_quantity")
+seed = c4.number_input(_("Seed"), 0, 1000, 0, key="grad_seed")
 
 from resnet_viz.builder import ModelTooLargeError  # noqa: E402
 
@@ -54,19 +55,19 @@ plain, residual = tables[f"plain-{depth}"], tables[f"ResNet-{depth}"]
 def factor(table) -> str:
     log10_ratio = spread(table, quantity)
     if log10_ratio is None:
-        return "nothing measurable (every value overflowed)"
-    return f"a factor of {human_factor(log10_ratio)}"
+        return _("nothing measurable (every value overflowed)")
+    return _("a factor of {factor}").format(factor=human_factor(log10_ratio))
 
 
 if batchnorm:
-    explanation = (
+    explanation = _(
         "With BatchNorm, each plain layer rescales the gradient on its way back and the factors compound: at "
         "initialisation the early blocks of a deep plain net get much larger gradients than the late ones. The "
         "identity shortcuts add a direct path, so the residual net's spread is far smaller, though not nil: "
         "the factor above is what this measurement gives, block by block."
     )
 else:
-    explanation = (
+    explanation = _(
         "Without BatchNorm the picture changes. He initialisation keeps a plain net's signal and gradient "
         "roughly level at the start, while every identity addition adds the branch's variance to the signal, so "
         "an un-normalised ResNet's activations and gradients grow with depth. This is why ResNets rely on BN, "
@@ -77,51 +78,61 @@ else:
         "as the identity (Goyal et al. 2017)."
     )
 st.caption(
-    f"Look at how far each curve spreads from the first block to the last: the plain net's values span "
-    f"{factor(plain)}, the residual net's {factor(residual)}. {explanation}"
+    _(
+        "Look at how far each curve spreads from the first block to the last: the plain net's values span "
+        "{plain}, the residual net's {residual}. {explanation}"
+    ).format(plain=factor(plain), residual=factor(residual), explanation=explanation)
 )
 
 left, right = st.columns(2, gap="large")
 with left:
     st.plotly_chart(shortcut_split(residual), width="stretch", key="grad_split_fig")
     st.caption(
-        "Each residual block passes gradient back along two paths. The shortcut part is the '1 +' term: it is the "
-        "gradient at the block's output, handed back unchanged by the identity; these nets use option A, so at the "
-        "stage boundaries the shortcut subsamples and zero-pads instead (no projection, no parameters)."
+        _(
+            "Each residual block passes gradient back along two paths. The shortcut part is the '1 +' term: it is "
+            "the gradient at the block's output, handed back unchanged by the identity; these nets use option A, so "
+            "at the stage boundaries the shortcut subsamples and zero-pads instead (no projection, no parameters)."
+        )
     )
 with right:
     st.plotly_chart(stage_histograms(tables), width="stretch", key="grad_hist_fig")
     st.caption(
-        "The spread of per-block weight-gradient norms within each stage, plain vs residual. A wide box means "
-        "some blocks learn much faster than others."
+        _(
+            "The spread of per-block weight-gradient norms within each stage, plain vs residual. A wide box means "
+            "some blocks learn much faster than others."
+        )
     )
 
 st.divider()
-st.subheader("What the paper says, and where it holds")
+st.subheader(_("What the paper says, and where it holds"))
 st.markdown(
-    "> *We argue that this optimization difficulty is unlikely to be caused by vanishing gradients. These plain "
-    "networks are trained with BN, which ensures forward propagated signals to have non-zero variances. We also "
-    "verify that the backward propagated gradients exhibit healthy norms with BN.*\n\n"
-    'He et al. 2015, Sec. 4.1. The authors instead conjecture that deep plain nets "may have exponentially low '
-    'convergence rates".'
+    _(
+        "> *We argue that this optimization difficulty is unlikely to be caused by vanishing gradients. These plain "
+        "networks are trained with BN, which ensures forward propagated signals to have non-zero variances. We also "
+        "verify that the backward propagated gradients exhibit healthy norms with BN.*\n\n"
+        'He et al. 2015, Sec. 4.1. The authors instead conjecture that deep plain nets "may have exponentially low '
+        'convergence rates".'
+    )
 )
 st.markdown(
-    f"- **Where it holds:** with BN the gradients do not *vanish*; no block of plain-{depth} above gets a "
-    "gradient near zero.\n"
-    f"- **Where it does not:** at initialisation they are far from even: plain-{depth}'s blocks span "
-    f"{factor(plain)} (the figure above). Yang et al. (2019) prove that BN itself makes the gradients of a "
-    "deep plain net *explode* at initialisation, growing with depth; Balduzzi et al. (2017) show that the "
-    'gradients of deep plain nets resemble white noise ("shattered") while residual nets keep them '
-    "correlated. Neither contradicts the paper's point that vanishing is not the cause.\n"
-    '- **During training:** the paper\'s "healthy norms" describe training, not initialisation. The next '
-    "figure follows how unevenly the blocks get gradient over real runs: launch a Degradation lab "
-    "comparison, then pick a plain and a residual run."
+    _(
+        "- **Where it holds:** with BN the gradients do not *vanish*; no block of plain-{depth} above gets a "
+        "gradient near zero.\n"
+        "- **Where it does not:** at initialisation they are far from even: plain-{depth}'s blocks span "
+        "{factor} (the figure above). Yang et al. (2019) prove that BN itself makes the gradients of a "
+        "deep plain net *explode* at initialisation, growing with depth; Balduzzi et al. (2017) show that the "
+        'gradients of deep plain nets resemble white noise ("shattered") while residual nets keep them '
+        "correlated. Neither contradicts the paper's point that vanishing is not the cause.\n"
+        '- **During training:** the paper\'s "healthy norms" describe training, not initialisation. The next '
+        "figure follows how unevenly the blocks get gradient over real runs: launch a Degradation lab "
+        "comparison, then pick a plain and a residual run."
+    ).format(depth=depth, factor=factor(plain))
 )
 
 store = training.run_queue().store
 runs = store.runs()
 if runs.empty:
-    st.caption("Train a run (Train page or a lab) to see its gradients over time here.")
+    st.caption(_("Train a run (Train page or a lab) to see its gradients over time here."))
 else:
     from resnet_viz.figures.gradients import spread_over_training  # noqa: E402
     from resnet_viz.gradients import spread_during_training  # noqa: E402
@@ -130,48 +141,68 @@ else:
     ids = list(labels)
     defaults = newest_plain_and_residual(runs)
     chosen = st.multiselect(
-        "Runs to compare", ids, default=defaults or ids[:1], format_func=labels.get, key="grad_spread_runs"
+        _("Runs to compare"), ids, default=defaults or ids[:1], format_func=labels.get, key="grad_spread_runs"
     )
     spreads = spread_during_training(store.metrics(chosen)) if chosen else None
     if spreads is None or spreads.empty:
-        st.caption("These runs have not logged block gradients yet.")
+        st.caption(_("These runs have not logged block gradients yet."))
     else:
         names = {int(r["id"]): r["name"] for r in runs.to_dict("records")}
         st.plotly_chart(spread_over_training(spreads, names), width="stretch", key="grad_spread_fig")
         lines = []
         for run_id, rows in spreads.groupby("run_id", sort=False):
             first, last = rows.iloc[0], rows.iloc[-1]
-            lines.append(
-                f"- {names[int(run_id)]}: a factor of {human_factor(first['spread'])} between its blocks at step "
-                f"{int(first['step'])}, {human_factor(last['spread'])} at step {int(last['step'])}, "
-                f"{human_factor(rows['spread'].max())} at most."
+            line = _(
+                "- {run}: a factor of {first} between its blocks at step {first_step}, {last} at step {last_step}, "
+                "{most} at most."
             )
-        st.markdown("Measured spread of the blocks' weight-gradient norms:\n" + "\n".join(lines))
+            lines.append(
+                line.format(
+                    run=names[int(run_id)],
+                    first=human_factor(first["spread"]),
+                    first_step=int(first["step"]),
+                    last=human_factor(last["spread"]),
+                    last_step=int(last["step"]),
+                    most=human_factor(rows["spread"].max()),
+                )
+            )
+        st.markdown(_("Measured spread of the blocks' weight-gradient norms:") + "\n" + "\n".join(lines))
 
-    st.subheader("Gradient norms during a training run")
-    run_id = st.selectbox("Run", ids, index=training.newest_finished(ids, runs), format_func=labels.get, key="grad_run")
+    st.subheader(_("Gradient norms during a training run"))
+    run_id = st.selectbox(
+        _("Run"), ids, index=training.newest_finished(ids, runs), format_func=labels.get, key="grad_run"
+    )
     metrics = store.metrics(int(run_id))
     if metrics.empty:
-        st.caption("This run has not logged anything yet.")
+        st.caption(_("This run has not logged anything yet."))
     else:
         st.plotly_chart(gradient_heatmap(metrics), width="stretch", key="grad_heat_fig")
         st.caption(
-            "Rows are blocks from input (top) to output, columns are training steps, colour is log10 of the weight "
-            "gradient norm. In a deep plain net, look for bands of much weaker or stronger blocks; in a ResNet the "
-            "colours stay more even across depth."
+            _(
+                "Rows are blocks from input (top) to output, columns are training steps, colour is log10 of the "
+                "weight gradient norm. In a deep plain net, look for bands of much weaker or stronger blocks; in a "
+                "ResNet the colours stay more even across depth."
+            )
         )
 
 sources.footnote(
     [
-        f"{sources.RESNET}: Sec. 4.1 (the quoted paragraph on vanishing gradients and BN; option A on CIFAR, "
-        "Sec. 4.2).",
-        f"{sources.IDENTITY}: Eq. 4-5 (the '1 +' term; exact for identity shortcut and after-addition activation).",
-        f"{sources.YANG}: BN causes gradient explosion at initialisation in deep plain nets.",
-        f"{sources.BALDUZZI}: gradients of deep plain nets resemble white noise; residual nets keep them correlated.",
+        _(
+            "{paper}: Sec. 4.1 (the quoted paragraph on vanishing gradients and BN; option A on CIFAR, Sec. 4.2)."
+        ).format(paper=sources.RESNET),
+        _("{paper}: Eq. 4-5 (the '1 +' term; exact for identity shortcut and after-addition activation).").format(
+            paper=sources.IDENTITY
+        ),
+        _("{paper}: BN causes gradient explosion at initialisation in deep plain nets.").format(paper=sources.YANG),
+        _("{paper}: gradients of deep plain nets resemble white noise; residual nets keep them correlated.").format(
+            paper=sources.BALDUZZI
+        ),
         f"{sources.FIXUP}.",
         f"{sources.SKIPINIT}: SkipInit.",
-        f"{sources.GOYAL}: zero-initialised gamma of the last BN in each residual block.",
-        "This page's measurements: one backward pass of a fixed random batch at initialisation (figures at the "
-        "top); the runs' logged per-block weight-gradient norms (bottom).",
+        _("{paper}: zero-initialised gamma of the last BN in each residual block.").format(paper=sources.GOYAL),
+        _(
+            "This page's measurements: one backward pass of a fixed random batch at initialisation (figures at the "
+            "top); the runs' logged per-block weight-gradient norms (bottom)."
+        ),
     ]
 )

@@ -34,16 +34,18 @@ import torch
 from torch import nn
 
 from .device import device_of
+from .i18n import N_, _
 from .naming import is_stage
 from .progress import Progress
 
-METHODS = {
+METHODS = {  # method -> its name, translated where shown
     "gradcam": "Grad-CAM",
     "guided_gradcam": "Guided Grad-CAM",
-    "integrated_gradients": "Integrated Gradients",
-    "saliency": "Saliency",
-    "occlusion": "Occlusion",
+    "integrated_gradients": N_("Integrated Gradients"),
+    "saliency": N_("Saliency"),
+    "occlusion": N_("Occlusion"),
 }
+RANDOM_LABEL = N_("Random map (chance)")  # `localisation_scores`' chance row
 SLOW_METHODS = ("integrated_gradients", "occlusion")  # many forward passes: the page shows progress and Cancel
 LAYER_METHODS = ("gradcam", "guided_gradcam")  # the methods that use ``layer``
 
@@ -128,12 +130,20 @@ def attribute(
         (H, W) float32 tensor on the CPU, finite and >= 0.
     """
     if method not in METHODS:
-        raise ValueError(f"Unknown method {method!r}; choose one of {', '.join(METHODS)}.")
+        raise ValueError(
+            _("Unknown method {method}; choose one of {methods}.").format(
+                method=repr(method), methods=", ".join(METHODS)
+            )
+        )
     x = _one_image(x).to(device_of(model), torch.float32)  # (1, C, H, W)
     height, width = x.shape[-2:]
     layer = layer or stage_names(model)[-1]
     if method in LAYER_METHODS and layer not in layer_names(model):
-        raise ValueError(f"Unknown layer {layer!r}; choose a stage or block: {', '.join(layer_names(model)[:6])}, ...")
+        raise ValueError(
+            _("Unknown layer {layer}; choose a stage or block: {layers}, ...").format(
+                layer=repr(layer), layers=", ".join(layer_names(model)[:6])
+            )
+        )
     with _private_copy(model) as model:  # captum's hooks go on this session's own copy, never the shared model
         if target is None:
             with torch.no_grad():
@@ -224,7 +234,7 @@ class _Forward(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.cancel is not None and self.cancel():
-            raise AttributionCancelled("The attribution was cancelled.")
+            raise AttributionCancelled(_("The attribution was cancelled."))
         out = self.model(x)  # (N, num_classes)
         self.done += 1
         if self.progress is not None:
@@ -276,7 +286,7 @@ def localisation_scores(
         mass_inside equals the object's share of the image.
     """
     if len(images) != len(masks) or len(images) == 0:
-        raise ValueError("Give the same positive number of images and masks.")
+        raise ValueError(_("Give the same positive number of images and masks."))
     layer = layer or stage_names(model)[-1]
     generator = torch.Generator().manual_seed(seed)
     rows = []
@@ -297,7 +307,7 @@ def localisation_scores(
         noise = torch.rand(mask.shape, generator=generator)  # (H, W) uniform: the chance level
         shares.append(mass_inside(noise, mask))
         hits.append(pointing_hit(noise, mask))
-    rows.append(_score_row("random", "Random map (chance)", shares, hits, 0.0))
+    rows.append(_score_row("random", RANDOM_LABEL, shares, hits, 0.0))
     return pd.DataFrame(rows)
 
 
@@ -318,7 +328,9 @@ def _one_image(x: torch.Tensor) -> torch.Tensor:
     if x.dim() == 3:
         x = x[None]
     if x.dim() != 4 or x.shape[0] != 1:
-        raise ValueError(f"attribute explains one image: give (1, C, H, W) or (C, H, W), not {tuple(x.shape)}.")
+        raise ValueError(
+            _("attribute explains one image: give (1, C, H, W) or (C, H, W), not {shape}.").format(shape=tuple(x.shape))
+        )
     return x
 
 

@@ -46,11 +46,11 @@ def resolve_device(name: str) -> torch.device:
     if name == "auto":
         return pick_device()
     if name not in DEVICE_NAMES:
-        raise ValueError(f"Unknown device {name!r}; choose auto, cpu, cuda or mps.")
+        raise ValueError(_("Unknown device {name}; choose auto, cpu, cuda or mps.").format(name=repr(name)))
     if name == "cuda" and not torch.cuda.is_available():
-        raise ValueError("CUDA was requested but no NVIDIA GPU is available here.")
+        raise ValueError(_("CUDA was requested but no NVIDIA GPU is available here."))
     if name == "mps" and not _mps_available():
-        raise ValueError("MPS was requested but no Apple GPU is available here.")
+        raise ValueError(_("MPS was requested but no Apple GPU is available here."))
     return torch.device(name)
 
 
@@ -116,7 +116,11 @@ def training_threads() -> int:
         except ValueError:
             threads = 0
         if threads < 1:
-            raise ValueError(f"{THREADS_ENV} must be a whole number of threads >= 1; got {value!r}.")
+            raise ValueError(
+                _("{variable} must be a whole number of threads >= 1; got {value}.").format(
+                    variable=THREADS_ENV, value=repr(value)
+                )
+            )
         return threads
     return max(1, min(MAX_TRAINING_THREADS, cpu_count() - 1))
 

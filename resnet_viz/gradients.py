@@ -32,6 +32,7 @@ from torch import nn
 
 from .builder import build_resnet
 from .device import device_of
+from .i18n import _
 from .model import ResidualUnit
 from .naming import group_of, is_block, paper_name, stage_of
 from .spec import ResNetSpec
@@ -257,7 +258,7 @@ def gradient_norms(model: nn.Module, x: torch.Tensor, y: torch.Tensor, train_mod
         Split columns are NaN where they do not apply. ``attrs["split_max_rel_error"]`` holds
         max over blocks of ||shortcut part + branch part - total|| / ||total||; ``attrs["loss"]`` the loss.
     """
-    table, _ = _run(model, x, y, train_mode)
+    table, _split = _run(model, x, y, train_mode)
     return table
 
 
@@ -269,7 +270,7 @@ def gradient_split(
     The vectors behind `gradient_norms`' split columns, for checking that the two parts, computed
     independently, add up to the total gradient at the block input.
     """
-    _, split = _run(model, x, y, train_mode)
+    _table, split = _run(model, x, y, train_mode)
     return split
 
 
@@ -324,13 +325,14 @@ def plain_vs_residual(depth: int, batchnorm: bool = True, seed: int = 0) -> dict
     return tables
 
 
-def _where(indices: list[int], rows: int) -> str:
-    """Where in the net a set of overflowed rows lies, in the figure's block indices."""
+def _where(indices: list[int], rows: int, everywhere: str, before: str, among: str, name: str = "") -> str:
+    """One of three sentences, by where in the net a set of overflowed rows lies (the figure's block indices):
+    ``everywhere``, ``before`` block {count}, or ``among`` ({count} of {rows} blocks); {name} is the net."""
     if len(indices) == rows:
-        return "everywhere"
+        return everywhere.format(name=name)
     if indices == list(range(len(indices))):
-        return f"before block {len(indices)}"
-    return f"in {len(indices)} of {rows} blocks"
+        return before.format(name=name, count=len(indices))
+    return among.format(name=name, count=len(indices), rows=rows)
 
 
 def overflow_note(name: str, table: pd.DataFrame) -> str | None:
@@ -338,13 +340,31 @@ def overflow_note(name: str, table: pd.DataFrame) -> str | None:
     lost32, lost = table.attrs.get("float32_overflow", []), table.attrs.get("overflow", [])
     if not lost32:
         return None
-    note = (
-        f"In float32, the precision networks are trained in, {name}'s gradients overflowed to infinity "
-        f"{_where(lost32, len(table))}."
+    note = _where(
+        lost32,
+        len(table),
+        _("In float32, the precision networks are trained in, {name}'s gradients overflowed to infinity everywhere."),
+        _(
+            "In float32, the precision networks are trained in, {name}'s gradients overflowed to infinity before block "
+            "{count}."
+        ),
+        _(
+            "In float32, the precision networks are trained in, {name}'s gradients overflowed to infinity in {count} "
+            "of {rows} blocks."
+        ),
+        name,
     )
     if lost:
-        return note + f" Even in float64 they overflow {_where(lost, len(table))}: those blocks are left out."
-    return note + " They are measured here in float64, which reaches 10³⁰⁸ instead of 10³⁸."
+        then = _where(
+            lost,
+            len(table),
+            _("Even in float64 they overflow everywhere: those blocks are left out."),
+            _("Even in float64 they overflow before block {count}: those blocks are left out."),
+            _("Even in float64 they overflow in {count} of {rows} blocks: those blocks are left out."),
+        )
+    else:
+        then = _("They are measured here in float64, which reaches 10³⁰⁸ instead of 10³⁸.")
+    return _("{sentence} {next_sentence}").format(sentence=note, next_sentence=then)
 
 
 def spread(table: pd.DataFrame, column: str) -> float | None:

@@ -21,6 +21,7 @@ import torch
 from PIL import Image, UnidentifiedImageError
 
 from .assets import ASSETS_DIR
+from .i18n import N_, _
 
 MAX_PIXELS = 50_000_000  # a declared width x height above this is refused (a 50-megapixel photo passes)
 # JPEG decodes at 1/2, 1/4 or 1/8 scale (`Image.draft`), so its decoded size stays small; every other format is
@@ -43,7 +44,7 @@ class LoadedImage:
     """A decoded upload: an RGB picture plus notes on what was done to it (shown under the picture)."""
 
     image: Image.Image  # mode "RGB", longest side <= MAX_SIDE
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # in the language of the call
     original_size: tuple[int, int] = (0, 0)  # (width, height) as declared by the file
 
 
@@ -85,16 +86,18 @@ def load_image(
     """
     data = _read_bytes(source)
     if not data:
-        raise ImageError("The file is empty.")
+        raise ImageError(_("The file is empty."))
     try:
         return _decode(data, max_side, max_pixels)
     except ImageError:
         raise
     except MemoryError:
-        raise ImageError("The image needs more memory to decode than is free; please try a smaller one.") from None
+        raise ImageError(_("The image needs more memory to decode than is free; please try a smaller one.")) from None
     except Exception as err:  # noqa: BLE001 - damaged files make decoders fail in many ways; all mean the same
         raise ImageError(
-            f"The image could not be decoded: it is damaged or an unusual variant of its format ({type(err).__name__})."
+            _("The image could not be decoded: it is damaged or an unusual variant of its format ({error}).").format(
+                error=type(err).__name__
+            )
         ) from None
 
 
@@ -105,50 +108,67 @@ def _decode(data: bytes, max_side: int, max_pixels: int) -> LoadedImage:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
     except Image.DecompressionBombError:
-        raise ImageError("The image declares far too many pixels to open safely.") from None
+        raise ImageError(_("The image declares far too many pixels to open safely.")) from None
     except UnidentifiedImageError:
-        raise ImageError("This file is not an image that can be read (PNG, JPEG, WebP, BMP, GIF or TIFF).") from None
+        raise ImageError(_("This file is not an image that can be read (PNG, JPEG, WebP, BMP, GIF or TIFF).")) from None
     except (OSError, ValueError, SyntaxError) as err:
-        raise ImageError(f"The image could not be read: {err}.") from None
+        raise ImageError(_("The image could not be read: {error}.").format(error=err)) from None
 
     width, height = image.size
     if width < 1 or height < 1:
-        raise ImageError("The image has no pixels.")
+        raise ImageError(_("The image has no pixels."))
     limit = min(max_pixels, MAX_PIXELS_BY_FORMAT.get(image.format, MAX_PIXELS_DECODED))
     if width * height > limit:
+        if image.format:
+            message = _(
+                "The image declares {width} x {height} pixels ({megapixels} megapixels); the limit for {format} is "
+                "{limit} megapixels. Please upload a smaller picture."
+            )
+        else:
+            message = _(
+                "The image declares {width} x {height} pixels ({megapixels} megapixels); the limit for this format "
+                "is {limit} megapixels. Please upload a smaller picture."
+            )
         raise ImageError(
-            f"The image declares {width} x {height} pixels ({width * height / 1e6:,.0f} megapixels); "
-            f"the limit for {image.format or 'this format'} is {limit / 1e6:,.0f} megapixels. "
-            "Please upload a smaller picture."
+            message.format(
+                width=width,
+                height=height,
+                megapixels=f"{width * height / 1e6:,.0f}",
+                format=image.format,
+                limit=f"{limit / 1e6:,.0f}",
+            )
         )
     if image.format not in MAX_PIXELS_BY_FORMAT and width * height > SPARSE_CHECK_PIXELS:
         if len(data) < MIN_BYTES_PER_PIXEL * width * height:
             raise ImageError(
-                f"The file is {len(data) / 1024:,.0f} KB but declares {width * height / 1e6:,.0f} megapixels: "
-                "too little data for a real picture of that size, so it is not opened."
+                _(
+                    "The file is {size} KB but declares {megapixels} megapixels: too little data for a real picture "
+                    "of that size, so it is not opened."
+                ).format(size=f"{len(data) / 1024:,.0f}", megapixels=f"{width * height / 1e6:,.0f}")
             )
     loaded = LoadedImage(image=image, original_size=(width, height))
     frames = getattr(image, "n_frames", 1)
     if frames > 1:
         image.seek(0)
-        loaded.notes.append(f"animated image with {frames} frames: showing the first")
+        loaded.notes.append(_("animated image with {frames} frames: showing the first").format(frames=frames))
     if image.format == "JPEG" and max(width, height) > 2 * max_side:
         image.draft("RGB", (max_side, max_side))  # let libjpeg decode at 1/2, 1/4 or 1/8 scale: fast, less memory
     orientation = _exif_orientation(image)
     try:
         image.load()
     except Image.DecompressionBombError:
-        raise ImageError("The image declares far too many pixels to open safely.") from None
+        raise ImageError(_("The image declares far too many pixels to open safely.")) from None
     except (OSError, ValueError, SyntaxError, EOFError) as err:
-        reason = "it is truncated or damaged" if "truncated" in str(err) or isinstance(err, EOFError) else str(err)
-        raise ImageError(f"The image could not be decoded: {reason}.") from None
+        if "truncated" in str(err) or isinstance(err, EOFError):
+            raise ImageError(_("The image could not be decoded: it is truncated or damaged.")) from None
+        raise ImageError(_("The image could not be decoded: {error}.").format(error=err)) from None
 
     # Shrink first (a whole factor, cheap and memory-light), so mode conversion and alpha compositing
     # only ever touch a picture of about max_side; the final LANCZOS resize below gives the exact size.
     image = _shrink(image, max(image.size) // max_side)
     if orientation in _TRANSPOSE:
         image = image.transpose(_TRANSPOSE[orientation])
-        loaded.notes.append("turned upright as its EXIF orientation says")
+        loaded.notes.append(_("turned upright as its EXIF orientation says"))
 
     image, note = _to_rgb(image)
     if note:
@@ -156,7 +176,11 @@ def _decode(data: bytes, max_side: int, max_pixels: int) -> LoadedImage:
     if max(image.size) > max_side:
         image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     if max(width, height) > max_side:  # the JPEG draft above may already have shrunk it
-        loaded.notes.append(f"downscaled from {width} x {height} to {image.size[0]} x {image.size[1]}")
+        loaded.notes.append(
+            _("downscaled from {width} x {height} to {new_width} x {new_height}").format(
+                width=width, height=height, new_width=image.size[0], new_height=image.size[1]
+            )
+        )
     loaded.image = image
     return loaded
 
@@ -208,7 +232,7 @@ def _read_bytes(source) -> bytes:
         try:
             return Path(source).read_bytes()
         except OSError as err:
-            raise ImageError(f"The file could not be read: {err.strerror or err}.") from None
+            raise ImageError(_("The file could not be read: {error}.").format(error=err.strerror or err)) from None
     return source.read()
 
 
@@ -225,7 +249,7 @@ def _to_rgb(image: Image.Image) -> tuple[Image.Image, str | None]:
     if mode == "RGB":
         return image, None
     if image.info.get("converted_from") in _SIXTEEN_BIT:  # `_shrink` made it 8-bit already
-        return image.convert("RGB"), "converted from 16-bit greyscale to 8-bit RGB"
+        return image.convert("RGB"), _("converted from 16-bit greyscale to 8-bit RGB")
     if mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
         # 16-bit and 32-bit greyscale: Pillow's convert("L") clips at 255 (a white picture); rescale instead.
         values = np.asarray(image, dtype=np.float64)
@@ -236,32 +260,36 @@ def _to_rgb(image: Image.Image) -> tuple[Image.Image, str | None]:
             low, top = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
             values, high = values - low, max(top - low, 1e-12)
         grey = np.clip(np.nan_to_num(values) / high * 255.0, 0, 255).round().astype(np.uint8)
-        return Image.fromarray(grey, "L").convert("RGB"), f"converted from {_MODE_NAMES.get(mode, mode)} to 8-bit RGB"
+        note = _("converted from {mode} to 8-bit RGB").format(mode=_(_MODE_NAMES.get(mode, mode)))
+        return Image.fromarray(grey, "L").convert("RGB"), note
     if mode == "P" and "transparency" in image.info or mode in ("RGBA", "LA", "PA", "La", "RGBa"):
         rgba = image.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return Image.alpha_composite(background, rgba).convert("RGB"), "transparent parts shown on white"
-    note = None if mode == "P" else f"converted from {_MODE_NAMES.get(mode, mode)} to RGB"  # a palette is lossless
+        return Image.alpha_composite(background, rgba).convert("RGB"), _("transparent parts shown on white")
+    # A palette is lossless: no note.
+    note = None if mode == "P" else _("converted from {mode} to RGB").format(mode=_(_MODE_NAMES.get(mode, mode)))
     try:
         return image.convert("RGB"), note
     except (ValueError, OSError) as err:
-        raise ImageError(f"Images in colour mode {mode} are not supported ({err}).") from None
+        raise ImageError(
+            _("Images in colour mode {mode} are not supported ({error}).").format(mode=mode, error=err)
+        ) from None
 
 
-_MODE_NAMES = {
-    "1": "black and white",
-    "L": "greyscale",
-    "P": "a palette",
+_MODE_NAMES = {  # translated where shown
+    "1": N_("black and white"),
+    "L": N_("greyscale"),
+    "P": N_("a palette"),
     "CMYK": "CMYK",
     "YCbCr": "YCbCr",
     "LAB": "Lab",
     "HSV": "HSV",
-    "I;16": "16-bit greyscale",
-    "I;16L": "16-bit greyscale",
-    "I;16B": "16-bit greyscale",
-    "I;16N": "16-bit greyscale",
-    "I": "32-bit greyscale",
-    "F": "floating-point greyscale",
+    "I;16": N_("16-bit greyscale"),
+    "I;16L": N_("16-bit greyscale"),
+    "I;16B": N_("16-bit greyscale"),
+    "I;16N": N_("16-bit greyscale"),
+    "I": N_("32-bit greyscale"),
+    "F": N_("floating-point greyscale"),
 }
 
 
@@ -360,16 +388,27 @@ def _lookup_table(colormap: str) -> np.ndarray:
 class Sample:
     """A picture the project may ship, with where it comes from."""
 
-    name: str
+    name: str  # English, the sample's identity ("Photo: flower"); `label` is the name to show
     image: Image.Image
-    credit: str
+    credit: str  # a message marked with N_ (or text already in the user's language): translate where shown
     mask: np.ndarray | None = None  # (H, W) bool object mask, for generated shapes
+    label_message: str = ""  # the name as a message with {fields} (marked with N_); "" when ``name`` is the message
+    label_fields: dict = field(default_factory=dict)  # its fields; text values are translated too (a shape's name)
+
+    def label(self) -> str:
+        """The sample's name in the user's language."""
+        fields = {key: _(value) if isinstance(value, str) else value for key, value in self.label_fields.items()}
+        return _(self.label_message or self.name).format(**fields)
 
 
 # The photos in assets/samples/ (licences in its CREDITS.md): file, name, credit shown under the photo.
 SAMPLE_PHOTOS = (
-    ("flower.jpg", "Photo: flower", "Photo by vultilion (CC BY 2.0), as bundled with scikit-learn"),
-    ("china.jpg", "Photo: Summer Palace, Beijing", "Photo by danielbuechele (CC BY 2.0), as bundled with scikit-learn"),
+    ("flower.jpg", N_("Photo: flower"), N_("Photo by vultilion (CC BY 2.0), as bundled with scikit-learn")),
+    (
+        "china.jpg",
+        N_("Photo: Summer Palace, Beijing"),
+        N_("Photo by danielbuechele (CC BY 2.0), as bundled with scikit-learn"),
+    ),
 )
 SAMPLES_DIR = ASSETS_DIR / "samples"
 
@@ -388,8 +427,10 @@ def bundled_samples(size: int = 224) -> list[Sample]:
             Sample(
                 f"Generated: {SHAPE_CLASSES[label]}",
                 Image.fromarray(image.permute(1, 2, 0).numpy(), "RGB"),
-                "Generated by resnet_viz (the shapes dataset)",
+                N_("Generated by resnet_viz (the shapes dataset)"),
                 mask.numpy(),
+                N_("Generated: {shape}"),
+                {"shape": SHAPE_CLASSES[label]},
             )
         )
     return samples

@@ -22,6 +22,7 @@ from torch import nn
 
 from .builder import build_resnet
 from .data import DatasetUnavailable, download_file
+from .i18n import N_, _
 from .images import Preprocessing
 from .progress import Progress
 from .spec import ResNetSpec
@@ -45,13 +46,28 @@ class ExplainableModel:
     spec: ResNetSpec
     dataset: str | None = None  # the training dataset of a run ("shapes", ...), None for ImageNet
     config: dict = field(default_factory=dict)  # a run's training config (TrainConfig.to_dict()), {} for ImageNet
+    title: str = ""  # ``name`` as a message (marked with N_) with {fields} from ``title_fields``; "" = ``name`` as is
+    title_fields: dict = field(default_factory=dict)
+
+    def display_name(self) -> str:
+        """``name`` in the user's language (``name`` itself stays English: it identifies the model)."""
+        if not self.title:
+            return self.name
+        fields = dict(self.title_fields)
+        if "description" in fields:  # a bundled model's description is a message too (bundle.RECIPES)
+            fields["description"] = _(fields["description"])
+        return _(self.title).format(**fields)
 
 
 # ---------------------------------------------------------------------- ImageNet weights
 def imagenet_weights(depth: int):
     """torchvision's default ImageNet weights for ResNet-``depth`` (V2 for 50/101/152, V1 for 18/34)."""
     if depth not in PRETRAINED_DEPTHS:
-        raise ValueError(f"ImageNet weights exist for ResNet-{'/'.join(map(str, PRETRAINED_DEPTHS))}; got {depth}.")
+        raise ValueError(
+            _("ImageNet weights exist for ResNet-{depths}; got {depth}.").format(
+                depths="/".join(map(str, PRETRAINED_DEPTHS)), depth=depth
+            )
+        )
     from torchvision.models import get_model_weights
 
     return get_model_weights(f"resnet{depth}").DEFAULT
@@ -90,9 +106,10 @@ def download_weights(
     dest = weights_path(depth)
     if base_url:
         url = base_url.rstrip("/") + "/" + dest.name
-    hint = "Pretrained weights need one download; meanwhile, explain a model trained in the app."
+    hint = _("Pretrained weights need one download; meanwhile, explain a model trained in the app.")
+    label = _("the ResNet-{depth} weights").format(depth=depth)
     try:
-        download_file(url, dest, progress, label=f"the ResNet-{depth} weights", offline_hint=hint)
+        download_file(url, dest, progress, label=label, offline_hint=hint)
     except DatasetUnavailable as err:
         raise WeightsUnavailable(str(err)) from None
     expected = _HASH_IN_NAME.search(dest.name)
@@ -100,7 +117,9 @@ def download_weights(
         digest = hashlib.sha256(dest.read_bytes()).hexdigest()
         if not digest.startswith(expected.group(1)):
             dest.unlink(missing_ok=True)
-            raise WeightsUnavailable(f"The ResNet-{depth} weights download was corrupted; please try again.")
+            raise WeightsUnavailable(
+                _("The ResNet-{depth} weights download was corrupted; please try again.").format(depth=depth)
+            )
     return dest
 
 
@@ -114,21 +133,28 @@ def load_pretrained(depth: int, device: torch.device | str | None = None) -> Exp
     path = weights_path(depth)
     if not path.is_file():
         raise WeightsUnavailable(
-            f"The ImageNet weights of ResNet-{depth} are not downloaded yet ({weights_size_mb(depth):.0f} MB, "
-            f"looked in {path.parent})."
+            _("The ImageNet weights of ResNet-{depth} are not downloaded yet ({size} MB, looked in {folder}).").format(
+                depth=depth, size=f"{weights_size_mb(depth):.0f}", folder=path.parent
+            )
         )
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # noqa: BLE001 - any unreadable file gets the same advice
         raise WeightsUnavailable(
-            f"The weights file {path} is damaged ({type(err).__name__}); delete it and download again."
+            _("The weights file {path} is damaged ({error}); delete it and download again.").format(
+                path=path, error=type(err).__name__
+            )
         ) from None
     spec = ResNetSpec.from_depth(depth)  # torchvision's layout: option B, stride on the 3x3 ("v1.5")
     model = build_resnet(spec, input_size=spec.default_input_size)
     try:
         model.load_state_dict(state, strict=True)
     except (RuntimeError, TypeError, AttributeError) as err:
-        raise WeightsUnavailable(f"The weights file {path} does not fit ResNet-{depth}: {str(err)[:300]}") from None
+        raise WeightsUnavailable(
+            _("The weights file {path} does not fit ResNet-{depth}: {error}").format(
+                path=path, depth=depth, error=str(err)[:300]
+            )
+        ) from None
     return ExplainableModel(
         model=model.eval().to(device or "cpu"),
         classes=list(weights.meta["categories"]),
@@ -153,13 +179,20 @@ def load_run_model(store, run_id: int, device: torch.device | str | None = None)
     try:
         model.load_state_dict(state["model"], strict=True)
     except (RuntimeError, KeyError) as err:
-        raise ValueError(f"Run #{run_id}'s checkpoint does not fit its network: {str(err)[:300]}") from None
+        raise ValueError(
+            _("Run #{id}'s checkpoint does not fit its network: {error}").format(id=run_id, error=str(err)[:300])
+        ) from None
     name = store.run(run_id).get("name") or spec.name
-    return _trained_model(model, spec, state, size, f"run #{run_id} {name}", dict(config), device)
+    title = N_("run #{id} {name}"), {"id": run_id, "name": name}
+    return _trained_model(model, spec, state, size, title, dict(config), device)
 
 
-def _trained_model(model, spec, state: dict, size: int, name: str, config: dict, device) -> ExplainableModel:
-    """A model trained on a small dataset (a run or a bundled model): its classes, size and statistics."""
+def _trained_model(model, spec, state: dict, size: int, title: tuple, config: dict, device) -> ExplainableModel:
+    """A model trained on a small dataset (a run or a bundled model): its classes, size and statistics.
+
+    ``title`` is (its name as a message, the message's fields): the English name and the name to show.
+    """
+    message, fields = title
     preprocessing = Preprocessing(
         crop_size=size,
         resize_size=size,
@@ -171,10 +204,12 @@ def _trained_model(model, spec, state: dict, size: int, name: str, config: dict,
         model=model.eval().to(device or "cpu"),
         classes=list(state["classes"]),
         preprocessing=preprocessing,
-        name=name,
+        name=message.format(**fields),
         spec=spec,
         dataset=config.get("dataset"),
         config=config,
+        title=message,
+        title_fields=fields,
     )
 
 
@@ -218,8 +253,10 @@ def _manifest(models_dir: str | os.PathLike | None = None) -> dict:
         return json.loads(path.read_text())
     except (OSError, ValueError) as err:
         raise BundledModelUnavailable(
-            f"The bundled models' manifest {path} is missing or damaged ({type(err).__name__}); "
-            "recreate it with `python -m resnet_viz bundle-models`."
+            _(
+                "The bundled models' manifest {path} is missing or damaged ({error}); "
+                "recreate it with `python -m resnet_viz bundle-models`."
+            ).format(path=path, error=type(err).__name__)
         ) from None
 
 
@@ -237,22 +274,28 @@ def load_bundled(
     from .bundle import MODELS_DIR, RECIPES, sha256
 
     if name not in RECIPES:
-        raise BundledModelUnavailable(f"No bundled model {name!r}; choose from {', '.join(RECIPES)}.")
+        raise BundledModelUnavailable(
+            _("No bundled model {name}; choose from {names}.").format(name=repr(name), names=", ".join(RECIPES))
+        )
     entry = _manifest(models_dir).get("models", {}).get(name)
     folder = Path(models_dir or MODELS_DIR)
     if entry is None:
         raise BundledModelUnavailable(
-            f"{name} is not in {folder / 'manifest.json'}; run `python -m resnet_viz bundle-models`."
+            _("{name} is not in {manifest}; run `python -m resnet_viz bundle-models`.").format(
+                name=name, manifest=folder / "manifest.json"
+            )
         )
     path = folder / entry["file"]
     if not path.is_file():
         raise BundledModelUnavailable(
-            f"The bundled model file {path} is missing; run `python -m resnet_viz bundle-models`."
+            _("The bundled model file {path} is missing; run `python -m resnet_viz bundle-models`.").format(path=path)
         )
     if sha256(path) != entry["sha256"]:
         raise BundledModelUnavailable(
-            f"The bundled model file {path} does not match its checksum in the manifest: it is damaged or was "
-            "modified. Restore it from the repository or recreate it with `python -m resnet_viz bundle-models`."
+            _(
+                "The bundled model file {path} does not match its checksum in the manifest: it is damaged or was "
+                "modified. Restore it from the repository or recreate it with `python -m resnet_viz bundle-models`."
+            ).format(path=path)
         )
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
@@ -262,7 +305,10 @@ def load_bundled(
         model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state["model"].items()})
     except Exception as err:  # noqa: BLE001 - any unreadable file gets the same advice
         raise BundledModelUnavailable(
-            f"The bundled model file {path} cannot be read ({type(err).__name__}: {str(err)[:200]})."
+            _("The bundled model file {path} cannot be read ({error}).").format(
+                path=path, error=f"{type(err).__name__}: {str(err)[:200]}"
+            )
         ) from None
     config = {**state["config"], "bundled": name, "metrics": dict(state["metrics"])}
-    return _trained_model(model, spec, state, size, f"bundled {name} ({state['description']})", config, device)
+    title = N_("bundled {name} ({description})"), {"name": name, "description": state["description"]}
+    return _trained_model(model, spec, state, size, title, config, device)

@@ -37,6 +37,7 @@ ALLOWED_ENGLISH = [
     r"Fixup Initialization: Residual Learning Without Normalization",
     r"Batch Normalization Biases Residual Blocks Towards the Identity Function",
     r"Accurate, Large Minibatch SGD: Training ImageNet in 1 Hour",
+    r"Zhang, Dauphin, Ma",
     r"[A-Z][a-z]+ et al\.",
 ]
 TECHNICAL_WORDS = {

@@ -11,6 +11,8 @@ from typing import NamedTuple
 
 import streamlit as st
 
+from resnet_viz.i18n import _
+
 from .progress import download_progress
 from .text import plain
 from .training import run_label, run_queue
@@ -21,9 +23,14 @@ RUN_LOAD_ERRORS = (FileNotFoundError, ValueError, KeyError, RuntimeError, OSErro
 
 
 # ---------------------------------------------------------------------------- models
-@st.cache_resource(show_spinner="Loading the ImageNet weights…", max_entries=2)
 def pretrained_model(depth: int):
     """ResNet-``depth`` with ImageNet weights, shared by every session: never mutate it."""
+    with st.spinner(_("Loading the ImageNet weights…")):
+        return _pretrained_model(depth)
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _pretrained_model(depth: int):
     from resnet_viz.device import pick_device
     from resnet_viz.sources import load_pretrained
 
@@ -33,10 +40,11 @@ def pretrained_model(depth: int):
 def run_model(run_id: int):
     """A trained run's model (shared, read-only); a newer checkpoint of the same run loads afresh."""
     path = run_queue().store.checkpoint_path(run_id)
-    return _run_model(int(run_id), path.stat().st_mtime if path.exists() else 0.0)
+    with st.spinner(_("Loading the run's weights…")):
+        return _run_model(int(run_id), path.stat().st_mtime if path.exists() else 0.0)
 
 
-@st.cache_resource(show_spinner="Loading the run's weights…", max_entries=6)
+@st.cache_resource(show_spinner=False, max_entries=6)
 def _run_model(run_id: int, saved_at: float):
     from resnet_viz.device import pick_device
     from resnet_viz.sources import load_run_model
@@ -49,7 +57,7 @@ def load_run(run_id: int):
     try:
         return run_model(int(run_id))
     except RUN_LOAD_ERRORS as err:
-        st.error(f"Run #{run_id} cannot be loaded: {err}", icon="⚠️")
+        st.error(_("Run #{id} cannot be loaded: {error}").format(id=run_id, error=err), icon="⚠️")
         return None
 
 
@@ -81,14 +89,14 @@ def download_weights(depth: int) -> bool:
     from resnet_viz.sources import WeightsUnavailable
     from resnet_viz.sources import download_weights as download
 
-    bar = st.progress(0.0, text="Starting the download…")
+    bar = st.progress(0.0, text=_("Starting the download…"))
     try:
-        download(depth, progress=download_progress(bar, f"ResNet-{depth} weights"))
+        download(depth, progress=download_progress(bar, _("ResNet-{depth} weights").format(depth=depth)))
     except WeightsUnavailable as err:
         bar.empty()
         st.error(str(err), icon="🔌")
         return False
-    bar.progress(1.0, text="Downloaded.")
+    bar.progress(1.0, text=_("Downloaded."))
     return True
 
 
@@ -111,7 +119,10 @@ def read_upload(uploaded):
         st.error(f"**{plain(uploaded.name)}**: {plain(err)}", icon="🖼️")
     except Exception as err:  # noqa: BLE001 - last line of defence: a hostile file never shows a traceback
         st.error(
-            f"**{plain(uploaded.name)}**: this file could not be read as an image ({type(err).__name__}).", icon="🖼️"
+            _("**{file}**: this file could not be read as an image ({error}).").format(
+                file=plain(uploaded.name), error=type(err).__name__
+            ),
+            icon="🖼️",
         )
     return None
 
@@ -129,12 +140,13 @@ class TestPictures:
 
 def run_test_pictures(config: dict, count: int) -> TestPictures:
     """The first ``count`` test pictures of the dataset a run was trained on (from its config)."""
-    return _test_pictures(
-        config["dataset"], int(config["input_size"]), int(config.get("seed", 0)), config.get("num_samples"), count
-    )
+    with st.spinner(_("Loading test pictures…")):
+        return _test_pictures(
+            config["dataset"], int(config["input_size"]), int(config.get("seed", 0)), config.get("num_samples"), count
+        )
 
 
-@st.cache_data(show_spinner="Loading test pictures…", max_entries=8)
+@st.cache_data(show_spinner=False, max_entries=8)
 def _test_pictures(dataset: str, input_size: int, seed: int, num_samples: int | None, count: int) -> TestPictures:
     from resnet_viz.data import load_dataset
 

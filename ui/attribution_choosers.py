@@ -6,30 +6,31 @@ import hashlib
 
 import streamlit as st
 
+from resnet_viz.i18n import N_, _
+
 from . import attribution as loaders
 from . import frame
+from .text import translated
 from .training import newest_finished
+
+MODEL_SOURCES = {
+    "bundled": N_("a model that ships with the app"),
+    "imagenet": N_("an ImageNet-pretrained ResNet"),
+    "run": N_("a model trained in this app"),
+}
+PICTURE_SOURCES = {"sample": N_("a bundled sample"), "upload": N_("my own")}
 
 
 def choose_model(runs):
     """Widgets for the model to explain; returns (ExplainableModel, cache key), or None with a message shown."""
     from resnet_viz.sources import PRETRAINED_DEPTHS, weights_cached
 
-    st.subheader("1. The model")
+    st.subheader(_("1. The model"))
     left, right = st.columns([1, 2], gap="large")
-    sources = ["bundled", "imagenet", "run"]
     # Without ImageNet weights on this machine, start with a model that ships with the app: no download.
     default = 1 if any(weights_cached(d) for d in PRETRAINED_DEPTHS) else 0
     source = left.radio(
-        "Explain",
-        sources,
-        index=default,
-        format_func={
-            "bundled": "a model that ships with the app",
-            "imagenet": "an ImageNet-pretrained ResNet",
-            "run": "a model trained in this app",
-        }.get,
-        key="att_source",
+        _("Explain"), list(MODEL_SOURCES), index=default, format_func=translated(MODEL_SOURCES), key="att_source"
     )
     with right:
         if source == "bundled":
@@ -38,8 +39,10 @@ def choose_model(runs):
             return choose_pretrained()
         if runs.empty:
             st.info(
-                "No trained model yet. Train one on the **Train** page (the *shapes* dataset works best here: "
-                "its pictures come with object masks) or run the **Degradation lab**; it appears here when done.",
+                _(
+                    "No trained model yet. Train one on the **Train** page (the *shapes* dataset works best here: "
+                    "its pictures come with object masks) or run the **Degradation lab**; it appears here when done."
+                ),
                 icon="🏋️",
             )
             frame.page_link("app_pages/train.py")
@@ -47,7 +50,7 @@ def choose_model(runs):
         labels = dict(zip(runs["id"], runs["label"]))
         ids = list(labels)
         index = newest_finished(ids, runs)
-        run_id = st.selectbox("Run", ids, index=index, format_func=labels.get, key="att_run")
+        run_id = st.selectbox(_("Run"), ids, index=index, format_func=labels.get, key="att_run")
         explained = loaders.load_run(run_id)
         return (explained, f"run-{run_id}") if explained is not None else None
 
@@ -61,14 +64,20 @@ def choose_bundled():
         return None
     names = table.loc[table["available"], "name"].tolist()
     if not names:
-        st.error("No bundled model is available; recreate them with `python -m resnet_viz bundle-models`.", icon="⚠️")
+        st.error(_("No bundled model is available; recreate them with `python -m resnet_viz bundle-models`."), icon="⚠️")
         return None
     rows = table.set_index("name")
+    shown = {
+        n: _("{name}: {description} (test error {error})").format(
+            name=n, description=_(rows.loc[n, "description"]), error=f"{rows.loc[n, 'test_error']:.1%}"
+        )
+        for n in names
+    }
     name = st.selectbox(
-        "Bundled model",
+        _("Bundled model"),
         names,
         index=names.index("resnet-20-shapes") if "resnet-20-shapes" in names else 0,
-        format_func=lambda n: f"{n}: {rows.loc[n, 'description']} (test error {rows.loc[n, 'test_error']:.1%})",
+        format_func=shown.get,
         key="att_bundled",
     )
     explained = why_it_works.load_model(name)
@@ -81,24 +90,31 @@ def choose_pretrained():
 
     cached = [d for d in PRETRAINED_DEPTHS if weights_cached(d)]
     default = 50 if 50 in cached or not cached else cached[0]
+    shown = {
+        d: f"ResNet-{d}"
+        if d in cached
+        else _("ResNet-{depth} (download {size} MB)").format(depth=d, size=f"{weights_size_mb(d):.0f}")
+        for d in PRETRAINED_DEPTHS
+    }
     depth = st.selectbox(
-        "Pretrained network",
+        _("Pretrained network"),
         PRETRAINED_DEPTHS,
         index=PRETRAINED_DEPTHS.index(default),
-        format_func=lambda d: f"ResNet-{d}" + ("" if d in cached else f" (download {weights_size_mb(d):.0f} MB)"),
+        format_func=shown.get,
         key="att_depth",
     )
     if depth not in cached:
         st.info(
-            f"ResNet-{depth}'s ImageNet weights ({weights_size_mb(depth):.0f} MB) are not on this machine yet. "
-            f"They download once into torch's cache (`{weights_path(depth).parent}`), where torchvision "
-            "finds them too.",
+            _(
+                "ResNet-{depth}'s ImageNet weights ({size} MB) are not on this machine yet. They download once into "
+                "torch's cache (`{folder}`), where torchvision finds them too."
+            ).format(depth=depth, size=f"{weights_size_mb(depth):.0f}", folder=weights_path(depth).parent),
             icon="📦",
         )
-        if st.button(f"Download the ResNet-{depth} weights", type="primary", key="att_download"):
+        if st.button(_("Download the ResNet-{depth} weights").format(depth=depth), type="primary", key="att_download"):
             if loaders.download_weights(depth):
                 st.rerun()
-        st.caption("No network? Choose *a model trained in this app* above: training needs no download.")
+        st.caption(_("No network? Choose *a model trained in this app* above: training needs no download."))
         return None
     try:
         return loaders.pretrained_model(depth), f"imagenet-{depth}"
@@ -111,34 +127,30 @@ def choose_picture(explained, model_key: str):
     """Widgets for the picture; returns (RGB picture, cache key), or None with a message shown."""
     from resnet_viz.images import FORMATS
 
-    st.subheader("2. The picture")
+    st.subheader(_("2. The picture"))
     left, right = st.columns([1, 2], gap="large")
-    source = left.radio(
-        "Picture",
-        ["sample", "upload"],
-        format_func={"sample": "a bundled sample", "upload": "my own"}.get,
-        key="att_pic",
-    )
+    source = left.radio(_("Picture"), list(PICTURE_SOURCES), format_func=translated(PICTURE_SOURCES), key="att_pic")
     with right:
         if source == "upload":
             uploaded = st.file_uploader(
-                "Upload a picture",
+                _("Upload a picture"),
                 type=list(FORMATS),
                 key="att_upload",
-                help="PNG, JPEG, WebP, BMP, GIF (first frame) or TIFF, up to 25 MB. It stays in this session only.",
+                help=_("PNG, JPEG, WebP, BMP, GIF (first frame) or TIFF, up to 25 MB. It stays in this session only."),
             )
             if uploaded is None:
-                st.info("Choose a picture to upload, or switch to a bundled sample.", icon="🖼️")
+                st.info(_("Choose a picture to upload, or switch to a bundled sample."), icon="🖼️")
                 return None
             loaded = loaders.read_upload(uploaded)
             if loaded is None:
                 return None
-            if loaded.notes:
-                st.caption("Read: " + "; ".join(loaded.notes) + ".")
+            if loaded.notes:  # already in the user's language
+                st.caption(_("Read: {notes}.").format(notes=_("; ").join(loaded.notes)))
             return loaded.image, hashlib.sha1(uploaded.getvalue()).hexdigest()
         samples = {**dataset_samples(explained), **{sample.name: sample for sample in loaders.samples()}}
-        name = st.selectbox("Sample", list(samples), key=f"att_sample_{model_key}")
-        st.caption(samples[name].credit)
+        labels = {key: sample.label() for key, sample in samples.items()}
+        name = st.selectbox(_("Sample"), list(samples), format_func=labels.get, key=f"att_sample_{model_key}")
+        st.caption(_(samples[name].credit))
         return samples[name].image, f"{model_key}/{name}" if name.startswith("Test picture") else name
 
 
@@ -153,11 +165,14 @@ def dataset_samples(explained) -> dict:
         pictures = loaders.run_test_pictures(config, 6)
     except loaders.RUN_LOAD_ERRORS:  # e.g. a downloaded dataset deleted since: just offer the other samples
         return {}
+    credit = _("From the test split of {dataset}, unseen in training").format(dataset=config["dataset"])
     return {
         f"Test picture {i + 1}: {explained.classes[int(y)]}": Sample(
             f"Test picture {i + 1}",
             to_picture(x, pictures.mean, pictures.std),
-            f"From the test split of {config['dataset']}, unseen in training",
+            credit,  # in the user's language already
+            label_message=N_("Test picture {number}: {label}"),
+            label_fields={"number": i + 1, "label": explained.classes[int(y)]},
         )
         for i, (x, y) in enumerate(zip(pictures.x, pictures.y))
     }

@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import streamlit as st
 
+from resnet_viz.i18n import N_, _
+
 from . import attribution as loaders
 from .attribution import MapKey
 from .progress import was_cancelled, with_progress
-from .text import plain
+from .text import plain, translated, translated_columns
 from .training import newest_finished
+
+# The localisation table's columns, as shown (the library's names are its API).
+SCORE_COLUMNS = {
+    "label": N_("method"),
+    "mass_inside": N_("mass inside"),
+    "pointing_game": N_("pointing game"),
+    "images": N_("images"),
+    "seconds_per_image": N_("seconds per picture"),
+}
 
 
 def residual_vs_plain(runs, bucket: str) -> None:
@@ -17,12 +28,14 @@ def residual_vs_plain(runs, bucket: str) -> None:
     from resnet_viz.images import COLORMAPS, overlay, to_model_input, to_picture
 
     colormap, opacity = st.session_state.get("att_colormap", COLORMAPS[0]), st.session_state.get("att_opacity", 0.6)
-    st.subheader("Residual vs plain: do they look at the same thing?")
+    st.subheader(_("Residual vs plain: do they look at the same thing?"))
     residual_runs, plain_runs = runs[runs["residual"]], runs[~runs["residual"]]
     if residual_runs.empty or plain_runs.empty:
         st.caption(
-            "Train a residual and a plain network on the same data (the Degradation lab trains both in one "
-            "click), and their Grad-CAMs appear here side by side on the same test pictures."
+            _(
+                "Train a residual and a plain network on the same data (the Degradation lab trains both in one "
+                "click), and their Grad-CAMs appear here side by side on the same test pictures."
+            )
         )
         return
     best_residual, best_plain = loaders.best_pair(runs)
@@ -30,22 +43,24 @@ def residual_vs_plain(runs, bucket: str) -> None:
     c1, c2, c3 = st.columns([2, 2, 1])
     residual_ids, plain_ids = residual_runs["id"].tolist(), plain_runs["id"].tolist()
     residual_id = c1.selectbox(
-        "Residual run", residual_ids, index=residual_ids.index(best_residual), format_func=labels.get,
+        _("Residual run"), residual_ids, index=residual_ids.index(best_residual), format_func=labels.get,
         key="att_pair_residual",
     )  # fmt: skip
     plain_id = c2.selectbox(
-        "Plain run",
+        _("Plain run"),
         plain_ids,
         index=plain_ids.index(best_plain),
         format_func=labels.get,
         key="att_pair_plain",
     )
-    count = c3.number_input("Pictures", 1, 8, 4, key="att_pair_count")
+    count = c3.number_input(_("Pictures"), 1, 8, 4, key="att_pair_count")
     a, b = runs.set_index("id").loc[residual_id], runs.set_index("id").loc[plain_id]
     if (a["dataset"], a["input_size"]) != (b["dataset"], b["input_size"]) or a["dataset"] == "folder":
         st.warning(
-            "Pick two runs trained on the same bundled or downloaded dataset at the same image size, so they "
-            "can be shown the same test pictures.",
+            _(
+                "Pick two runs trained on the same bundled or downloaded dataset at the same image size, so they "
+                "can be shown the same test pictures."
+            ),
             icon="⚖️",
         )
         return
@@ -55,16 +70,17 @@ def residual_vs_plain(runs, bucket: str) -> None:
     try:
         pictures = loaders.run_test_pictures(a["config"], int(count))
     except loaders.RUN_LOAD_ERRORS as err:
-        st.error(f"These runs cannot be compared now: {err}", icon="⚠️")
+        st.error(_("These runs cannot be compared now: {error}").format(error=err), icon="⚠️")
         return
     header = st.columns(3)
-    header[0].markdown("**Test picture**")
-    header[1].markdown(f"**{plain(residual_model.name)}**")
-    header[2].markdown(f"**{plain(plain_model.name)}**")
+    header[0].markdown(_("**Test picture**"))
+    header[1].markdown(f"**{plain(residual_model.display_name())}**")
+    header[2].markdown(f"**{plain(plain_model.display_name())}**")
     for i in range(len(pictures.x)):
         picture = to_picture(pictures.x[i], pictures.mean, pictures.std)
         row = st.columns(3)
-        row[0].image(loaders.display_size(picture, 160), caption=f"true: {residual_model.classes[int(pictures.y[i])]}")
+        true_class = _(residual_model.classes[int(pictures.y[i])])
+        row[0].image(loaders.display_size(picture, 160), caption=_("true: {label}").format(label=true_class))
         for column, explained in zip(row[1:], (residual_model, plain_model)):
             # Each model gets the picture normalised with its own training statistics.
             x = to_model_input(picture, explained.preprocessing)[0]
@@ -74,12 +90,14 @@ def residual_vs_plain(runs, bucket: str) -> None:
             verdict = "✓" if guess == int(pictures.y[i]) else "✗"
             column.image(
                 loaders.display_size(overlay(picture, cam, colormap, opacity), 160),
-                caption=f"{verdict} {explained.classes[guess]} ({confidence:.0%})",
+                caption=f"{verdict} {_(explained.classes[guess])} ({confidence:.0%})",
             )
     st.caption(
-        "Grad-CAM of each network's predicted class at its last stage. A question to test here, not a "
-        "published result: does the residual twin's map sit on the object more often than the plain net's, "
-        "which trained worse (the degradation problem)? Check it with the numbers below."
+        _(
+            "Grad-CAM of each network's predicted class at its last stage. A question to test here, not a "
+            "published result: does the residual twin's map sit on the object more often than the plain net's, "
+            "which trained worse (the degradation problem)? Check it with the numbers below."
+        )
     )
 
 
@@ -88,38 +106,42 @@ def localisation_check(runs) -> None:
     from resnet_viz.attribution import METHODS, localisation_scores
     from resnet_viz.figures.attribution import localisation_chart
 
-    st.subheader("Does the map fall on the object? A check with the shapes' masks")
+    st.subheader(_("Does the map fall on the object? A check with the shapes' masks"))
     shapes_runs = runs[runs["dataset"] == "shapes"]
     if shapes_runs.empty:
         st.caption(
-            "The generated *shapes* dataset knows exactly which pixels are the object. Train any network on it "
-            "(Train page, dataset *shapes*) and this section measures, for each method, how much of the map falls "
-            "inside the object, against a random map."
+            _(
+                "The generated *shapes* dataset knows exactly which pixels are the object. Train any network on it "
+                "(Train page, dataset *shapes*) and this section measures, for each method, how much of the map "
+                "falls inside the object, against a random map."
+            )
         )
         return
     shape_labels = dict(zip(shapes_runs["id"], shapes_runs["label"]))
     c1, c2, c3 = st.columns([2, 1, 3])
     check_ids = list(shape_labels)
     check_id = c1.selectbox(
-        "Trained run", check_ids, index=newest_finished(check_ids, shapes_runs), format_func=shape_labels.get,
+        _("Trained run"), check_ids, index=newest_finished(check_ids, shapes_runs), format_func=shape_labels.get,
         key="att_check_run",
     )  # fmt: skip
-    count = c2.number_input("Test pictures", 5, 500, 50, step=5, key="att_check_count")
+    count = c2.number_input(_("Test pictures"), 5, 500, 50, step=5, key="att_check_count")
     methods = c3.multiselect(
-        "Methods", list(METHODS), default=list(METHODS), format_func=METHODS.get, key="att_methods"
+        _("Methods"), list(METHODS), default=list(METHODS), format_func=translated(METHODS), key="att_methods"
     )
     key = (int(check_id), int(count), tuple(methods))
     if was_cancelled("att_check_cancel"):
-        st.warning("The check was cancelled.", icon="⏹️")
-    if st.button("Run the check", key="att_check_go", disabled=not methods):
+        st.warning(_("The check was cancelled."), icon="⏹️")
+    if st.button(_("Run the check"), key="att_check_go", disabled=not methods):
         check_model = loaders.load_run(check_id)
         if check_model is not None:
             try:
                 pictures = loaders.run_test_pictures(shapes_runs.set_index("id").loc[check_id, "config"], int(count))
             except loaders.RUN_LOAD_ERRORS as err:
-                st.error(f"The check could not run: {err}", icon="⚠️")
+                st.error(_("The check could not run: {error}").format(error=err), icon="⚠️")
             else:
-                label = f"Scoring {len(methods)} methods on {len(pictures.x)} pictures"
+                label = _("Scoring {methods} methods on {pictures} pictures").format(
+                    methods=len(methods), pictures=len(pictures.x)
+                )
                 score = lambda progress: localisation_scores(  # noqa: E731
                     check_model.model, pictures.x, pictures.masks, methods, targets=pictures.y, progress=progress
                 )
@@ -130,20 +152,20 @@ def localisation_check(runs) -> None:
     st.plotly_chart(localisation_chart(scores), width="stretch", key="att_check_fig")
     chance = scores.set_index("method").loc["random"]
     st.caption(
-        f"Grey is chance: a random map puts {chance['mass_inside']:.0%} of its mass on the object, because "
-        "that is how much of the picture the object covers, and its maximum lands on the object "
-        f"{chance['pointing_game']:.0%} of the time. Bars well above grey mean the method really points at "
-        "the object. Each map explains the picture's true class."
+        _(
+            "Grey is chance: a random map puts {mass} of its mass on the object, because that is how much of the "
+            "picture the object covers, and its maximum lands on the object {hits} of the time. Bars well above "
+            "grey mean the method really points at the object. Each map explains the picture's true class."
+        ).format(mass=f"{chance['mass_inside']:.0%}", hits=f"{chance['pointing_game']:.0%}")
     )
-    table = scores.drop(columns=["method"]).rename(
-        columns={"label": "method", "mass_inside": "mass inside", "pointing_game": "pointing game"}
-    )
+    table = scores.drop(columns=["method"]).assign(label=[_(label) for label in scores["label"]])
+    table = translated_columns(table.rename(columns=SCORE_COLUMNS))
     st.dataframe(
         table,
         hide_index=True,
         column_config={
-            "mass inside": st.column_config.NumberColumn(format="percent"),
-            "pointing game": st.column_config.NumberColumn(format="percent"),
-            "seconds_per_image": st.column_config.NumberColumn("seconds per picture", format="%.3f"),
+            _(SCORE_COLUMNS["mass_inside"]): st.column_config.NumberColumn(format="percent"),
+            _(SCORE_COLUMNS["pointing_game"]): st.column_config.NumberColumn(format="percent"),
+            _(SCORE_COLUMNS["seconds_per_image"]): st.column_config.NumberColumn(format="%.3f"),
         },
     )

@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import streamlit as st
 
+from resnet_viz.i18n import _
+
 
 def gradient_tables(depth: int, batchnorm: bool, seed: int):
     """{"plain-N": table, "ResNet-N": table}; raises ModelTooLargeError for a depth that would not fit.
 
     A spinner in the page names the two networks while they run (over a minute at depth 1202 on a CPU).
     """
-    norm = "with" if batchnorm else "without"
-    slow = " The deepest nets take a minute or more on a CPU." if depth >= 650 else ""
-    with st.spinner(f"Forward and backward through plain-{depth} and ResNet-{depth} ({norm} BatchNorm)…{slow}"):
+    if batchnorm:
+        text = _("Forward and backward through plain-{depth} and ResNet-{depth} (with BatchNorm)…")
+    else:
+        text = _("Forward and backward through plain-{depth} and ResNet-{depth} (without BatchNorm)…")
+    text = text.format(depth=depth)
+    if depth >= 650:
+        text = _("{sentence} {next_sentence}").format(
+            sentence=text, next_sentence=_("The deepest nets take a minute or more on a CPU.")
+        )
+    with st.spinner(text):
         return _gradient_tables(depth, batchnorm, seed)
 
 

@@ -6,6 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ..i18n import _
 from .style import BLUE, NEUTRAL, ORANGE, layout
 
 RANDOM_COLOUR, METHOD_COLOUR, TARGET_COLOUR = NEUTRAL, BLUE, ORANGE  # chance level in the reference grey
@@ -28,7 +29,7 @@ def prediction_chart(top: list[tuple[int, float]], classes: list[str], target: i
     )
     return layout(
         fig,
-        f"Top-{len(top)} predictions",
+        _("Top-{count} predictions").format(count=len(top)),
         title_font_size=14,
         height=60 + 34 * len(top),
         margin=dict(l=10, r=10, t=30, b=10),
@@ -47,13 +48,13 @@ def localisation_chart(scores: pd.DataFrame) -> go.Figure:
     fig = make_subplots(
         rows=1,
         cols=2,
-        subplot_titles=("Share of attribution inside the object", "Pointing game: maximum on the object"),
+        subplot_titles=(_("Share of attribution inside the object"), _("Pointing game: maximum on the object")),
     )
     colours = [RANDOM_COLOUR if m == "random" else METHOD_COLOUR for m in scores["method"]]
     for col, column in enumerate(["mass_inside", "pointing_game"], start=1):
         fig.add_trace(
             go.Bar(
-                x=scores["label"],
+                x=[_(label) for label in scores["label"]],
                 y=scores[column],
                 marker_color=colours,
                 text=[f"{v:.0%}" for v in scores[column]],

@@ -12,18 +12,19 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from ..i18n import N_, _
 from ..naming import block_sort_key, is_block, layer_name
 from .style import BLUE, INK, LEGEND_BELOW, ORANGE, layout, series_colour
 
 SHORTCUT_COLOUR, BRANCH_COLOUR, TOTAL_COLOUR = BLUE, ORANGE, INK  # the shortcut is blue in every figure
 
-LABELS = {
-    "weight_grad_norm": "‖∂E/∂W‖ of the block",
-    "output_grad_norm": "‖∂E/∂(block output)‖",
-    "input_grad_norm": "‖∂E/∂x_l‖ (block input)",
-    "shortcut_grad_norm": "shortcut part of ‖∂E/∂x_l‖",
-    "branch_grad_norm": "branch part of ‖∂E/∂x_l‖",
-    "shortcut_share": "shortcut share",
+LABELS = {  # translated where shown
+    "weight_grad_norm": N_("‖∂E/∂W‖ of the block"),
+    "output_grad_norm": N_("‖∂E/∂(block output)‖"),
+    "input_grad_norm": N_("‖∂E/∂x_l‖ (block input)"),
+    "shortcut_grad_norm": N_("shortcut part of ‖∂E/∂x_l‖"),
+    "branch_grad_norm": N_("branch part of ‖∂E/∂x_l‖"),
+    "shortcut_share": N_("shortcut share"),
     "response_ratio": "‖F(x)‖ / ‖x‖",
 }
 
@@ -51,10 +52,10 @@ def gradient_vs_depth(tables: dict[str, pd.DataFrame], column: str = "weight_gra
                 hovertemplate=f"<b>{name}</b><br>%{{customdata[0]}}<br>{column} = %{{y:.3g}}<extra></extra>",
             )
         )
-    label = LABELS.get(column, column)
-    fig.update_xaxes(title_text="depth (block index: 0 = conv1, last = fc)")
-    fig.update_yaxes(type="log", title_text=f"{label} (log scale)", exponentformat="power")
-    return layout(fig, f"{label} across depth", legend=LEGEND_BELOW)
+    label = _(LABELS.get(column, column))
+    fig.update_xaxes(title_text=_("depth (block index: 0 = conv1, last = fc)"))
+    fig.update_yaxes(type="log", title_text=_("{label} (log scale)").format(label=label), exponentformat="power")
+    return layout(fig, _("{label} across depth").format(label=label), legend=LEGEND_BELOW)
 
 
 def _finite_positive(values: pd.Series) -> pd.Series:
@@ -71,8 +72,8 @@ def shortcut_split(table: pd.DataFrame) -> go.Figure:
     rows = table[_finite_positive(table["shortcut_grad_norm"]) | _finite_positive(table["branch_grad_norm"])]
     fig = go.Figure()
     for column, name, colour in (
-        ("shortcut_grad_norm", "shortcut part (the “1 +”)", SHORTCUT_COLOUR),
-        ("branch_grad_norm", "branch part (∂F/∂x)", BRANCH_COLOUR),
+        ("shortcut_grad_norm", _("shortcut part (the “1 +”)"), SHORTCUT_COLOUR),
+        ("branch_grad_norm", _("branch part (∂F/∂x)"), BRANCH_COLOUR),
     ):
         fig.add_trace(
             go.Bar(
@@ -87,10 +88,10 @@ def shortcut_split(table: pd.DataFrame) -> go.Figure:
         go.Scatter(
             x=rows["name"],
             y=rows["input_grad_norm"],
-            name="total ‖∂E/∂x_l‖",
+            name=_("total ‖∂E/∂x_l‖"),
             mode="lines+markers",
             line={"color": TOTAL_COLOUR},
-            hovertemplate="%{x}<br>total: %{y:.3g}<extra></extra>",
+            hovertemplate=_("%{x}<br>total: %{y:.3g}<extra></extra>"),
         )
     )
     values = rows[["shortcut_grad_norm", "branch_grad_norm", "input_grad_norm"]].to_numpy().ravel()
@@ -98,13 +99,13 @@ def shortcut_split(table: pd.DataFrame) -> go.Figure:
     log_y = len(values) > 0 and values.max() / values.min() > 30
     fig.update_yaxes(
         type="log" if log_y else "linear",
-        title_text="gradient norm" + (" (log scale)" if log_y else ""),
+        title_text=_("gradient norm (log scale)") if log_y else _("gradient norm"),
         exponentformat="power",
     )
-    fig.update_xaxes(title_text="residual block (input side)")
+    fig.update_xaxes(title_text=_("residual block (input side)"))
     return layout(
         fig,
-        "∂E/∂x_l = ∂E/∂y·(1 + ∂F/∂x): the “1 +” term is the shortcut part",
+        _("∂E/∂x_l = ∂E/∂y·(1 + ∂F/∂x): the “1 +” term is the shortcut part"),
         barmode="group",
         legend=LEGEND_BELOW,
     )
@@ -129,10 +130,10 @@ def gradient_heatmap(metrics: pd.DataFrame) -> go.Figure:
     """
     cells = [(step, _as_dict(g)) for step, g in zip(metrics["step"], metrics["grad_norms"])]
     cells = [(step, g) for step, g in cells if g]
-    names = sorted({k for _, g in cells for k in g if is_block(k) or k in ("conv1", "fc")}, key=block_sort_key)
-    steps = [step for step, _ in cells]
+    names = sorted({k for _step, g in cells for k in g if is_block(k) or k in ("conv1", "fc")}, key=block_sort_key)
+    steps = [step for step, _g in cells]
     z = np.full((len(names), len(steps)), np.nan)
-    for j, (_, g) in enumerate(cells):
+    for j, (_step, g) in enumerate(cells):
         for i, name in enumerate(names):
             v = g.get(name)
             if v is not None and isinstance(v, (int, float)) and math.isfinite(v) and v > 0:
@@ -144,12 +145,12 @@ def gradient_heatmap(metrics: pd.DataFrame) -> go.Figure:
             z=z,
             colorscale="Viridis",
             colorbar={"title": "log10 ‖∂E/∂W‖"},
-            hovertemplate="step %{x}<br>%{y}<br>log10 norm %{z:.2f}<extra></extra>",
+            hovertemplate=_("step %{x}<br>%{y}<br>log10 norm %{z:.2f}<extra></extra>"),
         )
     )
-    fig.update_yaxes(autorange="reversed", title_text="block (input side at the top)", type="category")
-    fig.update_xaxes(title_text="training step")
-    return layout(fig, "Weight-gradient norm per block during training")
+    fig.update_yaxes(autorange="reversed", title_text=_("block (input side at the top)"), type="category")
+    fig.update_xaxes(title_text=_("training step"))
+    return layout(fig, _("Weight-gradient norm per block during training"))
 
 
 def stage_histograms(table: pd.DataFrame | dict[str, pd.DataFrame]) -> go.Figure:
@@ -158,7 +159,7 @@ def stage_histograms(table: pd.DataFrame | dict[str, pd.DataFrame]) -> go.Figure
     ``table`` is one `gradient_norms` table or a dict of named ones (e.g. plain vs residual), drawn as
     coloured groups of boxes; the stem and the head are single rows and appear as single points.
     """
-    tables = table if isinstance(table, dict) else {"network": table}
+    tables = table if isinstance(table, dict) else {_("network"): table}
     fig = go.Figure()
     stages: set[str] = set()
     for i, (name, t) in enumerate(tables.items()):
@@ -175,13 +176,13 @@ def stage_histograms(table: pd.DataFrame | dict[str, pd.DataFrame]) -> go.Figure
                 jitter=0.4,
                 pointpos=0,
                 customdata=rows[["name"]].to_numpy(),
-                hovertemplate=f"<b>{name}</b><br>%{{customdata[0]}}<br>log10 norm %{{y:.2f}}<extra></extra>",
+                hovertemplate=f"<b>{name}</b><br>%{{customdata[0]}}<br>" + _("log10 norm %{y:.2f}<extra></extra>"),
             )
         )
     # Stages from input to output (conv1, conv2_x, ..., head), whichever table happens to have them first.
-    fig.update_xaxes(title_text="stage", categoryorder="array", categoryarray=sorted(stages, key=_stage_key))
-    fig.update_yaxes(title_text="log10 ‖∂E/∂W‖ per block")
-    return layout(fig, "Weight-gradient norms per stage", boxmode="group", legend=LEGEND_BELOW)
+    fig.update_xaxes(title_text=_("stage"), categoryorder="array", categoryarray=sorted(stages, key=_stage_key))
+    fig.update_yaxes(title_text=_("log10 ‖∂E/∂W‖ per block"))
+    return layout(fig, _("Weight-gradient norms per stage"), boxmode="group", legend=LEGEND_BELOW)
 
 
 def _stage_key(stage: str) -> tuple[int, int, int]:
@@ -199,7 +200,7 @@ def spread_over_training(spreads: pd.DataFrame, names: dict[int, str]) -> go.Fig
     """
     fig = go.Figure()
     for i, (run_id, rows) in enumerate(spreads.groupby("run_id", sort=False)):
-        name = names.get(int(run_id), f"run {run_id}")
+        name = names.get(int(run_id)) or _("run {id}").format(id=run_id)
         fig.add_trace(
             go.Scatter(
                 x=rows["step"],
@@ -208,9 +209,9 @@ def spread_over_training(spreads: pd.DataFrame, names: dict[int, str]) -> go.Fig
                 mode="lines+markers",
                 line={"color": series_colour(i)},
                 meta={"series": name},
-                hovertemplate="step %{x}<br>spread 10^%{y:.2f}<extra>" + name + "</extra>",
+                hovertemplate=_("step %{x}<br>spread 10^%{y:.2f}") + f"<extra>{name}</extra>",
             )
         )
-    fig.update_xaxes(title_text="training step")
-    fig.update_yaxes(title_text="log10(max / min) of ‖∂E/∂W‖ over blocks", rangemode="tozero")
-    return layout(fig, "How unevenly the blocks get gradient, during training", legend=LEGEND_BELOW)
+    fig.update_xaxes(title_text=_("training step"))
+    fig.update_yaxes(title_text=_("log10(max / min) of ‖∂E/∂W‖ over blocks"), rangemode="tozero")
+    return layout(fig, _("How unevenly the blocks get gradient, during training"), legend=LEGEND_BELOW)
