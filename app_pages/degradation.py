@@ -6,11 +6,16 @@ import streamlit as st
 from resnet_viz import published
 from resnet_viz.budget import describe_seconds
 from resnet_viz.formatting import human
-from resnet_viz.labs import DEGRADATION_RUNS, degradation_specs, degradation_verdict
+from resnet_viz.i18n import _
+from resnet_viz.labs import DEGRADATION_RUNS, degradation_specs, degradation_verdict, is_sweep_group
 from ui import sources, training
 from ui.identity_insertion import identity_table, trained_plain_runs
 
 GROUP = "degradation"  # prefix of this lab's run groups in the store
+SWEEP_NOTE = _(
+    "A sweep started from the command line (`python -m resnet_viz sweep`), perhaps on a Ray cluster: it "
+    "updates here live, and is stopped where it was started (Ctrl+C), not with the Stop button."
+)
 
 st.title("Degradation lab")
 st.markdown(
@@ -89,6 +94,8 @@ if groups:  # results first, so a launch shows its curves at once, above the fol
     group = st.selectbox(
         "Comparison", groups, index=groups.index(launched) if launched in groups else 0, key="deg_group_pick",
     )  # fmt: skip
+    if is_sweep_group(group):
+        st.caption(SWEEP_NOTE)
     training.live(lambda: comparison(group), lambda: not training.active_runs(group).empty, every=1.5)
 
 with st.expander("Set up a comparison" if not groups else "Set up another comparison", expanded=not groups):

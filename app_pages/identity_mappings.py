@@ -2,7 +2,14 @@
 
 import streamlit as st
 
-from resnet_viz.labs import PAPER_SHORTCUT_ERRORS, PAPER_UNIT_ERRORS, shortcut_specs, unit_specs  # noqa: E402
+from resnet_viz.i18n import _  # noqa: E402
+from resnet_viz.labs import (  # noqa: E402
+    PAPER_SHORTCUT_ERRORS,
+    PAPER_UNIT_ERRORS,
+    is_sweep_group,
+    shortcut_specs,
+    unit_specs,
+)
 from resnet_viz.spec import SHORTCUT_VARIANTS, UNITS  # noqa: E402
 from ui import sources, training
 from ui.picker import UNIT_LABELS, VARIANT_LABELS
@@ -50,6 +57,13 @@ def lab(kind: str, choices: list[str], labels: dict, paper: dict, make_specs) ->
     group = st.selectbox(
         "Comparison", groups, index=groups.index(current) if current in groups else 0, key=f"im_{kind}_g",
     )  # fmt: skip
+    if is_sweep_group(group):
+        st.caption(
+            _(
+                "A sweep started from the command line (`python -m resnet_viz sweep`), perhaps on a Ray cluster: it "
+                "updates here live, and is stopped where it was started (Ctrl+C), not with the Stop button."
+            )
+        )
     results(kind, group, labels, paper)
 
 

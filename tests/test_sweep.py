@@ -125,3 +125,28 @@ def test_the_library_and_app_pages_do_not_import_ray():
     assert result.returncode == 0, result.stderr
     for path in [*(ROOT / "app_pages").glob("*.py"), *(ROOT / "ui").glob("*.py"), ROOT / "app.py"]:
         assert "import ray" not in path.read_text(), path
+
+
+def test_the_lab_pages_open_a_sweeps_group():
+    from apptest_pages import open_app_page
+
+    from resnet_viz.store import default_store_path
+
+    store = RunStore(default_store_path())  # the app's own store (a throwaway folder in tests, see conftest)
+    spec = ResNetSpec.from_depth(8, style="cifar", shortcut="A")
+    made = []
+    try:
+        for experiment in ("fig6", "units"):
+            group = sweep_group(experiment, TINY)
+            made.append(store.create_run("ResNet-8", spec.to_dict(), TINY.to_dict(), "ray: CPU", group=group))
+            store.log_metrics(made[-1], [{"step": 3, "train_loss": 1.0, "train_error": 0.5, "test_error": 0.6}])
+            store.set_status(made[-1], "failed", "its Ray worker was lost at step 3")
+        for page, group in (("app_pages/degradation.py", "fig6"), ("app_pages/identity_mappings.py", "units")):
+            at = open_app_page(page)
+            boxes = [box for box in at.selectbox if box.label == "Comparison"]
+            assert any(sweep_group(group, TINY) in box.options for box in boxes), page
+            assert any("A sweep started from the command line" in c.value for c in at.caption), page
+    finally:
+        for run_id in made:  # other tests of the app see this store too
+            store.delete(run_id)
+        store.close()
