@@ -97,6 +97,7 @@ if groups:  # results first, so a launch shows its curves at once, above the fol
     group = st.selectbox(
         _("Comparison"), groups, index=groups.index(launched) if launched in groups else 0, key="deg_group_pick",
     )  # fmt: skip
+    training.sweep_caption(group)
     training.live(lambda: comparison(group), lambda: not training.active_runs(group).empty, every=1.5)
 
 with st.expander(_("Set up a comparison") if not groups else _("Set up another comparison"), expanded=not groups):

@@ -2,8 +2,13 @@
 
 import streamlit as st
 
-from resnet_viz.i18n import _
-from resnet_viz.labs import PAPER_SHORTCUT_ERRORS, PAPER_UNIT_ERRORS, shortcut_specs, unit_specs  # noqa: E402
+from resnet_viz.i18n import _  # noqa: E402
+from resnet_viz.labs import (  # noqa: E402
+    PAPER_SHORTCUT_ERRORS,
+    PAPER_UNIT_ERRORS,
+    shortcut_specs,
+    unit_specs,
+)
 from resnet_viz.spec import SHORTCUT_VARIANTS, UNITS  # noqa: E402
 from ui import sources, training
 from ui.picker import UNIT_LABELS, VARIANT_LABELS
@@ -63,6 +68,7 @@ def lab(kind: str, choices: list[str], english_labels: dict, paper: dict, make_s
     group = st.selectbox(
         _("Comparison"), groups, index=groups.index(current) if current in groups else 0, key=f"im_{kind}_g",
     )  # fmt: skip
+    training.sweep_caption(group)
     results(kind, group, labels, paper)
 
 

@@ -10,6 +10,12 @@ store as the app's, and ``--json`` prints the final metrics as one JSON object o
 ``bundle-models`` trains the models that ship with the app into ``assets/models/`` (see `bundle`):
 
     python -m resnet_viz bundle-models [--only resnet-20 ...] [--steps 500] [--out DIR] [--no-check]
+
+``sweep`` trains a named experiment of the papers as one group of runs (see `sweep`), here or on a
+Ray cluster; re-running the same command continues it (finished runs are kept, others resume):
+
+    python -m resnet_viz sweep fig6|table6|units|shortcuts [--dataset cifar10] [--steps N | --epochs N]
+        [--depths 20 56] [--ray auto|local|HOST:PORT] [--device auto] [--checkpoint-every 500]
 """
 
 from __future__ import annotations
@@ -76,7 +82,65 @@ def _parser() -> argparse.ArgumentParser:
     bundle.add_argument("--steps", type=int, default=None, help="optimiser steps per model (default 400)")
     bundle.add_argument("--out", default=None, help="folder to write (default: assets/models)")
     bundle.add_argument("--no-check", action="store_true", help="skip the short reproduction-check run")
+    sweep = commands.add_parser("sweep", help="train a named experiment of the papers (here or on a Ray cluster)")
+    sweep.add_argument("experiment", help="fig6, table6, units or shortcuts")
+    sweep.add_argument("--dataset", default="cifar10", help="cifar10 (the papers'), digits, shapes, mnist, ...")
+    budget = sweep.add_mutually_exclusive_group()
+    budget.add_argument("--steps", type=int, default=None, help="optimiser steps per run (default: the paper's 64k)")
+    budget.add_argument("--epochs", type=float, default=None, help="budget in epochs instead of steps")
+    sweep.add_argument("--depths", type=int, nargs="+", default=None, help="replace the paper's depths (e.g. 20 56)")
+    sweep.add_argument("--ray", default=None, metavar="ADDRESS", help="auto, local or HOST:PORT (default: train here)")
+    sweep.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
+    sweep.add_argument("--batch-size", type=int, default=None, help="default: the paper's 128")
+    sweep.add_argument("--input-size", type=int, default=None, help="default: the paper's 32")
+    sweep.add_argument("--amp", choices=("auto", "bf16", "off"), default="auto", help="bf16 autocast (auto: on CUDA)")
+    sweep.add_argument("--channels-last", choices=("auto", "on", "off"), default="auto", help="auto: on CUDA")
+    sweep.add_argument("--compile", action="store_true", help="torch.compile the forward pass")
+    sweep.add_argument("--seed", type=int, default=0)
+    sweep.add_argument("--checkpoint-every", type=int, default=None, help="steps between checkpoints (default 500)")
+    sweep.add_argument("--cpus-per-run", type=int, default=1, help="CPUs per Ray task on a cluster without GPUs")
+    sweep.add_argument("--group", default=None, help="run group (default: named after the experiment and budget)")
+    sweep.add_argument("--store", default=None, help="run store file (default: $RESNET_VIZ_HOME/runs.sqlite)")
+    sweep.add_argument("--json", action="store_true", help="print the runs as one JSON object on stdout")
     return parser
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    import threading
+
+    from .store import RunStore
+    from .sweep import CHECKPOINT_EVERY, EXPERIMENTS, SweepError, describe, paper_config, run_sweep
+    from .train import stop_on_signals
+
+    if args.experiment not in EXPERIMENTS:  # before anything slow is imported or opened
+        raise SweepError(f"Unknown experiment {args.experiment!r}; choose one of {', '.join(EXPERIMENTS)}.")
+    for name in ("steps", "epochs", "batch_size", "input_size", "checkpoint_every", "cpus_per_run"):
+        value = getattr(args, name)
+        if value is not None and value <= 0:
+            raise ValueError(f"--{name.replace('_', '-')} must be greater than 0; got {value}.")
+    overrides = {"batch_size": args.batch_size, "input_size": args.input_size}
+    config = paper_config(
+        args.dataset, steps=args.steps, epochs=args.epochs, device=args.device, amp=args.amp,
+        channels_last=args.channels_last, compile=args.compile, seed=args.seed,
+        **{k: v for k, v in overrides.items() if v is not None},
+    )  # fmt: skip
+    store = RunStore(args.store)
+    stop = threading.Event()
+    restore = stop_on_signals(lambda signum: stop.set(), chain=False)
+    log = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
+    try:
+        result = run_sweep(
+            store, args.experiment, config, depths=args.depths, ray=args.ray, group=args.group,
+            checkpoint_every=args.checkpoint_every or CHECKPOINT_EVERY, cpus_per_run=args.cpus_per_run,
+            stop=stop, log=log,
+        )  # fmt: skip
+    finally:
+        restore()
+        store.close()
+    print(json.dumps({"group": result.group, "runs": result.runs}) if args.json else describe(result))
+    if stop.is_set():
+        return 130
+    return 0 if all(r["status"] == "finished" for r in result.runs) else 1
 
 
 def _bundle(args: argparse.Namespace) -> int:
@@ -211,7 +275,7 @@ def _train(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        commands = {"table": _table, "train": _train, "bundle-models": _bundle}
+        commands = {"table": _table, "train": _train, "bundle-models": _bundle, "sweep": _sweep}
         return commands[args.command](args)
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)

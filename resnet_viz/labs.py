@@ -29,6 +29,22 @@ PAPER_SHORTCUT_ERRORS = values("identity_mappings_shortcut_errors")
 VARIANT_OPTIONS = {"scaling": {"shortcut_scale": 0.5, "branch_scale": 0.5}}
 
 
+# He et al. 2015, Figure 6: plain-20/32/44/56(/110) and ResNet-20/32/44/56/110 on CIFAR-10, option A.
+FIG6_DEPTHS = (20, 32, 44, 56, 110)
+# He et al. 2016 (Identity Mappings), Tables 1 and 2 compare their variants on ResNet-110.
+IDENTITY_DEPTH = 110
+
+# Run groups: each lab lists the groups whose names start with its prefix (a sweep names its group so too,
+# with SWEEP_MARK after the prefix, so the lab pages open the sweeps of the command line: `sweep.sweep_group`).
+LAB_GROUP_PREFIXES = {"degradation": "degradation", "units": "identity-units", "shortcuts": "identity-shortcuts"}
+SWEEP_MARK = "-sweep "
+
+
+def is_sweep_group(group: str | None) -> bool:
+    """Was this run group made by `python -m resnet_viz sweep` (rather than a lab page's Launch button)?"""
+    return bool(group) and any(str(group).startswith(p + SWEEP_MARK) for p in LAB_GROUP_PREFIXES.values())
+
+
 # He et al. 2015, Table 3: ImageNet top-1 error (%, 10-crop) of ResNet-34 with shortcut options A, B, C.
 PAPER_OPTION_ERRORS = {o: values("table3_top1_error")[f"ResNet-34 {o}"] for o in ("A", "B", "C")}
 

@@ -364,6 +364,12 @@ class RunStore:
         rows = self._read(f"{_METRIC_SELECT} WHERE run_id = ? ORDER BY step DESC LIMIT 1", (run_id,))
         return _metric_dict(rows[0]) if rows else None
 
+    def truncate_metrics(self, run_id: int, after_step: int) -> int:
+        """Delete a run's metric rows past ``after_step`` (before it continues from a checkpoint at that step,
+        so no step is logged twice); returns how many rows went."""
+        with self._write() as db:
+            return db.execute("DELETE FROM metrics WHERE run_id = ? AND step > ?", (run_id, after_step)).rowcount
+
     # ------------------------------------------------------------------ export
     def export_json(self, run_ids: int | Iterable[int]) -> str:
         """Runs and their metrics as one JSON document: ``{"runs": [{...run..., "metrics": [{...}, ...]}]}``.

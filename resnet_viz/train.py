@@ -41,6 +41,8 @@ MAX_LR = 100.0  # learning rates must lie in (0, MAX_LR): beyond it every run di
 MAX_WEIGHT_DECAY = 1.0  # weight decay in [0, 1]: a larger one shrinks the weights to nothing
 MAX_EPOCHS = 10_000
 SCHEDULES = ("constant", "cosine", "step")
+AMP_MODES = ("auto", "bf16", "off")  # mixed precision: "auto" = bf16 autocast on a CUDA GPU that has it, else off
+SWITCHES = ("auto", "on", "off")  # channels_last: "auto" = on CUDA only
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,9 @@ class TrainConfig:
     num_samples: int | None = None  # limit the dataset (None = the dataset's default)
     data_root: str | None = None  # where downloaded datasets live (None = default cache)
     folder: str | None = None  # the user's ImageFolder directory, for dataset="folder"
+    amp: str = "auto"  # "auto": bf16 autocast on CUDA (no loss scaling needed), full fp32 elsewhere; "bf16"; "off"
+    channels_last: str = "auto"  # "auto": NHWC on CUDA only (tensor cores like it); "on"; "off"
+    compile: bool = False  # torch.compile the training forward pass (the first steps pay for compiling)
 
     def __post_init__(self) -> None:
         self.validate()
@@ -128,6 +133,12 @@ class TrainConfig:
             raise ValueError(
                 _("Unknown device {value}; choose auto, cpu, cuda or mps.").format(value=repr(self.device))
             )
+        if self.amp not in AMP_MODES:
+            raise ValueError(f"Unknown amp setting {self.amp!r}; choose one of {', '.join(AMP_MODES)}.")
+        if self.channels_last not in SWITCHES:
+            raise ValueError(f"Unknown channels_last setting {self.channels_last!r}; choose auto, on or off.")
+        if not isinstance(self.compile, bool):
+            raise ValueError(f"compile must be true or false; got {self.compile!r}.")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -214,6 +225,66 @@ def lr_at(config: TrainConfig, step: int) -> float:
     if config.schedule == "step":
         return config.lr * (0.1 ** int(progress >= 0.5) if progress < 0.75 else 0.01)
     return config.lr
+
+
+@dataclass(frozen=True)
+class Accelerations:
+    """How a run uses its device, resolved from a `TrainConfig`'s amp / channels_last / compile settings."""
+
+    autocast: dict  # keyword arguments of torch.autocast; {} = full fp32
+    channels_last: bool  # model and batches in NHWC memory format
+    compile: bool  # the training forward pass goes through torch.compile
+
+    def describe(self) -> str:
+        parts = [f"autocast {self.autocast['dtype']}".replace("torch.", "") if self.autocast else "fp32"]
+        parts += ["channels_last"] if self.channels_last else []
+        parts += ["compiled"] if self.compile else []
+        return ", ".join(parts)
+
+
+def resolve_accelerations(
+    device: torch.device | str, amp: str = "auto", channels_last: str = "auto", compile: bool = False
+) -> Accelerations:
+    """The GPU training path for ``device``: bf16 autocast and channels_last on CUDA, nothing on the CPU or MPS.
+
+    "auto" turns each on where it pays (CUDA; bf16 only where the GPU has it, so no loss scaling is
+    needed); on the CPU a run with every setting at "auto" trains exactly as plain fp32.
+
+    Raises:
+        ValueError: an unknown setting, or bf16 asked for where there is no CUDA GPU with bf16.
+    """
+    device = torch.device(device)
+    cuda = device.type == "cuda"
+    if amp not in AMP_MODES:
+        raise ValueError(f"Unknown amp setting {amp!r}; choose one of {', '.join(AMP_MODES)}.")
+    if channels_last not in SWITCHES:
+        raise ValueError(f"Unknown channels_last setting {channels_last!r}; choose auto, on or off.")
+    bf16 = cuda and torch.cuda.is_bf16_supported()
+    if amp == "bf16" and not bf16:
+        raise ValueError(
+            f"bf16 mixed precision needs a CUDA GPU with bf16 support; this run is on {device.type}. "
+            "Use amp 'auto' (on where it helps) or 'off'."
+        )
+    autocast = {"device_type": "cuda", "dtype": torch.bfloat16} if amp != "off" and bf16 else {}
+    nhwc = channels_last == "on" or (channels_last == "auto" and cuda)
+    return Accelerations(autocast=autocast, channels_last=nhwc, compile=bool(compile))
+
+
+def resumable_step(checkpoint: dict | None) -> int | None:
+    """The step a saved checkpoint lets a run continue from (`run_steps(resume=...)`), or None if it cannot."""
+    state = (checkpoint or {}).get("resume")
+    return int(state["step"]) if isinstance(state, dict) and "step" in state else None
+
+
+def _cpu(value: Any) -> Any:
+    """``value`` with every tensor inside (dicts, lists) detached and copied to the CPU: checkpoints travel."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu()
+    if isinstance(value, dict):
+        return {k: _cpu(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_cpu(v) for v in value)
+    return value
 
 
 def throughput(images: int, seconds: float) -> float | None:
@@ -308,13 +379,23 @@ def run_steps(
     run_id: int,
     stop: threading.Event | None = None,
     on_progress: Callable[[int, int, dict], None] | None = None,
+    resume: dict | None = None,
+    checkpoint_every: int | None = None,
 ) -> Generator[None, None, RunResult]:
     """`train` as a generator that yields after every optimiser step; its return value is the `RunResult`.
 
     `RunQueue` advances several of these in turn, so runs launched together (a lab's four nets)
     progress together on one worker thread instead of one after another.
+
+    ``resume``: a checkpoint of this run (`RunStore.load_checkpoint`) whose "resume" entry says where it
+    stopped (weights, optimiser, batch order, counters): the run continues from there and, on the same
+    device, trains exactly as if it had never stopped. Metric rows past that step must be removed first
+    (`RunStore.truncate_metrics`). ``checkpoint_every``: also save such a checkpoint every this many
+    steps (at the next logged step), so a run whose process is killed loses at most that much.
     """
     stop = stop or StopSignal()
+    loop_state: dict[str, Callable[[], dict]] = {}  # _loop puts its "snapshot" function here
+    finished = False
     device = resolve_device(config.device)
     store.set_status(run_id, "running")
     last: dict[str, Any] = {}
@@ -339,8 +420,20 @@ def run_steps(
         # Everything up to the first step runs without another run's turn in between, so the seed
         # fixes the initialisation exactly as when the run trains alone.
         model = build_resnet(spec, device=device, input_size=config.input_size)
-        result = yield from _loop(model, bundle, config, device, store, run_id, stop, on_progress)
+        if resumable_step(resume) is not None:
+            model.load_state_dict(resume["model"])
+
+        def checkpoint() -> None:
+            store.save_checkpoint(run_id, _checkpoint(spec, config, bundle, model, loop_state["snapshot"]()))
+
+        result = yield from _loop(
+            model, bundle, config, device, store, run_id, stop, on_progress,
+            resume=resume.get("resume") if resumable_step(resume) is not None else None,
+            checkpoint=checkpoint if checkpoint_every else None, checkpoint_every=checkpoint_every or 0,
+            loop_state=loop_state,
+        )  # fmt: skip
         last = result.final
+        finished = result.status == "finished"
         return result
     except StopRequested:
         return RunResult(run_id, "stopped", N_("stopped by the user"), last)
@@ -350,17 +443,22 @@ def run_steps(
         return RunResult(run_id, "failed", message, last)
     finally:
         if model is not None and bundle is not None:
-            store.save_checkpoint(
-                run_id,
-                {
-                    "spec": spec.to_dict(),
-                    "config": config.to_dict(),
-                    "classes": list(bundle.classes),
-                    "mean": list(bundle.mean),
-                    "std": list(bundle.std),
-                    "model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
-                },
-            )
+            # A run that did not finish keeps where it stood, so it can be continued (`resume`).
+            snapshot = loop_state.get("snapshot") if not finished else None
+            store.save_checkpoint(run_id, _checkpoint(spec, config, bundle, model, snapshot() if snapshot else None))
+
+
+def _checkpoint(spec: ResNetSpec, config: TrainConfig, bundle: DataBundle, model: nn.Module, resume: dict | None):
+    """A run's checkpoint: its weights, what they were trained on and, for a run that can continue, its loop state."""
+    state = {
+        "spec": spec.to_dict(),
+        "config": config.to_dict(),
+        "classes": list(bundle.classes),
+        "mean": list(bundle.mean),
+        "std": list(bundle.std),
+        "model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+    }
+    return state | ({"resume": resume} if resume is not None else {})
 
 
 def _loop(
@@ -372,16 +470,24 @@ def _loop(
     run_id: int,
     stop: threading.Event,
     on_progress: Callable[[int, int, dict], None] | None,
+    resume: dict | None = None,
+    checkpoint: Callable[[], None] | None = None,
+    checkpoint_every: int = 0,
+    loop_state: dict | None = None,
 ) -> Generator[None, None, RunResult]:
     """The optimisation loop of `run_steps`; yields after each step.
 
     Throughput counts this run's own time only (from resuming to yielding), so it stays true when
-    other runs take turns in between.
+    other runs take turns in between. ``resume`` is a `snapshot` of an earlier loop of this run;
+    ``checkpoint()`` is called every ``checkpoint_every`` steps (at a logged step, so no window is
+    split); ``loop_state["snapshot"]`` is set to a function that returns where the loop stands.
     """
     cuda = device.type == "cuda"
-    if cuda:  # tensor cores like channels_last; bf16 autocast needs no loss scaling
+    accel = resolve_accelerations(device, config.amp, config.channels_last, config.compile)
+    if accel.channels_last:  # tensor cores like channels_last; bf16 autocast needs no loss scaling
         model = model.to(memory_format=torch.channels_last)
-    amp = {"device_type": "cuda", "dtype": torch.bfloat16} if cuda else {}
+    amp = accel.autocast
+    forward = torch.compile(model) if accel.compile else model  # same parameters: state_dict keys unchanged
     x_train, y_train = bundle.x_train.to(device), bundle.y_train.to(device)
     g = torch.Generator().manual_seed(config.seed)
     eval_train_idx = torch.randperm(len(x_train), generator=g)[: config.eval_samples].to(device)
@@ -404,7 +510,31 @@ def _loop(
     final: dict[str, Any] = {}
     model.train()
     own_seconds = 0.0  # this run's own time in the loop (other runs' turns excluded)
-    for step in range(config.steps):
+    done = last_checkpoint = 0  # optimiser steps completed; the step of the last checkpoint
+
+    def snapshot() -> dict[str, Any]:
+        """Everything the loop needs to continue exactly after its last completed step (CPU tensors, plain values)."""
+        return _cpu(
+            {
+                "step": done, "optimizer": optimizer.state_dict(), "order": order.get_state(), "perm": perm,
+                "cursor": cursor, "loss_sum": loss_sum.item(), "wrong_sum": wrong_sum.item(), "seen": seen,
+                "window_images": window_images, "window_seconds": window_seconds, "train_error": train_error,
+                "test_error": test_error, "eval_seconds": eval_seconds, "own_seconds": own_seconds, "final": final,
+            }
+        )  # fmt: skip
+
+    if loop_state is not None:
+        loop_state["snapshot"] = snapshot
+    if resume is not None:  # continue where the snapshot left off
+        optimizer.load_state_dict(resume["optimizer"])  # moves the state to the parameters' device
+        order.set_state(resume["order"])
+        perm, cursor, done = resume["perm"], resume["cursor"], resume["step"]
+        loss_sum += resume["loss_sum"]
+        wrong_sum += resume["wrong_sum"]
+        seen, window_images, window_seconds = resume["seen"], resume["window_images"], resume["window_seconds"]
+        train_error, test_error, final = resume["train_error"], resume["test_error"], resume["final"]
+        eval_seconds, own_seconds, last_checkpoint = resume["eval_seconds"], resume["own_seconds"], done
+    for step in range(done, config.steps):
         step_start = time.perf_counter()
         if stop.is_set():
             reason = getattr(stop, "reason", N_("stopped by the user"))
@@ -417,13 +547,13 @@ def _loop(
         xb, yb = x_train[idx], y_train[idx]
         if config.augment:
             xb = augment_batch(xb, bundle.flip_ok, order)
-        if cuda:
+        if accel.channels_last:
             xb = xb.contiguous(memory_format=torch.channels_last)
         lr = lr_at(config, step)
         for group in optimizer.param_groups:
             group["lr"] = lr
         with torch.autocast(**amp) if amp else nullcontext():
-            out = model(xb)
+            out = forward(xb)
         loss = F.cross_entropy(out.float(), yb)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -436,6 +566,7 @@ def _loop(
         if (step + 1) % config.log_every == 0 or last_step:
             norms = stage_gradient_norms(model)  # before the update: the gradients of this step
         optimizer.step()
+        done = step + 1
 
         if (step + 1) % config.log_every == 0 or last_step:
             mean_loss = (loss_sum / seen).item()  # the one sync of the logging interval
@@ -458,8 +589,8 @@ def _loop(
             evaluated = (step + 1) % config.eval_every == 0 or last_step
             if evaluated:
                 eval_start = time.perf_counter()
-                train_error, _ = error_rate(model, x_eval_train, y_eval_train, 256, amp)
-                test_error, _ = error_rate(model, x_test, y_test, 256, amp)
+                train_error, _train_loss = error_rate(model, x_eval_train, y_eval_train, 256, amp)
+                test_error, _test_loss = error_rate(model, x_test, y_test, 256, amp)
                 eval_seconds += time.perf_counter() - eval_start
             final = {
                 "step": step + 1,
@@ -485,6 +616,9 @@ def _loop(
             wrong_sum.zero_()
             seen, window_images, window_seconds = 0, 0, 0.0
             own_seconds += time.perf_counter() - step_start
+            if checkpoint is not None and not last_step and done - last_checkpoint >= checkpoint_every:
+                checkpoint()
+                last_checkpoint = done
             yield
             continue
         window_seconds += time.perf_counter() - step_start
@@ -507,6 +641,8 @@ class _Entry:
     memory: int = 0  # bytes its training needs (estimate), set aside while it has not allocated them
     steps: Generator[None, None, RunResult] | None = None  # set when the run becomes active
     started: bool = False  # has taken its first step, so its memory shows in the free memory
+    resume: dict | None = None  # a checkpoint to continue from (see `run_steps`)
+    checkpoint_every: int | None = None  # steps between checkpoints that a killed process can resume from
 
 
 class RunQueue:
@@ -534,8 +670,21 @@ class RunQueue:
         # process with "terminate called without an active exception"): stop and wait first.
         atexit.register(self.shutdown)
 
-    def submit(self, spec: ResNetSpec, config: TrainConfig, name: str | None = None, group: str | None = None) -> int:
+    def submit(
+        self,
+        spec: ResNetSpec,
+        config: TrainConfig,
+        name: str | None = None,
+        group: str | None = None,
+        *,
+        run_id: int | None = None,
+        resume: dict | None = None,
+        checkpoint_every: int | None = None,
+    ) -> int:
         """Queue a run; returns its id at once (status "queued").
+
+        ``run_id``: train this run, already in the store (e.g. created with the rest of a sweep, or to
+        continue it), instead of creating one; ``resume`` and ``checkpoint_every`` go to `run_steps`.
 
         Raises:
             ValueError: impossible settings, an absent device or dataset folder; `ModelTooLargeError` (a
@@ -559,9 +708,16 @@ class RunQueue:
                     )
                 )
             raise err from None
-        run_id = self.store.create_run(name or spec.name, spec.to_dict(), config.to_dict(), str(device), group=group)
+        if run_id is None:
+            run_id = self.store.create_run(
+                name or spec.name, spec.to_dict(), config.to_dict(), str(device), group=group
+            )
+        else:
+            self.store.set_status(run_id, "queued")
+        entry = _Entry(run_id, spec, config, StopSignal(), memory=estimate.total_bytes)
+        entry.resume, entry.checkpoint_every = resume, checkpoint_every
         with self._wake:
-            self._pending.append(_Entry(run_id, spec, config, StopSignal(), memory=estimate.total_bytes))
+            self._pending.append(entry)
             self._wake.notify()
         return run_id
 
@@ -628,7 +784,10 @@ class RunQueue:
                     self._wake.wait()
                 while self._pending and len(self._active) < self.max_active:
                     entry = self._pending.pop(0)
-                    entry.steps = run_steps(entry.spec, entry.config, self.store, entry.run_id, entry.stop)
+                    entry.steps = run_steps(
+                        entry.spec, entry.config, self.store, entry.run_id, entry.stop,
+                        resume=entry.resume, checkpoint_every=entry.checkpoint_every,
+                    )  # fmt: skip
                     self._active.append(entry)
                 turn = list(self._active)
             for entry in turn:  # one step each, in the order they came

@@ -478,3 +478,16 @@ def lab_group(group: str, progress: bool = True):
     if progress and len(active):
         progress_rows(active)
     return runs, metrics, summarize(runs, metrics)
+
+
+def sweep_caption(group: str) -> None:
+    """Under a lab's comparison picker: how a sweep from the command line behaves (its Stop is elsewhere)."""
+    from resnet_viz.labs import is_sweep_group
+
+    if is_sweep_group(group):
+        st.caption(
+            _(
+                "A sweep started from the command line (`python -m resnet_viz sweep`), perhaps on a Ray cluster: it "
+                "updates here live, and is stopped where it was started (Ctrl+C), not with the Stop button."
+            )
+        )
