@@ -7,18 +7,47 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 import torch
+import torch.nn.functional as F
+from torch.func import functional_call
 
-from resnet_viz import ResNetSpec, build_resnet
+from resnet_viz import ResNetSpec, build_resnet, landscape
 from resnet_viz.figures.landscape import loss_contour, loss_curves, loss_surface_3d
 from resnet_viz.landscape import LandscapeCancelled, loss_surface, random_direction, roughness
 
 
-def tiny(residual: bool = True):
+def tiny(residual: bool = True, trained: bool = False, **options):
+    """A CIFAR net of 8 layers; ``trained`` gives its BatchNorms statistics and affine values far from 1 and 0."""
     torch.manual_seed(0)
-    spec = replace(
-        ResNetSpec.from_depth(8, style="cifar", residual=residual, shortcut="A"), in_channels=1, num_classes=3
-    )
-    return build_resnet(spec, input_size=8).eval()
+    options = {"shortcut": "A", **options}
+    spec = replace(ResNetSpec.from_depth(8, style="cifar", residual=residual, **options), in_channels=1, num_classes=3)
+    model = build_resnet(spec, input_size=8).eval()
+    if trained:  # default BN (mean 0, var 1, scale 1, shift 0) is nearly the identity: folding it proves little
+        with torch.no_grad():
+            for m in model.modules():
+                if isinstance(m, torch.nn.BatchNorm2d):
+                    m.running_mean.normal_(0, 0.5)
+                    m.running_var.uniform_(0.2, 3.0)
+                    m.weight.uniform_(0.3, 2.0)
+                    m.bias.normal_(0, 0.3)
+    return model
+
+
+def straightforward_surface(model, x, y, dims, steps, span, seed=0):
+    """The definition, point by point: functional_call with θ + α d1 (+ β d2), as loss_surface once did."""
+    g = torch.Generator().manual_seed(seed)
+    directions = [random_direction(model, g) for _ in range(dims)]
+    values = landscape.grid(steps, span)
+    points = [(a,) for a in values] if dims == 1 else [(a, b) for b in values for a in values]
+    losses = []
+    with torch.no_grad():
+        for point in points:
+            params = {
+                name: p.detach() + sum(c * d[name] for c, d in zip(point, directions))
+                for name, p in model.named_parameters()
+            }
+            logits = functional_call(model, {**params, **dict(model.named_buffers())}, (x,))
+            losses.append(float(F.cross_entropy(logits, y)))
+    return losses
 
 
 def batch(n: int = 16):
@@ -35,6 +64,60 @@ def test_alpha_zero_is_the_models_loss_and_the_model_is_untouched():
         expected = float(torch.nn.functional.cross_entropy(model(x), y))
     assert curve.loc[curve["alpha"] == 0, "loss"].item() == pytest.approx(expected, rel=1e-6)
     assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+
+
+SPECS = {
+    "residual, option A": dict(residual=True),
+    "plain": dict(residual=False),
+    "projection shortcuts (C)": dict(residual=True, shortcut="C"),
+    "bn_after_add (last BN not foldable)": dict(residual=True, unit="bn_after_add"),
+    "relu_preact": dict(residual=True, unit="relu_preact"),
+    "preact (BN before the conv: nothing folded)": dict(residual=True, unit="preact", shortcut="B"),
+    "no normalisation (conv biases)": dict(residual=True, norm="none"),
+    "gated shortcuts": dict(residual=True, shortcut_variant="exclusive_gating", shortcut="B"),
+}
+
+
+@pytest.mark.parametrize("options", SPECS.values(), ids=SPECS.keys())
+def test_fast_path_matches_the_definition_and_leaves_the_model_alone(options):
+    model, (x, y) = tiny(trained=True, **options), batch()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    surface = loss_surface(model, x, y, dims=2, steps=3, span=0.5, seed=1)
+    assert surface["loss"].tolist() == pytest.approx(straightforward_surface(model, x, y, 2, 3, 0.5, seed=1), rel=1e-4)
+    with torch.no_grad():
+        own = float(F.cross_entropy(model(x), y))
+    at_zero = surface.loc[(surface["alpha"] == 0) & (surface["beta"] == 0), "loss"].item()
+    assert at_zero == pytest.approx(own, rel=1e-5)
+    assert not model.training
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+
+
+def test_batchnorm_is_folded_where_the_forward_pass_allows():
+    pairs = dict(landscape._foldable(tiny()))
+    assert pairs["conv1"] == "bn1" and pairs["layer1.0.conv2"] == "layer1.0.bn2"
+    assert "layer1.0.conv2" not in dict(landscape._foldable(tiny(unit="bn_after_add")))
+    assert landscape._foldable(tiny(unit="preact")) == [("conv1", "bn1")]  # only the stem is conv-BN
+    assert landscape._foldable(tiny(norm="none")) == []
+    assert landscape._foldable(torch.nn.Sequential(torch.nn.Conv2d(1, 3, 3), torch.nn.BatchNorm2d(3))) == []
+
+
+def test_any_module_works_unfolded():
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 4, 3), torch.nn.BatchNorm2d(4), torch.nn.ReLU(), torch.nn.Flatten(), torch.nn.Linear(144, 3)
+    ).eval()
+    x, y = batch()
+    surface = loss_surface(model, x, y, dims=1, steps=3)
+    assert surface["loss"].tolist() == pytest.approx(straightforward_surface(model, x, y, 1, 3, 1.0), rel=1e-4)
+
+
+def test_a_wrong_fold_is_caught_and_evaluated_unfolded(monkeypatch):
+    model, (x, y) = tiny(trained=True, unit="preact", shortcut="B"), batch()
+    # In a pre-activation unit bn1 normalises conv1's *input*: folding it into conv1 changes the network.
+    monkeypatch.setattr(landscape, "_foldable", lambda m: [("layer1.0.conv1", "layer1.0.bn1")])
+    with pytest.warns(UserWarning, match="unfolded"):
+        curve = loss_surface(model, x, y, dims=1, steps=3)
+    assert curve["loss"].tolist() == pytest.approx(straightforward_surface(model, x, y, 1, 3, 1.0), rel=1e-4)
 
 
 def test_two_dimensional_grid_and_progress():
