@@ -28,6 +28,7 @@ from torch import nn
 
 from .attribution import _private_copy
 from .device import device_of
+from .i18n import _
 from .model import ResidualUnit, ResNet
 from .progress import Progress
 
@@ -89,13 +90,21 @@ def loss_surface(
         One row per grid point: alpha, (beta,) loss, error (0..1).
     """
     if dims not in (1, 2):
-        raise ValueError(f"dims must be 1 or 2; got {dims!r}.")
+        raise ValueError(_("dims must be 1 or 2; got {value}.").format(value=repr(dims)))
     if not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
-        raise ValueError(f"steps must be a whole number between 1 and {MAX_STEPS}; got {steps!r}.")
+        raise ValueError(
+            _("steps must be a whole number between 1 and {maximum}; got {value}.").format(
+                maximum=MAX_STEPS, value=repr(steps)
+            )
+        )
     if not (isinstance(span, int | float) and math.isfinite(span) and span > 0):
-        raise ValueError(f"span must be a positive number; got {span!r}.")
+        raise ValueError(_("span must be a positive number; got {value}.").format(value=repr(span)))
     if x.dim() != 4 or len(x) == 0 or len(y) != len(x):
-        raise ValueError(f"Give a non-empty batch of images (N, C, H, W) with one label each; got {tuple(x.shape)}.")
+        raise ValueError(
+            _("Give a non-empty batch of images (N, C, H, W) with one label each; got {shape}.").format(
+                shape=tuple(x.shape)
+            )
+        )
     generator = torch.Generator().manual_seed(seed)
     with _private_copy(model) as view:  # random_direction only reads the weights
         directions = [random_direction(view, generator) for _ in range(dims)]
