@@ -63,10 +63,11 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=21)
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--plain", action="store_true", help="the 56-layer net without shortcuts")
+    parser.add_argument("--shortcut", default="A", help="A (the paper's CIFAR nets and the bundled models), B or C")
     args = parser.parse_args()
 
     torch.manual_seed(0)
-    spec = replace(ResNetSpec.from_depth(56, style="cifar", residual=not args.plain), in_channels=1, num_classes=10)
+    spec = replace(ResNetSpec.from_depth(56, style="cifar", residual=not args.plain, shortcut=args.shortcut), in_channels=1, num_classes=10)
     model = build_resnet(spec, input_size=16).eval()
     g = torch.Generator().manual_seed(0)
     x, y = torch.randn(args.batch, 1, 16, 16, generator=g), torch.randint(0, 10, (args.batch,), generator=g)
