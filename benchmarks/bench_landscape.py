@@ -67,7 +67,8 @@ def main() -> None:
     args = parser.parse_args()
 
     torch.manual_seed(0)
-    spec = replace(ResNetSpec.from_depth(56, style="cifar", residual=not args.plain, shortcut=args.shortcut), in_channels=1, num_classes=10)
+    spec = ResNetSpec.from_depth(56, style="cifar", residual=not args.plain, shortcut=args.shortcut)
+    spec = replace(spec, in_channels=1, num_classes=10)
     model = build_resnet(spec, input_size=16).eval()
     g = torch.Generator().manual_seed(0)
     x, y = torch.randn(args.batch, 1, 16, 16, generator=g), torch.randint(0, 10, (args.batch,), generator=g)
