@@ -195,7 +195,7 @@ for column, (name, explained) in zip((left, right), models.items()):
     except ValueError as err:
         column.error(str(err), icon="⚠️")
         continue
-    label = explained.classes[int(y[int(picture)])]
+    label = _(explained.classes[int(y[int(picture)])])
     title = _("{name}, {block} (a '{label}'): ‖F(x)‖/‖x‖ = {ratio}").format(
         name=name, block=block, label=label, ratio=f"{maps.ratio:.2f}"
     )

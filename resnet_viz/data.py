@@ -24,7 +24,15 @@ from .progress import Progress
 
 BUNDLED = ("digits", "shapes")
 DOWNLOADABLE = ("cifar10", "mnist", "fashionmnist")
-SHAPE_CLASSES = ("circle", "square", "triangle", "cross", "ring", "diamond")
+SHAPE_CLASSES = (N_("circle"), N_("square"), N_("triangle"), N_("cross"), N_("ring"), N_("diamond"))
+# The class names torchvision gives CIFAR-10 and Fashion-MNIST, marked here so the catalog translates them;
+# they stay English in the data (and in stored runs) and are translated where shown. MNIST's are digits.
+DOWNLOADED_CLASS_NAMES = (
+    *(N_("airplane"), N_("automobile"), N_("bird"), N_("cat"), N_("deer")),
+    *(N_("dog"), N_("frog"), N_("horse"), N_("ship"), N_("truck")),
+    *(N_("T-shirt/top"), N_("Trouser"), N_("Pullover"), N_("Dress"), N_("Coat")),
+    *(N_("Sandal"), N_("Shirt"), N_("Sneaker"), N_("Bag"), N_("Ankle boot")),
+)
 
 
 ALLOWED_DATA_DIR_ENV = "RESNET_VIZ_ALLOWED_DATA_DIR"  # the one folder whose sub-folders users may train on

@@ -172,7 +172,7 @@ def dataset_samples(explained) -> dict:
             to_picture(x, pictures.mean, pictures.std),
             credit,  # in the user's language already
             label_message=N_("Test picture {number}: {label}"),
-            label_fields={"number": i + 1, "label": explained.classes[int(y)]},
+            label_fields={"number": i + 1, "label": _(explained.classes[int(y)])},
         )
         for i, (x, y) in enumerate(zip(pictures.x, pictures.y))
     }

@@ -15,6 +15,7 @@ PAGES = {
     "gradients": "gradients",
     "attribution": "attribution",
     "why_it_works": "why_it_works",
+    "glossary": "glossary",
 }
 
 
