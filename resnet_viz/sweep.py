@@ -34,6 +34,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -215,10 +216,11 @@ def connect_ray(address: str, ship_code: bool | None = None):
     ship = address != "local" if ship_code is None else ship_code
     runtime_env = {"working_dir": str(ROOT), "excludes": SHIP_EXCLUDES} if ship else None
     try:
-        ray.init(
-            address=address, runtime_env=runtime_env, logging_level="ERROR", log_to_driver=True,
-            **({"include_dashboard": False} if address == "local" else {}),
-        )  # fmt: skip
+        with _native_stderr_silenced():
+            ray.init(
+                address=address, runtime_env=runtime_env, logging_level="ERROR", log_to_driver=True,
+                **({"include_dashboard": False} if address == "local" else {}),
+            )  # fmt: skip
     except (ConnectionError, RuntimeError, ValueError) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise SweepError(
@@ -226,6 +228,21 @@ def connect_ray(address: str, ship_code: bool | None = None):
             "pass its address (host:6379), or use --ray local."
         ) from None
     return ray
+
+
+@contextmanager
+def _native_stderr_silenced():
+    """Send file descriptor 2 to nowhere while Ray connects: its C++ client prints a warning every second
+    while an address accepts connections but is no Ray cluster (about 20 s), which would bury the one-line
+    error. Python's own messages are not lost: the error is raised after the descriptor is restored."""
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as sink:
+            os.dup2(sink.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def _check_answers(address: str, timeout: float = 5.0) -> None:
