@@ -79,7 +79,7 @@ def _parser() -> argparse.ArgumentParser:
 
     bundle = commands.add_parser("bundle-models", help="train the models that ship with the app (assets/models/)")
     bundle.add_argument("--only", nargs="+", default=None, help="train only these (default: all five)")
-    bundle.add_argument("--steps", type=int, default=None, help="optimiser steps per model (default 400)")
+    bundle.add_argument("--steps", type=int, default=None, help="steps for every model (default: each recipe's)")
     bundle.add_argument("--out", default=None, help="folder to write (default: assets/models)")
     bundle.add_argument("--no-check", action="store_true", help="skip the short reproduction-check run")
     sweep = commands.add_parser("sweep", help="train a named experiment of the papers (here or on a Ray cluster)")
@@ -146,7 +146,7 @@ def _sweep(args: argparse.Namespace) -> int:
 def _bundle(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .bundle import BUNDLE_STEPS, MODELS_DIR, bundle_models
+    from .bundle import MODELS_DIR, bundle_models
 
     if args.steps is not None and args.steps < 1:
         raise ValueError(f"--steps must be a whole number >= 1; got {args.steps}.")
@@ -154,7 +154,7 @@ def _bundle(args: argparse.Namespace) -> int:
     manifest = bundle_models(
         Path(args.out) if args.out else MODELS_DIR,
         only=args.only,
-        steps=args.steps or BUNDLE_STEPS,
+        steps=args.steps,
         check=not args.no_check,
         log=log,
     )
