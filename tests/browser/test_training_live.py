@@ -34,7 +34,7 @@ def test_a_run_is_seen_live_from_another_tab_its_name_stays_text_and_polling_sto
     starter.goto(f"{app_url}/train?preset=CIFAR%20ResNet-20")
     wait_for_app(starter)
     set_number(starter, "Image size", 8)
-    set_number(starter, "Steps", 60)
+    set_number(starter, "Steps", 200)  # long enough that the second tab, loading meanwhile, sees it running
     name = starter.get_by_label("Run name")
     name.fill(HOSTILE_NAME)
     name.press("Enter")
@@ -43,7 +43,7 @@ def test_a_run_is_seen_live_from_another_tab_its_name_stays_text_and_polling_sto
     starter.wait_for_timeout(500)
 
     viewer = context.new_page()  # a second tab, a second session
-    viewer.goto(f"{app_url}/train")
+    viewer.goto(f"{app_url}/train?preset=CIFAR%20ResNet-20")
     viewer.get_by_text("Runs in progress").wait_for(timeout=60_000)
     viewer.get_by_role("button", name="Stop").first.wait_for(timeout=60_000)  # any tab can stop it
     viewer.get_by_text(HOSTILE_NAME.split(" <b>")[0], exact=False).first.wait_for(timeout=60_000)  # shown as text
