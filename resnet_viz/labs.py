@@ -126,6 +126,12 @@ def degradation_verdict(summary: pd.DataFrame) -> list[str]:
     plain = done[~done["residual"]].sort_values("depth")
     if len(plain) >= 2 and plain["depth"].nunique() >= 2:
         shallow, deep = plain.iloc[0], plain.iloc[-1]
+        fields = {
+            "deep": deep["depth"],
+            "shallow": shallow["depth"],
+            "deep_error": f"{100 * deep['train_error']:.1f}",
+            "shallow_error": f"{100 * shallow['train_error']:.1f}",
+        }
         if deep["train_error"] > shallow["train_error"]:
             lines.append(
                 _(
@@ -133,12 +139,7 @@ def degradation_verdict(summary: pd.DataFrame) -> list[str]:
                     "plain-{shallow} ({shallow_error} %). The deeper net could copy the shallower one and add "
                     "identities, yet the optimiser does not find that. It is not overfitting: the error is on "
                     "the training set."
-                ).format(
-                    deep=deep["depth"],
-                    shallow=shallow["depth"],
-                    deep_error=f"{100 * deep['train_error']:.1f}",
-                    shallow_error=f"{100 * shallow['train_error']:.1f}",
-                )
+                ).format(**fields)
             )
         else:
             lines.append(
@@ -146,12 +147,7 @@ def degradation_verdict(summary: pd.DataFrame) -> list[str]:
                     "Here plain-{deep} trained as well as plain-{shallow} ({deep_error} % vs {shallow_error} % "
                     "training error). Degradation grows with depth and shows most clearly early in training: try "
                     "a deeper plain net or compare at an earlier step."
-                ).format(
-                    deep=deep["depth"],
-                    shallow=shallow["depth"],
-                    deep_error=f"{100 * deep['train_error']:.1f}",
-                    shallow_error=f"{100 * shallow['train_error']:.1f}",
-                )
+                ).format(**fields)
             )
     for depth in sorted(set(done["depth"])):
         res = done[(done["depth"] == depth) & done["residual"]]
