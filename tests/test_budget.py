@@ -6,7 +6,6 @@ import pytest
 
 from resnet_viz import ResNetSpec
 from resnet_viz.budget import Forecast, describe_seconds, forecast, run_cost, run_progress
-from resnet_viz.store import RunStore
 from resnet_viz.train import RunQueue, TrainConfig
 
 TINY = dict(
@@ -14,13 +13,6 @@ TINY = dict(
     eval_samples=64, device="cpu",
 )  # fmt: skip
 RES8 = ResNetSpec.from_depth(8, style="cifar", shortcut="A")
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = RunStore(tmp_path / "runs.sqlite")
-    yield s
-    s.close()
 
 
 def test_forecast_of_runs_taking_turns_by_hand():

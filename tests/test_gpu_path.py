@@ -5,7 +5,6 @@ import pytest
 import torch
 
 from resnet_viz import ResNetSpec
-from resnet_viz.store import RunStore
 from resnet_viz.sweep import _EventLog
 from resnet_viz.train import StopSignal, TrainConfig, resolve_accelerations, resumable_step, run_steps, train
 
@@ -14,13 +13,6 @@ TINY = dict(
     eval_samples=64, device="cpu",
 )  # fmt: skip
 RES8 = ResNetSpec.from_depth(8, style="cifar", shortcut="A")
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = RunStore(tmp_path / "runs.sqlite")
-    yield s
-    s.close()
 
 
 def test_auto_flags_turn_nothing_on_on_the_cpu():

@@ -16,13 +16,6 @@ from resnet_viz.store import INTERRUPTED, RUN_STATUSES, RunStore, default_store_
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture
-def store(tmp_path):
-    s = RunStore(tmp_path / "runs.sqlite")
-    yield s
-    s.close()
-
-
 def python(code: str, *args: str, **popen) -> subprocess.Popen:
     """Start ``python -c code args`` in the repository root (so ``import resnet_viz`` works)."""
     return subprocess.Popen([sys.executable, "-c", code, *args], cwd=ROOT, text=True, **popen)

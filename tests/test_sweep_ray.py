@@ -9,7 +9,6 @@ import pytest
 ray = pytest.importorskip("ray", reason="Ray is not installed (pip install -r requirements-cluster.txt)")
 
 from resnet_viz import ResNetSpec  # noqa: E402
-from resnet_viz.store import RunStore  # noqa: E402
 from resnet_viz.sweep import SweepRun, run_sweep  # noqa: E402
 from resnet_viz.train import TrainConfig  # noqa: E402
 
@@ -28,13 +27,6 @@ def cluster():
     ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
     yield ray
     ray.shutdown()
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = RunStore(tmp_path / "runs.sqlite")
-    yield s
-    s.close()
 
 
 def by_name(result) -> dict:

@@ -31,13 +31,6 @@ PLAIN8 = ResNetSpec.from_depth(8, style="cifar", residual=False)
 RES8 = ResNetSpec.from_depth(8, style="cifar", shortcut="A")
 
 
-@pytest.fixture
-def store(tmp_path):
-    s = RunStore(tmp_path / "runs.sqlite")
-    yield s
-    s.close()
-
-
 def new_run(store: RunStore, spec: ResNetSpec, config: TrainConfig, name: str = "run", group=None) -> int:
     return store.create_run(name, spec.to_dict(), config.to_dict(), "cpu", group=group)
 
