@@ -4,9 +4,9 @@ import streamlit as st
 
 from resnet_viz.formatting import human
 from resnet_viz.i18n import N_, _, language
-from resnet_viz.spec import ResNetSpec
+from resnet_viz.nets.spec import ResNetSpec
 from ui import architecture as loaders
-from ui import sources
+from ui import citations as sources
 from ui.picker import current_choice, spec_at_depth
 from ui.text import translated, translated_columns
 

@@ -21,7 +21,8 @@ st.markdown(
     )
 )
 
-from resnet_viz.attribution import (  # noqa: E402
+from resnet_viz.figures.attribution import prediction_chart  # noqa: E402
+from resnet_viz.probes.attribution import (  # noqa: E402
     LAYER_METHODS,
     METHODS,
     SLOW_METHODS,
@@ -31,8 +32,7 @@ from resnet_viz.attribution import (  # noqa: E402
     predict,
     stage_names,
 )
-from resnet_viz.figures.attribution import prediction_chart  # noqa: E402
-from resnet_viz.images import COLORMAPS, overlay, to_model_input  # noqa: E402
+from resnet_viz.probes.images import COLORMAPS, overlay, to_model_input  # noqa: E402
 
 MAPS = "attribution maps"  # this session's cache bucket (see ui.attribution.remembered)
 

@@ -3,12 +3,13 @@
 import pandas as pd
 import streamlit as st
 
-from resnet_viz import published
-from resnet_viz.budget import describe_seconds
 from resnet_viz.formatting import human
 from resnet_viz.i18n import _
-from resnet_viz.labs import DEGRADATION_RUNS, degradation_specs, degradation_verdict
-from ui import sources, training
+from resnet_viz.nets import published
+from resnet_viz.training.budget import describe_seconds
+from resnet_viz.training.labs import DEGRADATION_RUNS, degradation_specs, degradation_verdict
+from ui import citations as sources
+from ui import training
 from ui.identity_insertion import identity_table, trained_plain_runs
 
 GROUP = "degradation"  # prefix of this lab's run groups in the store

@@ -4,7 +4,8 @@ import streamlit as st
 
 from resnet_viz import i18n
 from resnet_viz.i18n import _
-from ui import frame, sources
+from ui import citations as sources
+from ui import frame
 from ui.glossary import TERMS
 
 st.title(_("Glossary"))

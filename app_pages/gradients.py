@@ -3,7 +3,8 @@
 import streamlit as st
 
 from resnet_viz.i18n import N_, _
-from ui import frame, sources, training
+from ui import citations as sources
+from ui import frame, training
 from ui.gradients import gradient_tables, newest_plain_and_residual
 from ui.text import translated
 
@@ -33,7 +34,7 @@ batchnorm = c2.toggle(_("Batch normalisation"), value=True, key="grad_bn")
 quantity = c3.selectbox(_("Quantity"), list(QUANTITIES), format_func=translated(QUANTITIES), key="grad_quantity")
 seed = c4.number_input(_("Seed"), 0, 1000, 0, key="grad_seed")
 
-from resnet_viz.builder import ModelTooLargeError  # noqa: E402
+from resnet_viz.nets.memory import ModelTooLargeError  # noqa: E402
 
 try:
     tables = gradient_tables(depth, batchnorm, int(seed))
@@ -43,7 +44,7 @@ except ModelTooLargeError as err:
 
 from resnet_viz.figures.gradients import gradient_heatmap, gradient_vs_depth, shortcut_split, stage_histograms  # noqa: E402
 from resnet_viz.formatting import human_factor  # noqa: E402
-from resnet_viz.gradients import overflow_note, spread  # noqa: E402
+from resnet_viz.probes.gradients import overflow_note, spread  # noqa: E402
 
 for name, table in tables.items():
     if note := overflow_note(name, table):
@@ -135,7 +136,7 @@ if runs.empty:
     st.caption(_("Train a run (Train page or a lab) to see its gradients over time here."))
 else:
     from resnet_viz.figures.gradients import spread_over_training  # noqa: E402
-    from resnet_viz.gradients import spread_during_training  # noqa: E402
+    from resnet_viz.probes.gradients import spread_during_training  # noqa: E402
 
     labels = {int(run["id"]): training.run_label(run) for run in runs.to_dict("records")}
     ids = list(labels)

@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from resnet_viz import published
 from resnet_viz.i18n import _
-from ui import frame, sources
+from resnet_viz.nets import published
+from ui import citations as sources
+from ui import frame
 from ui.frame import TITLE
 from ui.registry import PAGES
 

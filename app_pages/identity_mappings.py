@@ -3,14 +3,10 @@
 import streamlit as st
 
 from resnet_viz.i18n import _  # noqa: E402
-from resnet_viz.labs import (  # noqa: E402
-    PAPER_SHORTCUT_ERRORS,
-    PAPER_UNIT_ERRORS,
-    shortcut_specs,
-    unit_specs,
-)
-from resnet_viz.spec import SHORTCUT_VARIANTS, UNITS  # noqa: E402
-from ui import sources, training
+from resnet_viz.nets.spec import SHORTCUT_VARIANTS, UNITS  # noqa: E402
+from resnet_viz.training.labs import PAPER_SHORTCUT_ERRORS, PAPER_UNIT_ERRORS, shortcut_specs, unit_specs
+from ui import citations as sources
+from ui import training
 from ui.picker import UNIT_LABELS, VARIANT_LABELS
 
 st.title(_("Identity-mappings lab"))

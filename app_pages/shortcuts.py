@@ -2,12 +2,13 @@
 
 import streamlit as st
 
-from resnet_viz import published
 from resnet_viz.i18n import _, language
-from resnet_viz.labs import PAPER_OPTION_ERRORS, option_specs
-from resnet_viz.spec import ResNetSpec
+from resnet_viz.nets import published
+from resnet_viz.nets.spec import ResNetSpec
+from resnet_viz.training.labs import PAPER_OPTION_ERRORS, option_specs
 from ui import architecture as loaders
-from ui import sources, training
+from ui import citations as sources
+from ui import training
 from ui.picker import VARIANT_LABELS, current_choice, just_changed
 
 OPTIONS_GROUP = "options"  # prefix of the A / B / C comparison's run groups in the store

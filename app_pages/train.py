@@ -3,7 +3,8 @@
 import streamlit as st
 
 from resnet_viz.i18n import N_, _
-from ui import sources, training
+from ui import citations as sources
+from ui import training
 from ui.picker import current_choice
 from ui.text import plain
 

@@ -39,9 +39,9 @@ x, y = loaders.test_batch(residual, count)
 from resnet_viz.figures.inside import block_maps_figure, ratio_figure  # noqa: E402
 from resnet_viz.figures.landscape import loss_contour, loss_curves, loss_surface_3d  # noqa: E402
 from resnet_viz.figures.lesion import lesion_bars, lesion_curve_figure, path_figure  # noqa: E402
-from resnet_viz.inside import block_maps, freshly_initialised, response_ratios  # noqa: E402
-from resnet_viz.landscape import loss_surface, roughness  # noqa: E402
-from resnet_viz.lesion import blocks, lesion_curve, lesion_study, path_gradients  # noqa: E402
+from resnet_viz.probes.inside import block_maps, freshly_initialised, response_ratios  # noqa: E402
+from resnet_viz.probes.landscape import loss_surface, roughness  # noqa: E402
+from resnet_viz.probes.lesion import blocks, lesion_curve, lesion_study, path_gradients  # noqa: E402
 
 
 def both(work_one):

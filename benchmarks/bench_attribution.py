@@ -26,9 +26,9 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere without installing
 from resnet_viz import ResNetSpec, build_resnet  # noqa: E402
-from resnet_viz.attribution import METHODS, attribute  # noqa: E402
 from resnet_viz.device import device_label, pick_device  # noqa: E402
-from resnet_viz.sources import load_pretrained, weights_cached  # noqa: E402
+from resnet_viz.probes.attribution import METHODS, attribute  # noqa: E402
+from resnet_viz.probes.explainable import load_pretrained, weights_cached  # noqa: E402
 
 
 def timed(fn, repeats: int, device: torch.device) -> float:

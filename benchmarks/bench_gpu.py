@@ -33,11 +33,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_training import minimal_loop  # noqa: E402
 
 from resnet_viz import ResNetSpec  # noqa: E402
-from resnet_viz.data import dataset_available, load_dataset  # noqa: E402
 from resnet_viz.device import resolve_device, use_training_threads  # noqa: E402
-from resnet_viz.store import RunStore  # noqa: E402
-from resnet_viz.sweep import paper_config  # noqa: E402
-from resnet_viz.train import TrainConfig, resolve_accelerations, run_steps, spec_for_data, train  # noqa: E402
+from resnet_viz.training.config import TrainConfig, resolve_accelerations
+from resnet_viz.training.data import load_dataset  # noqa: E402
+from resnet_viz.training.download import dataset_available
+from resnet_viz.training.engine import run_steps, spec_for_data, train  # noqa: E402
+from resnet_viz.training.store import RunStore  # noqa: E402
+from resnet_viz.training.sweep_plan import paper_config  # noqa: E402
 
 
 def engine_rate(spec: ResNetSpec, config: TrainConfig, store: RunStore) -> float:

@@ -30,7 +30,7 @@ from torch.func import functional_call
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere without installing
 from resnet_viz import ResNetSpec, build_resnet  # noqa: E402
-from resnet_viz.landscape import loss_surface, random_direction  # noqa: E402
+from resnet_viz.probes.landscape import loss_surface, random_direction  # noqa: E402
 
 
 def median_seconds(f, repeats: int = 5) -> float:

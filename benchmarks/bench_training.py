@@ -26,10 +26,11 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere without installing
 from resnet_viz import ResNetSpec, build_resnet  # noqa: E402
-from resnet_viz.data import load_dataset  # noqa: E402
 from resnet_viz.device import resolve_device  # noqa: E402
-from resnet_viz.store import RunStore  # noqa: E402
-from resnet_viz.train import TrainConfig, lr_at, spec_for_data, train  # noqa: E402
+from resnet_viz.training.config import TrainConfig, lr_at
+from resnet_viz.training.data import load_dataset  # noqa: E402
+from resnet_viz.training.engine import spec_for_data, train  # noqa: E402
+from resnet_viz.training.store import RunStore  # noqa: E402
 
 
 def minimal_loop(spec: ResNetSpec, config: TrainConfig, x: torch.Tensor, y: torch.Tensor) -> float:

@@ -25,7 +25,7 @@ import json
 import signal
 import sys
 
-from .spec import BLOCKS, NORMS, SHORTCUT_OPTIONS, SHORTCUT_VARIANTS, STRIDE_PLACEMENTS, STYLES, UNITS, ResNetSpec
+from .nets.spec import BLOCKS, NORMS, SHORTCUT_OPTIONS, SHORTCUT_VARIANTS, STRIDE_PLACEMENTS, STYLES, UNITS, ResNetSpec
 
 
 def _add_spec_arguments(parser: argparse.ArgumentParser, depth: int | None, style: str) -> None:
@@ -108,9 +108,10 @@ def _parser() -> argparse.ArgumentParser:
 def _sweep(args: argparse.Namespace) -> int:
     import threading
 
-    from .store import RunStore
-    from .sweep import CHECKPOINT_EVERY, EXPERIMENTS, SweepError, describe, paper_config, run_sweep
-    from .train import stop_on_signals
+    from .training.signals import stop_on_signals
+    from .training.store import RunStore
+    from .training.sweep import describe, run_sweep
+    from .training.sweep_plan import CHECKPOINT_EVERY, EXPERIMENTS, SweepError, paper_config
 
     if args.experiment not in EXPERIMENTS:  # before anything slow is imported or opened
         raise SweepError(f"Unknown experiment {args.experiment!r}; choose one of {', '.join(EXPERIMENTS)}.")
@@ -146,7 +147,7 @@ def _sweep(args: argparse.Namespace) -> int:
 def _bundle(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .bundle import MODELS_DIR, bundle_models
+    from .training.bundled import MODELS_DIR, bundle_models
 
     if args.steps is not None and args.steps < 1:
         raise ValueError(f"--steps must be a whole number >= 1; got {args.steps}.")
@@ -180,8 +181,8 @@ def _spec_from_args(args: argparse.Namespace) -> ResNetSpec:
 def _table(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from .analysis import layer_table, stage_table
-    from .paper import paper_checks
+    from .nets.paper import paper_checks
+    from .nets.tables import layer_table, stage_table
 
     spec = _spec_from_args(args)
     layers = layer_table(spec, args.input_size)
@@ -203,10 +204,12 @@ def _table(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from .builder import check_training_fits
     from .device import resolve_device
-    from .store import RunStore
-    from .train import StopSignal, TrainConfig, stop_on_signals, train
+    from .training.admission import check_training_fits
+    from .training.config import TrainConfig
+    from .training.engine import train
+    from .training.signals import StopSignal, stop_on_signals
+    from .training.store import RunStore
 
     # Everything is checked before the run is created: a refused run leaves nothing in the store.
     spec = _spec_from_args(args)

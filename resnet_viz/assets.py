@@ -1,7 +1,9 @@
-"""Where the project's data files live: ``assets/`` at the repository root (sample photos, papers' numbers)."""
+"""Where the project's files live: the repository root, and ``assets/`` in it (sample photos, the papers'
+numbers, the bundled models)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-ASSETS_DIR = Path(__file__).resolve().parents[1] / "assets"
+REPO_ROOT = Path(__file__).resolve().parents[1]
+ASSETS_DIR = REPO_ROOT / "assets"

@@ -132,7 +132,7 @@ def use_training_threads(count: int | None = None) -> int:
     ``torch.set_num_threads`` is process-global (every run and page shares it), so it is set the first
     time training starts and never again: runs in one process never fight over it. Results depend on
     the thread count (parallel sums add in another order), so a process that must reproduce recorded
-    numbers (`bundle.bundle_models`) fixes it first.
+    numbers (`bundled.bundle_models`) fixes it first.
     """
     global _threads_set
     with _threads_lock:

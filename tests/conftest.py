@@ -15,7 +15,7 @@ import pytest  # noqa: E402 (the environment above is set before anything import
 @pytest.fixture
 def store(tmp_path):
     """A fresh run store in the test's own folder, closed afterwards."""
-    from resnet_viz.store import RunStore
+    from resnet_viz.training.store import RunStore
 
     s = RunStore(tmp_path / "runs.sqlite")
     yield s

@@ -37,6 +37,6 @@ def test_public_api():
 
 def test_spec_module_does_not_import_torch():
     # The home page draws before torch loads: the sidebar's spec handling must stay torch-free.
-    code = "import sys\nfrom resnet_viz.spec import ResNetSpec\nassert 'torch' not in sys.modules"
+    code = "import sys\nfrom resnet_viz.nets.spec import ResNetSpec\nassert 'torch' not in sys.modules"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr

@@ -13,7 +13,7 @@ import streamlit as st
 from resnet_viz import i18n
 from resnet_viz.formatting import human
 from resnet_viz.i18n import N_, _
-from resnet_viz.spec import ResNetSpec
+from resnet_viz.nets.spec import ResNetSpec
 
 from .text import translated_columns
 
@@ -23,7 +23,7 @@ BLOCK_LABELS = {"basic": N_("basic"), "bottleneck": N_("bottleneck")}
 
 def stage_label(stage: str) -> str:
     """A stage as shown: the paper's names (conv2_x) stay, "head" and "total" in the user's language."""
-    from resnet_viz.analysis import STAGE_WORDS
+    from resnet_viz.nets.tables import STAGE_WORDS
 
     return _(stage) if stage in STAGE_WORDS else stage
 
@@ -211,8 +211,8 @@ def block_explanation(spec: ResNetSpec) -> str:
 
 def shape_change_explanation(spec: ResNetSpec, shortcuts: pd.DataFrame) -> str:
     """Why the shapes change where they do, read from this network's `shortcut_table` (never generic)."""
-    from resnet_viz.analysis import shape_changes
     from resnet_viz.formatting import format_shape
+    from resnet_viz.nets.tables import shape_changes
 
     where = shape_changes(shortcuts)
     rows = shortcuts.set_index("paper_name")
@@ -293,8 +293,8 @@ def displayable_checks(checks: pd.DataFrame) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def bottleneck_designs(spec_json: str, input_size: int, language: str):
-    """`analysis.bottleneck_vs_basic` for a bottleneck spec (meta device: no memory used)."""
-    from resnet_viz.analysis import bottleneck_vs_basic
+    """`costs.bottleneck_vs_basic` for a bottleneck spec (meta device: no memory used)."""
+    from resnet_viz.nets.costs import bottleneck_vs_basic
 
     with i18n.use_language(language):
         return bottleneck_vs_basic(ResNetSpec.from_json(spec_json), input_size)

@@ -1,7 +1,7 @@
 """Streamlit glue for "Where it looks": models to explain, pictures, and this session's maps.
 
 Shared models (ImageNet weights, trained runs) are cached once for every session and never mutated:
-`resnet_viz.attribution` works on a private structural copy. Computed maps are cached per session.
+`resnet_viz.probes.attribution` works on a private structural copy. Computed maps are cached per session.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def pretrained_model(depth: int):
 @st.cache_resource(show_spinner=False, max_entries=2)
 def _pretrained_model(depth: int):
     from resnet_viz.device import pick_device
-    from resnet_viz.sources import load_pretrained
+    from resnet_viz.probes.explainable import load_pretrained
 
     return load_pretrained(depth, device=pick_device())
 
@@ -47,7 +47,7 @@ def run_model(run_id: int):
 @st.cache_resource(show_spinner=False, max_entries=6)
 def _run_model(run_id: int, saved_at: float):
     from resnet_viz.device import pick_device
-    from resnet_viz.sources import load_run_model
+    from resnet_viz.probes.explainable import load_run_model
 
     return load_run_model(run_queue().store, run_id, device=pick_device())
 
@@ -86,8 +86,8 @@ def best_pair(runs) -> tuple[int, int]:
 
 def download_weights(depth: int) -> bool:
     """Download ImageNet weights with a progress bar; a readable error (and False) when offline."""
-    from resnet_viz.sources import WeightsUnavailable
-    from resnet_viz.sources import download_weights as download
+    from resnet_viz.probes.explainable import WeightsUnavailable
+    from resnet_viz.probes.explainable import download_weights as download
 
     bar = st.progress(0.0, text=_("Starting the download…"))
     try:
@@ -104,14 +104,14 @@ def download_weights(depth: int) -> bool:
 @st.cache_resource(show_spinner=False)
 def samples():
     """The bundled sample pictures (read-only, shared)."""
-    from resnet_viz.images import bundled_samples
+    from resnet_viz.probes.images import bundled_samples
 
     return bundled_samples()
 
 
 def read_upload(uploaded):
     """An ``st.file_uploader`` file -> `LoadedImage`, or None after showing why it cannot be used."""
-    from resnet_viz.images import ImageError, load_image
+    from resnet_viz.probes.images import ImageError, load_image
 
     try:
         return load_image(uploaded.getvalue())
@@ -148,7 +148,7 @@ def run_test_pictures(config: dict, count: int) -> TestPictures:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _test_pictures(dataset: str, input_size: int, seed: int, num_samples: int | None, count: int) -> TestPictures:
-    from resnet_viz.data import load_dataset
+    from resnet_viz.training.data import load_dataset
 
     bundle = load_dataset(dataset, input_size=input_size, seed=seed, num_samples=num_samples)
     masks = bundle.masks_test[:count] if bundle.masks_test is not None else None

@@ -23,7 +23,7 @@ PICTURE_SOURCES = {"sample": N_("a bundled sample"), "upload": N_("my own")}
 
 def choose_model(runs):
     """Widgets for the model to explain; returns (ExplainableModel, cache key), or None with a message shown."""
-    from resnet_viz.sources import PRETRAINED_DEPTHS, weights_cached
+    from resnet_viz.probes.explainable import PRETRAINED_DEPTHS, weights_cached
 
     st.subheader(_("1. The model"))
     left, right = st.columns([1, 2], gap="large")
@@ -86,7 +86,13 @@ def choose_bundled():
 
 def choose_pretrained():
     """ImageNet-pretrained ResNets, with a download button for weights not on this machine yet."""
-    from resnet_viz.sources import PRETRAINED_DEPTHS, WeightsUnavailable, weights_cached, weights_path, weights_size_mb
+    from resnet_viz.probes.explainable import (
+        PRETRAINED_DEPTHS,
+        WeightsUnavailable,
+        weights_cached,
+        weights_path,
+        weights_size_mb,
+    )
 
     cached = [d for d in PRETRAINED_DEPTHS if weights_cached(d)]
     default = 50 if 50 in cached or not cached else cached[0]
@@ -125,7 +131,7 @@ def choose_pretrained():
 
 def choose_picture(explained, model_key: str):
     """Widgets for the picture; returns (RGB picture, cache key), or None with a message shown."""
-    from resnet_viz.images import FORMATS
+    from resnet_viz.probes.images import FORMATS
 
     st.subheader(_("2. The picture"))
     left, right = st.columns([1, 2], gap="large")
@@ -156,7 +162,7 @@ def choose_picture(explained, model_key: str):
 
 def dataset_samples(explained) -> dict:
     """A trained run's own test pictures, offered first: a digits model has no idea what a flower is."""
-    from resnet_viz.images import Sample, to_picture
+    from resnet_viz.probes.images import Sample, to_picture
 
     config = explained.config
     if config.get("dataset") not in ("digits", "shapes", "cifar10", "mnist", "fashionmnist"):

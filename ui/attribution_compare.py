@@ -24,8 +24,8 @@ SCORE_COLUMNS = {
 
 def residual_vs_plain(runs, bucket: str) -> None:
     """Grad-CAMs of a residual and a plain run on the same test pictures (maps kept in ``bucket``)."""
-    from resnet_viz.attribution import attribute, predict
-    from resnet_viz.images import COLORMAPS, overlay, to_model_input, to_picture
+    from resnet_viz.probes.attribution import attribute, predict
+    from resnet_viz.probes.images import COLORMAPS, overlay, to_model_input, to_picture
 
     colormap, opacity = st.session_state.get("att_colormap", COLORMAPS[0]), st.session_state.get("att_opacity", 0.6)
     st.subheader(_("Residual vs plain: do they look at the same thing?"))
@@ -103,8 +103,8 @@ def residual_vs_plain(runs, bucket: str) -> None:
 
 def localisation_check(runs) -> None:
     """Mass inside the object and pointing game per method, on the shapes dataset's masks."""
-    from resnet_viz.attribution import METHODS, localisation_scores
     from resnet_viz.figures.attribution import localisation_chart
+    from resnet_viz.probes.attribution import METHODS, localisation_scores
 
     st.subheader(_("Does the map fall on the object? A check with the shapes' masks"))
     shapes_runs = runs[runs["dataset"] == "shapes"]

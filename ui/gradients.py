@@ -27,7 +27,7 @@ def gradient_tables(depth: int, batchnorm: bool, seed: int):
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _gradient_tables(depth: int, batchnorm: bool, seed: int):
-    from resnet_viz.gradients import plain_vs_residual
+    from resnet_viz.probes.gradients import plain_vs_residual
 
     return plain_vs_residual(depth, batchnorm, seed)
 

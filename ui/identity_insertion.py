@@ -10,7 +10,7 @@ from .training import run_queue
 @st.cache_data(show_spinner=False, max_entries=8)
 def identity_table(run_id: int, finished_at: str, extra: int, steps: int):
     """`identity_insertion.run_identity_experiment` of one finished run (``finished_at`` keys the cache)."""
-    from resnet_viz.identity_insertion import run_identity_experiment
+    from resnet_viz.probes.identity_insertion import run_identity_experiment
 
     return run_identity_experiment(run_queue().store, run_id, extra=extra, steps=steps)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from resnet_viz.i18n import N_, _
-from resnet_viz.spec import SHORTCUT_VARIANTS, UNITS, ResNetSpec, default_input_size
+from resnet_viz.nets.spec import SHORTCUT_VARIANTS, UNITS, ResNetSpec, default_input_size
 
 from . import language
 from .frame import stop_page

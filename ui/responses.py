@@ -10,7 +10,7 @@ from .training import run_queue
 
 
 def response_table(runs):
-    """`resnet_viz.responses.run_responses` of these finished runs (a `RunStore.runs` frame), cached
+    """`resnet_viz.probes.responses.run_responses` of these finished runs (a `RunStore.runs` frame), cached
     per run and finish time; None when a run has no checkpoint."""
     finished = runs[runs["status"] == "finished"]
     key = tuple((int(r["id"]), str(r["finished_at"])) for r in finished.to_dict("records"))
@@ -20,7 +20,7 @@ def response_table(runs):
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _responses(key: tuple):
-    from resnet_viz.responses import run_responses
+    from resnet_viz.probes.responses import run_responses
 
     try:
         return run_responses(run_queue().store, [run_id for run_id, _finished_at in key])

@@ -9,7 +9,7 @@ import re
 import streamlit as st
 
 from resnet_viz.i18n import N_, _
-from resnet_viz.spec import ResNetSpec
+from resnet_viz.nets.spec import ResNetSpec
 
 from .progress import download_progress
 from .state import keep
@@ -19,8 +19,8 @@ from .text import translated
 @st.cache_resource(show_spinner=False)
 def run_queue():
     """The app's one training queue and run store, shared by every session (runs are global)."""
-    from resnet_viz.store import RunStore
-    from resnet_viz.train import RunQueue
+    from resnet_viz.training.queue import RunQueue
+    from resnet_viz.training.store import RunStore
 
     store = RunStore()
     store.mark_interrupted()  # runs a previous app process left behind
@@ -37,7 +37,7 @@ STATUS_LABELS = {
     "failed": N_("failed"),
 }
 # What the training engine stores as a run's message, in English (it runs in a worker thread that has no
-# user language); `run_message` shows them in the reader's language. Keep in step with resnet_viz.train.
+# user language); `run_message` shows them in the reader's language. Keep in step with resnet_viz.training.engine.
 STORED_MESSAGES = (
     N_("{reason} at step {step}"),
     N_("loss became {loss} at step {step}: the learning rate is probably too high"),
@@ -74,7 +74,7 @@ def training_settings(prefix: str, spec: ResNetSpec, steps: int = 300) -> dict:
     Defaults are seeded into session state (the widgets take no ``value=``), and `ui.state.keep`
     restores any value Streamlit drops, so what is on screen is what a launch uses.
     """
-    from resnet_viz.data import BUNDLED, DOWNLOADABLE, allowed_data_dir
+    from resnet_viz.training.data import BUNDLED, DOWNLOADABLE, allowed_data_dir
 
     p = prefix
     defaults = {
@@ -192,7 +192,8 @@ def ensure_dataset(settings: dict) -> bool:
 
     Returns True when the run can start now.
     """
-    from resnet_viz.data import DOWNLOADABLE, DatasetUnavailable, dataset_available, download_dataset
+    from resnet_viz.training.data import DOWNLOADABLE
+    from resnet_viz.training.download import DatasetUnavailable, dataset_available, download_dataset
 
     name = settings["dataset"]
     if name not in DOWNLOADABLE or dataset_available(name):
@@ -233,7 +234,7 @@ def launch_button(label: str, key: str, specs, settings: dict, names: list[str],
     """
     import time
 
-    from resnet_viz.train import TrainConfig
+    from resnet_viz.training.config import TrainConfig
 
     queued = st.session_state.pop(f"{key}_toast", None)
     if queued:  # said after the rerun that follows a launch, so the message is not lost with it
@@ -258,8 +259,8 @@ def launch_button(label: str, key: str, specs, settings: dict, names: list[str],
 
 def budget_caption(specs, settings: dict) -> None:
     """Say, before a launch, how long these runs will take on this machine behind the current queue."""
-    from resnet_viz.budget import describe_seconds
-    from resnet_viz.train import TrainConfig
+    from resnet_viz.training.budget import describe_seconds
+    from resnet_viz.training.config import TrainConfig
 
     try:
         config = TrainConfig(**settings)
@@ -286,8 +287,8 @@ def budget_caption(specs, settings: dict) -> None:
 
 @st.cache_data(show_spinner=False, max_entries=64, ttl=600)
 def _run_seconds(spec_json: str, config_items: tuple) -> float:
-    from resnet_viz.budget import run_cost
-    from resnet_viz.train import TrainConfig
+    from resnet_viz.training.budget import run_cost
+    from resnet_viz.training.config import TrainConfig
 
     config = TrainConfig(**dict(config_items))
     device = str(_device(config.device))
@@ -302,8 +303,8 @@ def _device(name: str):
 
 def queue_forecast() -> dict:
     """{run id: `Forecast`} for every run the app's queue is training or holding."""
-    from resnet_viz.budget import forecast, run_progress
-    from resnet_viz.train import TrainConfig
+    from resnet_viz.training.budget import forecast, run_progress
+    from resnet_viz.training.config import TrainConfig
 
     queue = run_queue()
     active, waiting = queue.active(), queue.queued()
@@ -381,7 +382,7 @@ def live(draw, is_active, every: float = 1.0) -> None:
 
 def progress_rows(runs) -> None:
     """One line per run: name, status, a progress bar with the time left or the place in line, and Stop."""
-    from resnet_viz.budget import describe_seconds, run_progress
+    from resnet_viz.training.budget import describe_seconds, run_progress
 
     from .text import plain
 
@@ -424,8 +425,8 @@ def progress_rows(runs) -> None:
 
 @st.cache_data(show_spinner=False, max_entries=16, ttl=600)
 def _too_deep(config_items: tuple):
-    from resnet_viz.labs import too_deep
-    from resnet_viz.train import TrainConfig
+    from resnet_viz.training.config import TrainConfig
+    from resnet_viz.training.labs import too_deep
 
     config = TrainConfig(**dict(config_items))
     return too_deep(config, run_queue().store, str(_device(config.device)))
@@ -469,7 +470,7 @@ def lab_group(group: str, progress: bool = True):
 
     Returns the runs of ``group`` (`RunStore.runs`), their metrics and `labs.summarize`'s one row per run.
     """
-    from resnet_viz.labs import summarize
+    from resnet_viz.training.labs import summarize
 
     store = run_queue().store
     runs = store.runs(group=group)
@@ -482,7 +483,7 @@ def lab_group(group: str, progress: bool = True):
 
 def sweep_caption(group: str) -> None:
     """Under a lab's comparison picker: how a sweep from the command line behaves (its Stop is elsewhere)."""
-    from resnet_viz.labs import is_sweep_group
+    from resnet_viz.training.labs import is_sweep_group
 
     if is_sweep_group(group):
         st.caption(

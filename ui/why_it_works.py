@@ -1,7 +1,7 @@
 """Streamlit glue for "Why it works" (and the bundled source of "Where it looks"): the models that ship
 with the app, their test pictures, and this session's lesion, landscape and inside-the-block results.
 
-Bundled models are cached once for every session and never mutated: `resnet_viz.lesion`, `.landscape`
+Bundled models are cached once for every session and never mutated: `resnet_viz.probes.lesion`, `.landscape`
 and `.inside` work on private structural copies. Slow results are kept per session (`remembered`).
 """
 
@@ -19,14 +19,14 @@ RESULTS = "why it works"  # this session's cache bucket (see ui.attribution.reme
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _bundled(name: str):
-    from resnet_viz.sources import load_bundled
+    from resnet_viz.probes.explainable import load_bundled
 
     return load_bundled(name)
 
 
 def load_model(name: str):
     """A bundled model (shared, read-only), or None after showing why it cannot be loaded."""
-    from resnet_viz.sources import BundledModelUnavailable
+    from resnet_viz.probes.explainable import BundledModelUnavailable
 
     try:
         with st.spinner(_("Loading the bundled model…")):
@@ -37,8 +37,8 @@ def load_model(name: str):
 
 
 def bundled_table():
-    """`sources.bundled_models()`, or None after showing why the manifest cannot be read."""
-    from resnet_viz.sources import BundledModelUnavailable, bundled_models
+    """`explainable.bundled_models()`, or None after showing why the manifest cannot be read."""
+    from resnet_viz.probes.explainable import BundledModelUnavailable, bundled_models
 
     try:
         return bundled_models()
@@ -50,7 +50,7 @@ def bundled_table():
 @st.cache_data(show_spinner=False, max_entries=4)
 def test_split(dataset: str, input_size: int, seed: int):
     """The test split (x, y) the bundled models were measured on: `load_dataset`'s split for the seed."""
-    from resnet_viz.data import load_dataset
+    from resnet_viz.training.data import load_dataset
 
     bundle = load_dataset(dataset, input_size=input_size, seed=seed)
     return bundle.x_test, bundle.y_test
@@ -68,7 +68,7 @@ def slow(label: str, key: tuple, work, button: str, cancel_key: str):
 
     A ValueError from the library is shown as a message, never a traceback.
     """
-    from resnet_viz.landscape import LandscapeCancelled
+    from resnet_viz.probes.landscape import LandscapeCancelled
 
     done = recall(RESULTS, key)
     if done is not None:

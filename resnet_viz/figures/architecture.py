@@ -24,7 +24,7 @@ from plotly.subplots import make_subplots
 
 from ..formatting import format_shape, human, prefix_of
 from ..i18n import N_, _
-from ..naming import block_of, is_block, is_gate_part, is_shortcut_part, local_name, paper_name
+from ..nets.naming import block_of, is_block, is_gate_part, is_shortcut_part, local_name, paper_name
 from .style import (
     BLUE,
     GREEN,
@@ -834,7 +834,7 @@ def _note(text: str, y: float, yshift: int = 0) -> dict:
 def design_costs(designs: pd.DataFrame, title: str | None = None) -> go.Figure:
     """Bars of parameters, multiply-adds and activations per design, relative to the first (the bottleneck net).
 
-    ``designs`` is `analysis.bottleneck_vs_basic`; the y axis is log, 1 = the bottleneck's cost.
+    ``designs`` is `costs.bottleneck_vs_basic`; the y axis is log, 1 = the bottleneck's cost.
     """
     base = designs.iloc[0]
     measures = (("params", _("parameters")), ("macs", _("multiply-adds")), ("activations", _("activations")))

@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..i18n import N_, _
-from ..naming import block_sort_key, is_block, layer_name
+from ..nets.naming import block_sort_key, is_block, layer_name
 from .style import BLUE, INK, LEGEND_BELOW, ORANGE, layout, series_colour
 
 SHORTCUT_COLOUR, BRANCH_COLOUR, TOTAL_COLOUR = BLUE, ORANGE, INK  # the shortcut is blue in every figure

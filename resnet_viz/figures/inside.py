@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..i18n import _
-from ..inside import BlockMaps
+from ..probes.inside import BlockMaps
 from .style import LEGEND_BELOW, layout, series_colour
 
 

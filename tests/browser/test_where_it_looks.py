@@ -12,7 +12,7 @@ from conftest import assert_no_exception, screenshot, wait_for_app
 @pytest.fixture(scope="module")
 def resnet18_weights():
     """torchvision-format ResNet-18 weights (random) where the server's torch cache looks ($TORCH_HOME)."""
-    from resnet_viz.sources import weights_path
+    from resnet_viz.probes.explainable import weights_path
 
     assert os.environ.get("TORCH_HOME"), "tests/conftest.py points TORCH_HOME at a throwaway folder"
     path = weights_path(18)

@@ -1,0 +1,35 @@
+"""`build_resnet`: a spec in, an `nn.Module` out, refusing specs that would not fit in memory."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import torch
+
+from ..i18n import _
+from .model import ResNet
+from .spec import ResNetSpec
+
+if TYPE_CHECKING:
+    pass
+from .memory import check_fits
+
+
+def build_resnet(
+    spec: ResNetSpec,
+    device: torch.device | str | None = None,
+    input_size: int | None = None,
+    memory_limit: int | None = None,
+) -> ResNet:
+    """Build the network described by ``spec`` (on the CPU unless ``device`` is given).
+
+    Before allocating anything it estimates weights + gradients + activations for one image
+    (`estimate_memory`, a meta-device trace) and raises `ModelTooLargeError` (a ValueError) if
+    that exceeds 80 % of the memory free on the target device, or ``memory_limit`` bytes.
+    """
+    if not isinstance(spec, ResNetSpec):
+        raise ValueError(_("build_resnet needs a ResNetSpec, got {type}.").format(type=type(spec).__name__))
+    target = torch.device(device) if device is not None else torch.device("cpu")
+    check_fits(spec, target, input_size, memory_limit=memory_limit)
+    model = ResNet(spec)
+    return model.to(target) if target.type != "cpu" else model

@@ -1,0 +1,173 @@
+"""Memory: what building and training a network take, estimated from a meta-device trace, and the checks
+against free memory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from ..device import available_memory
+from ..formatting import format_bytes
+from ..i18n import N_, _
+from .spec import ResNetSpec
+from .tables import _numel, layer_table
+
+
+@dataclass(frozen=True)
+class MemoryEstimate:
+    """Bytes needed to build a model and run one training step at the given batch size (float32)."""
+
+    params: int  # parameter count
+    activations: int  # activation values kept for backward (sum of layer outputs)
+    batch_size: int
+
+    @property
+    def total_bytes(self) -> int:
+        # weights + their gradients + the activations kept for the backward pass
+        return 4 * (2 * self.params + self.activations * self.batch_size)
+
+
+def estimate_memory(spec: ResNetSpec, input_size: int | None = None, batch_size: int = 1) -> MemoryEstimate:
+    """Estimate memory from a meta-device trace (nothing real is allocated)."""
+    layers = layer_table(spec, input_size)
+    activations = sum(_numel(s) for s in layers["output_shape"])
+    return MemoryEstimate(int(layers["params"].sum()), int(activations), batch_size)
+
+
+OPTIMIZER_STATE = {"sgd": 1, "adamw": 2}  # values of optimiser state per parameter: momentum; AdamW's two moments
+
+
+# Autograd keeps conv, BN and ReLU tensors for the backward pass, and the backward pass holds a few gradients
+# of activations at once: measured peak resident memory of CPU training steps grows by 1.0-1.2x the sum of the
+# layer outputs per image (ResNet-18/50 at 64 px, CIFAR ResNet-20/56, plain and pre-activation). 1.25 keeps the
+# estimate at or above every measurement (tests/nets/test_memory.py checks -10 % .. +35 % in a subprocess).
+ACTIVATION_FACTOR = 1.25
+
+
+FRAMEWORK_BYTES = 200 * 1024**2  # what PyTorch's CPU kernels take on first use (buffers, code), measured ~200 MiB
+
+
+EVAL_BATCH = 256  # the engine evaluates in batches of this many images (no gradients: ~3 layer outputs alive)
+
+
+@dataclass(frozen=True)
+class TrainingMemoryEstimate:
+    """Bytes a training run needs, part by part (float32; a bf16-autocast GPU run needs less).
+
+    See `estimate_training_memory`; `total_bytes` is what `admission.check_training_fits` compares.
+    """
+
+    params: int  # parameter count
+    weights_bytes: int
+    gradients_bytes: int
+    optimizer_bytes: int  # SGD momentum: one value per parameter; AdamW: two
+    activations_bytes: int  # kept for backward at the real batch and input size (or evaluation's, if larger)
+    data_bytes: int  # the dataset held in memory at the input size (with its normalised copy while loading)
+    framework_bytes: int  # PyTorch's own working memory
+    activation_bytes_per_image: int  # what one more image in the training batch adds
+    evaluation_bytes: int  # activations alive while evaluating (no gradients); a floor under activations_bytes
+    batch_size: int
+    input_size: int
+
+    @property
+    def total_bytes(self) -> int:
+        return (
+            self.weights_bytes
+            + self.gradients_bytes
+            + self.optimizer_bytes
+            + self.activations_bytes
+            + self.data_bytes
+            + self.framework_bytes
+        )
+
+    def parts(self) -> dict[str, int]:
+        """Each part's bytes by a readable name (English, marked: show it with ``_(name)``), for messages and tables."""
+        return {
+            N_("weights"): self.weights_bytes,
+            N_("gradients"): self.gradients_bytes,
+            N_("optimiser state"): self.optimizer_bytes,
+            N_("activations"): self.activations_bytes,
+            N_("dataset"): self.data_bytes,
+            "PyTorch": self.framework_bytes,
+        }
+
+
+def estimate_training_memory(
+    spec: ResNetSpec,
+    input_size: int | None = None,
+    batch_size: int = 1,
+    optimizer: str = "sgd",
+    dataset_images: int = 0,
+    eval_samples: int = EVAL_BATCH,
+) -> TrainingMemoryEstimate:
+    """What one training run of ``spec`` needs, from a meta-device trace (nothing real is allocated).
+
+    Args:
+        spec: the network (set ``in_channels`` to the dataset's: `engine.spec_for_data`).
+        input_size: side of the square training images (default: the style's).
+        batch_size: images per optimiser step.
+        optimizer: "sgd" (momentum) or "adamw".
+        dataset_images: images held in memory (train and test), each ``in_channels x input_size^2`` floats.
+        eval_samples: images per evaluation; evaluated in batches of at most `EVAL_BATCH`.
+    """
+    if optimizer not in OPTIMIZER_STATE:
+        raise ValueError(
+            _("Unknown optimizer {name}; choose one of {choices}.").format(
+                name=repr(optimizer), choices=", ".join(OPTIMIZER_STATE)
+            )
+        )
+    size = spec.default_input_size if input_size is None else input_size
+    layers = layer_table(spec, size)
+    params = int(layers["params"].sum())
+    outputs = [_numel(s) for s in layers["output_shape"]]
+    image = spec.in_channels * size * size
+    kept = ACTIVATION_FACTOR * (sum(outputs) + image) * batch_size
+    evaluation = 3 * max(outputs) * min(EVAL_BATCH, eval_samples)
+    return TrainingMemoryEstimate(
+        params=params,
+        weights_bytes=4 * params,
+        gradients_bytes=4 * params,
+        optimizer_bytes=4 * params * OPTIMIZER_STATE[optimizer],
+        activations_bytes=int(4 * max(kept, evaluation)),
+        data_bytes=2 * 4 * image * dataset_images,
+        framework_bytes=FRAMEWORK_BYTES,
+        activation_bytes_per_image=int(4 * ACTIVATION_FACTOR * (sum(outputs) + image)),
+        evaluation_bytes=int(4 * evaluation),
+        batch_size=batch_size,
+        input_size=size,
+    )
+
+
+# Leave room for the rest of the app, the optimiser state and the framework itself.
+MEMORY_HEADROOM = 0.8
+
+
+class ModelTooLargeError(ValueError):
+    """The spec's estimated memory exceeds what the device has free."""
+
+
+def check_fits(
+    spec: ResNetSpec,
+    device: torch.device | str | None = None,
+    input_size: int | None = None,
+    batch_size: int = 1,
+    memory_limit: int | None = None,
+) -> MemoryEstimate:
+    """Raise `ModelTooLargeError` if ``spec`` would not fit; return the estimate otherwise."""
+    estimate = estimate_memory(spec, input_size, batch_size)
+    limit = memory_limit if memory_limit is not None else int(MEMORY_HEADROOM * available_memory(device))
+    if estimate.total_bytes > limit:
+        raise ModelTooLargeError(
+            _(
+                "{name} needs about {needed} to train at batch size {batch} ({params}M parameters), but only "
+                "{limit} is available. Choose a shallower network or a smaller input size."
+            ).format(
+                name=spec.display_name,
+                needed=format_bytes(estimate.total_bytes),
+                batch=batch_size,
+                params=f"{estimate.params / 1e6:,.1f}",
+                limit=format_bytes(limit),
+            )
+        )
+    return estimate

@@ -1,0 +1,361 @@
+"""Where a ResNet looks: Grad-CAM and other captum attributions as one 2-D map per image.
+
+One entry point, `attribute(model, x, method, layer, target)`, returns a non-negative (H, W) map at
+the input's resolution, whatever the method:
+
+    gradcam               ReLU(sum_k mean(dy/dA_k) * A_k) at ``layer``, upsampled bilinearly (LayerGradCam)
+    guided_gradcam        Guided Backprop x upsampled Grad-CAM, |.| summed over colour channels
+    integrated_gradients  path integral of gradients from a mean-colour baseline, |.| summed over channels
+    saliency              |dy/dx| summed over channels (one backward pass)
+    occlusion             score drop when a square patch is replaced by the mean colour, positive part
+
+``layer`` names a stage (``"layer4"``) or a block (``"layer3.5"``), looked up with ``get_submodule``.
+Maps are raw (not normalised): the overlay scales them for display, and the localisation scores
+(`mass_inside`, `pointing_hit`) do not depend on scale.
+
+Models are shared between the app's users, so `attribute` never changes them: captum's hooks go on
+a private structural copy that shares the model's tensors (see `_private_copy`), and are removed
+inside the call; two users explaining the same model at once neither meet nor wait.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import threading
+import time
+import warnings
+import weakref
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+
+import pandas as pd
+import torch
+from torch import nn
+
+from ..device import device_of
+from ..i18n import N_, _
+from ..nets.naming import is_stage
+from ..progress import Progress
+
+METHODS = {  # method -> its name, translated where shown
+    "gradcam": "Grad-CAM",
+    "guided_gradcam": "Guided Grad-CAM",
+    "integrated_gradients": N_("Integrated Gradients"),
+    "saliency": N_("Saliency"),
+    "occlusion": N_("Occlusion"),
+}
+RANDOM_LABEL = N_("Random map (chance)")  # `localisation_scores`' chance row
+SLOW_METHODS = ("integrated_gradients", "occlusion")  # many forward passes: the page shows progress and Cancel
+LAYER_METHODS = ("gradcam", "guided_gradcam")  # the methods that use ``layer``
+
+
+class AttributionCancelled(Exception):
+    """Raised inside `attribute` when its ``cancel`` callback returns True."""
+
+
+# ---------------------------------------------------------------------- layers and predictions
+def stage_names(model: nn.Module) -> list[str]:
+    """The model's stages in order: ``["layer1", ..., "layer4"]`` (CIFAR-style nets have three)."""
+    return [name for name, _ in model.named_children() if is_stage(name)]
+
+
+def layer_names(model: nn.Module) -> list[str]:
+    """Every stage and block Grad-CAM can look at, in depth order: layer1, layer1.0, layer1.1, ..., layer4.2."""
+    names = []
+    for stage in stage_names(model):
+        names.append(stage)
+        names += [f"{stage}.{block}" for block, _ in model.get_submodule(stage).named_children()]
+    return names
+
+
+@torch.no_grad()
+def feature_shapes(model: nn.Module, x: torch.Tensor, names: Sequence[str]) -> dict[str, tuple[int, ...]]:
+    """Output shape (C, h, w) of each named stage or block for one image: how coarse its Grad-CAM is."""
+    x = _one_image(x).to(device_of(model))
+    shapes: dict[str, tuple[int, ...]] = {}
+    with _private_copy(model) as view:
+        handles = [
+            view.get_submodule(name).register_forward_hook(
+                lambda _m, _i, out, name=name: shapes.__setitem__(name, tuple(out.shape[1:]))
+            )
+            for name in names
+        ]
+        try:
+            view(x)
+        finally:
+            for handle in handles:
+                handle.remove()
+    return shapes
+
+
+@torch.no_grad()
+def predict(model: nn.Module, x: torch.Tensor, k: int = 5) -> list[tuple[int, float]]:
+    """Top-``k`` (class index, probability) for one image ``x`` (1, C, H, W), most likely first."""
+    x = _one_image(x).to(device_of(model))
+    with _private_copy(model) as view:
+        probabilities = view(x).float().softmax(dim=1)[0]  # (num_classes,)
+    top = probabilities.topk(min(k, probabilities.numel()))
+    return list(zip(top.indices.tolist(), top.values.tolist()))
+
+
+# ---------------------------------------------------------------------- the one entry point
+def attribute(
+    model: nn.Module,
+    x: torch.Tensor,
+    method: str = "gradcam",
+    layer: str | None = None,
+    target: int | None = None,
+    *,
+    progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+    ig_steps: int = 32,
+    occlusion_window: int | None = None,
+) -> torch.Tensor:
+    """Attribution map of one image for one class.
+
+    Args:
+        model: a ResNet built by `build_resnet` (in eval mode, or it is put there for the call).
+        x: (1, C, H, W) or (C, H, W), preprocessed as the model expects.
+        method: one of `METHODS`.
+        layer: stage or block name for Grad-CAM and Guided Grad-CAM (see `layer_names`); None means the
+            last stage ("layer4" in ImageNet nets, "layer3" in CIFAR-style ones).
+        target: class index to explain; None explains the predicted class.
+        progress: called with (forward passes done, forward passes in all) after every forward pass.
+        cancel: polled before every forward pass; returning True raises `AttributionCancelled`.
+        ig_steps: integration steps for Integrated Gradients.
+        occlusion_window: side of the occluding square (default: a seventh of the image, stride half of it).
+
+    Returns:
+        (H, W) float32 tensor on the CPU, finite and >= 0.
+    """
+    if method not in METHODS:
+        raise ValueError(
+            _("Unknown method {method}; choose one of {methods}.").format(
+                method=repr(method), methods=", ".join(METHODS)
+            )
+        )
+    x = _one_image(x).to(device_of(model), torch.float32)  # (1, C, H, W)
+    height, width = x.shape[-2:]
+    layer = layer or stage_names(model)[-1]
+    if method in LAYER_METHODS and layer not in layer_names(model):
+        raise ValueError(
+            _("Unknown layer {layer}; choose a stage or block: {layers}, ...").format(
+                layer=repr(layer), layers=", ".join(layer_names(model)[:6])
+            )
+        )
+    with _private_copy(model) as model:  # captum's hooks go on this session's own copy, never the shared model
+        if target is None:
+            with torch.no_grad():
+                target = int(model(x).argmax(dim=1))
+        forward = _Forward(model, _forward_passes(method, x, ig_steps, occlusion_window), progress, cancel)
+        if method == "gradcam":
+            from captum.attr import LayerAttribution, LayerGradCam
+
+            cam = LayerGradCam(forward, model.get_submodule(layer)).attribute(
+                x, target=target, relu_attributions=True
+            )  # (1, 1, h, w)
+            attribution = LayerAttribution.interpolate(cam.detach(), (height, width), "bilinear")[0, 0]  # (H, W)
+        elif method == "guided_gradcam":
+            from captum.attr import GuidedGradCam
+
+            with warnings.catch_warnings():  # captum announces its (temporary) ReLU hooks on every call
+                warnings.filterwarnings("ignore", message="Setting backward hooks", category=UserWarning)
+                guided = GuidedGradCam(forward, model.get_submodule(layer)).attribute(
+                    x.detach().requires_grad_(), target=target, interpolate_mode="bilinear"
+                )  # (1, C, H, W)
+            attribution = guided.detach().abs().sum(dim=1)[0]
+        elif method == "integrated_gradients":
+            from captum.attr import IntegratedGradients
+
+            steps = max(2, int(ig_steps))
+            integrated = IntegratedGradients(forward).attribute(
+                x, baselines=torch.zeros_like(x), target=target, n_steps=steps, internal_batch_size=_IG_BATCH
+            )  # (1, C, H, W); baseline 0 = the mean colour after normalisation
+            attribution = integrated.detach().abs().sum(dim=1)[0]
+        elif method == "saliency":
+            from captum.attr import Saliency
+
+            saliency = Saliency(forward).attribute(x.detach().requires_grad_(), target=target, abs=True)  # (1, C, H, W)
+            attribution = saliency.detach().sum(dim=1)[0]
+        else:
+            from captum.attr import Occlusion
+
+            window, stride = _occlusion_geometry(x, occlusion_window)
+            channels = x.shape[1]
+            occluded = Occlusion(forward).attribute(
+                x,
+                sliding_window_shapes=(channels, window, window),
+                strides=(channels, stride, stride),
+                baselines=0.0,
+                target=target,
+                perturbations_per_eval=_OCCLUSION_BATCH,
+            )  # (1, C, H, W): the same value in every channel of a patch
+            attribution = occluded.detach().sum(dim=1)[0].clamp_min(0)
+    attribution = torch.nan_to_num(attribution.float(), nan=0.0, posinf=0.0, neginf=0.0).clamp_min(0)
+    return attribution.cpu()
+
+
+_IG_BATCH = 8  # images per forward pass in Integrated Gradients: progress every 8 steps, bounded memory
+_OCCLUSION_BATCH = 16  # occluded copies per forward pass
+
+
+def _occlusion_geometry(x: torch.Tensor, window: int | None) -> tuple[int, int]:
+    side = min(x.shape[-2:])
+    window = int(window) if window else max(2, side // 7)  # 224 -> 32 px patches, 32 -> 4 px
+    window = max(1, min(window, side))
+    return window, max(1, window // 2)
+
+
+def _forward_passes(method: str, x: torch.Tensor, ig_steps: int, occlusion_window: int | None) -> int:
+    """How many forward passes a method makes, the ``total`` that progress reports."""
+    if method == "guided_gradcam":
+        return 2
+    if method == "integrated_gradients":
+        return math.ceil(max(2, int(ig_steps)) / _IG_BATCH)
+    if method == "occlusion":
+        window, stride = _occlusion_geometry(x, occlusion_window)
+        h, w = x.shape[-2:]
+        patches = ((h - window) // stride + 1) * ((w - window) // stride + 1)
+        return 1 + math.ceil(patches / _OCCLUSION_BATCH)
+    return 1
+
+
+class _Forward(nn.Module):
+    """The model, counting forward passes for progress and checking for cancellation before each.
+
+    A module (not a function) so that Guided Backprop finds the model's ReLUs through it.
+    """
+
+    def __init__(self, model: nn.Module, total: int, progress: Progress | None, cancel) -> None:
+        super().__init__()
+        self.model, self.total, self.done = model, max(1, total), 0
+        self.progress, self.cancel = progress, cancel
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.cancel is not None and self.cancel():
+            raise AttributionCancelled(_("The attribution was cancelled."))
+        out = self.model(x)  # (N, num_classes)
+        self.done += 1
+        if self.progress is not None:
+            self.progress(min(self.done, self.total), self.total)
+        return out
+
+
+# ---------------------------------------------------------------------- localisation scores
+def mass_inside(attribution: torch.Tensor, mask: torch.Tensor) -> float:
+    """Share of a map's total mass that falls inside the object mask (0..1; NaN for an all-zero map)."""
+    attribution = attribution.float().clamp_min(0)
+    total = float(attribution.sum())
+    return float((attribution * mask.to(attribution.device).float()).sum()) / total if total > 0 else float("nan")
+
+
+def pointing_hit(attribution: torch.Tensor, mask: torch.Tensor) -> bool:
+    """Pointing game (Zhang et al. 2016), strict form: does the map's maximum fall on the object?
+
+    An all-zero map points nowhere and counts as a miss.
+    """
+    if float(attribution.max()) <= 0:
+        return False
+    index = int(attribution.flatten().argmax())
+    return bool(mask.flatten()[index])
+
+
+def localisation_scores(
+    model: nn.Module,
+    images: torch.Tensor,
+    masks: torch.Tensor,
+    methods: Sequence[str] = tuple(METHODS),
+    layer: str | None = None,
+    targets: torch.Tensor | None = None,
+    *,
+    seed: int = 0,
+    progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> pd.DataFrame:
+    """How well each method's maps fall on the object, against a random map, over a set of images.
+
+    Args:
+        images: (N, C, H, W) preprocessed; masks: (N, H, W) bool object masks (the shapes dataset's).
+        layer: Grad-CAM layer (default: the last stage). targets: (N,) classes to explain (default: predicted).
+        progress: called with (maps done, maps in all) after each map, one map per method and image.
+
+    Returns:
+        One row per method plus ``random``: method, label, mass_inside (mean share of mass on the
+        object), pointing_game (hit rate), images, seconds_per_image. A random map's expected
+        mass_inside equals the object's share of the image.
+    """
+    if len(images) != len(masks) or len(images) == 0:
+        raise ValueError(_("Give the same positive number of images and masks."))
+    layer = layer or stage_names(model)[-1]
+    generator = torch.Generator().manual_seed(seed)
+    rows = []
+    steps, done = len(methods) * len(images), 0
+    for method in methods:
+        shares, hits, started = [], [], time.perf_counter()
+        for i in range(len(images)):
+            target = int(targets[i]) if targets is not None else None
+            attribution = attribute(model, images[i : i + 1], method, layer, target, cancel=cancel)
+            shares.append(mass_inside(attribution, masks[i]))
+            hits.append(pointing_hit(attribution, masks[i]))
+            done += 1
+            if progress is not None:
+                progress(done, steps)
+        rows.append(_score_row(method, METHODS[method], shares, hits, (time.perf_counter() - started) / len(images)))
+    shares, hits = [], []
+    for mask in masks:
+        noise = torch.rand(mask.shape, generator=generator)  # (H, W) uniform: the chance level
+        shares.append(mass_inside(noise, mask))
+        hits.append(pointing_hit(noise, mask))
+    rows.append(_score_row("random", RANDOM_LABEL, shares, hits, 0.0))
+    return pd.DataFrame(rows)
+
+
+def _score_row(method: str, label: str, shares: list[float], hits: list[bool], seconds: float) -> dict:
+    valid = [s for s in shares if not math.isnan(s)]
+    return {
+        "method": method,
+        "label": label,
+        "mass_inside": sum(valid) / len(valid) if valid else float("nan"),
+        "pointing_game": sum(hits) / len(hits),
+        "images": len(hits),
+        "seconds_per_image": seconds,
+    }
+
+
+# ---------------------------------------------------------------------- helpers
+def _one_image(x: torch.Tensor) -> torch.Tensor:
+    if x.dim() == 3:
+        x = x[None]
+    if x.dim() != 4 or x.shape[0] != 1:
+        raise ValueError(
+            _("attribute explains one image: give (1, C, H, W) or (C, H, W), not {shape}.").format(shape=tuple(x.shape))
+        )
+    return x
+
+
+_IDLE_COPIES: weakref.WeakKeyDictionary[nn.Module, list[nn.Module]] = weakref.WeakKeyDictionary()
+_COPIES_GUARD = threading.Lock()
+
+
+@contextmanager
+def _private_copy(model: nn.Module) -> Iterator[nn.Module]:
+    """A structural copy of ``model`` in eval mode for one call: its own module objects, the same tensors.
+
+    Models are cached and shared by every session of the app. Attribution hangs hooks on modules
+    (Grad-CAM on a stage, Guided Backprop on every ReLU) and needs eval mode; doing that on the
+    shared model would let two sessions see each other's hooks, or make them wait for each other.
+    A copy whose parameters and buffers *are* the model's (no weights duplicated) avoids both, at
+    the cost of building the module tree once per concurrent caller: copies are kept and reused.
+    """
+    with _COPIES_GUARD:
+        idle = _IDLE_COPIES.setdefault(model, [])
+        view = idle.pop() if idle else None
+    if view is None:
+        shared = {id(t): t for t in (*model.parameters(), *model.buffers())}  # deepcopy keeps these as they are
+        view = copy.deepcopy(model, memo=shared).eval()
+    try:
+        yield view
+    finally:
+        with _COPIES_GUARD:
+            _IDLE_COPIES.setdefault(model, []).append(view)

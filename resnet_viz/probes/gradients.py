@@ -1,0 +1,407 @@
+"""Gradients seen from inside: per-block gradient norms and the shortcut / branch split of dE/dx.
+
+He et al. (2016, "Identity Mappings", Eq. 5) write a residual unit as ``y = h(x) + F(x)``, so
+
+    dE/dx = dE/dy * dh/dx  +  dE/dy * dF/dx
+            \\_ shortcut part _/   \\_ branch part _/
+
+With an identity shortcut the first term is ``dE/dy`` itself: the "1 +" that carries the signal back
+through any depth unchanged. `gradient_norms` measures both parts for every block with one forward
+pass, one backward pass for the loss, and two small backward passes per block, one per part. The two
+parts are computed independently (never as "total minus the other"), so their sum matching the
+total gradient is a real check of the decomposition (``DataFrame.attrs["split_max_rel_error"]``).
+
+`plain_vs_residual` runs the page's experiment: a plain CIFAR net and its residual twin at initialisation.
+
+The model is left as found: train/eval flag restored, BatchNorm running statistics restored, no
+hooks left behind, and no ``.grad`` touched (gradients come from `torch.autograd.grad`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..device import device_of
+from ..i18n import _
+from ..nets.builder import build_resnet
+from ..nets.model import ResidualUnit
+from ..nets.naming import group_of, is_block, paper_name, stage_of
+from ..nets.spec import ResNetSpec
+
+COLUMNS = [
+    "name",
+    "depth_index",
+    "stage",
+    "weight_grad_norm",
+    "output_grad_norm",
+    "input_grad_norm",
+    "shortcut_grad_norm",
+    "branch_grad_norm",
+    "shortcut_share",
+    "response_ratio",
+]
+
+
+def sample_batch(
+    in_channels: int = 3, size: int = 32, n: int = 8, seed: int = 0, num_classes: int = 10
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """A deterministic random batch for gradient-at-initialisation views.
+
+    Returns x: (n, in_channels, size, size) ~ N(0, 1) and y: (n,) int64 labels in [0, num_classes).
+    Random inputs are enough at initialisation: the network has learnt nothing about real images yet.
+    """
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, in_channels, size, size, generator=g)
+    y = torch.randint(0, num_classes, (n,), generator=g, dtype=torch.int64)
+    return x, y
+
+
+@dataclass
+class _BlockCapture:
+    """Tensors seen by one block during the forward pass (all keep their autograd graph)."""
+
+    name: str  # "layer2.3"
+    module: ResidualUnit
+    x: torch.Tensor | None = None  # block input, (N, C_in, H, W)
+    out: torch.Tensor | None = None  # block output, (N, C_out, H', W')
+    shortcut: torch.Tensor | None = None  # first input of `add`: h(x) (scaled / gated), (N, C_out, H', W')
+    branch: torch.Tensor | None = None  # second input of `add`: F(x) (scaled / gated), (N, C_out, H', W')
+    added: torch.Tensor | None = None  # output of `add`: h(x) + F(x), (N, C_out, H', W')
+
+
+@contextmanager
+def _capture_blocks(model: nn.Module) -> Iterator[list[_BlockCapture]]:
+    """Forward hooks on every `ResidualUnit` and its `add`; always removed on exit.
+
+    Yields the captures in depth order (module registration order: layer1.0, layer1.1, ...).
+    """
+    captures: list[_BlockCapture] = []
+    handles = []
+
+    def on_block(cap: _BlockCapture):
+        def hook(_module, args, output):
+            cap.x, cap.out = args[0], output
+
+        return hook
+
+    def on_add(cap: _BlockCapture):
+        def hook(_module, args, output):
+            cap.shortcut, cap.branch, cap.added = args[0], args[1], output
+
+        return hook
+
+    try:
+        for name, module in model.named_modules():
+            if isinstance(module, ResidualUnit):
+                cap = _BlockCapture(name, module)
+                captures.append(cap)
+                handles.append(module.register_forward_hook(on_block(cap)))
+                if getattr(module, "add", None) is not None:
+                    handles.append(module.add.register_forward_hook(on_add(cap)))
+        yield captures
+    finally:
+        for h in handles:
+            h.remove()
+
+
+@contextmanager
+def _as_found(model: nn.Module, train_mode: bool) -> Iterator[None]:
+    """Switch ``model`` to train/eval mode; afterwards restore the mode and every buffer.
+
+    Train-mode BatchNorm updates its running statistics in the forward pass; a look at the
+    gradients must not change the model, so all buffers are copied and put back.
+    """
+    was_training = model.training
+    saved = {name: b.detach().clone() for name, b in model.named_buffers()}
+    model.train(train_mode)
+    try:
+        yield
+    finally:
+        model.train(was_training)
+        with torch.no_grad():
+            for name, b in model.named_buffers():
+                if name in saved:
+                    b.copy_(saved[name])
+
+
+def _norm(t: torch.Tensor | None) -> float:
+    """L2 norm in float64, scaled by the largest entry first so squaring huge gradients cannot overflow."""
+    if t is None:
+        return math.nan
+    t = t.detach().double()
+    top = t.abs().max() if t.numel() else t.new_zeros(())
+    if not torch.isfinite(top) or top == 0:
+        return float(top)  # inf or nan stays so (an overflow upstream); all zeros is 0
+    return float(top) * float((t / top).norm())
+
+
+def _sq(grads: list[torch.Tensor | None]) -> float:
+    """L2 norm over a list of gradient tensors (None = parameter unused in this pass)."""
+    return math.hypot(*(_norm(g) for g in grads if g is not None))
+
+
+def _run(
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, train_mode: bool
+) -> tuple[pd.DataFrame, dict[str, tuple[torch.Tensor, torch.Tensor, torch.Tensor]]]:
+    """The work behind `gradient_norms` and `gradient_split`: the table plus the split vectors."""
+    device = device_of(model)
+    x = x.detach().to(device).clone().requires_grad_(True)  # (N, C, H, W), a leaf of our own
+    y = y.to(device)
+    # Buffers are restored only after every backward pass: BatchNorm saves them for its backward.
+    with _as_found(model, train_mode), torch.enable_grad():
+        return _forward_backward(model, x, y)
+
+
+def _forward_backward(
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor
+) -> tuple[pd.DataFrame, dict[str, tuple[torch.Tensor, torch.Tensor, torch.Tensor]]]:
+    with _capture_blocks(model) as caps:
+        logits = model(x)  # (N, num_classes)
+    loss = F.cross_entropy(logits, y)  # mean over the batch, as in training
+
+    # Parameters grouped into rows: the stem, one group per block, and the head (everything else).
+    block_names = [c.name for c in caps]
+    groups: dict[str, list[nn.Parameter]] = {"conv1": [], **{n: [] for n in block_names}, "fc": []}
+    for pname, p in model.named_parameters():
+        if not p.requires_grad:
+            continue
+        key = group_of(pname)  # "conv1", "layer2.3" or "fc"
+        groups[key if key in groups else "fc"].append(p)
+    params = [p for ps in groups.values() for p in ps]
+
+    # One backward pass for the loss: gradients at every parameter and every captured tensor.
+    residual = [c for c in caps if c.added is not None]
+    tensors = [x, logits] + [c.x for c in caps] + [c.out for c in caps] + [c.added for c in residual]
+    grads = torch.autograd.grad(loss, params + tensors, retain_graph=True, allow_unused=True)
+    pgrad = dict(zip(map(id, params), grads[: len(params)]))
+    tgrad = grads[len(params) :]
+    g_x, g_logits = tgrad[0], tgrad[1]
+    k = len(caps)
+    g_in, g_out, g_added = tgrad[2 : 2 + k], tgrad[2 + k : 2 + 2 * k], tgrad[2 + 2 * k :]
+
+    # The split: y = s + f, so dE/ds = dE/df = dE/dy_add. Push that back to x along each path alone.
+    split: dict[str, tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = {}
+    for c, g in zip(residual, g_added):
+        (via_s,) = torch.autograd.grad(c.shortcut, c.x, grad_outputs=g, retain_graph=True, allow_unused=True)
+        (via_f,) = torch.autograd.grad(c.branch, c.x, grad_outputs=g, retain_graph=True, allow_unused=True)
+        via_s = torch.zeros_like(c.x) if via_s is None else via_s
+        via_f = torch.zeros_like(c.x) if via_f is None else via_f
+        split[c.name] = (via_s.detach(), via_f.detach(), g_in[block_names.index(c.name)].detach())
+
+    nan = math.nan
+    rows = [
+        dict(name="conv1", stage="conv1", output_grad_norm=_norm(g_in[0] if caps else None), input_grad_norm=_norm(g_x))
+    ]
+    for i, c in enumerate(caps):
+        row = dict(
+            name=c.name,
+            stage=paper_name(stage_of(c.name)),
+            output_grad_norm=_norm(g_out[i]),
+            input_grad_norm=_norm(g_in[i]),
+        )
+        if c.name in split:
+            s_part, f_part = _norm(split[c.name][0]), _norm(split[c.name][1])
+            row |= dict(
+                shortcut_grad_norm=s_part,
+                branch_grad_norm=f_part,
+                shortcut_share=s_part / (s_part + f_part) if s_part + f_part > 0 else nan,
+                response_ratio=_norm(c.branch) / _norm(c.x),  # ||F(x)|| / ||x||, He et al. 2015 Fig. 7
+            )
+        else:
+            row["response_ratio"] = _norm(c.out) / _norm(c.x)  # plain block: ||block(x)|| / ||x||
+        rows.append(row)
+    rows.append(
+        dict(
+            name="fc",
+            stage="head",
+            output_grad_norm=_norm(g_logits),
+            input_grad_norm=_norm(g_out[-1] if caps else None),
+        )
+    )
+    for i, row in enumerate(rows):
+        row["depth_index"] = i
+        row["weight_grad_norm"] = _sq([pgrad[id(p)] for p in groups[row["name"]]])
+
+    table = pd.DataFrame(rows).reindex(columns=COLUMNS)
+    errors = [float((s + f - t).double().norm() / t.double().norm().clamp_min(1e-30)) for s, f, t in split.values()]
+    table.attrs["split_max_rel_error"] = max(errors, default=0.0)
+    table.attrs["loss"] = float(loss.detach())
+    return table, split
+
+
+def gradient_norms(model: nn.Module, x: torch.Tensor, y: torch.Tensor, train_mode: bool = True) -> pd.DataFrame:
+    """Per-block gradient norms of the cross-entropy loss on one batch.
+
+    Args:
+        model: a `ResNet` (plain or residual, any block, unit and shortcut variant).
+        x: (N, C, H, W) images; y: (N,) int64 labels.
+        train_mode: run BatchNorm on batch statistics as during training (the model's own mode and
+            running statistics are restored afterwards).
+
+    Returns:
+        One row per block in depth order, with a first row "conv1" (stem: conv1, bn1, ReLU, max pool)
+        and a last row "fc" (the head: final BN if any, pooling, fc). Columns: ``name``, ``depth_index``,
+        ``stage`` ("conv1", "conv2_x", ..., "head"), ``weight_grad_norm`` (L2 over all the row's
+        parameter gradients), ``output_grad_norm`` / ``input_grad_norm`` (||dE/d output||, ||dE/d input||
+        over the whole batch), and for residual blocks ``shortcut_grad_norm`` / ``branch_grad_norm``
+        (the two parts of dE/dx through h and through F), ``shortcut_share`` (shortcut / (shortcut +
+        branch)) and ``response_ratio`` (||F(x)|| / ||x||; ||block(x)|| / ||x|| for plain blocks).
+        Split columns are NaN where they do not apply. ``attrs["split_max_rel_error"]`` holds
+        max over blocks of ||shortcut part + branch part - total|| / ||total||; ``attrs["loss"]`` the loss.
+    """
+    table, _split = _run(model, x, y, train_mode)
+    return table
+
+
+def gradient_split(
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, train_mode: bool = True
+) -> dict[str, tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+    """For each residual block: (shortcut part, branch part, total dE/dx), each shaped like x_l.
+
+    The vectors behind `gradient_norms`' split columns, for checking that the two parts, computed
+    independently, add up to the total gradient at the block input.
+    """
+    _table, split = _run(model, x, y, train_mode)
+    return split
+
+
+MEASURED = ["weight_grad_norm", "output_grad_norm", "input_grad_norm"]  # every row has these
+
+
+def overflowed(table: pd.DataFrame) -> list[int]:
+    """The depth indices of the rows whose gradient norms are not finite: they overflowed (inf, or nan
+    from inf - inf) in the precision the table was computed in."""
+    bad = ~np.isfinite(table[MEASURED].to_numpy(dtype=float)).all(axis=1)
+    return [int(i) for i in table.loc[bad, "depth_index"]]
+
+
+def _measure(spec: ResNetSpec, seed: int) -> pd.DataFrame:
+    """`gradient_norms` of a fresh ``spec`` net in float32, measured again in float64 if float32 overflowed.
+
+    ``attrs``: ``dtype`` of the values, ``float32_overflow`` (depth indices that overflowed in float32,
+    empty if none) and ``overflow`` (those still not finite in the returned table).
+    """
+    torch.manual_seed(seed)
+    model = build_resnet(spec)
+    x, y = sample_batch(3, spec.default_input_size, 8, seed, spec.num_classes)
+    table = gradient_norms(model, x, y)
+    lost32 = overflowed(table)
+    dtype = "float32"
+    if lost32:  # float64 reaches 10^308 instead of 10^38: the same weights (exact), the same batch
+        table, dtype = gradient_norms(model.double(), x.double(), y), "float64"
+    table.attrs |= {"dtype": dtype, "float32_overflow": lost32, "overflow": overflowed(table) if lost32 else []}
+    return table
+
+
+def plain_vs_residual(depth: int, batchnorm: bool = True, seed: int = 0) -> dict[str, pd.DataFrame]:
+    """`gradient_norms` of a plain CIFAR net and its residual twin at initialisation, on one random batch.
+
+    Both nets have ``depth`` layers and option A shortcuts (the residual one; the paper's CIFAR setup),
+    with or without BatchNorm, initialised from ``seed``; the batch is ``sample_batch(3, 32, 8, seed, 10)``.
+    Measured in float32; a net whose gradients overflow float32 (plain-1202 with BN reaches about 10^77)
+    is measured again in float64, and its table says so (``attrs``, see `overflow_note`).
+
+    Returns:
+        {"plain-{depth}": table, "ResNet-{depth}": table}.
+
+    Raises:
+        ValueError: ``depth`` is not a CIFAR depth (6n+2). ModelTooLargeError: a net does not fit in memory.
+    """
+    tables = {}
+    for residual in (False, True):
+        spec = ResNetSpec.from_depth(
+            depth, style="cifar", residual=residual, shortcut="A", norm="batch" if batchnorm else "none"
+        )
+        tables[f"{'ResNet' if residual else 'plain'}-{depth}"] = _measure(spec, seed)
+    return tables
+
+
+def _where(indices: list[int], rows: int, everywhere: str, before: str, among: str, name: str = "") -> str:
+    """One of three sentences, by where in the net a set of overflowed rows lies (the figure's block indices):
+    ``everywhere``, ``before`` block {count}, or ``among`` ({count} of {rows} blocks); {name} is the net."""
+    if len(indices) == rows:
+        return everywhere.format(name=name)
+    if indices == list(range(len(indices))):
+        return before.format(name=name, count=len(indices))
+    return among.format(name=name, count=len(indices), rows=rows)
+
+
+def overflow_note(name: str, table: pd.DataFrame) -> str | None:
+    """A sentence for a learner on what overflowed in ``table`` (a `plain_vs_residual` table), or None."""
+    lost32, lost = table.attrs.get("float32_overflow", []), table.attrs.get("overflow", [])
+    if not lost32:
+        return None
+    note = _where(
+        lost32,
+        len(table),
+        _("In float32, the precision networks are trained in, {name}'s gradients overflowed to infinity everywhere."),
+        _(
+            "In float32, the precision networks are trained in, {name}'s gradients overflowed to infinity before block "
+            "{count}."
+        ),
+        _(
+            "In float32, the precision networks are trained in, {name}'s gradients overflowed to infinity in {count} "
+            "of {rows} blocks."
+        ),
+        name,
+    )
+    if lost:
+        then = _where(
+            lost,
+            len(table),
+            _("Even in float64 they overflow everywhere: those blocks are left out."),
+            _("Even in float64 they overflow before block {count}: those blocks are left out."),
+            _("Even in float64 they overflow in {count} of {rows} blocks: those blocks are left out."),
+        )
+    else:
+        then = _("They are measured here in float64, which reaches 10³⁰⁸ instead of 10³⁸.")
+    return _("{sentence} {next_sentence}").format(sentence=note, next_sentence=then)
+
+
+def spread(table: pd.DataFrame, column: str) -> float | None:
+    """log10 of max / min of ``column`` over the blocks (stem and head left out), finite positive values
+    only; None when no block has one. In log10 so that a ratio of 10^80 is still a number."""
+    blocks = table[table["name"].map(is_block)]
+    values = blocks[column].to_numpy(dtype=float)
+    values = values[np.isfinite(values) & (values > 0)]
+    if len(values) == 0:
+        return None
+    logs = np.log10(values)
+    return float(logs.max() - logs.min())
+
+
+def spread_during_training(metrics: pd.DataFrame) -> pd.DataFrame:
+    """How far the blocks' weight-gradient norms spread at each logged step of training runs.
+
+    ``metrics`` is `RunStore.metrics` of one or more runs: ``run_id``, ``step`` and ``grad_norms``
+    (dicts, or JSON text, of name -> norm; the engine logs every block, e.g. "layer2.0", beside stage
+    aggregates). Stage aggregates, the stem and the head are left out; only finite positive norms count.
+
+    Returns:
+        DataFrame with columns run_id, step, spread (log10 of max / min over the blocks), blocks (how
+        many counted); steps with fewer than two blocks are left out.
+    """
+    import json
+
+    rows = []
+    for run_id, step, norms in zip(metrics["run_id"], metrics["step"], metrics["grad_norms"]):
+        if isinstance(norms, str) and norms:
+            norms = json.loads(norms)
+        if not isinstance(norms, dict):
+            continue
+        values = np.array([v for k, v in norms.items() if is_block(k) and isinstance(v, (int, float))], dtype=float)
+        values = values[np.isfinite(values) & (values > 0)]
+        if len(values) >= 2:
+            logs = np.log10(values)
+            rows.append({"run_id": int(run_id), "step": int(step), "spread": float(logs.max() - logs.min()),
+                         "blocks": len(values)})  # fmt: skip
+    return pd.DataFrame(rows, columns=["run_id", "step", "spread", "blocks"])

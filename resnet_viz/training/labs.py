@@ -1,0 +1,225 @@
+"""The labs: matched groups of runs that reproduce the papers' comparisons, and what to conclude.
+
+A lab launches several runs that differ in one thing only (depth and shortcuts for the
+degradation lab; the residual unit or the shortcut for the Identity Mappings lab) with the same
+data, seed and budget, tagged with one group name in the run store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pandas as pd
+
+from ..i18n import _
+from ..nets.published import by_depth, values
+from ..nets.spec import ResNetSpec
+
+CLEAR_MARGIN = 0.02  # training-error difference (fraction) the verdicts call a difference
+
+# The default degradation lab: Figure 6 of He et al. 2015, at a budget a laptop CPU can afford.
+DEGRADATION_RUNS: list[tuple[int, bool]] = [(20, False), (56, False), (20, True), (56, True)]
+
+# Identity Mappings, Table 2: CIFAR-10 test error (%) of ResNet-110 for each residual unit.
+PAPER_UNIT_ERRORS = values("identity_mappings_unit_errors_110")
+# Identity Mappings, Table 1: CIFAR-10 test error (%) of ResNet-110 for each shortcut variant
+# (None: the paper reports the run failed to converge). Scaling 0.5 on both paths; gates at bias -6.
+PAPER_SHORTCUT_ERRORS = values("identity_mappings_shortcut_errors")
+# Options that make the paper's variants: "scaling" scales both paths by 0.5 (its 12.35 % row).
+VARIANT_OPTIONS = {"scaling": {"shortcut_scale": 0.5, "branch_scale": 0.5}}
+
+
+# He et al. 2015, Figure 6: plain-20/32/44/56(/110) and ResNet-20/32/44/56/110 on CIFAR-10, option A.
+FIG6_DEPTHS = (20, 32, 44, 56, 110)
+# He et al. 2016 (Identity Mappings), Tables 1 and 2 compare their variants on ResNet-110.
+IDENTITY_DEPTH = 110
+
+# Run groups: each lab lists the groups whose names start with its prefix (a sweep names its group so too,
+# with SWEEP_MARK after the prefix, so the lab pages open the sweeps of the command line: `sweep_plan.sweep_group`).
+LAB_GROUP_PREFIXES = {"degradation": "degradation", "units": "identity-units", "shortcuts": "identity-shortcuts"}
+SWEEP_MARK = "-sweep "
+
+
+def is_sweep_group(group: str | None) -> bool:
+    """Was this run group made by `python -m resnet_viz sweep` (rather than a lab page's Launch button)?"""
+    return bool(group) and any(str(group).startswith(p + SWEEP_MARK) for p in LAB_GROUP_PREFIXES.values())
+
+
+# He et al. 2015, Table 3: ImageNet top-1 error (%, 10-crop) of ResNet-34 with shortcut options A, B, C.
+PAPER_OPTION_ERRORS = {o: values("table3_top1_error")[f"ResNet-34 {o}"] for o in ("A", "B", "C")}
+
+
+def option_specs(base: ResNetSpec, options: tuple[str, ...] = ("A", "B", "C")) -> list[ResNetSpec]:
+    """``base`` once per shortcut option (He et al. 2015, Table 3), residual, everything else the same."""
+    return [replace(base, shortcut=option, residual=True) for option in options]
+
+
+def degradation_specs(rows: list[tuple[int, bool]], **options) -> list[ResNetSpec]:
+    """CIFAR-style specs for (depth, residual) rows, all with the same other options.
+
+    Raises ValueError naming the row for an impossible depth.
+    """
+    specs = []
+    for depth, residual in rows:
+        try:
+            specs.append(ResNetSpec.from_depth(int(depth), style="cifar", residual=bool(residual), **options))
+        except ValueError as err:
+            raise ValueError(f"{'ResNet' if residual else 'plain'}-{depth}: {err}") from None
+    return specs
+
+
+def unit_specs(depth: int, units: list[str], **options) -> list[ResNetSpec]:
+    """One CIFAR ResNet per residual-unit variant (Identity Mappings, Fig. 4 / Table 2)."""
+    return [ResNetSpec.from_depth(depth, style="cifar", unit=u, **options) for u in units]
+
+
+def shortcut_specs(depth: int, variants: list[str], **options) -> list[ResNetSpec]:
+    """One CIFAR ResNet per shortcut variant (Identity Mappings, Fig. 2 / Table 1)."""
+    return [
+        ResNetSpec.from_depth(depth, style="cifar", shortcut_variant=v, **{**options, **VARIANT_OPTIONS.get(v, {})})
+        for v in variants
+    ]
+
+
+def summarize(runs: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
+    """One row per run with its network and its last measured errors.
+
+    Args:
+        runs: `RunStore.runs()` rows (spec as a dict in column "spec").
+        metrics: `RunStore.metrics()` rows for those runs.
+
+    Returns:
+        DataFrame with id, name, status, depth, residual, unit, shortcut_variant, last_step,
+        train_loss (mean of the last 3 logged values), train_error, test_error (last evaluated).
+    """
+    rows = []
+    for _row, run in runs.iterrows():
+        spec = ResNetSpec.from_dict(run["spec"])
+        mine = metrics[metrics["run_id"] == run["id"]]
+        evals = mine.dropna(subset=["train_error"])
+        rows.append(
+            {
+                "id": int(run["id"]),
+                "name": run["name"],
+                "status": run["status"],
+                "depth": spec.depth,
+                "residual": spec.residual,
+                "unit": spec.unit,
+                "shortcut_variant": spec.shortcut_variant,
+                "last_step": int(mine["step"].max()) if len(mine) else 0,
+                "train_loss": float(mine["train_loss"].tail(3).mean()) if len(mine) else float("nan"),
+                "train_error": float(evals["train_error"].iloc[-1]) if len(evals) else float("nan"),
+                "test_error": float(evals["test_error"].iloc[-1]) if len(evals) else float("nan"),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def degradation_verdict(summary: pd.DataFrame) -> list[str]:
+    """Plain-language conclusions from finished degradation runs (empty until there is data).
+
+    Compares the deepest and shallowest plain nets, and the deepest residual net with the plain
+    net of the same depth, on the *training* error measured in eval mode.
+    """
+    done = summary[summary["status"].isin(["finished", "stopped", "diverged"]) & summary["train_error"].notna()]
+    lines = []
+    plain = done[~done["residual"]].sort_values("depth")
+    if len(plain) >= 2 and plain["depth"].nunique() >= 2:
+        shallow, deep = plain.iloc[0], plain.iloc[-1]
+        fields = {
+            "deep": deep["depth"],
+            "shallow": shallow["depth"],
+            "deep_error": f"{100 * deep['train_error']:.1f}",
+            "shallow_error": f"{100 * shallow['train_error']:.1f}",
+        }
+        if deep["train_error"] > shallow["train_error"]:
+            lines.append(
+                _(
+                    "Degradation: plain-{deep} ends with a **higher training error** ({deep_error} %) than "
+                    "plain-{shallow} ({shallow_error} %). The deeper net could copy the shallower one and add "
+                    "identities, yet the optimiser does not find that. It is not overfitting: the error is on "
+                    "the training set."
+                ).format(**fields)
+            )
+        else:
+            lines.append(
+                _(
+                    "Here plain-{deep} trained as well as plain-{shallow} ({deep_error} % vs {shallow_error} % "
+                    "training error). Degradation grows with depth and shows most clearly early in training: try "
+                    "a deeper plain net or compare at an earlier step."
+                ).format(**fields)
+            )
+    for depth in sorted(set(done["depth"])):
+        res = done[(done["depth"] == depth) & done["residual"]]
+        pl = done[(done["depth"] == depth) & ~done["residual"]]
+        if len(res) and len(pl):
+            r, p = res.iloc[-1], pl.iloc[-1]
+            # A clear margin, not noise of a few images: at least 2 percentage points.
+            better = r["train_error"] < p["train_error"] - CLEAR_MARGIN
+            sentence = (
+                _(
+                    "At {depth} layers the residual net reaches {residual_error} % training error against "
+                    "{plain_error} % for the plain one: the shortcuts fix the optimisation."
+                )
+                if better
+                else _(
+                    "At {depth} layers the residual net reaches {residual_error} % training error against "
+                    "{plain_error} % for the plain one."
+                )
+            )
+            lines.append(
+                sentence.format(
+                    depth=depth,
+                    residual_error=f"{100 * r['train_error']:.1f}",
+                    plain_error=f"{100 * p['train_error']:.1f}",
+                )
+            )
+    res = done[done["residual"]].sort_values("depth")
+    if len(res) >= 2 and res["depth"].nunique() >= 2:
+        shallow, deep = res.iloc[0], res.iloc[-1]
+        if deep["train_error"] <= shallow["train_error"]:
+            lines.append(
+                _(
+                    "With shortcuts, depth helps again: ResNet-{deep} ≤ ResNet-{shallow} in training error, as in "
+                    "the paper's Figure 6 (right)."
+                ).format(deep=deep["depth"], shallow=shallow["depth"])
+            )
+    return lines
+
+
+# He et al. 2015, Sec. 4.2 / Table 6: the CIFAR-10 schedule (64k steps of 128 images at 32x32).
+PAPER_CIFAR_SCHEDULE = {"steps": 64_000, "batch_size": 128, "input_size": 32}
+
+
+def too_deep(config, store=None, device: str = "cpu", depths: tuple[int, ...] = (110, 1202)) -> pd.DataFrame:
+    """ResNet-110 against ResNet-1202 (He et al. 2015, Table 6 and Sec. 4.2): size, published test error,
+    and what training each would cost on ``device``, at ``config`` (a `TrainConfig`) and at the paper's
+    schedule (`PAPER_CIFAR_SCHEDULE`), from `budget.run_cost` (earlier runs in ``store`` if any, else
+    this machine's measured rate).
+
+    Returns:
+        DataFrame with one row per depth: depth, params (ours, option A), paper_params_m, paper_test_error
+        (%, NaN where the paper has none), lab_seconds, paper_seconds, estimate (where the step time
+        comes from).
+    """
+    from ..nets.tables import layer_table
+    from .budget import run_cost
+
+    params_m, errors = by_depth("table6_params_m"), by_depth("table6_test_error")
+    paper = replace(config, epochs=None, **PAPER_CIFAR_SCHEDULE)
+    rows = []
+    for depth in depths:
+        spec = ResNetSpec.from_depth(depth, style="cifar", shortcut="A")
+        lab, full = run_cost(spec, config, store, device), run_cost(spec, paper, store, device)
+        rows.append(
+            {
+                "depth": depth,
+                "params": int(layer_table(spec, config.input_size)["params"].sum()),
+                "paper_params_m": params_m.get(depth),
+                "paper_test_error": errors.get(depth),
+                "lab_seconds": lab.seconds,
+                "paper_seconds": full.seconds,
+                "estimate": lab.source,
+            }
+        )
+    return pd.DataFrame(rows)

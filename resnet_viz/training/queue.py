@@ -1,0 +1,190 @@
+"""The run queue: queued runs trained in one background thread, the active ones taking turns step by step."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+import time
+from collections.abc import Generator
+from dataclasses import dataclass
+
+from ..device import available_memory, resolve_device
+from ..formatting import format_bytes
+from ..i18n import N_, _
+from ..nets.memory import MEMORY_HEADROOM, ModelTooLargeError
+from ..nets.spec import ResNetSpec
+from .admission import check_training_fits
+from .config import TrainConfig
+from .engine import RunResult, run_steps
+from .signals import SERVER_STOPPED, StopSignal
+from .store import RunStore
+
+MAX_ACTIVE_RUNS = 4  # runs that take turns at once; more wait in order (RESNET_VIZ_MAX_ACTIVE_RUNS overrides)
+
+
+@dataclass
+class _Entry:
+    run_id: int
+    spec: ResNetSpec
+    config: TrainConfig
+    stop: StopSignal
+    memory: int = 0  # bytes its training needs (estimate), set aside while it has not allocated them
+    steps: Generator[None, None, RunResult] | None = None  # set when the run becomes active
+    started: bool = False  # has taken its first step, so its memory shows in the free memory
+    resume: dict | None = None  # a checkpoint to continue from (see `run_steps`)
+    checkpoint_every: int | None = None  # steps between checkpoints that a killed process can resume from
+
+
+class RunQueue:
+    """Trains queued runs in one background thread, the active ones taking turns step by step.
+
+    One queue per store (the app keeps one for all users). Up to ``max_active`` runs are active at
+    once and the worker advances each by one optimiser step in turn, so runs launched together (a
+    lab's four networks) all progress from the start, while training still never competes with
+    itself for the CPU: there is one worker thread, whatever the number of runs. Later runs wait
+    in the order they came (see `position`); any run can be stopped.
+    """
+
+    def __init__(self, store: RunStore, max_active: int | None = None, memory_limit: int | None = None) -> None:
+        self.store = store
+        limit = max_active or int(os.environ.get("RESNET_VIZ_MAX_ACTIVE_RUNS", MAX_ACTIVE_RUNS))
+        self.max_active = max(1, limit)
+        self.memory_limit = memory_limit  # bytes a run may need (None = 80 % of the device's free memory)
+        self._pending: list[_Entry] = []
+        self._active: list[_Entry] = []
+        self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._thread = threading.Thread(target=self._work, name="resnet-viz-trainer", daemon=True)
+        self._thread.start()
+        # At interpreter exit the worker must not be inside torch (a daemon thread killed there aborts the
+        # process with "terminate called without an active exception"): stop and wait first.
+        atexit.register(self.shutdown)
+
+    def submit(
+        self,
+        spec: ResNetSpec,
+        config: TrainConfig,
+        name: str | None = None,
+        group: str | None = None,
+        *,
+        run_id: int | None = None,
+        resume: dict | None = None,
+        checkpoint_every: int | None = None,
+    ) -> int:
+        """Queue a run; returns its id at once (status "queued").
+
+        ``run_id``: train this run, already in the store (e.g. created with the rest of a sweep, or to
+        continue it), instead of creating one; ``resume`` and ``checkpoint_every`` go to `run_steps`.
+
+        Raises:
+            ValueError: impossible settings, an absent device or dataset folder; `ModelTooLargeError` (a
+                ValueError) when training would not fit in memory. A refused run leaves nothing in the store.
+        """
+        config.validate()
+        device = resolve_device(config.device)
+        with self._lock:  # memory the runs ahead of this one will take, beyond what is in use now
+            if self.memory_limit is not None:  # a fixed budget: every run in the queue counts
+                reserved = sum(e.memory for e in self._pending + self._active)
+            else:  # the free memory already shows the runs that have started
+                reserved = sum(e.memory for e in self._pending + self._active if not e.started)
+        limit = self.memory_limit if self.memory_limit is not None else int(MEMORY_HEADROOM * available_memory(device))
+        try:
+            estimate = check_training_fits(spec, config, memory_limit=max(0, limit - reserved))
+        except ModelTooLargeError as err:
+            if reserved:
+                err = ModelTooLargeError(
+                    _("{error} ({reserved} is set aside for the runs already queued.)").format(
+                        error=err, reserved=format_bytes(reserved)
+                    )
+                )
+            raise err from None
+        if run_id is None:
+            run_id = self.store.create_run(
+                name or spec.name, spec.to_dict(), config.to_dict(), str(device), group=group
+            )
+        else:
+            self.store.set_status(run_id, "queued")
+        entry = _Entry(run_id, spec, config, StopSignal(), memory=estimate.total_bytes)
+        entry.resume, entry.checkpoint_every = resume, checkpoint_every
+        with self._wake:
+            self._pending.append(entry)
+            self._wake.notify()
+        return run_id
+
+    def stop(self, run_id: int) -> None:
+        """Stop an active run (it keeps what it logged) or cancel a waiting one."""
+        with self._lock:
+            waiting = [e for e in self._pending if e.run_id == run_id]
+            for entry in waiting:
+                self._pending.remove(entry)
+            active = [e for e in self._active if e.run_id == run_id]
+        if waiting:
+            self.store.set_status(run_id, "stopped", N_("cancelled before it started"))
+        for entry in active:
+            entry.stop.set()
+
+    def shutdown(self, timeout: float = 30.0, reason: str = SERVER_STOPPED) -> bool:
+        """Stop every run for good: queued ones are marked stopped with ``reason``, running ones are asked to
+        stop (they save their weights and are marked "<reason> at step N"); then wait up to ``timeout`` seconds.
+
+        Call it when the server or the command line is asked to quit (see `stop_on_signals`); it also runs at
+        interpreter exit. Returns True if no run is left in progress.
+        """
+        with self._lock:
+            pending, self._pending = self._pending, []
+            active = list(self._active)
+        for entry in pending:
+            self.store.set_status(entry.run_id, "stopped", reason)
+        for entry in active:
+            entry.stop.request(reason)
+        return self.wait(timeout)
+
+    def queued(self) -> list[int]:
+        """Ids of the runs waiting for a turn, first in line first."""
+        with self._lock:
+            return [e.run_id for e in self._pending]
+
+    def active(self) -> list[int]:
+        """Ids of the runs taking turns now (started, or about to start)."""
+        with self._lock:
+            return [e.run_id for e in self._active]
+
+    def position(self, run_id: int) -> int | None:
+        """1 for the next run to start, 2 for the one after...; None if the run is not waiting here."""
+        waiting = self.queued()
+        return waiting.index(run_id) + 1 if run_id in waiting else None
+
+    def idle(self) -> bool:
+        with self._lock:
+            return not self._active and not self._pending
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until no run is queued or running (for tests and the command line)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self.idle():
+            if deadline is not None and time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
+
+    def _work(self) -> None:
+        while True:
+            with self._wake:
+                while not self._pending and not self._active:
+                    self._wake.wait()
+                while self._pending and len(self._active) < self.max_active:
+                    entry = self._pending.pop(0)
+                    entry.steps = run_steps(
+                        entry.spec, entry.config, self.store, entry.run_id, entry.stop,
+                        resume=entry.resume, checkpoint_every=entry.checkpoint_every,
+                    )  # fmt: skip
+                    self._active.append(entry)
+                turn = list(self._active)
+            for entry in turn:  # one step each, in the order they came
+                try:
+                    next(entry.steps)
+                    entry.started = True
+                except StopIteration:
+                    with self._lock:
+                        self._active.remove(entry)

@@ -1,0 +1,64 @@
+"""Stopping runs: a run's stop flag with its reason, and SIGTERM / SIGINT handlers that stop runs cleanly."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Callable
+
+from ..i18n import N_
+
+
+class StopRequested(Exception):
+    """Raised inside the loop when the user pressed stop."""
+
+
+class StopSignal(threading.Event):
+    """A run's stop flag that also says why it was set; the run's message becomes "<reason> at step N"."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reason = N_("stopped by the user")
+
+    def request(self, reason: str) -> None:
+        """Ask the run to stop at its next step, for ``reason`` (e.g. "interrupted: the server stopped")."""
+        self.reason = reason
+        self.set()
+
+
+SERVER_STOPPED = N_("interrupted: the server stopped")
+
+
+def stop_on_signals(
+    on_signal: Callable[[int], None], signals: tuple[int, ...] = (signal.SIGTERM, signal.SIGINT), chain: bool = True
+) -> Callable[[], None]:
+    """Install handlers that call ``on_signal(signum)`` on SIGTERM / SIGINT; returns a function that removes them.
+
+    The first signal calls ``on_signal`` (stop the runs, let them save and mark themselves), then, with
+    ``chain``, the handler that was installed before (e.g. Streamlit's own shutdown); a second signal of
+    the same kind goes straight to the earlier handler, so a stuck process can still be interrupted.
+    Call it from the main thread (Python delivers signals there only).
+    """
+    previous = {signum: signal.getsignal(signum) for signum in signals}
+    seen: set[int] = set()
+
+    def handler(signum: int, frame) -> None:
+        first = signum not in seen
+        seen.add(signum)
+        if first:
+            on_signal(signum)
+        earlier = previous[signum]
+        if (chain or not first) and callable(earlier):
+            earlier(signum, frame)
+        elif not first and earlier == signal.SIG_DFL:
+            signal.signal(signum, signal.SIG_DFL)
+            signal.raise_signal(signum)
+
+    for signum in signals:
+        signal.signal(signum, handler)
+
+    def restore() -> None:
+        for signum, earlier in previous.items():
+            signal.signal(signum, earlier)
+
+    return restore

@@ -1,0 +1,562 @@
+"""The run store: training runs and their metrics in an embedded SQLite file that survives restarts.
+
+Who uses it: one training worker thread per run writes (status, metric rows, a checkpoint), while
+Streamlit pages read from other threads every second, and the command line may train in another
+process on the same file. The design follows from that:
+
+* **One connection per thread.** SQLite connections are cheap; a private one per thread means no
+  thread ever waits for another's query. WAL journaling lets readers read while a writer writes.
+  Connections of threads that have ended (Streamlit starts a thread per script run) are closed
+  the next time a thread connects.
+* **Writes are short ``BEGIN IMMEDIATE`` transactions,** queued on an in-process lock (so this
+  process's writers never spin in SQLite's busy handler) and on ``busy_timeout`` against other
+  processes. Every `RunStore.log_metrics` call is one transaction: a killed process loses at most
+  the call in flight, never half of one, and committed rows survive (``synchronous=NORMAL`` in WAL
+  mode is durable against a process crash; only a power cut can lose the last commits).
+* **Runs never mix:** every metric row carries its run's id, and ids are never reused
+  (``AUTOINCREMENT``), so late writes for a deleted run cannot land in a newer one.
+* **A run deleted while it trains cannot crash its worker:** the worker's writes for it
+  (`set_status`, `log_metrics`, `save_checkpoint`) are dropped and return False. Reads and user
+  edits of a missing run raise a readable ``KeyError``.
+
+* **Every queued or running run has an owner:** the process (pid, its start time, host name) that
+  created or runs it, and a heartbeat that `log_metrics` and `heartbeat` refresh. `mark_interrupted`
+  marks only runs whose owner is gone (on this host: the process has ended; elsewhere: no heartbeat
+  for `HEARTBEAT_TIMEOUT_S`), so an app starting up never touches a command-line run that trains in
+  another process, and a run whose process was killed is found on the next call.
+
+Checkpoints (final weights) live beside the database in ``checkpoints/run_<id>.pt``.
+
+Schema history: 1, the first; 2 added ``owner_pid``, ``owner_start``, ``owner_host`` and ``heartbeat_at``
+to ``runs`` (a version-1 file is migrated in place with ``ALTER TABLE`` when it is opened).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import numbers
+import os
+import pickle
+import socket
+import sqlite3
+import tempfile
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..i18n import N_, _
+
+RUN_STATUSES = ("queued", "running", "finished", "stopped", "diverged", "failed")
+FINAL_STATUSES = ("finished", "stopped", "diverged", "failed")  # these set finished_at
+METRIC_COLUMNS = ["step", "epoch", "train_loss", "train_error", "test_error", "lr", "images_per_s"]
+METRICS_TABLE_COLUMNS = ["run_id", *METRIC_COLUMNS, "grad_norms", "extra"]  # what `RunStore.metrics` returns
+ROW_KEYS = frozenset([*METRIC_COLUMNS, "grad_norms", "extra"])  # what a `log_metrics` row may hold
+RUN_COLUMNS = ["id", "name", "group", "status", "message", "device", "created_at", "started_at", "finished_at",
+               "last_step", "spec", "config"]  # fmt: skip
+INTERRUPTED = N_("interrupted: the process running it ended (app restarted, killed or crashed)")
+SCHEMA_VERSION = 2
+HEARTBEAT_TIMEOUT_S = 120.0  # a run owned by another host is given up after this long without a heartbeat
+_OWNER_COLUMNS = (("owner_pid", "INTEGER"), ("owner_start", "TEXT"), ("owner_host", "TEXT"), ("heartbeat_at", "REAL"))
+BUSY_TIMEOUT_MS = 30_000  # how long a write waits for another process's write before giving up
+
+# "grp" because GROUP is an SQL keyword; the Python side calls it "group".
+_SCHEMA = f"""
+BEGIN IMMEDIATE;
+CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
+INSERT INTO schema_version SELECT {SCHEMA_VERSION} WHERE NOT EXISTS (SELECT 1 FROM schema_version);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    grp TEXT,
+    status TEXT NOT NULL,
+    message TEXT,
+    device TEXT,
+    spec TEXT NOT NULL,
+    config TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    started_at TEXT,
+    finished_at TEXT,
+    owner_pid INTEGER,   -- the process that queued or runs it (schema 2)
+    owner_start TEXT,    -- that process's start time, so a reused pid is not taken for it
+    owner_host TEXT,
+    heartbeat_at REAL    -- Unix time of the owner's last sign of life
+);
+CREATE TABLE IF NOT EXISTS metrics (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    step INTEGER NOT NULL,
+    epoch REAL, train_loss REAL, train_error REAL, test_error REAL, lr REAL, images_per_s REAL,
+    grad_norms TEXT,
+    extra TEXT
+);
+CREATE INDEX IF NOT EXISTS metrics_run_step ON metrics(run_id, step);
+COMMIT;
+"""
+_RUN_SELECT = "SELECT r.*, (SELECT MAX(step) FROM metrics m WHERE m.run_id = r.id) AS last_step FROM runs r"
+_METRIC_SELECT = f"SELECT {', '.join(METRICS_TABLE_COLUMNS)} FROM metrics"
+
+
+def default_store_path() -> Path:
+    """``$RESNET_VIZ_HOME/runs.sqlite`` if that variable is set, else ``~/.local/share/resnet_viz/runs.sqlite``."""
+    home = os.environ.get("RESNET_VIZ_HOME")
+    base = Path(home).expanduser() if home else Path.home() / ".local" / "share" / "resnet_viz"
+    return base / "runs.sqlite"
+
+
+class RunStore:
+    """Runs, metrics and checkpoints of training runs, safe to share between threads (see the module docstring).
+
+    Args:
+        path: the SQLite file; created with its folders if missing. None = `default_store_path()`.
+
+    Raises:
+        RuntimeError: the file was written by a newer version of this app (a newer schema).
+    """
+
+    def __init__(self, path: str | os.PathLike | None = None) -> None:
+        self.path = Path(path) if path is not None else default_store_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._write_lock = threading.Lock()  # one writer at a time within this process
+        self._connections: dict[threading.Thread, sqlite3.Connection] = {}
+        self._connections_lock = threading.Lock()
+        db = self._db()
+        db.execute("PRAGMA journal_mode=WAL")  # persistent: stored in the file once set
+        with self._write_lock:
+            db.executescript(_SCHEMA)
+        version = db.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]
+        if version < SCHEMA_VERSION:
+            self._migrate()
+        elif version > SCHEMA_VERSION:
+            raise RuntimeError(
+                _(
+                    "The run store {path} was written by a newer version of resnet_viz (schema {version}; this "
+                    "version reads schema {supported}). Update the app, or set RESNET_VIZ_HOME to use another folder."
+                ).format(path=self.path, version=version, supported=SCHEMA_VERSION)
+            )
+
+    def _migrate(self) -> None:
+        """Bring an older file up to `SCHEMA_VERSION` in one transaction (another process may race us: re-check)."""
+        with self._write() as db:
+            version = db.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]
+            if version < 2:
+                have = {row["name"] for row in db.execute("PRAGMA table_info(runs)")}
+                for column, kind in _OWNER_COLUMNS:
+                    if column not in have:
+                        db.execute(f"ALTER TABLE runs ADD COLUMN {column} {kind}")
+            db.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
+
+    # ------------------------------------------------------------------ connections
+    def _db(self) -> sqlite3.Connection:
+        """This thread's connection, opened on first use."""
+        thread = threading.current_thread()
+        with self._connections_lock:
+            db = self._connections.get(thread)
+            if db is None:
+                for other in [t for t in self._connections if not t.is_alive()]:
+                    self._connections.pop(other).close()
+                # isolation_level=None: no implicit transactions; `_write` opens them explicitly.
+                # check_same_thread=False only so that `close` may close every thread's connection.
+                db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+                db.row_factory = sqlite3.Row
+                db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+                db.execute("PRAGMA foreign_keys=ON")
+                db.execute("PRAGMA synchronous=NORMAL")
+                self._connections[thread] = db
+        return db
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: all of it is committed, or none of it."""
+        db = self._db()
+        with self._write_lock:
+            db.execute("BEGIN IMMEDIATE")  # take the write lock now, not halfway through
+            try:
+                yield db
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+
+    def _read(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
+        """One SELECT; a single statement sees one consistent snapshot, so no transaction is needed."""
+        return self._db().execute(sql, args).fetchall()
+
+    def close(self) -> None:
+        """Close every thread's connection. Call it when no thread uses the store any more.
+
+        A later call on the store opens a fresh connection, so closing is never fatal.
+        """
+        with self._connections_lock:
+            for db in self._connections.values():
+                db.close()
+            self._connections.clear()
+
+    # ------------------------------------------------------------------ runs
+    def create_run(self, name: str, spec: dict, config: dict, device: str, group: str | None = None) -> int:
+        """A new run with status "queued"; returns its id.
+
+        ``group`` tags runs launched together (one comparison of a lab page) so they can be listed together.
+        """
+        with self._write() as db:
+            cursor = db.execute(
+                "INSERT INTO runs (name, grp, status, device, spec, config, created_at, "
+                "owner_pid, owner_start, owner_host, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (name, group, "queued", device, _dumps(spec, "spec"), _dumps(config, "config"), _now(), *_owner()),
+            )
+            run_id = int(cursor.lastrowid)
+        # A checkpoint with this id can only be left from a database file that was deleted and recreated.
+        self.checkpoint_path(run_id).unlink(missing_ok=True)
+        return run_id
+
+    def set_status(self, run_id: int, status: str, message: str | None = None) -> bool:
+        """Set a run's status and message; returns False if the run no longer exists.
+
+        "running" stamps started_at (and clears finished_at) and makes this process the run's owner
+        (see `mark_interrupted`); the final statuses stamp finished_at.
+
+        Raises:
+            ValueError: ``status`` is not one of `RUN_STATUSES`.
+        """
+        if status not in RUN_STATUSES:
+            raise ValueError(f"Unknown run status {status!r}; expected one of: {', '.join(RUN_STATUSES)}.")
+        now = _now()
+        if status == "running":
+            stamps = (
+                "started_at = ?, finished_at = NULL, owner_pid = ?, owner_start = ?, owner_host = ?, heartbeat_at = ?"
+            )
+            args = (now, *_owner())
+        elif status in FINAL_STATUSES:
+            stamps, args = "finished_at = ?", (now,)
+        else:  # back to the queue: not started, not finished
+            stamps, args = "started_at = NULL, finished_at = NULL", ()
+        with self._write() as db:
+            cursor = db.execute(
+                f"UPDATE runs SET status = ?, message = ?, {stamps} WHERE id = ?", (status, message, *args, run_id)
+            )
+            return cursor.rowcount == 1
+
+    def rename(self, run_id: int, name: str) -> None:
+        """Give a run a new name.
+
+        Raises:
+            KeyError: there is no such run.
+        """
+        with self._write() as db:
+            if db.execute("UPDATE runs SET name = ? WHERE id = ?", (name, run_id)).rowcount == 0:
+                raise KeyError(_missing(run_id))
+
+    def delete(self, run_id: int) -> bool:
+        """Delete a run with its metrics and checkpoint; returns False if there was no such run.
+
+        Stop the run's worker first if it is still training; its later writes are dropped anyway.
+        """
+        with self._write() as db:
+            db.execute("DELETE FROM metrics WHERE run_id = ?", (run_id,))  # also done by the cascade
+            deleted = db.execute("DELETE FROM runs WHERE id = ?", (run_id,)).rowcount == 1
+            # Under the write lock, so a `save_checkpoint` finishing right now cannot bring the file back.
+            self.checkpoint_path(run_id).unlink(missing_ok=True)
+        return deleted
+
+    def heartbeat(self, run_id: int) -> bool:
+        """Record that the run's owner is alive now (one short write); returns False if the run no longer exists.
+
+        `log_metrics` does this too, so a training loop that logs every few steps needs no other call.
+        """
+        with self._write() as db:
+            return db.execute("UPDATE runs SET heartbeat_at = ? WHERE id = ?", (time.time(), run_id)).rowcount == 1
+
+    def mark_interrupted(self, stale_after: float = HEARTBEAT_TIMEOUT_S) -> int:
+        """Runs left "queued" or "running" by a process that is gone become "stopped" with message `INTERRUPTED`.
+
+        A run's owner is gone when it ran on this host and its process has ended (or the pid now belongs
+        to another process), or when it ran on another host and sent no heartbeat for ``stale_after``
+        seconds; runs without an owner (written by schema 1) count as gone. Runs of live processes,
+        this one included, are left alone, so this is safe to call at any time, e.g. whenever runs are
+        listed: it is one read, and a write only when there is something to mark.
+
+        Returns how many runs were marked.
+        """
+        owners = "SELECT id, owner_pid, owner_start, owner_host, heartbeat_at FROM runs"
+        rows = self._read(f"{owners} WHERE status IN ('queued', 'running')")
+        host, now = socket.gethostname(), time.time()
+        gone = [
+            row["id"]
+            for row in rows
+            if row["owner_pid"] is None
+            or (row["owner_host"] == host and not _process_alive(row["owner_pid"], row["owner_start"]))
+            or (row["owner_host"] != host and (row["heartbeat_at"] is None or now - row["heartbeat_at"] > stale_after))
+        ]
+        if not gone:
+            return 0
+        marks = ", ".join("?" * len(gone))
+        with self._write() as db:  # the status is checked again: a run that has just finished keeps its result
+            cursor = db.execute(
+                f"UPDATE runs SET status = 'stopped', message = ?, finished_at = ? "
+                f"WHERE status IN ('queued', 'running') AND id IN ({marks})",
+                (INTERRUPTED, _now(), *gone),
+            )
+            return cursor.rowcount
+
+    def runs(self, group: str | None = None) -> pd.DataFrame:
+        """One row per run (of ``group`` if given), newest first; columns `RUN_COLUMNS`.
+
+        spec and config are dicts; last_step is the last logged step (0 before the first).
+        """
+        where, args = (" WHERE r.grp = ?", (group,)) if group is not None else ("", ())
+        rows = self._read(f"{_RUN_SELECT}{where} ORDER BY r.id DESC", args)
+        table = pd.DataFrame([_run_dict(r) for r in rows], columns=RUN_COLUMNS)
+        return table.astype({"id": "int64", "last_step": "int64"})
+
+    def run(self, run_id: int) -> dict[str, Any]:
+        """Everything about one run, as in a `runs` row, with spec and config as dicts.
+
+        Raises:
+            KeyError: there is no such run (never created, or deleted).
+        """
+        rows = self._read(f"{_RUN_SELECT} WHERE r.id = ?", (run_id,))
+        if not rows:
+            raise KeyError(_missing(run_id))
+        return _run_dict(rows[0])
+
+    # ------------------------------------------------------------------ metrics
+    def log_metrics(self, run_id: int, rows: list[dict]) -> bool:
+        """Append metric rows to a run, all in one transaction; returns False if the run no longer exists.
+
+        Each row holds "step" (int) and any of "epoch", "train_loss", "train_error", "test_error", "lr",
+        "images_per_s" (float or None), "grad_norms" (dict name -> float) and "extra" (a JSON-ready dict).
+        Missing values, NaN and infinities are stored as NULL (read back as NaN / None). Also refreshes the
+        run's heartbeat (see `heartbeat`).
+
+        Raises:
+            ValueError: a row has no step or an unknown key (a typo would otherwise lose a metric silently).
+        """
+        values = [_metric_values(run_id, row) for row in rows]
+        with self._write() as db:
+            if db.execute("UPDATE runs SET heartbeat_at = ? WHERE id = ?", (time.time(), run_id)).rowcount == 0:
+                return False  # the run was deleted
+            marks = ", ".join("?" * len(METRICS_TABLE_COLUMNS))
+            db.executemany(f"INSERT INTO metrics ({', '.join(METRICS_TABLE_COLUMNS)}) VALUES ({marks})", values)
+        return True
+
+    def metrics(self, run_ids: int | Iterable[int]) -> pd.DataFrame:
+        """The metrics of one or more runs, sorted by run_id then step.
+
+        Columns: run_id, step, the float metrics (NaN where missing), grad_norms and extra (dict or None).
+        """
+        ids = _id_list(run_ids)
+        rows = []
+        if ids:
+            marks = ", ".join("?" * len(ids))
+            rows = self._read(f"{_METRIC_SELECT} WHERE run_id IN ({marks}) ORDER BY run_id, step", tuple(ids))
+        table = pd.DataFrame([_metric_dict(r) for r in rows], columns=METRICS_TABLE_COLUMNS)
+        return table.astype({"run_id": "int64", "step": "int64"} | {c: "float64" for c in METRIC_COLUMNS[1:]})
+
+    def latest_metrics(self, run_id: int) -> dict[str, Any] | None:
+        """The row with the highest step of a run (None before its first), read without loading the others."""
+        rows = self._read(f"{_METRIC_SELECT} WHERE run_id = ? ORDER BY step DESC LIMIT 1", (run_id,))
+        return _metric_dict(rows[0]) if rows else None
+
+    def truncate_metrics(self, run_id: int, after_step: int) -> int:
+        """Delete a run's metric rows past ``after_step`` (before it continues from a checkpoint at that step,
+        so no step is logged twice); returns how many rows went."""
+        with self._write() as db:
+            return db.execute("DELETE FROM metrics WHERE run_id = ? AND step > ?", (run_id, after_step)).rowcount
+
+    # ------------------------------------------------------------------ export
+    def export_json(self, run_ids: int | Iterable[int]) -> str:
+        """Runs and their metrics as one JSON document: ``{"runs": [{...run..., "metrics": [{...}, ...]}]}``.
+
+        Strict JSON: missing values are null, never NaN.
+
+        Raises:
+            KeyError: one of the runs does not exist.
+        """
+        ids = _id_list(run_ids)
+        runs = [self.run(i) for i in ids]
+        metrics = self.metrics(ids)
+        for run in runs:
+            mine = metrics[metrics["run_id"] == run["id"]].drop(columns="run_id")
+            run["metrics"] = [{k: _json_value(v) for k, v in row.items()} for row in mine.to_dict("records")]
+        return json.dumps({"runs": runs}, indent=1, allow_nan=False)
+
+    def export_csv(self, run_ids: int | Iterable[int]) -> str:
+        """Metrics as CSV, one line per logged step, with a run_name column; grad_norms and extra as JSON text.
+
+        Raises:
+            KeyError: one of the runs does not exist.
+        """
+        ids = _id_list(run_ids)
+        names = {i: self.run(i)["name"] for i in ids}
+        metrics = self.metrics(ids)
+        metrics.insert(1, "run_name", metrics["run_id"].map(names))
+        for column in ("grad_norms", "extra"):
+            metrics[column] = metrics[column].map(lambda d: json.dumps(d) if d is not None else "")
+        buffer = io.StringIO()
+        metrics.to_csv(buffer, index=False)
+        return buffer.getvalue()
+
+    # ------------------------------------------------------------------ checkpoints
+    def checkpoint_path(self, run_id: int) -> Path:
+        """Where a run's checkpoint lives: ``<store folder>/checkpoints/run_<id>.pt`` (it may not exist)."""
+        return self.path.parent / "checkpoints" / f"run_{int(run_id)}.pt"
+
+    def save_checkpoint(self, run_id: int, state: dict) -> Path | None:
+        """Save ``state`` as the run's checkpoint, atomically: readers see the old file or the new, never half.
+
+        Keep ``state`` to tensors and plain Python (dicts, lists, str, numbers) so that `load_checkpoint`
+        can load it safely (``weights_only=True``). Returns the path, or None if the run was deleted meanwhile.
+        """
+        import torch  # here, so that listing runs does not pay for importing torch
+
+        path = self.checkpoint_path(run_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f"{path.stem}.", suffix=".tmp", dir=path.parent)
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "wb") as file:
+                torch.save(state, file)
+                file.flush()
+                os.fsync(file.fileno())  # on disk before it takes the real name
+            with self._write_lock:  # `delete` unlinks under this lock: no checkpoint outlives its run
+                if not self._read("SELECT 1 FROM runs WHERE id = ?", (run_id,)):
+                    return None
+                os.replace(tmp, path)
+            return path
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def load_checkpoint(self, run_id: int) -> dict:
+        """A run's saved state, loaded to the CPU with ``weights_only=True`` (no arbitrary code runs).
+
+        Raises:
+            FileNotFoundError: the run has no checkpoint (it never started, or was deleted).
+            ValueError: the file holds objects other than tensors and plain Python.
+        """
+        import torch
+
+        path = self.checkpoint_path(run_id)
+        if not path.exists():
+            raise FileNotFoundError(
+                _("Run #{id} has no saved weights (it may not have started, or was deleted).").format(id=run_id)
+            )
+        try:
+            return torch.load(path, map_location="cpu", weights_only=True)
+        except pickle.UnpicklingError as err:
+            raise ValueError(
+                _(
+                    "The checkpoint of run #{id} holds objects other than tensors and plain Python values, so it "
+                    "is not loaded ({path}): {error}"
+                ).format(id=run_id, path=path, error=err)
+            ) from None
+
+
+# ---------------------------------------------------------------------- helpers
+def _now() -> str:
+    """The current time, UTC, as an ISO string (sorts as text)."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _process_start(pid: int) -> str | None:
+    """When process ``pid`` started (clock ticks since boot, from /proc), or None where /proc is missing."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()  # the name in parentheses may hold spaces
+        return fields[19]  # field 22 of stat(5); fields[0] is field 3
+    except (OSError, IndexError):
+        return None
+
+
+def _owner() -> tuple[int, str | None, str, float]:
+    """(pid, start time, host, heartbeat) of this process, as the run's owner columns."""
+    return os.getpid(), _process_start(os.getpid()), socket.gethostname(), time.time()
+
+
+def _process_alive(pid: int, start: str | None) -> bool:
+    """Does process ``pid`` on this host still exist, and is it the one that started at ``start``?"""
+    try:
+        os.kill(pid, 0)  # signal 0: only checks that the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # it exists, run by another user
+    except (OSError, OverflowError):
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                return False  # a zombie: it has ended, its parent has not collected it yet
+    except (OSError, IndexError):
+        return True  # no /proc (macOS): the pid exists, take it as alive
+    return start is None or _process_start(pid) == start
+
+
+def _missing(run_id: int) -> str:
+    return _("There is no run #{id} (it was never created, or has been deleted).").format(id=run_id)
+
+
+def _id_list(run_ids: int | Iterable[int]) -> list[int]:
+    return [int(run_ids)] if isinstance(run_ids, numbers.Integral) else [int(i) for i in run_ids]
+
+
+def _dumps(value: dict, what: str) -> str:
+    try:
+        return json.dumps(value)
+    except TypeError as err:
+        raise ValueError(f"The run's {what} must be JSON-ready (dicts, lists, str, numbers): {err}") from None
+
+
+def _finite(value: Any) -> float | None:
+    """A float, or None for missing, NaN and infinite values (SQLite would store NaN as NULL anyway)."""
+    if value is None:
+        return None
+    value = float(value)  # also numpy and 0-d torch scalars
+    return value if math.isfinite(value) else None
+
+
+def _metric_values(run_id: int, row: dict) -> tuple:
+    """One metric row as the values of an INSERT, after checking its keys."""
+    if not isinstance(row, dict) or "step" not in row:
+        raise ValueError(f"Each metric row must be a dict with a 'step'; got {row!r}.")
+    unknown = sorted(set(row) - ROW_KEYS)
+    if unknown:
+        raise ValueError(f"Unknown metric(s) {', '.join(unknown)}; a row may hold {', '.join(sorted(ROW_KEYS))}.")
+    norms = row.get("grad_norms")
+    norms = json.dumps({str(k): _finite(v) for k, v in norms.items()}) if norms is not None else None
+    extra = row.get("extra")
+    extra = json.dumps(extra, default=_plain) if extra is not None else None
+    return (run_id, int(row["step"]), *(_finite(row.get(c)) for c in METRIC_COLUMNS[1:]), norms, extra)
+
+
+def _plain(value: Any) -> Any:
+    """JSON fallback for numpy / torch scalars in "extra"; anything else becomes its text."""
+    return value.item() if hasattr(value, "item") else str(value)
+
+
+def _json_value(value: Any) -> Any:
+    """A DataFrame cell as a strict-JSON value: NaN and non-finite numbers become None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value.item() if hasattr(value, "item") else value  # numpy scalars
+
+
+def _run_dict(row: sqlite3.Row) -> dict[str, Any]:
+    data = dict(row)
+    data["group"] = data.pop("grp")
+    data["spec"], data["config"] = json.loads(data["spec"]), json.loads(data["config"])
+    data["last_step"] = int(data["last_step"] or 0)
+    return {key: data[key] for key in RUN_COLUMNS}
+
+
+def _metric_dict(row: sqlite3.Row) -> dict[str, Any]:
+    data = dict(row)
+    for key in ("grad_norms", "extra"):
+        data[key] = json.loads(data[key]) if data[key] is not None else None
+    return data

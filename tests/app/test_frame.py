@@ -1,0 +1,46 @@
+"""The app's frame: the page registry and the page scripts' folder."""
+
+from pathlib import Path
+
+from ui.registry import PAGES, page, sections
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_every_page_script_is_registered_once_and_exists():
+    paths = [p.path for p in PAGES]
+    assert len(paths) == len(set(paths))
+    assert sorted(paths) == sorted(f"app_pages/{p.name}" for p in (ROOT / "app_pages").glob("*.py"))
+    assert [p.path for p in PAGES if p.default] == ["app_pages/home.py"]
+    assert all(p.blurb for p in PAGES if not p.default)  # Home's map has a line for every other page
+    assert page("app_pages/train.py").title == "Train"
+    assert list(sections()) == ["Learn", "Explore the architecture", "Train and compare", "Look inside"]
+
+
+def test_no_pages_folder_beside_app_py():
+    """A folder named pages/ next to app.py switches Streamlit into its older multipage mode: a fresh
+    server's deep link would then run the page without app.py's frame (tests/browser/test_deep_links.py)."""
+    assert not (ROOT / "pages").exists()
+
+
+def test_page_scripts_are_plain_scripts_run_by_app_py():
+    for path in (ROOT / "app_pages").glob("*.py"):
+        text = path.read_text()
+        assert "sys.path" not in text and "set_page_config" not in text, path  # app.py's frame does both
+
+
+def test_home_is_drawn_without_loading_torch():
+    """Cold start: the first page a visitor sees must not wait for torch (seconds to import)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        "at = AppTest.from_file('app.py', default_timeout=60).run()\n"
+        "assert not at.exception, at.exception\n"
+        "assert any('Device:' in c.value for c in at.sidebar.caption)\n"
+        "assert 'torch' not in sys.modules, 'Home loaded torch'\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
