@@ -14,20 +14,16 @@ Maps are raw (not normalised): the overlay scales them for display, and the loca
 (`mass_inside`, `pointing_hit`) do not depend on scale.
 
 Models are shared between the app's users, so `attribute` never changes them: captum's hooks go on
-a private structural copy that shares the model's tensors (see `_private_copy`), and are removed
+a private structural copy that shares the model's tensors (see `nets.hooks.private_copy`), and are removed
 inside the call; two users explaining the same model at once neither meet nor wait.
 """
 
 from __future__ import annotations
 
-import copy
 import math
-import threading
 import time
 import warnings
-import weakref
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 import torch
@@ -35,6 +31,7 @@ from torch import nn
 
 from ..device import device_of
 from ..i18n import N_, _
+from ..nets.hooks import private_copy
 from ..nets.naming import is_stage
 from ..progress import Progress
 
@@ -74,7 +71,7 @@ def feature_shapes(model: nn.Module, x: torch.Tensor, names: Sequence[str]) -> d
     """Output shape (C, h, w) of each named stage or block for one image: how coarse its Grad-CAM is."""
     x = _one_image(x).to(device_of(model))
     shapes: dict[str, tuple[int, ...]] = {}
-    with _private_copy(model) as view:
+    with private_copy(model) as view:
         handles = [
             view.get_submodule(name).register_forward_hook(
                 lambda _m, _i, out, name=name: shapes.__setitem__(name, tuple(out.shape[1:]))
@@ -93,7 +90,7 @@ def feature_shapes(model: nn.Module, x: torch.Tensor, names: Sequence[str]) -> d
 def predict(model: nn.Module, x: torch.Tensor, k: int = 5) -> list[tuple[int, float]]:
     """Top-``k`` (class index, probability) for one image ``x`` (1, C, H, W), most likely first."""
     x = _one_image(x).to(device_of(model))
-    with _private_copy(model) as view:
+    with private_copy(model) as view:
         probabilities = view(x).float().softmax(dim=1)[0]  # (num_classes,)
     top = probabilities.topk(min(k, probabilities.numel()))
     return list(zip(top.indices.tolist(), top.values.tolist()))
@@ -144,7 +141,7 @@ def attribute(
                 layer=repr(layer), layers=", ".join(layer_names(model)[:6])
             )
         )
-    with _private_copy(model) as model:  # captum's hooks go on this session's own copy, never the shared model
+    with private_copy(model) as model:  # captum's hooks go on this session's own copy, never the shared model
         if target is None:
             with torch.no_grad():
                 target = int(model(x).argmax(dim=1))
@@ -332,30 +329,3 @@ def _one_image(x: torch.Tensor) -> torch.Tensor:
             _("attribute explains one image: give (1, C, H, W) or (C, H, W), not {shape}.").format(shape=tuple(x.shape))
         )
     return x
-
-
-_IDLE_COPIES: weakref.WeakKeyDictionary[nn.Module, list[nn.Module]] = weakref.WeakKeyDictionary()
-_COPIES_GUARD = threading.Lock()
-
-
-@contextmanager
-def _private_copy(model: nn.Module) -> Iterator[nn.Module]:
-    """A structural copy of ``model`` in eval mode for one call: its own module objects, the same tensors.
-
-    Models are cached and shared by every session of the app. Attribution hangs hooks on modules
-    (Grad-CAM on a stage, Guided Backprop on every ReLU) and needs eval mode; doing that on the
-    shared model would let two sessions see each other's hooks, or make them wait for each other.
-    A copy whose parameters and buffers *are* the model's (no weights duplicated) avoids both, at
-    the cost of building the module tree once per concurrent caller: copies are kept and reused.
-    """
-    with _COPIES_GUARD:
-        idle = _IDLE_COPIES.setdefault(model, [])
-        view = idle.pop() if idle else None
-    if view is None:
-        shared = {id(t): t for t in (*model.parameters(), *model.buffers())}  # deepcopy keeps these as they are
-        view = copy.deepcopy(model, memo=shared).eval()
-    try:
-        yield view
-    finally:
-        with _COPIES_GUARD:
-            _IDLE_COPIES.setdefault(model, []).append(view)

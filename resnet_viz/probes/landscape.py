@@ -28,9 +28,9 @@ from torch import nn
 
 from ..device import device_of
 from ..i18n import _
+from ..nets.hooks import private_copy
 from ..nets.model import ResidualUnit, ResNet
 from ..progress import Progress
-from .attribution import _private_copy
 
 MAX_STEPS = 101  # per axis: 101 x 101 = 10,201 forward passes already take many minutes
 
@@ -106,7 +106,7 @@ def loss_surface(
             )
         )
     generator = torch.Generator().manual_seed(seed)
-    with _private_copy(model) as view:  # random_direction only reads the weights
+    with private_copy(model) as view:  # random_direction only reads the weights
         directions = [random_direction(view, generator) for _ in range(dims)]
     network = _PerturbedNetwork(model, directions, x)
     values = grid(steps, span)
@@ -134,7 +134,7 @@ class _PerturbedNetwork:
     pieces switched on one by one: functional_call 133 ms, in place 100 ms, + folding 90 ms, + channels_last 85 ms.
 
     * Own tensors (`copy.deepcopy`), overwritten in place: no dict of new parameters and no
-      `torch.func.functional_call` per point, and the caller's model (whose tensors `_private_copy`
+      `torch.func.functional_call` per point, and the caller's model (whose tensors `nets.hooks.private_copy`
       shares) is never written. `torch.inference_mode` throughout.
     * BatchNorm folded into the conv before it. In eval mode with BN unperturbed (its directions are
       zero), BN(conv(x, W)) = conv(x, s W) + β - μ s with s = γ / sqrt(σ² + ε) per output channel;
@@ -152,7 +152,7 @@ class _PerturbedNetwork:
         self.x = x
         self._build(model, directions, _foldable(model))
         if self.folded:  # a cheap guard against the rules in _foldable drifting from model.py's forward passes
-            with _private_copy(model) as view, torch.inference_mode():
+            with private_copy(model) as view, torch.inference_mode():
                 expected = view(x)
             got = self((0.0,) * len(directions))
             if not torch.allclose(got, expected, rtol=1e-4, atol=1e-4 * float(expected.abs().max())):

@@ -16,7 +16,7 @@ What "delete" means here:
   is reported as not deletable.
 
 Nothing here changes the model: every computation runs on a private structural copy (its own module
-objects, the model's tensors; `attribution._private_copy`) with forward hooks that are always removed.
+objects, the model's tensors; `nets.hooks.private_copy`) with forward hooks that are always removed.
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..i18n import _
+from ..nets.hooks import private_copy
 from ..nets.naming import block_sort_key, is_block, split_block
 from ..progress import Progress
-from .attribution import _private_copy
 
 EVAL_BATCH = 512
 
@@ -123,7 +123,7 @@ def lesion_study(model: nn.Module, x: torch.Tensor, y: torch.Tensor, progress: P
     _check_batch(x, y)
     names = blocks(model)
     rows = []
-    with _private_copy(model) as view:
+    with private_copy(model) as view:
         base, base_loss = _error(view, x, y)
         rows.append({"block": "none", "stage": 0, "deletable": True, "error": base, "loss": base_loss})
         for i, name in enumerate(names, start=1):
@@ -161,7 +161,7 @@ def lesion_curve(
     candidates = [b for b in blocks(model) if deletable(model, b)]
     ks = sorted({int(k) for k in k_values if 0 <= int(k) <= len(candidates)})
     total, done, rows = len(ks) * trials, 0, []
-    with _private_copy(model) as view:
+    with private_copy(model) as view:
         for k in ks:
             errors = []
             for _trial in range(trials if k else 1):
@@ -253,7 +253,7 @@ def path_gradients(
     ks = list(range(n + 1)) if lengths is None else sorted({int(k) for k in lengths if 0 <= int(k) <= n})
     rng = random.Random(seed)
     rows, done, total = [], 0, len(ks) * trials
-    with _private_copy(model) as view:
+    with private_copy(model) as view:
         first = view.get_submodule(names[0])
         captured: list[torch.Tensor] = []
 
