@@ -3,7 +3,7 @@
 import json
 
 from apptest_pages import open_app_page
-from test_gradients import huge_plain_net
+from extreme_nets import huge_plain_net
 
 
 def layer_rows(at):

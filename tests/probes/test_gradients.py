@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from extreme_nets import huge_plain_net
 
 from resnet_viz.figures.gradients import gradient_heatmap, gradient_vs_depth, shortcut_split, stage_histograms
 from resnet_viz.nets.builder import build_resnet
@@ -222,18 +223,6 @@ def test_gradient_heatmap_shape():
 
 
 # ---------------------------------------------------------------------- overflow at extreme depth
-def huge_plain_net(spec: ResNetSpec) -> ResNet:
-    """A plain net without BN whose convs are scaled by 1e5: activations and gradients reach about 10^100,
-    far past float32's 3.4e38 and well inside float64's 1.8e308 (what plain-1202 with BN does, in 20 layers)."""
-    torch.manual_seed(0)
-    model = ResNet(spec)
-    with torch.no_grad():
-        for m in model.modules():
-            if isinstance(m, torch.nn.Conv2d):
-                m.weight.mul_(1e5)
-    return model
-
-
 def test_gradients_that_overflow_float32_are_measured_in_float64(monkeypatch):
     import resnet_viz.probes.gradients as gradients
 
