@@ -93,7 +93,7 @@ def block_summary(spec_json: str, input_size: int, language: str):
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def stage_cost_figure(spec_json: str, input_size: int, language: str):
-    from resnet_viz.figures.architecture import stage_cost_chart
+    from resnet_viz.figures.costs import stage_cost_chart
 
     with i18n.use_language(language):
         stages = stage_table(spec_json, input_size, language)
@@ -150,7 +150,7 @@ def option_costs(spec_json: str, input_size: int, language: str):
 
 @st.cache_data(show_spinner=False, max_entries=32)  # pages wrap it in `computing`
 def shortcut_figure(spec_json: str, input_size: int, fold: bool, language: str):
-    from resnet_viz.figures.architecture import shortcut_diagram
+    from resnet_viz.figures.shortcut_diagram import shortcut_diagram
 
     spec = ResNetSpec.from_json(spec_json)
     with i18n.use_language(language):
@@ -159,7 +159,7 @@ def shortcut_figure(spec_json: str, input_size: int, fold: bool, language: str):
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def block_figure(spec_json: str, input_size: int, block: str, language: str):
-    from resnet_viz.figures.architecture import block_diagram
+    from resnet_viz.figures.block_diagram import block_diagram
 
     with i18n.use_language(language):
         return block_diagram(layer_table(spec_json, input_size), block, spec=ResNetSpec.from_json(spec_json))
@@ -302,7 +302,7 @@ def bottleneck_designs(spec_json: str, input_size: int, language: str):
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def bottleneck_figure(spec_json: str, input_size: int, language: str):
-    from resnet_viz.figures.architecture import design_costs
+    from resnet_viz.figures.costs import design_costs
 
     spec = ResNetSpec.from_json(spec_json)
     with i18n.use_language(language):

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..i18n import _
-from ..probes.inside import BlockMaps
 from .style import LEGEND_BELOW, layout, series_colour
+
+if TYPE_CHECKING:  # figures draw results; they never import the torch-side modules that compute them
+    from ..probes.inside import BlockMaps
 
 
 def block_maps_figure(maps: BlockMaps, title: str = "") -> go.Figure:

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import torch
 
 from ..i18n import _
+from .memory import check_fits
 from .model import ResNet
 from .spec import ResNetSpec
-
-if TYPE_CHECKING:
-    pass
-from .memory import check_fits
 
 
 def build_resnet(
@@ -24,7 +19,7 @@ def build_resnet(
     """Build the network described by ``spec`` (on the CPU unless ``device`` is given).
 
     Before allocating anything it estimates weights + gradients + activations for one image
-    (`estimate_memory`, a meta-device trace) and raises `ModelTooLargeError` (a ValueError) if
+    (`estimate_memory`, from the spec's cached meta-device trace) and raises `ModelTooLargeError` (a ValueError) if
     that exceeds 80 % of the memory free on the target device, or ``memory_limit`` bytes.
     """
     if not isinstance(spec, ResNetSpec):

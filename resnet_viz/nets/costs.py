@@ -7,11 +7,10 @@ from dataclasses import replace
 import pandas as pd
 
 from ..i18n import N_, _
-from .naming import (
-    is_shortcut_part,
-)
+from .naming import is_shortcut_part
 from .spec import ResNetSpec
-from .tables import _numel, layer_table, shortcut_table
+from .tables import layer_table, shortcut_table
+from .trace import trace_spec
 
 
 def shortcut_option_costs(spec: ResNetSpec, input_size: int | None = None) -> pd.DataFrame:
@@ -63,7 +62,7 @@ def _basic_blocks_for(layers: tuple[int, ...]) -> tuple[int, ...]:
 
 def bottleneck_vs_basic(spec: ResNetSpec, input_size: int | None = None) -> pd.DataFrame:
     """What a bottleneck net would cost built from basic blocks at (about) the same depth (He et al. 2015,
-    Sec. 4.1, "Deeper Bottleneck Architectures"), traced on the meta device.
+    Sec. 4.1, "Deeper Bottleneck Architectures"), from their cached meta-device traces.
 
     Three designs: ``spec`` itself (bottleneck); basic blocks at the same inner widths (64..512, so the
     maps are 4x narrower than the bottleneck's outputs); basic blocks at the bottleneck's output widths
@@ -91,7 +90,7 @@ def bottleneck_vs_basic(spec: ResNetSpec, input_size: int | None = None) -> pd.D
     ]
     rows = []
     for design, variant in designs:
-        layers = layer_table(variant, input_size)
+        trace = trace_spec(variant, input_size)
         rows.append(
             {
                 N_("design"): design,
@@ -99,9 +98,9 @@ def bottleneck_vs_basic(spec: ResNetSpec, input_size: int | None = None) -> pd.D
                 N_("depth"): variant.depth,
                 "layers": variant.layers,
                 "widths": tuple(variant.expansion * w for w in variant.widths),
-                N_("params"): int(layers["params"].sum()),
-                N_("macs"): int(layers["macs"].sum()),
-                N_("activations"): int(sum(_numel(s) for s in layers["output_shape"])),
+                N_("params"): trace.params,
+                N_("macs"): trace.macs,
+                N_("activations"): sum(trace.output_values),
             }
         )
     return pd.DataFrame(rows)

@@ -1,5 +1,9 @@
-"""Memory: what building and training a network take, estimated from a meta-device trace, and the checks
-against free memory."""
+"""Memory: what building and training a network take, and the checks against free memory.
+
+The estimates read the network's cached trace (`trace.trace_spec`: parameters and the size of every
+layer output); nothing is allocated. `check_fits` guards `build_resnet`; `admission.check_training_fits`
+compares a whole training run with `estimate_training_memory`.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from ..device import available_memory
 from ..formatting import format_bytes
 from ..i18n import N_, _
 from .spec import ResNetSpec
-from .tables import _numel, layer_table
+from .trace import trace_spec
 
 
 @dataclass(frozen=True)
@@ -29,10 +33,9 @@ class MemoryEstimate:
 
 
 def estimate_memory(spec: ResNetSpec, input_size: int | None = None, batch_size: int = 1) -> MemoryEstimate:
-    """Estimate memory from a meta-device trace (nothing real is allocated)."""
-    layers = layer_table(spec, input_size)
-    activations = sum(_numel(s) for s in layers["output_shape"])
-    return MemoryEstimate(int(layers["params"].sum()), int(activations), batch_size)
+    """Estimate memory from the network's cached trace (nothing real is allocated)."""
+    trace = trace_spec(spec, input_size)
+    return MemoryEstimate(trace.params, sum(trace.output_values), batch_size)
 
 
 OPTIMIZER_STATE = {"sgd": 1, "adamw": 2}  # values of optimiser state per parameter: momentum; AdamW's two moments
@@ -101,7 +104,7 @@ def estimate_training_memory(
     dataset_images: int = 0,
     eval_samples: int = EVAL_BATCH,
 ) -> TrainingMemoryEstimate:
-    """What one training run of ``spec`` needs, from a meta-device trace (nothing real is allocated).
+    """What one training run of ``spec`` needs, from its cached trace (nothing real is allocated).
 
     Args:
         spec: the network (set ``in_channels`` to the dataset's: `engine.spec_for_data`).
@@ -118,9 +121,8 @@ def estimate_training_memory(
             )
         )
     size = spec.default_input_size if input_size is None else input_size
-    layers = layer_table(spec, size)
-    params = int(layers["params"].sum())
-    outputs = [_numel(s) for s in layers["output_shape"]]
+    trace = trace_spec(spec, size)
+    params, outputs = trace.params, trace.output_values
     image = spec.in_channels * size * size
     kept = ACTIVATION_FACTOR * (sum(outputs) + image) * batch_size
     evaluation = 3 * max(outputs) * min(EVAL_BATCH, eval_samples)

@@ -1,38 +1,19 @@
-"""Analysis tables: every layer, the paper's Table 1, and every shortcut.
+"""Analysis tables: every layer, the paper's Table 1, every shortcut, and one row per block.
 
-One function traces a network (`layer_table`); the stage and shortcut tables are views of it, so
-each number is computed in exactly one place. Tracing runs on PyTorch's "meta" device: modules
-and tensors carry shapes but no storage, so even ResNet-1202 is traced without allocating a
-single activation.
-
-Conventions (as in He et al. 2015, whose "FLOPs" are multiply-adds):
-* ``macs`` counts multiply-accumulates of convolutions and the fc layer for one image.
-  Element-wise work (BN, ReLU, pooling, shortcut additions, gates) is listed with 0.
-* shapes are ``(C, H, W)`` for one image (no batch dimension); the fc input is ``(C,)``.
+All of them are views of one trace (`trace.trace_spec`, cached per spec and input size), so each
+number is computed in exactly one place and a network is traced once however many tables show it.
+Columns and conventions (multiply-adds, shapes of one image) are `trace`'s.
 """
 
 from __future__ import annotations
 
 import pandas as pd
-import torch
 from torch import nn
 
-from ..device import device_of
 from ..i18n import N_, _
-from .model import Add, ResNet, ZeroPadShortcut
-from .naming import (
-    block_of,
-    is_gate_part,
-    is_shortcut_part,
-    is_stem,
-    layer_name,
-    paper_name,
-    split_block,
-    stage_index,
-    stage_of,
-)
+from .naming import block_of, is_gate_part, is_shortcut_part, layer_name, paper_name, stage_index
 from .spec import ResNetSpec, default_input_size
-from .trace import _use_shape_only_forwards
+from .trace import NetworkTrace, trace_model, trace_spec
 
 LAYER_COLUMNS = [
     N_("name"), N_("type"), N_("stage"), N_("block"), "input_shape", "output_shape",
@@ -48,51 +29,25 @@ def layer_table(spec_or_model: ResNetSpec | nn.Module, input_size: int | None = 
     """One row per layer in execution order, plus one row per shortcut addition (type ``Add``).
 
     Args:
-        spec_or_model: a spec, or a model. Our own models (with ``.spec``) are traced through a
-            meta-device twin; any other model runs one real forward pass at batch size 1.
+        spec_or_model: a spec, or a model. Our own models (with ``.spec``) are read from the spec's
+            cached meta-device trace; any other model runs one real forward pass at batch size 1.
         input_size: side of the square input image; defaults to the style's (224 or 32).
 
     Returns:
         DataFrame with columns name, type, stage ("conv1", "conv2_x", ..., "head"), block (1-based
         index within the stage, or <NA>), input_shape and output_shape (tuples, (C, H, W)), kernel
-        and stride (e.g. "3x3", 2, or empty), params, macs.
+        and stride (e.g. "3x3", 2, or empty), params, macs. A new frame each call: changing it
+        changes no cached trace.
     """
     spec = spec_or_model if isinstance(spec_or_model, ResNetSpec) else getattr(spec_or_model, "spec", None)
-    if input_size is None:
-        input_size = spec.default_input_size if spec is not None else default_input_size("imagenet")
-    size = input_size
-    _check_input_size(size, spec)
     if spec is not None:
-        model = ResNet(spec, device="meta")
-        x = torch.empty(1, spec.in_channels, size, size, device="meta")
-        _use_shape_only_forwards(model)
-    else:
-        model = spec_or_model
-        in_channels = _first_conv(model).in_channels
-        x = torch.zeros(1, in_channels, size, size, device=device_of(model))
+        return table_of(trace_spec(spec, input_size))
+    return table_of(trace_model(spec_or_model, default_input_size("imagenet") if input_size is None else input_size))
 
-    rows: list[dict] = []
-    leaves = [(n, m) for n, m in model.named_modules() if n and (not any(m.children()) or isinstance(m, Add))]
 
-    def record(name: str, module: nn.Module):
-        def hook(_module: nn.Module, inputs: tuple, output: torch.Tensor) -> None:
-            rows.append(_row(name, module, tuple(inputs[0].shape[1:]), tuple(output.shape[1:])))
-
-        return hook
-
-    handles = [m.register_forward_hook(record(n, m)) for n, m in leaves]
-    was_training = model.training
-    try:
-        model.eval()  # a real forward in train mode would update BatchNorm statistics
-        with torch.no_grad():
-            model(x)
-    except RuntimeError as err:  # e.g. an input too small for an arbitrary model's downsampling
-        raise ValueError(_("Input size {size} does not fit this model: {error}").format(size=size, error=err)) from None
-    finally:
-        model.train(was_training)
-        for h in handles:
-            h.remove()
-    table = pd.DataFrame(rows, columns=LAYER_COLUMNS)
+def table_of(trace: NetworkTrace) -> pd.DataFrame:
+    """A trace as a `layer_table` DataFrame (block and stride as nullable integers)."""
+    table = pd.DataFrame(trace.rows, columns=LAYER_COLUMNS)
     table[["block", "stride"]] = table[["block", "stride"]].astype("Int64")
     return table
 
@@ -103,7 +58,7 @@ def stage_table(spec: ResNetSpec, input_size: int | None = None, layers: pd.Data
     Args:
         spec: the network.
         input_size: input side (default 224 ImageNet / 32 CIFAR).
-        layers: a `layer_table` already computed for this spec and size (saves a trace).
+        layers: a `layer_table` already built for this spec and size (the trace is cached either way).
 
     Returns:
         DataFrame with columns stage, output_size ("56x56"), description ("[3x3, 64; 3x3, 64] x 2",
@@ -199,47 +154,6 @@ def shape_changes(shortcuts: pd.DataFrame) -> dict[str, list[str]]:
     }
 
 
-def _row(name: str, module: nn.Module, in_shape: tuple, out_shape: tuple) -> dict:
-    kernel, stride, macs = "", pd.NA, 0
-    if isinstance(module, nn.Conv2d):
-        kh, kw = module.kernel_size
-        kernel, stride = f"{kh}x{kw}", module.stride[0]
-        macs = _numel(out_shape) * (module.in_channels // module.groups) * kh * kw
-    elif isinstance(module, nn.Linear):
-        macs = module.in_features * module.out_features
-    elif isinstance(module, nn.MaxPool2d):
-        k = module.kernel_size if isinstance(module.kernel_size, int) else module.kernel_size[0]
-        kernel, stride = f"{k}x{k}", module.stride if isinstance(module.stride, int) else module.stride[0]
-    elif isinstance(module, ZeroPadShortcut):
-        stride = module.stride
-    stage, block = _stage_and_block(name)
-    return {
-        "name": name,
-        "type": type(module).__name__,
-        "stage": stage,
-        "block": block,
-        "input_shape": in_shape,
-        "output_shape": out_shape,
-        "kernel": kernel,
-        "stride": stride,
-        "params": sum(p.numel() for p in module.parameters(recurse=False)),
-        "macs": macs,
-    }
-
-
-def _stage_and_block(name: str) -> tuple[str, int | None]:
-    """The paper's stage of a layer ("conv1", "conv2_x", ..., "head") and its 1-based block in the stage."""
-    stage = stage_of(name)
-    if stage is not None:
-        parts = split_block(name)
-        return paper_name(stage), None if parts is None else parts[1] + 1
-    if name == "maxpool":  # the paper lists the max pool at the start of conv2_x
-        return paper_name("layer1"), None
-    if is_stem(name):
-        return "conv1", None
-    return "head", None  # a word: shown as _("head")
-
-
 def _stage_description(spec: ResNetSpec, stage: str) -> str:
     if stage == "conv1":
         if spec.style == "imagenet":
@@ -277,34 +191,6 @@ def _shortcut_reason(spec: ResNetSpec, kind: str, cin: tuple, cout: tuple) -> st
             return _("shapes match, but 1x1 conv shortcut variant")
         return _("shapes match, but option C projects every shortcut")
     return _("{changes}: 1x1 projection").format(changes=what)
-
-
-def _numel(shape: tuple) -> int:
-    n = 1
-    for s in shape:
-        n *= int(s)
-    return n
-
-
-def _first_conv(model: nn.Module) -> nn.Conv2d:
-    for m in model.modules():
-        if isinstance(m, nn.Conv2d):
-            return m
-    raise ValueError(_("layer_table needs a convolutional network (no Conv2d found)."))
-
-
-def _check_input_size(size: int, spec: ResNetSpec | None) -> None:
-    if not isinstance(size, int) or isinstance(size, bool) or size < 1:
-        raise ValueError(_("Input size must be a positive whole number of pixels; got {size}.").format(size=repr(size)))
-    minimum = 1 if spec is None else spec.min_input_size  # every stage keeps at least a 1x1 map
-    if size < minimum:
-        raise ValueError(
-            _("Input size {size} is too small for this network: use at least {minimum} pixels.").format(
-                size=size, minimum=minimum
-            )
-        )
-    if size > 4096:
-        raise ValueError(_("Input size {size} is larger than this tool supports (4096 pixels).").format(size=size))
 
 
 def block_summary(layers: pd.DataFrame) -> pd.DataFrame:

@@ -1,13 +1,203 @@
-"""Tracing a network on the meta device: shapes without storage, exact shape rules for the layers we use."""
+"""Tracing: the one place that runs a network to learn its layers' shapes, parameters and multiply-adds.
+
+`trace_spec` traces a spec on PyTorch's "meta" device (modules and tensors carry shapes but no storage,
+so even ResNet-1202 is traced without allocating a single activation) and keeps the result: one trace
+per (spec, input size) per process. Every table (`tables`), memory estimate (`memory`), cost comparison
+(`costs`), paper check, training budget and diagram reads that one record. `trace_model` runs any other
+model for real, once, at batch size 1.
+
+A trace is immutable (`NetworkTrace`: a tuple of `LayerRow` named tuples), so a cached one can be
+shared by every caller and every session without copying.
+
+Conventions (as in He et al. 2015, whose "FLOPs" are multiply-adds):
+* ``macs`` counts multiply-accumulates of convolutions and the fc layer for one image.
+  Element-wise work (BN, ReLU, pooling, shortcut additions, gates) is listed with 0.
+* shapes are ``(C, H, W)`` for one image (no batch dimension); the fc input is ``(C,)``.
+"""
 
 from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import NamedTuple
 
 import torch
 from torch import nn
 
-from .model import Add, ZeroPadShortcut
+from ..device import device_of
+from ..i18n import _
+from .hooks import hooked, private_copy
+from .model import Add, ResNet, ZeroPadShortcut
+from .naming import is_stem, paper_name, split_block, stage_of
+from .spec import ResNetSpec
 
-# ---------------------------------------------------------------------- helpers
+# Traces kept per process. One trace of ResNet-1202 (4,207 rows) holds about 2 MB; most networks far
+# less (ResNet-50: 180 rows), so a full cache of deep networks stays around 100 MB at most.
+TRACE_CACHE_SIZE = 64
+
+
+class LayerRow(NamedTuple):
+    """One traced layer (or one shortcut addition, type ``Add``): a row of `tables.layer_table`."""
+
+    name: str  # "layer2.0.conv1"
+    type: str  # the module's class name: "Conv2d", "Add", ...
+    stage: str  # "conv1", "conv2_x", ..., or the word "head"
+    block: int | None  # 1-based index within the stage; None outside blocks
+    input_shape: tuple  # (C, H, W) of one image; (C,) for the fc layer
+    output_shape: tuple
+    kernel: str  # "3x3", or "" for layers without a window
+    stride: int | None  # None for layers without a stride
+    params: int
+    macs: int  # multiply-accumulates for one image
+
+
+@dataclass(frozen=True)
+class NetworkTrace:
+    """Every layer of one network at one input size, in execution order."""
+
+    rows: tuple[LayerRow, ...]
+
+    @property
+    def params(self) -> int:
+        return sum(row.params for row in self.rows)
+
+    @property
+    def macs(self) -> int:
+        """Multiply-adds of one forward pass of one image (the paper's FLOPs)."""
+        return sum(row.macs for row in self.rows)
+
+    @property
+    def output_values(self) -> tuple[int, ...]:
+        """Values in each layer's output for one image, in row order (what training keeps for backward)."""
+        return tuple(numel(row.output_shape) for row in self.rows)
+
+
+def numel(shape: tuple) -> int:
+    """Number of values in a tensor of ``shape`` (1 for the empty shape)."""
+    n = 1
+    for s in shape:
+        n *= int(s)
+    return n
+
+
+def trace_spec(spec: ResNetSpec, input_size: int | None = None) -> NetworkTrace:
+    """The trace of ``spec`` at ``input_size`` (default: the style's, 224 or 32), computed once per process.
+
+    The cache is `functools.lru_cache`: safe to call from several threads, but two threads that miss the
+    same key at the same moment both trace it (the same result; a second or so of work on the deepest
+    nets), which is cheaper than holding a lock around every trace.
+
+    Raises:
+        ValueError: the input size is not a whole number of pixels, too small for the network, or too large.
+    """
+    size = spec.default_input_size if input_size is None else input_size
+    check_input_size(size, spec)
+    return _cached_trace(spec, size)
+
+
+@functools.lru_cache(maxsize=TRACE_CACHE_SIZE)
+def _cached_trace(spec: ResNetSpec, size: int) -> NetworkTrace:
+    return _trace_on_meta(spec, size)
+
+
+def _trace_on_meta(spec: ResNetSpec, size: int) -> NetworkTrace:
+    """Trace a meta-device twin of the network whose leaves compute only their output shapes."""
+    model = ResNet(spec, device="meta")
+    _use_shape_only_forwards(model)
+    return _run_recorded(model, torch.empty(1, spec.in_channels, size, size, device="meta"))
+
+
+def trace_model(model: nn.Module, input_size: int) -> NetworkTrace:
+    """Trace any convolutional network by one real forward pass at batch size 1 (not cached).
+
+    Runs on a private copy in eval mode (`hooks.private_copy`): the caller's model keeps its mode, gets
+    no hooks, and its BatchNorm statistics do not move.
+
+    Raises:
+        ValueError: the model has no Conv2d, or the input size does not fit it.
+    """
+    check_input_size(input_size, None)
+    x = torch.zeros(1, _first_conv(model).in_channels, input_size, input_size, device=device_of(model))
+    try:
+        with private_copy(model) as view, torch.no_grad():
+            return _run_recorded(view, x)
+    except RuntimeError as err:  # e.g. an input too small for an arbitrary model's downsampling
+        message = _("Input size {size} does not fit this model: {error}")
+        raise ValueError(message.format(size=input_size, error=err)) from None
+
+
+def _run_recorded(model: nn.Module, x: torch.Tensor) -> NetworkTrace:
+    """Run ``model`` on ``x`` with a hook on every leaf (and every `Add`) recording its row."""
+    rows: list[LayerRow] = []
+
+    def recorder(name: str) -> Callable:
+        def hook(module: nn.Module, inputs: tuple, output: torch.Tensor) -> None:
+            rows.append(layer_row(name, module, tuple(inputs[0].shape[1:]), tuple(output.shape[1:])))
+
+        return hook
+
+    leaves = [(n, m) for n, m in model.named_modules() if n and (not any(m.children()) or isinstance(m, Add))]
+    with hooked((module, recorder(name)) for name, module in leaves):
+        model(x)
+    return NetworkTrace(tuple(rows))
+
+
+def layer_row(name: str, module: nn.Module, in_shape: tuple, out_shape: tuple) -> LayerRow:
+    """The row of the layer ``name`` that maps one image of ``in_shape`` to ``out_shape``."""
+    kernel, stride, macs = "", None, 0
+    if isinstance(module, nn.Conv2d):
+        kh, kw = module.kernel_size
+        kernel, stride = f"{kh}x{kw}", module.stride[0]
+        macs = numel(out_shape) * (module.in_channels // module.groups) * kh * kw
+    elif isinstance(module, nn.Linear):
+        macs = module.in_features * module.out_features
+    elif isinstance(module, nn.MaxPool2d):
+        k = module.kernel_size if isinstance(module.kernel_size, int) else module.kernel_size[0]
+        kernel, stride = f"{k}x{k}", module.stride if isinstance(module.stride, int) else module.stride[0]
+    elif isinstance(module, ZeroPadShortcut):
+        stride = module.stride
+    stage, block = _stage_and_block(name)
+    params = sum(p.numel() for p in module.parameters(recurse=False))
+    return LayerRow(name, type(module).__name__, stage, block, in_shape, out_shape, kernel, stride, params, macs)
+
+
+def _stage_and_block(name: str) -> tuple[str, int | None]:
+    """The paper's stage of a layer ("conv1", "conv2_x", ..., "head") and its 1-based block in the stage."""
+    stage = stage_of(name)
+    if stage is not None:
+        parts = split_block(name)
+        return paper_name(stage), None if parts is None else parts[1] + 1
+    if name == "maxpool":  # the paper lists the max pool at the start of conv2_x
+        return paper_name("layer1"), None
+    if is_stem(name):
+        return "conv1", None
+    return "head", None  # a word: shown as _("head")
+
+
+def _first_conv(model: nn.Module) -> nn.Conv2d:
+    for m in model.modules():
+        if isinstance(m, nn.Conv2d):
+            return m
+    raise ValueError(_("layer_table needs a convolutional network (no Conv2d found)."))
+
+
+def check_input_size(size: int, spec: ResNetSpec | None) -> None:
+    """Raise ValueError unless ``size`` is a whole number of pixels that ``spec`` (or any model, if None) accepts."""
+    if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+        raise ValueError(_("Input size must be a positive whole number of pixels; got {size}.").format(size=repr(size)))
+    minimum = 1 if spec is None else spec.min_input_size  # every stage keeps at least a 1x1 map
+    if size < minimum:
+        raise ValueError(
+            _("Input size {size} is too small for this network: use at least {minimum} pixels.").format(
+                size=size, minimum=minimum
+            )
+        )
+    if size > 4096:
+        raise ValueError(_("Input size {size} is larger than this tool supports (4096 pixels).").format(size=size))
+
+
+# ------------------------------------------------------------------------------------------- shape-only forwards
 _SHAPE_PRESERVING = (nn.BatchNorm2d, nn.ReLU, nn.Identity, nn.Dropout, Add)
 
 
@@ -25,7 +215,9 @@ def _use_shape_only_forwards(model: nn.Module) -> None:
             module.forward = lambda x, *rest, _rule=rule: torch.empty(_rule(tuple(x.shape)), device="meta")
 
 
-def _shape_rule(m: nn.Module):
+def _shape_rule(m: nn.Module) -> Callable[[tuple], tuple] | None:
+    """The output shape of ``m`` as a function of its input shape (batch first), or None to run it as it is."""
+
     def spatial(size: int, k: int, s: int, p: int, d: int = 1) -> int:
         return (size + 2 * p - d * (k - 1) - 1) // s + 1
 

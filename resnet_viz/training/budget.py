@@ -38,10 +38,10 @@ class RunCost:
 
 
 def macs_per_image(spec: ResNetSpec, input_size: int) -> int:
-    """Multiply-adds of one forward pass (the paper's FLOPs), from the meta-device layer table."""
-    from ..nets.tables import layer_table
+    """Multiply-adds of one forward pass (the paper's FLOPs), from the spec's cached meta-device trace."""
+    from ..nets.trace import trace_spec
 
-    return int(layer_table(spec, input_size)["macs"].sum())
+    return trace_spec(spec, input_size).macs
 
 
 @functools.lru_cache(maxsize=4)

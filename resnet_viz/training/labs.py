@@ -202,7 +202,7 @@ def too_deep(config, store=None, device: str = "cpu", depths: tuple[int, ...] = 
         (%, NaN where the paper has none), lab_seconds, paper_seconds, estimate (where the step time
         comes from).
     """
-    from ..nets.tables import layer_table
+    from ..nets.trace import trace_spec
     from .budget import run_cost
 
     params_m, errors = by_depth("table6_params_m"), by_depth("table6_test_error")
@@ -214,7 +214,7 @@ def too_deep(config, store=None, device: str = "cpu", depths: tuple[int, ...] = 
         rows.append(
             {
                 "depth": depth,
-                "params": int(layer_table(spec, config.input_size)["params"].sum()),
+                "params": trace_spec(spec, config.input_size).params,
                 "paper_params_m": params_m.get(depth),
                 "paper_test_error": errors.get(depth),
                 "lab_seconds": lab.seconds,

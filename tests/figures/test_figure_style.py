@@ -8,9 +8,11 @@ import pytest
 
 from resnet_viz import ResNetSpec, layer_table, shortcut_table, stage_table
 from resnet_viz.figures import style
-from resnet_viz.figures.architecture import _FILL, block_diagram, shortcut_diagram, stage_cost_chart
 from resnet_viz.figures.attribution import localisation_chart, prediction_chart
+from resnet_viz.figures.block_diagram import _FILL, block_diagram
+from resnet_viz.figures.costs import stage_cost_chart
 from resnet_viz.figures.gradients import gradient_vs_depth, shortcut_split
+from resnet_viz.figures.shortcut_diagram import shortcut_diagram
 from resnet_viz.figures.training import degradation_figure, schedule_and_throughput, training_curves, variant_bars
 
 ALLOWED = {

@@ -6,7 +6,9 @@ from functools import cache
 import pytest
 
 from resnet_viz import ResNetSpec, layer_table, shortcut_table, stage_table
-from resnet_viz.figures.architecture import block_diagram, fold_blocks, shortcut_diagram, stage_cost_chart
+from resnet_viz.figures.block_diagram import block_diagram
+from resnet_viz.figures.costs import stage_cost_chart
+from resnet_viz.figures.shortcut_diagram import fold_blocks, shortcut_diagram
 
 DASH = {"identity": "solid", "projection": "dash", "zero_pad": "dot"}
 
@@ -228,7 +230,7 @@ def test_stage_cost_chart_has_every_stage_and_sums_to_the_total(key):
 def test_design_costs_are_relative_to_the_bottleneck():
     import pandas as pd
 
-    from resnet_viz.figures.architecture import design_costs
+    from resnet_viz.figures.costs import design_costs
 
     designs = pd.DataFrame(
         {"design": ["b", "n", "w"], "params": [10, 20, 400], "macs": [5, 5, 50], "activations": [4, 2, 8]}
