@@ -8,7 +8,7 @@ from resnet_viz import ResNetSpec
 from resnet_viz.training.config import TrainConfig, resolve_accelerations
 from resnet_viz.training.engine import resumable_step, run_steps, train
 from resnet_viz.training.signals import StopSignal
-from resnet_viz.training.sweep_ray import _EventLog
+from resnet_viz.training.sweep_ray import EventLog
 
 TINY = dict(
     dataset="digits", input_size=8, batch_size=16, steps=20, warmup_steps=2, eval_every=10, log_every=5,
@@ -77,7 +77,7 @@ def test_a_stopped_run_continues_exactly_from_its_checkpoint(store):
 
 
 def test_checkpoints_every_k_steps_at_logged_steps():
-    log = _EventLog()
+    log = EventLog()
     config = TrainConfig(**TINY)
     steps = run_steps(RES8, config, log, 1, checkpoint_every=8)
     for _ in steps:
