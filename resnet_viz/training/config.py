@@ -1,5 +1,8 @@
-"""A run's settings: `TrainConfig` (validated, JSON round trip), its learning-rate schedule, and how it uses
-its device."""
+"""A run's settings: `TrainConfig` (validated, JSON round trip), its learning-rate schedule (`lr_at`), and how
+it uses its device (`resolve_accelerations`).
+
+`TrainConfig.validate` runs one table of checks (`_CHECKS`, in order: the first that fails is reported),
+so every setting's rule and message sit on one line and a new setting adds one row."""
 
 from __future__ import annotations
 
