@@ -206,14 +206,51 @@ def _table(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     from .device import resolve_device
     from .training.admission import check_training_fits
-    from .training.config import TrainConfig
     from .training.engine import train
     from .training.signals import StopSignal, stop_on_signals
     from .training.store import RunStore
 
     # Everything is checked before the run is created: a refused run leaves nothing in the store.
     spec = _spec_from_args(args)
-    config = TrainConfig(
+    config = _config_from_args(args)
+    device = str(resolve_device(config.device))
+    check_training_fits(spec, config)
+    store = RunStore(args.store)
+    run_id = store.create_run(args.name or spec.name, spec.to_dict(), config.to_dict(), device)
+
+    # SIGTERM / Ctrl-C: the run stops at its next step, saves its weights and is marked stopped; then we exit.
+    stop, signals = StopSignal(), []
+
+    def on_signal(signum: int) -> None:
+        signals.append(signum)
+        stop.request(f"interrupted: {signal.Signals(signum).name} received")
+
+    restore = stop_on_signals(on_signal, chain=False)
+    try:
+        result = train(spec, config, store, run_id, stop=stop, on_progress=_progress_bar(spec.name))
+    finally:
+        restore()
+    print(file=sys.stderr)
+    summary = {
+        "run_id": run_id,
+        "name": args.name or spec.name,
+        "status": result.status,
+        "message": store.run(run_id)["message"] if result.status == "stopped" else result.message,
+        "device": device,
+        **{k: v for k, v in result.final.items() if k != "grad_norms"},
+    }
+    _print_summary(summary, args.json)
+    store.close()
+    if signals:
+        return 128 + signals[0]  # the shell's convention for "ended by this signal"
+    return 0 if result.status == "finished" else 1
+
+
+def _config_from_args(args: argparse.Namespace):
+    """The `TrainConfig` of ``train``'s arguments (warm-up clipped to a short budget)."""
+    from .training.config import TrainConfig
+
+    return TrainConfig(
         dataset=args.dataset,
         input_size=args.input_size,
         batch_size=args.batch_size,
@@ -229,50 +266,30 @@ def _train(args: argparse.Namespace) -> int:
         device=args.device,
         num_samples=args.num_samples,
     )
-    device = str(resolve_device(config.device))
-    check_training_fits(spec, config)
-    store = RunStore(args.store)
-    run_id = store.create_run(args.name or spec.name, spec.to_dict(), config.to_dict(), device)
+
+
+def _progress_bar(name: str):
+    """An ``on_progress`` callback that redraws one line on stderr: ``name [####....] step/total loss``."""
 
     def progress(step: int, total: int, metrics: dict) -> None:
         width = 30
         done = int(width * step / total)
         loss = metrics.get("train_loss")
-        text = f"\r{spec.name} [{'#' * done}{'.' * (width - done)}] {step}/{total} loss {loss:.3f}"
+        text = f"\r{name} [{'#' * done}{'.' * (width - done)}] {step}/{total} loss {loss:.3f}"
         print(text, end="", file=sys.stderr, flush=True)
 
-    # SIGTERM / Ctrl-C: the run stops at its next step, saves its weights and is marked stopped; then we exit.
-    stop, signals = StopSignal(), []
+    return progress
 
-    def on_signal(signum: int) -> None:
-        signals.append(signum)
-        stop.request(f"interrupted: {signal.Signals(signum).name} received")
 
-    restore = stop_on_signals(on_signal, chain=False)
-    try:
-        result = train(spec, config, store, run_id, stop=stop, on_progress=progress)
-    finally:
-        restore()
-    print(file=sys.stderr)
-    summary = {
-        "run_id": run_id,
-        "name": args.name or spec.name,
-        "status": result.status,
-        "message": store.run(run_id)["message"] if result.status == "stopped" else result.message,
-        "device": device,
-        **{k: v for k, v in result.final.items() if k != "grad_norms"},
-    }
-    if args.json:
+def _print_summary(summary: dict, as_json: bool) -> None:
+    """The run's end on stdout: one JSON object, or a status line and its final losses and errors."""
+    if as_json:
         print(json.dumps(summary))
-    else:
-        print(f"run {run_id} {result.status}: {summary['message']}")
-        for key in ("train_loss", "train_error", "test_error"):
-            if summary.get(key) is not None:
-                print(f"  {key}: {summary[key]:.4f}")
-    store.close()
-    if signals:
-        return 128 + signals[0]  # the shell's convention for "ended by this signal"
-    return 0 if result.status == "finished" else 1
+        return
+    print(f"run {summary['run_id']} {summary['status']}: {summary['message']}")
+    for key in ("train_loss", "train_error", "test_error"):
+        if summary.get(key) is not None:
+            print(f"  {key}: {summary[key]:.4f}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from ..device import available_memory, resolve_device
@@ -44,29 +45,7 @@ def check_training_fits(
     if found.total_bytes <= memory_limit:
         return found
     biggest = max(found.parts().items(), key=lambda item: item[1])
-    hints = []
-    # Activations grow linearly with the batch: the largest batch follows from this one estimate.
-    fixed = found.total_bytes - found.activations_bytes
-    if memory_limit - fixed >= found.evaluation_bytes and memory_limit - fixed >= found.activation_bytes_per_image:
-        batch = (memory_limit - fixed) // found.activation_bytes_per_image
-        hints.append(_("batch size {batch} at {size} px").format(batch=batch, size=config.input_size))
-    # Activations and data grow about with the square of the side: guess the side, then check it with a trace.
-    parameters = found.weights_bytes + found.gradients_bytes + found.optimizer_bytes + found.framework_bytes
-    scaled = found.total_bytes - parameters
-    size = int(config.input_size * max(0.0, (memory_limit - parameters) / scaled) ** 0.5)
-    for _attempt in range(8):
-        if size < spec.min_input_size:
-            break
-        if estimate(size, config.batch_size).total_bytes <= memory_limit:
-            hints.append(_("input size {size} px at batch size {batch}").format(size=size, batch=config.batch_size))
-            break
-        size = min(size - 1, int(size * 0.95))
-    if len(hints) == 2:
-        advice = _("{first}, or {second} would fit.").format(first=hints[0], second=hints[1])
-    elif hints:
-        advice = _("{hint} would fit.").format(hint=hints[0])
-    else:
-        advice = _("Choose a shallower network or a smaller dataset.")
+    advice = _what_would_fit(found, estimate, memory_limit, config, spec.min_input_size)
     raise ModelTooLargeError(
         _(
             "Training {name} at {size} px with batch size {batch} needs about {needed} ({part}: {part_bytes}), "
@@ -82,3 +61,36 @@ def check_training_fits(
             advice=advice[:1].upper() + advice[1:],
         )
     )
+
+
+def _what_would_fit(
+    found: TrainingMemoryEstimate,
+    estimate: Callable[[int, int], TrainingMemoryEstimate],
+    memory_limit: int,
+    config: TrainConfig,
+    min_input_size: int,
+) -> str:
+    """The advice of a run that does not fit (``found``): the largest batch at its input size and the largest
+    input size at its batch that fit in ``memory_limit`` bytes (``estimate(input_size, batch_size)``)."""
+    hints = []
+    # Activations grow linearly with the batch: the largest batch follows from this one estimate.
+    fixed = found.total_bytes - found.activations_bytes
+    if memory_limit - fixed >= found.evaluation_bytes and memory_limit - fixed >= found.activation_bytes_per_image:
+        batch = (memory_limit - fixed) // found.activation_bytes_per_image
+        hints.append(_("batch size {batch} at {size} px").format(batch=batch, size=config.input_size))
+    # Activations and data grow about with the square of the side: guess the side, then check it with a trace.
+    parameters = found.weights_bytes + found.gradients_bytes + found.optimizer_bytes + found.framework_bytes
+    scaled = found.total_bytes - parameters
+    size = int(config.input_size * max(0.0, (memory_limit - parameters) / scaled) ** 0.5)
+    for _attempt in range(8):
+        if size < min_input_size:
+            break
+        if estimate(size, config.batch_size).total_bytes <= memory_limit:
+            hints.append(_("input size {size} px at batch size {batch}").format(size=size, batch=config.batch_size))
+            break
+        size = min(size - 1, int(size * 0.95))
+    if len(hints) == 2:
+        return _("{first}, or {second} would fit.").format(first=hints[0], second=hints[1])
+    if hints:
+        return _("{hint} would fit.").format(hint=hints[0])
+    return _("Choose a shallower network or a smaller dataset.")

@@ -1,16 +1,20 @@
-"""A run's settings: `TrainConfig` (validated, JSON round trip), its learning-rate schedule, and how it uses
-its device."""
+"""A run's settings: `TrainConfig` (validated, JSON round trip), its learning-rate schedule (`lr_at`), and how
+it uses its device (`resolve_accelerations`).
+
+`TrainConfig.validate` runs one table of checks (`_CHECKS`, in order: the first that fails is reported),
+so every setting's rule and message sit on one line and a new setting adds one row."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 import torch
 
 from ..device import DEVICE_NAMES
-from ..i18n import _
+from ..i18n import N_, _
 from .data import check_dataset_name, check_num_samples
 
 OPTIMIZERS = ("sgd", "adamw")
@@ -65,69 +69,12 @@ class TrainConfig:
         self.validate()
 
     def validate(self) -> None:
-        """Raise ValueError with a readable message for impossible settings (the message gives the allowed range)."""
-        check_dataset_name(self.dataset)
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(
-                _("Unknown optimizer {value}; choose one of {choices}.").format(
-                    value=repr(self.optimizer), choices=", ".join(OPTIMIZERS)
-                )
-            )
-        if self.schedule not in SCHEDULES:
-            raise ValueError(
-                _("Unknown schedule {value}; choose one of {choices}.").format(
-                    value=repr(self.schedule), choices=", ".join(SCHEDULES)
-                )
-            )
-        for name in ("input_size", "batch_size", "steps", "eval_every", "eval_samples", "log_every"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(
-                    _("{name} must be a whole number >= 1; got {value}.").format(name=name, value=repr(value))
-                )
-        check_num_samples(self.num_samples)
-        for name in ("epochs", "lr", "weight_decay"):
-            value = getattr(self, name)
-            if value is not None and (not isinstance(value, int | float) or not math.isfinite(value)):
-                raise ValueError(_("{name} must be a finite number; got {value}.").format(name=name, value=repr(value)))
-        if self.epochs is not None and not (0 < self.epochs <= MAX_EPOCHS):
-            raise ValueError(
-                _("epochs must be greater than 0 and at most {maximum}; got {value}.").format(
-                    maximum=f"{MAX_EPOCHS:,}", value=repr(self.epochs)
-                )
-            )
-        if not isinstance(self.warmup_steps, int) or isinstance(self.warmup_steps, bool) or self.warmup_steps < 0:
-            raise ValueError(
-                _("warmup_steps must be a whole number >= 0; got {value}.").format(value=repr(self.warmup_steps))
-            )
-        if self.epochs is None and self.warmup_steps > self.steps:
-            raise ValueError(
-                _("warmup_steps must be between 0 and steps ({steps}); got {value}.").format(
-                    steps=self.steps, value=self.warmup_steps
-                )
-            )
-        if not (0 < self.lr < MAX_LR):
-            raise ValueError(
-                _("The learning rate must be greater than 0 and less than {maximum}; got {value}.").format(
-                    maximum=f"{MAX_LR:g}", value=repr(self.lr)
-                )
-            )
-        if not (0 <= self.weight_decay <= MAX_WEIGHT_DECAY):
-            raise ValueError(
-                _("weight_decay must be between 0 and {maximum}; got {value}.").format(
-                    maximum=f"{MAX_WEIGHT_DECAY:g}", value=repr(self.weight_decay)
-                )
-            )
-        if self.device not in DEVICE_NAMES:
-            raise ValueError(
-                _("Unknown device {value}; choose auto, cpu, cuda or mps.").format(value=repr(self.device))
-            )
-        if self.amp not in AMP_MODES:
-            raise ValueError(f"Unknown amp setting {self.amp!r}; choose one of {', '.join(AMP_MODES)}.")
-        if self.channels_last not in SWITCHES:
-            raise ValueError(f"Unknown channels_last setting {self.channels_last!r}; choose auto, on or off.")
-        if not isinstance(self.compile, bool):
-            raise ValueError(f"compile must be true or false; got {self.compile!r}.")
+        """Raise ValueError with a readable message for impossible settings (the message gives the allowed range).
+
+        The checks run in the order of `_CHECKS`; the first that fails is reported.
+        """
+        for check in _CHECKS:
+            check(self)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -139,6 +86,74 @@ class TrainConfig:
         if unknown:
             raise ValueError(_("Unknown training setting(s): {names}.").format(names=", ".join(unknown)))
         return cls(**data)
+
+
+# ---------------------------------------------------------------------- the checks of `TrainConfig.validate`
+@dataclass(frozen=True)
+class _Check:
+    """One setting's rule: its value must pass ``ok``, else ValueError(``message``).
+
+    ``message`` is formatted with ``name`` (the setting), ``value`` (its repr) and ``extra``. Messages
+    marked with ``N_`` are translated when raised; the others have no catalog entry and stay English.
+    """
+
+    name: str
+    ok: Callable[[Any], bool]
+    message: str
+    extra: dict[str, str] | None = None
+
+    def __call__(self, config: TrainConfig) -> None:
+        value = getattr(config, self.name)
+        if not self.ok(value):
+            raise ValueError(_(self.message).format(name=self.name, value=repr(value), **(self.extra or {})))
+
+
+def _one_of(choices: tuple[str, ...]) -> Callable[[Any], bool]:
+    return lambda value: value in choices
+
+
+def _whole(minimum: int) -> Callable[[Any], bool]:
+    return lambda value: isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+
+
+def _finite_or_unset(value: Any) -> bool:
+    return value is None or (isinstance(value, int | float) and math.isfinite(value))
+
+
+def _warmup_within_steps(config: TrainConfig) -> None:
+    """The one check of two settings: warm-up fits in a budget given in steps (one in epochs is clipped later)."""
+    if config.epochs is None and config.warmup_steps > config.steps:
+        raise ValueError(
+            _("warmup_steps must be between 0 and steps ({steps}); got {value}.").format(
+                steps=config.steps, value=config.warmup_steps
+            )
+        )
+
+
+_COUNTS = ("input_size", "batch_size", "steps", "eval_every", "eval_samples", "log_every")
+_CHECKS: tuple[Callable[[TrainConfig], None], ...] = (
+    lambda config: check_dataset_name(config.dataset),
+    _Check("optimizer", _one_of(OPTIMIZERS), N_("Unknown optimizer {value}; choose one of {choices}."),
+           {"choices": ", ".join(OPTIMIZERS)}),
+    _Check("schedule", _one_of(SCHEDULES), N_("Unknown schedule {value}; choose one of {choices}."),
+           {"choices": ", ".join(SCHEDULES)}),
+    *(_Check(name, _whole(1), N_("{name} must be a whole number >= 1; got {value}.")) for name in _COUNTS),
+    lambda config: check_num_samples(config.num_samples),
+    *(_Check(name, _finite_or_unset, N_("{name} must be a finite number; got {value}."))
+      for name in ("epochs", "lr", "weight_decay")),
+    _Check("epochs", lambda value: value is None or 0 < value <= MAX_EPOCHS,
+           N_("epochs must be greater than 0 and at most {maximum}; got {value}."), {"maximum": f"{MAX_EPOCHS:,}"}),
+    _Check("warmup_steps", _whole(0), N_("warmup_steps must be a whole number >= 0; got {value}.")),
+    _warmup_within_steps,
+    _Check("lr", lambda value: 0 < value < MAX_LR,
+           N_("The learning rate must be greater than 0 and less than {maximum}; got {value}."),
+           {"maximum": f"{MAX_LR:g}"}),
+    _Check("weight_decay", lambda value: 0 <= value <= MAX_WEIGHT_DECAY,
+           N_("weight_decay must be between 0 and {maximum}; got {value}."), {"maximum": f"{MAX_WEIGHT_DECAY:g}"}),
+    _Check("device", _one_of(DEVICE_NAMES), N_("Unknown device {value}; choose auto, cpu, cuda or mps.")),
+    lambda config: check_accelerations(config.amp, config.channels_last),
+    _Check("compile", lambda value: isinstance(value, bool), "compile must be true or false; got {value}."),
+)  # fmt: skip
 
 
 def lr_at(config: TrainConfig, step: int) -> float:
@@ -168,6 +183,14 @@ class Accelerations:
         return ", ".join(parts)
 
 
+def check_accelerations(amp: str, channels_last: str) -> None:
+    """Raise ValueError for an ``amp`` not in `AMP_MODES` or a ``channels_last`` not in `SWITCHES`."""
+    if amp not in AMP_MODES:
+        raise ValueError(f"Unknown amp setting {amp!r}; choose one of {', '.join(AMP_MODES)}.")
+    if channels_last not in SWITCHES:
+        raise ValueError(f"Unknown channels_last setting {channels_last!r}; choose auto, on or off.")
+
+
 def resolve_accelerations(
     device: torch.device | str, amp: str = "auto", channels_last: str = "auto", compile: bool = False
 ) -> Accelerations:
@@ -181,10 +204,7 @@ def resolve_accelerations(
     """
     device = torch.device(device)
     cuda = device.type == "cuda"
-    if amp not in AMP_MODES:
-        raise ValueError(f"Unknown amp setting {amp!r}; choose one of {', '.join(AMP_MODES)}.")
-    if channels_last not in SWITCHES:
-        raise ValueError(f"Unknown channels_last setting {channels_last!r}; choose auto, on or off.")
+    check_accelerations(amp, channels_last)
     bf16 = cuda and torch.cuda.is_bf16_supported()
     if amp == "bf16" and not bf16:
         raise ValueError(

@@ -11,13 +11,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
 
 from ..i18n import N_, _
 from ..progress import Progress
-from .download import _load_torchvision, default_data_dir
+from .download import default_data_dir, load_torchvision
 from .generated import SHAPE_CLASSES, make_shapes
 
 BUNDLED = ("digits", "shapes")
@@ -125,34 +126,7 @@ def load_dataset(
     if not isinstance(input_size, int) or not 4 <= input_size <= 512:
         raise ValueError(_("Image size must be between 4 and 512 pixels; got {value}.").format(value=repr(input_size)))
     check_num_samples(num_samples)
-    masks = None
-    if name == "digits":
-        from sklearn.datasets import load_digits
-
-        digits = load_digits()
-        x = torch.tensor(digits.images, dtype=torch.float32)[:, None] / 16.0  # (1797, 1, 8, 8)
-        y = torch.tensor(digits.target, dtype=torch.int64)
-        classes, flip_ok = [str(i) for i in range(10)], False
-    elif name == "shapes":
-        if num_samples is not None and num_samples > MAX_SHAPES:
-            raise ValueError(
-                _("The shapes set is generated with at most {maximum} images; got {value}.").format(
-                    maximum=f"{MAX_SHAPES:,}", value=f"{num_samples:,}"
-                )
-            )
-        images, y, masks = make_shapes(num_samples or DEFAULT_SHAPES, input_size, seed)
-        x, classes, flip_ok = images.float() / 255.0, list(SHAPE_CLASSES), True
-    elif name in DOWNLOADABLE:
-        x, y, classes = _load_torchvision(name, Path(root) if root else default_data_dir(), download, progress)
-        flip_ok = name == "cifar10"
-    elif name == "folder":
-        if not folder:
-            raise ValueError(_("Choose an image folder: one sub-folder per class, images inside."))
-        x, y, classes = _load_folder(confine_folder(folder), input_size)
-        flip_ok = True
-    else:
-        check_dataset_name(name)
-
+    x, y, classes, flip_ok, masks = _read(name, input_size, seed, num_samples, root, folder, download, progress)
     if num_samples and name != "shapes" and num_samples < len(x):
         keep = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))[:num_samples]
         x, y = x[keep], y[keep]
@@ -177,6 +151,57 @@ def load_dataset(
         masks_train=masks[train] if masks is not None else None,
         masks_test=masks[test] if masks is not None else None,
     )
+
+
+class _Images(NamedTuple):
+    """A dataset as read, before it is resized and split."""
+
+    x: torch.Tensor  # (N, C, H, W) in [0, 1]
+    y: torch.Tensor  # (N,) int64 labels
+    classes: list[str]
+    flip_ok: bool  # a horizontal flip keeps the label (augmentation may use it)
+    masks: torch.Tensor | None  # (N, H, W) bool: the object's pixels (shapes only)
+
+
+def _read(
+    name: str,
+    input_size: int,
+    seed: int,
+    num_samples: int | None,
+    root: str | os.PathLike | None,
+    folder: str | os.PathLike | None,
+    download: bool,
+    progress: Progress | None,
+) -> _Images:
+    """Read dataset ``name`` from wherever it comes from (scikit-learn, the generator, torchvision, a folder)."""
+    masks = None
+    if name == "digits":
+        from sklearn.datasets import load_digits
+
+        digits = load_digits()
+        x = torch.tensor(digits.images, dtype=torch.float32)[:, None] / 16.0  # (1797, 1, 8, 8)
+        y = torch.tensor(digits.target, dtype=torch.int64)
+        classes, flip_ok = [str(i) for i in range(10)], False
+    elif name == "shapes":
+        if num_samples is not None and num_samples > MAX_SHAPES:
+            raise ValueError(
+                _("The shapes set is generated with at most {maximum} images; got {value}.").format(
+                    maximum=f"{MAX_SHAPES:,}", value=f"{num_samples:,}"
+                )
+            )
+        images, y, masks = make_shapes(num_samples or DEFAULT_SHAPES, input_size, seed)
+        x, classes, flip_ok = images.float() / 255.0, list(SHAPE_CLASSES), True
+    elif name in DOWNLOADABLE:
+        x, y, classes = load_torchvision(name, Path(root) if root else default_data_dir(), download, progress)
+        flip_ok = name == "cifar10"
+    elif name == "folder":
+        if not folder:
+            raise ValueError(_("Choose an image folder: one sub-folder per class, images inside."))
+        x, y, classes = _load_folder(confine_folder(folder), input_size)
+        flip_ok = True
+    else:
+        check_dataset_name(name)
+    return _Images(x, y, classes, flip_ok, masks)
 
 
 DATASET_NAMES = (*BUNDLED, *DOWNLOADABLE, "folder")

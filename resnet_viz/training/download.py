@@ -1,5 +1,6 @@
 """Downloads: torchvision's datasets (CIFAR-10, MNIST, Fashion-MNIST), fetched with our own downloader for its
-progress bar."""
+progress bar, and loaded from disk as tensors (`load_torchvision`, which `data.load_dataset` calls); also the
+downloader itself (`download_file`), which the pretrained weights use too."""
 
 from __future__ import annotations
 
@@ -115,7 +116,16 @@ def _torchvision_dataset(name: str, root: Path, train: bool):
     return cls(str(root), train=train, download=False)
 
 
-def _load_torchvision(name: str, root: Path, download: bool, progress: Progress | None):
+def load_torchvision(
+    name: str, root: Path, download: bool, progress: Progress | None
+) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
+    """Both splits of a torchvision dataset from ``root``, fetched first if missing and ``download`` is true.
+
+    Returns: images (N, C, H, W) in [0, 1], labels (N,) int64 (training split first, then test), class names.
+
+    Raises:
+        DatasetUnavailable: not on disk and ``download`` is false, or the download failed.
+    """
     if not dataset_available(name, root):
         if not download:
             raise DatasetUnavailable(

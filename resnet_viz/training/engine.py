@@ -8,6 +8,11 @@ responsive, runs launched together grow together, and any run can be stopped at 
 Degradation is a *training-error* phenomenon, so besides the running training loss the engine
 measures the error on a fixed sample of the training set in eval mode, without augmentation,
 every ``eval_every`` steps, next to the test error.
+
+How it reads, top to bottom: `run_steps` prepares a run (`_prepare`: its data and network, a `_Run`),
+sets up its loop (`_Loop`: the data on the device, the accelerations, the optimiser) and advances it
+step by step. Everything the loop changes lives in one `LoopState`, whose `snapshot` is the "resume"
+entry of a checkpoint and whose `restore` continues from one, exactly.
 """
 
 from __future__ import annotations
@@ -17,8 +22,8 @@ import threading
 import time
 from collections.abc import Callable, Generator
 from contextlib import nullcontext
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, NoReturn
 
 import torch
 import torch.nn.functional as F
@@ -152,236 +157,314 @@ def run_steps(
     steps (at the next logged step), so a run whose process is killed loses at most that much.
     """
     stop = stop or StopSignal()
-    loop_state: dict[str, Callable[[], dict]] = {}  # _loop puts its "snapshot" function here
-    finished = False
+    saved = resume if resumable_step(resume) is not None else None
     device = resolve_device(config.device)
     store.set_status(run_id, "running")
-    last: dict[str, Any] = {}
-    model: nn.Module | None = None
-    bundle: DataBundle | None = None
+    run: _Run | None = None  # once its data and network exist, a run always leaves a checkpoint
+    loop: _Loop | None = None  # once its loop is set up, an unfinished run's checkpoint says where it stands
+    finished = False
     try:
-        torch.manual_seed(config.seed)
-        if device.type == "cpu":
-            use_training_threads()  # once per process: set_num_threads is process-global
-        bundle = load_dataset(
-            config.dataset,
-            input_size=config.input_size,
-            seed=config.seed,
-            num_samples=config.num_samples,
-            root=config.data_root,
-            folder=config.folder,
-        )
-        spec = spec_for_data(spec, bundle)
-        if config.epochs is not None:  # the budget in epochs becomes steps once the data size is known
-            steps = max(1, math.ceil(config.epochs * len(bundle.x_train) / config.batch_size))
-            config = replace(config, steps=steps, warmup_steps=min(config.warmup_steps, steps))
-        # Everything up to the first step runs without another run's turn in between, so the seed
-        # fixes the initialisation exactly as when the run trains alone.
-        model = build_resnet(spec, device=device, input_size=config.input_size)
-        if resumable_step(resume) is not None:
-            model.load_state_dict(resume["model"])
-
-        def checkpoint() -> None:
-            store.save_checkpoint(run_id, _checkpoint(spec, config, bundle, model, loop_state["snapshot"]()))
-
-        result = yield from _loop(
-            model, bundle, config, device, store, run_id, stop, on_progress,
-            resume=resume.get("resume") if resumable_step(resume) is not None else None,
-            checkpoint=checkpoint if checkpoint_every else None, checkpoint_every=checkpoint_every or 0,
-            loop_state=loop_state,
-        )  # fmt: skip
-        last = result.final
+        run = _prepare(spec, config, device)
+        if saved is not None:
+            run.model.load_state_dict(saved["model"])
+        loop = _Loop(run, device, store, run_id, checkpoint_every or 0)
+        if saved is not None:
+            loop.state.restore(saved["resume"])
+        result = yield from loop.steps(stop, on_progress)
         finished = result.status == "finished"
         return result
     except StopRequested:
-        return RunResult(run_id, "stopped", N_("stopped by the user"), last)
+        return RunResult(run_id, "stopped", N_("stopped by the user"), {})
     except Exception as err:  # a run must end with a readable status, never silently
         message = f"{type(err).__name__}: {err}"
         store.set_status(run_id, "failed", message)
-        return RunResult(run_id, "failed", message, last)
+        return RunResult(run_id, "failed", message, {})
     finally:
-        if model is not None and bundle is not None:
-            # A run that did not finish keeps where it stood, so it can be continued (`resume`).
-            snapshot = loop_state.get("snapshot") if not finished else None
-            store.save_checkpoint(run_id, _checkpoint(spec, config, bundle, model, snapshot() if snapshot else None))
+        if run is not None:  # a run that did not finish keeps where it stood, so it can be continued (`resume`)
+            state = loop.state if loop is not None and not finished else None
+            store.save_checkpoint(run_id, run.checkpoint(state))
 
 
-def _checkpoint(spec: ResNetSpec, config: TrainConfig, bundle: DataBundle, model: nn.Module, resume: dict | None):
-    """A run's checkpoint: its weights, what they were trained on and, for a run that can continue, its loop state."""
-    state = {
-        "spec": spec.to_dict(),
-        "config": config.to_dict(),
-        "classes": list(bundle.classes),
-        "mean": list(bundle.mean),
-        "std": list(bundle.std),
-        "model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
-    }
-    return state | ({"resume": resume} if resume is not None else {})
+@dataclass
+class _Run:
+    """What a run trains: its network, on its dataset, with its settings (as resolved for that dataset)."""
+
+    spec: ResNetSpec  # with the dataset's input channels and classes
+    config: TrainConfig  # with a budget in epochs turned into steps
+    bundle: DataBundle
+    model: nn.Module
+
+    def checkpoint(self, state: LoopState | None) -> dict[str, Any]:
+        """Its weights, what they were trained on and, for a run that can continue, its loop's `snapshot`."""
+        checkpoint = {
+            "spec": self.spec.to_dict(),
+            "config": self.config.to_dict(),
+            "classes": list(self.bundle.classes),
+            "mean": list(self.bundle.mean),
+            "std": list(self.bundle.std),
+            "model": {k: v.detach().cpu() for k, v in self.model.state_dict().items()},
+        }
+        return checkpoint | ({"resume": state.snapshot()} if state is not None else {})
 
 
-def _loop(
-    model: nn.Module,
-    bundle: DataBundle,
-    config: TrainConfig,
-    device: torch.device,
-    store: RunStore,
-    run_id: int,
-    stop: threading.Event,
-    on_progress: Callable[[int, int, dict], None] | None,
-    resume: dict | None = None,
-    checkpoint: Callable[[], None] | None = None,
-    checkpoint_every: int = 0,
-    loop_state: dict | None = None,
-) -> Generator[None, None, RunResult]:
-    """The optimisation loop of `run_steps`; yields after each step.
+def _prepare(spec: ResNetSpec, config: TrainConfig, device: torch.device) -> _Run:
+    """Load the run's dataset and build its network, initialised from ``config.seed``."""
+    torch.manual_seed(config.seed)
+    if device.type == "cpu":
+        use_training_threads()  # once per process: set_num_threads is process-global
+    bundle = load_dataset(
+        config.dataset,
+        input_size=config.input_size,
+        seed=config.seed,
+        num_samples=config.num_samples,
+        root=config.data_root,
+        folder=config.folder,
+    )
+    spec = spec_for_data(spec, bundle)
+    if config.epochs is not None:  # the budget in epochs becomes steps once the data size is known
+        steps = max(1, math.ceil(config.epochs * len(bundle.x_train) / config.batch_size))
+        config = replace(config, steps=steps, warmup_steps=min(config.warmup_steps, steps))
+    # Everything up to the first step runs without another run's turn in between, so the seed
+    # fixes the initialisation exactly as when the run trains alone.
+    return _Run(spec, config, bundle, build_resnet(spec, device=device, input_size=config.input_size))
 
-    Throughput counts this run's own time only (from resuming to yielding), so it stays true when
-    other runs take turns in between. ``resume`` is a `snapshot` of an earlier loop of this run;
-    ``checkpoint()`` is called every ``checkpoint_every`` steps (at a logged step, so no window is
-    split); ``loop_state["snapshot"]`` is set to a function that returns where the loop stands.
+
+# The fields a snapshot keeps under their own names ("done" is saved as "step"; the sums as plain numbers).
+_SAVED_AS_IS = ("perm", "cursor", "seen", "window_images", "window_seconds", "train_error", "test_error",
+                "eval_seconds", "own_seconds", "final")  # fmt: skip
+
+
+@dataclass
+class LoopState:
+    """Where a run's optimisation loop stands after its last completed step: all it needs to continue exactly.
+
+    The sums and counts cover the current logging window (reset at every logged step). `snapshot` turns
+    it into a checkpoint's "resume" entry (CPU tensors and plain values); `restore` continues from one.
     """
-    cuda = device.type == "cuda"
-    accel = resolve_accelerations(device, config.amp, config.channels_last, config.compile)
-    if accel.channels_last:  # tensor cores like channels_last; bf16 autocast needs no loss scaling
-        model = model.to(memory_format=torch.channels_last)
-    amp = accel.autocast
-    forward = torch.compile(model) if accel.compile else model  # same parameters: state_dict keys unchanged
-    x_train, y_train = bundle.x_train.to(device), bundle.y_train.to(device)
-    g = torch.Generator().manual_seed(config.seed)
-    eval_train_idx = torch.randperm(len(x_train), generator=g)[: config.eval_samples].to(device)
-    x_eval_train, y_eval_train = x_train[eval_train_idx], y_train[eval_train_idx]
-    x_test = bundle.x_test[: config.eval_samples].to(device)
-    y_test = bundle.y_test[: config.eval_samples].to(device)
 
-    if config.optimizer == "sgd":
-        optimizer = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=0.9, weight_decay=config.weight_decay)
-    else:
-        optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    order = torch.Generator().manual_seed(config.seed + 1)  # batch order, independent of the split
-    n = len(x_train)
-    perm, cursor = torch.randperm(n, generator=order), 0
-    loss_sum = torch.zeros((), device=device)  # accumulated on the device: no sync per step
-    wrong_sum = torch.zeros((), device=device)
-    seen, window_seconds, window_images = 0, 0.0, 0
-    train_error = test_error = None
-    eval_seconds = 0.0  # time spent measuring errors, kept out of the throughput figure
-    final: dict[str, Any] = {}
-    model.train()
-    own_seconds = 0.0  # this run's own time in the loop (other runs' turns excluded)
-    done = last_checkpoint = 0  # optimiser steps completed; the step of the last checkpoint
+    optimizer: torch.optim.Optimizer
+    order: torch.Generator  # batch order and augmentation, independent of the data split
+    perm: torch.Tensor  # (N,) this pass's order of the training images
+    loss_sum: torch.Tensor  # () summed on the device: no sync per step
+    wrong_sum: torch.Tensor  # () misclassified training images
+    cursor: int = 0  # where the next batch starts in ``perm``
+    seen: int = 0  # steps in the window
+    window_images: int = 0
+    window_seconds: float = 0.0  # training time of the window (evaluation excluded)
+    train_error: float | None = None  # of the last evaluation
+    test_error: float | None = None
+    eval_seconds: float = 0.0  # time spent measuring errors, kept out of the throughput figure
+    own_seconds: float = 0.0  # this run's own time in the loop (other runs' turns excluded)
+    final: dict[str, Any] = field(default_factory=dict)  # the last logged metrics
+    done: int = 0  # optimiser steps completed (a snapshot's "step")
+    last_checkpoint: int = 0  # the step of the last checkpoint
 
-    def snapshot() -> dict[str, Any]:
-        """Everything the loop needs to continue exactly after its last completed step (CPU tensors, plain values)."""
+    @classmethod
+    def start(cls, model: nn.Module, config: TrainConfig, images: int, device: torch.device) -> LoopState:
+        """A loop before its first step: a fresh optimiser, the first batch order of ``images`` training images."""
+        if config.optimizer == "sgd":
+            optimizer = torch.optim.SGD(
+                model.parameters(), lr=config.lr, momentum=0.9, weight_decay=config.weight_decay
+            )
+        else:
+            optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+        order = torch.Generator().manual_seed(config.seed + 1)
+        perm = torch.randperm(images, generator=order)
+        return cls(optimizer, order, perm, torch.zeros((), device=device), torch.zeros((), device=device))
+
+    def snapshot(self) -> dict[str, Any]:
+        """The state as a checkpoint's "resume" entry (the keys every saved checkpoint has)."""
         return _cpu(
-            {
-                "step": done, "optimizer": optimizer.state_dict(), "order": order.get_state(), "perm": perm,
-                "cursor": cursor, "loss_sum": loss_sum.item(), "wrong_sum": wrong_sum.item(), "seen": seen,
-                "window_images": window_images, "window_seconds": window_seconds, "train_error": train_error,
-                "test_error": test_error, "eval_seconds": eval_seconds, "own_seconds": own_seconds, "final": final,
-            }
-        )  # fmt: skip
+            {"step": self.done, "optimizer": self.optimizer.state_dict(), "order": self.order.get_state()}
+            | {key: getattr(self, key) for key in _SAVED_AS_IS}
+            | {"loss_sum": self.loss_sum.item(), "wrong_sum": self.wrong_sum.item()}
+        )
 
-    if loop_state is not None:
-        loop_state["snapshot"] = snapshot
-    if resume is not None:  # continue where the snapshot left off
-        optimizer.load_state_dict(resume["optimizer"])  # moves the state to the parameters' device
-        order.set_state(resume["order"])
-        perm, cursor, done = resume["perm"], resume["cursor"], resume["step"]
-        loss_sum += resume["loss_sum"]
-        wrong_sum += resume["wrong_sum"]
-        seen, window_images, window_seconds = resume["seen"], resume["window_images"], resume["window_seconds"]
-        train_error, test_error, final = resume["train_error"], resume["test_error"], resume["final"]
-        eval_seconds, own_seconds, last_checkpoint = resume["eval_seconds"], resume["own_seconds"], done
-    for step in range(done, config.steps):
-        step_start = time.perf_counter()
-        if stop.is_set():
-            reason = getattr(stop, "reason", N_("stopped by the user"))
-            store.set_status(run_id, "stopped", N_("{reason} at step {step}").format(reason=reason, step=step))
-            raise StopRequested
-        if cursor + config.batch_size > n:
-            perm, cursor = torch.randperm(n, generator=order), 0
-        idx = perm[cursor : cursor + config.batch_size].to(device)
-        cursor += config.batch_size
-        xb, yb = x_train[idx], y_train[idx]
-        if config.augment:
-            xb = augment_batch(xb, bundle.flip_ok, order)
-        if accel.channels_last:
-            xb = xb.contiguous(memory_format=torch.channels_last)
-        lr = lr_at(config, step)
-        for group in optimizer.param_groups:
+    def restore(self, saved: dict[str, Any]) -> None:
+        """Continue where a `snapshot` left off."""
+        self.optimizer.load_state_dict(saved["optimizer"])  # moves the state to the parameters' device
+        self.order.set_state(saved["order"])
+        for key in _SAVED_AS_IS:
+            setattr(self, key, saved[key])
+        self.loss_sum += saved["loss_sum"]
+        self.wrong_sum += saved["wrong_sum"]
+        self.done = self.last_checkpoint = saved["step"]
+
+    def add_time(self, started: float) -> None:
+        """Count the time since ``started`` (a step's start) as this run's own and as the window's."""
+        self.window_seconds += time.perf_counter() - started
+        self.own_seconds += time.perf_counter() - started
+
+    def next_window(self, started: float) -> None:
+        """After a logged step: empty the window's sums, and count the step's time (``started`` on) as own."""
+        self.loss_sum.zero_()
+        self.wrong_sum.zero_()
+        self.seen, self.window_images, self.window_seconds = 0, 0, 0.0
+        self.own_seconds += time.perf_counter() - started
+
+
+class _Loop:
+    """The optimisation loop of one run over one `LoopState`; `steps` yields after each step.
+
+    Set up once: the device's accelerations, the data on the device (the training set, and the fixed
+    samples of both splits its errors are measured on) and a fresh `state`. Throughput counts this
+    run's own time only (from resuming to yielding), so it stays true when other runs take turns in
+    between. A checkpoint is saved every ``checkpoint_every`` steps (0: never), at a logged step, so
+    no window is split.
+    """
+
+    def __init__(self, run: _Run, device: torch.device, store: RunStore, run_id: int, checkpoint_every: int) -> None:
+        self.run, self.config, self.store, self.run_id = run, run.config, store, run_id
+        self.device, self.checkpoint_every = device, checkpoint_every
+        config, model = run.config, run.model
+        self.accel = resolve_accelerations(device, config.amp, config.channels_last, config.compile)
+        if self.accel.channels_last:  # tensor cores like channels_last; bf16 autocast needs no loss scaling
+            model.to(memory_format=torch.channels_last)
+        self.forward = torch.compile(model) if self.accel.compile else model  # same parameters: same state_dict
+        self.x_train, self.y_train = run.bundle.x_train.to(device), run.bundle.y_train.to(device)  # (N, C, H, W), (N,)
+        sample = torch.randperm(len(self.x_train), generator=torch.Generator().manual_seed(config.seed))
+        sample = sample[: config.eval_samples].to(device)
+        self.x_eval_train, self.y_eval_train = self.x_train[sample], self.y_train[sample]
+        self.x_test = run.bundle.x_test[: config.eval_samples].to(device)
+        self.y_test = run.bundle.y_test[: config.eval_samples].to(device)
+        self.state = LoopState.start(model, config, len(self.x_train), device)
+
+    def steps(
+        self, stop: threading.Event, on_progress: Callable[[int, int, dict], None] | None
+    ) -> Generator[None, None, RunResult]:
+        """Train from the state's step to the budget, logging every ``log_every`` steps and at the last."""
+        config, state = self.config, self.state
+        self.run.model.train()
+        for step in range(state.done, config.steps):
+            started = time.perf_counter()
+            if stop.is_set():
+                self._stopped(stop, step)
+            logged = (step + 1) % config.log_every == 0 or step == config.steps - 1
+            lr, norms = self._train_step(step, logged)
+            if not logged:
+                state.add_time(started)
+                yield
+                continue
+            mean_loss = (state.loss_sum / state.seen).item()  # the one sync of the logging interval
+            if not math.isfinite(mean_loss):
+                return self._diverged(step, lr, mean_loss, started)
+            self._log(step, lr, norms, mean_loss, started)
+            if on_progress:
+                on_progress(step + 1, config.steps, state.final)
+            state.next_window(started)
+            if self._checkpoint_due(step):
+                self.store.save_checkpoint(self.run_id, self.run.checkpoint(state))
+                state.last_checkpoint = state.done
+            yield
+        return self._finished()
+
+    def _stopped(self, stop: threading.Event, step: int) -> NoReturn:
+        """Mark the run stopped (the stop's reason, at ``step``) and leave the loop."""
+        reason = getattr(stop, "reason", N_("stopped by the user"))
+        self.store.set_status(self.run_id, "stopped", N_("{reason} at step {step}").format(reason=reason, step=step))
+        raise StopRequested
+
+    def _train_step(self, step: int, logged: bool) -> tuple[float, dict[str, float] | None]:
+        """One optimiser step on the next batch. Returns its learning rate and, at a ``logged`` step, the
+        gradient norms per stage and block (taken before the update: this step's gradients)."""
+        state, amp = self.state, self.accel.autocast
+        xb, yb = self._next_batch()
+        lr = lr_at(self.config, step)
+        for group in state.optimizer.param_groups:
             group["lr"] = lr
         with torch.autocast(**amp) if amp else nullcontext():
-            out = forward(xb)
+            out = self.forward(xb)  # (B, classes)
         loss = F.cross_entropy(out.float(), yb)
-        optimizer.zero_grad(set_to_none=True)
+        state.optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        loss_sum += loss.detach()
-        wrong_sum += (out.detach().argmax(1) != yb).sum()
-        seen += 1
-        window_images += len(xb)
+        state.loss_sum += loss.detach()
+        state.wrong_sum += (out.detach().argmax(1) != yb).sum()
+        state.seen += 1
+        state.window_images += len(xb)
+        norms = stage_gradient_norms(self.run.model) if logged else None
+        state.optimizer.step()
+        state.done = step + 1
+        return lr, norms
 
+    def _next_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The next ``batch_size`` images of the batch order (a new order after each pass), augmented if asked.
+
+        Returns: (B, C, H, W) images and (B,) labels, on the device.
+        """
+        state, size, n = self.state, self.config.batch_size, len(self.x_train)
+        if state.cursor + size > n:
+            state.perm, state.cursor = torch.randperm(n, generator=state.order), 0
+        idx = state.perm[state.cursor : state.cursor + size].to(self.device)
+        state.cursor += size
+        xb, yb = self.x_train[idx], self.y_train[idx]
+        if self.config.augment:
+            xb = augment_batch(xb, self.run.bundle.flip_ok, state.order)
+        if self.accel.channels_last:
+            xb = xb.contiguous(memory_format=torch.channels_last)
+        return xb, yb
+
+    def _log(self, step: int, lr: float, norms: dict[str, float] | None, mean_loss: float, started: float) -> None:
+        """Log the window that ends at ``step`` (started at ``started``), with the errors when an evaluation is due."""
+        config, state = self.config, self.state
         last_step = step == config.steps - 1
-        if (step + 1) % config.log_every == 0 or last_step:
-            norms = stage_gradient_norms(model)  # before the update: the gradients of this step
-        optimizer.step()
-        done = step + 1
+        if self.device.type == "cuda":
+            torch.cuda.synchronize()
+        state.window_seconds += time.perf_counter() - started
+        elapsed = state.window_seconds  # training time only: evaluation comes next
+        evaluated = (step + 1) % config.eval_every == 0 or last_step
+        if evaluated:
+            eval_start = time.perf_counter()
+            state.train_error, _train_loss = error_rate(
+                self.run.model, self.x_eval_train, self.y_eval_train, 256, self.accel.autocast
+            )
+            state.test_error, _test_loss = error_rate(
+                self.run.model, self.x_test, self.y_test, 256, self.accel.autocast
+            )
+            state.eval_seconds += time.perf_counter() - eval_start
+        state.final = {
+            "step": step + 1,
+            "epoch": self._epoch(step + 1),
+            "train_loss": mean_loss,
+            "batch_error": (state.wrong_sum / (state.seen * config.batch_size)).item(),
+            "train_error": state.train_error if evaluated else None,
+            "test_error": state.test_error if evaluated else None,
+            "lr": lr,
+            "images_per_s": throughput(state.window_images, elapsed),
+            "grad_norms": norms,
+        }
+        extra = {
+            "batch_error": state.final["batch_error"],
+            "eval_seconds": state.eval_seconds,  # spent measuring errors so far
+            "train_seconds": state.own_seconds + time.perf_counter() - started - state.eval_seconds,  # the rest
+            "total_steps": config.steps,  # the budget, also when it was given in epochs
+        }
+        row = {k: v for k, v in state.final.items() if k != "batch_error"} | {"extra": extra}
+        self.store.log_metrics(self.run_id, [row])
 
-        if (step + 1) % config.log_every == 0 or last_step:
-            mean_loss = (loss_sum / seen).item()  # the one sync of the logging interval
-            if not math.isfinite(mean_loss):
-                message = N_("loss became {loss} at step {step}: the learning rate is probably too high").format(
-                    loss=mean_loss, step=step + 1
-                )
-                rate = throughput(window_images, window_seconds + time.perf_counter() - step_start)  # steps before it
-                store.log_metrics(
-                    run_id,
-                    [{"step": step + 1, "epoch": (step + 1) * config.batch_size / n, "train_loss": None, "lr": lr,
-                      "images_per_s": rate}],
-                )  # fmt: skip
-                store.set_status(run_id, "diverged", message)
-                return RunResult(run_id, "diverged", message, final)
-            if cuda:
-                torch.cuda.synchronize()
-            window_seconds += time.perf_counter() - step_start
-            elapsed = window_seconds  # training time only: evaluation comes next
-            evaluated = (step + 1) % config.eval_every == 0 or last_step
-            if evaluated:
-                eval_start = time.perf_counter()
-                train_error, _train_loss = error_rate(model, x_eval_train, y_eval_train, 256, amp)
-                test_error, _test_loss = error_rate(model, x_test, y_test, 256, amp)
-                eval_seconds += time.perf_counter() - eval_start
-            final = {
-                "step": step + 1,
-                "epoch": (step + 1) * config.batch_size / n,
-                "train_loss": mean_loss,
-                "batch_error": (wrong_sum / (seen * config.batch_size)).item(),
-                "train_error": train_error if evaluated else None,
-                "test_error": test_error if evaluated else None,
-                "lr": lr,
-                "images_per_s": throughput(window_images, elapsed),
-                "grad_norms": norms,
-            }
-            extra = {
-                "batch_error": final["batch_error"],
-                "eval_seconds": eval_seconds,  # spent measuring errors so far
-                "train_seconds": own_seconds + time.perf_counter() - step_start - eval_seconds,  # the rest of its time
-                "total_steps": config.steps,  # the budget, also when it was given in epochs
-            }
-            store.log_metrics(run_id, [{k: v for k, v in final.items() if k != "batch_error"} | {"extra": extra}])
-            if on_progress:
-                on_progress(step + 1, config.steps, final)
-            loss_sum.zero_()
-            wrong_sum.zero_()
-            seen, window_images, window_seconds = 0, 0, 0.0
-            own_seconds += time.perf_counter() - step_start
-            if checkpoint is not None and not last_step and done - last_checkpoint >= checkpoint_every:
-                checkpoint()
-                last_checkpoint = done
-            yield
-            continue
-        window_seconds += time.perf_counter() - step_start
-        own_seconds += time.perf_counter() - step_start
-        yield
-    final["train_error"], final["test_error"] = train_error, test_error
-    store.set_status(run_id, "finished", N_("{steps} steps").format(steps=config.steps))
-    return RunResult(run_id, "finished", N_("{steps} steps").format(steps=config.steps), final)
+    def _checkpoint_due(self, step: int) -> bool:
+        """Is a checkpoint due after logged step ``step``? Never at the last (the run's end saves its own)."""
+        due = self.checkpoint_every and self.state.done - self.state.last_checkpoint >= self.checkpoint_every
+        return bool(due) and step < self.config.steps - 1
+
+    def _diverged(self, step: int, lr: float, mean_loss: float, started: float) -> RunResult:
+        """End a run whose loss became NaN or infinite: one last row (no loss), status "diverged"."""
+        state = self.state
+        message = N_("loss became {loss} at step {step}: the learning rate is probably too high").format(
+            loss=mean_loss, step=step + 1
+        )
+        rate = throughput(state.window_images, state.window_seconds + time.perf_counter() - started)  # steps before it
+        row = {"step": step + 1, "epoch": self._epoch(step + 1), "train_loss": None, "lr": lr, "images_per_s": rate}
+        self.store.log_metrics(self.run_id, [row])
+        self.store.set_status(self.run_id, "diverged", message)
+        return RunResult(self.run_id, "diverged", message, state.final)
+
+    def _finished(self) -> RunResult:
+        final = self.state.final
+        final["train_error"], final["test_error"] = self.state.train_error, self.state.test_error
+        message = N_("{steps} steps").format(steps=self.config.steps)
+        self.store.set_status(self.run_id, "finished", message)
+        return RunResult(self.run_id, "finished", message, final)
+
+    def _epoch(self, steps: int) -> float:
+        """Passes over the training set after ``steps`` steps."""
+        return steps * self.config.batch_size / len(self.x_train)

@@ -118,10 +118,16 @@ def summarize(runs: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
 def degradation_verdict(summary: pd.DataFrame) -> list[str]:
     """Plain-language conclusions from finished degradation runs (empty until there is data).
 
-    Compares the deepest and shallowest plain nets, and the deepest residual net with the plain
-    net of the same depth, on the *training* error measured in eval mode.
+    Three comparisons, on the *training* error measured in eval mode: the deepest plain net with the
+    shallowest (degradation), the residual net with the plain one at each depth, and the deepest
+    residual net with the shallowest.
     """
     done = summary[summary["status"].isin(["finished", "stopped", "diverged"]) & summary["train_error"].notna()]
+    return [*_plain_depth_verdict(done), *_same_depth_verdicts(done), *_residual_depth_verdict(done)]
+
+
+def _plain_depth_verdict(done: pd.DataFrame) -> list[str]:
+    """Degradation itself: does the deepest plain net train worse than the shallowest?"""
     lines = []
     plain = done[~done["residual"]].sort_values("depth")
     if len(plain) >= 2 and plain["depth"].nunique() >= 2:
@@ -149,6 +155,12 @@ def degradation_verdict(summary: pd.DataFrame) -> list[str]:
                     "a deeper plain net or compare at an earlier step."
                 ).format(**fields)
             )
+    return lines
+
+
+def _same_depth_verdicts(done: pd.DataFrame) -> list[str]:
+    """At each depth with both kinds: does the residual net train clearly better than the plain one?"""
+    lines = []
     for depth in sorted(set(done["depth"])):
         res = done[(done["depth"] == depth) & done["residual"]]
         pl = done[(done["depth"] == depth) & ~done["residual"]]
@@ -174,6 +186,12 @@ def degradation_verdict(summary: pd.DataFrame) -> list[str]:
                     plain_error=f"{100 * p['train_error']:.1f}",
                 )
             )
+    return lines
+
+
+def _residual_depth_verdict(done: pd.DataFrame) -> list[str]:
+    """With shortcuts: is the deepest residual net at least as good as the shallowest?"""
+    lines = []
     res = done[done["residual"]].sort_values("depth")
     if len(res) >= 2 and res["depth"].nunique() >= 2:
         shallow, deep = res.iloc[0], res.iloc[-1]

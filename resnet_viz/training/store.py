@@ -23,9 +23,10 @@ process on the same file. The design follows from that:
   created or runs it, and a heartbeat that `log_metrics` and `heartbeat` refresh. `mark_interrupted`
   marks only runs whose owner is gone (on this host: the process has ended; elsewhere: no heartbeat
   for `HEARTBEAT_TIMEOUT_S`), so an app starting up never touches a command-line run that trains in
-  another process, and a run whose process was killed is found on the next call.
+  another process, and a run whose process was killed is found on the next call (`store_owners`).
 
-Checkpoints (final weights) live beside the database in ``checkpoints/run_<id>.pt``.
+Checkpoints (final weights) live beside the database in ``checkpoints/run_<id>.pt``. How rows are turned
+into SQLite values and back (JSON text, NULL for non-finite numbers) is in `store_rows`.
 
 Schema history: 1, the first; 2 added ``owner_pid``, ``owner_start``, ``owner_host`` and ``heartbeat_at``
 to ``runs`` (a version-1 file is migrated in place with ``ALTER TABLE`` when it is opened).
@@ -35,8 +36,6 @@ from __future__ import annotations
 
 import io
 import json
-import math
-import numbers
 import os
 import pickle
 import socket
@@ -53,17 +52,23 @@ from typing import Any
 import pandas as pd
 
 from ..i18n import N_, _
+from .store_owners import HEARTBEAT_TIMEOUT_S, owner_gone, this_process
+from .store_rows import (
+    METRIC_COLUMNS,
+    METRICS_TABLE_COLUMNS,
+    RUN_COLUMNS,
+    id_list,
+    json_text,
+    json_value,
+    metric_dict,
+    metric_values,
+    run_dict,
+)
 
 RUN_STATUSES = ("queued", "running", "finished", "stopped", "diverged", "failed")
 FINAL_STATUSES = ("finished", "stopped", "diverged", "failed")  # these set finished_at
-METRIC_COLUMNS = ["step", "epoch", "train_loss", "train_error", "test_error", "lr", "images_per_s"]
-METRICS_TABLE_COLUMNS = ["run_id", *METRIC_COLUMNS, "grad_norms", "extra"]  # what `RunStore.metrics` returns
-ROW_KEYS = frozenset([*METRIC_COLUMNS, "grad_norms", "extra"])  # what a `log_metrics` row may hold
-RUN_COLUMNS = ["id", "name", "group", "status", "message", "device", "created_at", "started_at", "finished_at",
-               "last_step", "spec", "config"]  # fmt: skip
 INTERRUPTED = N_("interrupted: the process running it ended (app restarted, killed or crashed)")
 SCHEMA_VERSION = 2
-HEARTBEAT_TIMEOUT_S = 120.0  # a run owned by another host is given up after this long without a heartbeat
 _OWNER_COLUMNS = (("owner_pid", "INTEGER"), ("owner_start", "TEXT"), ("owner_host", "TEXT"), ("heartbeat_at", "REAL"))
 BUSY_TIMEOUT_MS = 30_000  # how long a write waits for another process's write before giving up
 
@@ -209,7 +214,16 @@ class RunStore:
             cursor = db.execute(
                 "INSERT INTO runs (name, grp, status, device, spec, config, created_at, "
                 "owner_pid, owner_start, owner_host, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (name, group, "queued", device, _dumps(spec, "spec"), _dumps(config, "config"), _now(), *_owner()),
+                (
+                    name,
+                    group,
+                    "queued",
+                    device,
+                    json_text(spec, "spec"),
+                    json_text(config, "config"),
+                    _now(),
+                    *this_process(),
+                ),
             )
             run_id = int(cursor.lastrowid)
         # A checkpoint with this id can only be left from a database file that was deleted and recreated.
@@ -232,7 +246,7 @@ class RunStore:
             stamps = (
                 "started_at = ?, finished_at = NULL, owner_pid = ?, owner_start = ?, owner_host = ?, heartbeat_at = ?"
             )
-            args = (now, *_owner())
+            args = (now, *this_process())
         elif status in FINAL_STATUSES:
             stamps, args = "finished_at = ?", (now,)
         else:  # back to the queue: not started, not finished
@@ -287,13 +301,7 @@ class RunStore:
         owners = "SELECT id, owner_pid, owner_start, owner_host, heartbeat_at FROM runs"
         rows = self._read(f"{owners} WHERE status IN ('queued', 'running')")
         host, now = socket.gethostname(), time.time()
-        gone = [
-            row["id"]
-            for row in rows
-            if row["owner_pid"] is None
-            or (row["owner_host"] == host and not _process_alive(row["owner_pid"], row["owner_start"]))
-            or (row["owner_host"] != host and (row["heartbeat_at"] is None or now - row["heartbeat_at"] > stale_after))
-        ]
+        gone = [row["id"] for row in rows if owner_gone(row, host, now, stale_after)]
         if not gone:
             return 0
         marks = ", ".join("?" * len(gone))
@@ -312,7 +320,7 @@ class RunStore:
         """
         where, args = (" WHERE r.grp = ?", (group,)) if group is not None else ("", ())
         rows = self._read(f"{_RUN_SELECT}{where} ORDER BY r.id DESC", args)
-        table = pd.DataFrame([_run_dict(r) for r in rows], columns=RUN_COLUMNS)
+        table = pd.DataFrame([run_dict(r) for r in rows], columns=RUN_COLUMNS)
         return table.astype({"id": "int64", "last_step": "int64"})
 
     def run(self, run_id: int) -> dict[str, Any]:
@@ -324,7 +332,7 @@ class RunStore:
         rows = self._read(f"{_RUN_SELECT} WHERE r.id = ?", (run_id,))
         if not rows:
             raise KeyError(_missing(run_id))
-        return _run_dict(rows[0])
+        return run_dict(rows[0])
 
     # ------------------------------------------------------------------ metrics
     def log_metrics(self, run_id: int, rows: list[dict]) -> bool:
@@ -338,7 +346,7 @@ class RunStore:
         Raises:
             ValueError: a row has no step or an unknown key (a typo would otherwise lose a metric silently).
         """
-        values = [_metric_values(run_id, row) for row in rows]
+        values = [metric_values(run_id, row) for row in rows]
         with self._write() as db:
             if db.execute("UPDATE runs SET heartbeat_at = ? WHERE id = ?", (time.time(), run_id)).rowcount == 0:
                 return False  # the run was deleted
@@ -351,18 +359,18 @@ class RunStore:
 
         Columns: run_id, step, the float metrics (NaN where missing), grad_norms and extra (dict or None).
         """
-        ids = _id_list(run_ids)
+        ids = id_list(run_ids)
         rows = []
         if ids:
             marks = ", ".join("?" * len(ids))
             rows = self._read(f"{_METRIC_SELECT} WHERE run_id IN ({marks}) ORDER BY run_id, step", tuple(ids))
-        table = pd.DataFrame([_metric_dict(r) for r in rows], columns=METRICS_TABLE_COLUMNS)
+        table = pd.DataFrame([metric_dict(r) for r in rows], columns=METRICS_TABLE_COLUMNS)
         return table.astype({"run_id": "int64", "step": "int64"} | {c: "float64" for c in METRIC_COLUMNS[1:]})
 
     def latest_metrics(self, run_id: int) -> dict[str, Any] | None:
         """The row with the highest step of a run (None before its first), read without loading the others."""
         rows = self._read(f"{_METRIC_SELECT} WHERE run_id = ? ORDER BY step DESC LIMIT 1", (run_id,))
-        return _metric_dict(rows[0]) if rows else None
+        return metric_dict(rows[0]) if rows else None
 
     def truncate_metrics(self, run_id: int, after_step: int) -> int:
         """Delete a run's metric rows past ``after_step`` (before it continues from a checkpoint at that step,
@@ -379,12 +387,12 @@ class RunStore:
         Raises:
             KeyError: one of the runs does not exist.
         """
-        ids = _id_list(run_ids)
+        ids = id_list(run_ids)
         runs = [self.run(i) for i in ids]
         metrics = self.metrics(ids)
         for run in runs:
             mine = metrics[metrics["run_id"] == run["id"]].drop(columns="run_id")
-            run["metrics"] = [{k: _json_value(v) for k, v in row.items()} for row in mine.to_dict("records")]
+            run["metrics"] = [{k: json_value(v) for k, v in row.items()} for row in mine.to_dict("records")]
         return json.dumps({"runs": runs}, indent=1, allow_nan=False)
 
     def export_csv(self, run_ids: int | Iterable[int]) -> str:
@@ -393,7 +401,7 @@ class RunStore:
         Raises:
             KeyError: one of the runs does not exist.
         """
-        ids = _id_list(run_ids)
+        ids = id_list(run_ids)
         names = {i: self.run(i)["name"] for i in ids}
         metrics = self.metrics(ids)
         metrics.insert(1, "run_name", metrics["run_id"].map(names))
@@ -464,99 +472,5 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _process_start(pid: int) -> str | None:
-    """When process ``pid`` started (clock ticks since boot, from /proc), or None where /proc is missing."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()  # the name in parentheses may hold spaces
-        return fields[19]  # field 22 of stat(5); fields[0] is field 3
-    except (OSError, IndexError):
-        return None
-
-
-def _owner() -> tuple[int, str | None, str, float]:
-    """(pid, start time, host, heartbeat) of this process, as the run's owner columns."""
-    return os.getpid(), _process_start(os.getpid()), socket.gethostname(), time.time()
-
-
-def _process_alive(pid: int, start: str | None) -> bool:
-    """Does process ``pid`` on this host still exist, and is it the one that started at ``start``?"""
-    try:
-        os.kill(pid, 0)  # signal 0: only checks that the process exists
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass  # it exists, run by another user
-    except (OSError, OverflowError):
-        return False
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            if f.read().rsplit(")", 1)[1].split()[0] == "Z":
-                return False  # a zombie: it has ended, its parent has not collected it yet
-    except (OSError, IndexError):
-        return True  # no /proc (macOS): the pid exists, take it as alive
-    return start is None or _process_start(pid) == start
-
-
 def _missing(run_id: int) -> str:
     return _("There is no run #{id} (it was never created, or has been deleted).").format(id=run_id)
-
-
-def _id_list(run_ids: int | Iterable[int]) -> list[int]:
-    return [int(run_ids)] if isinstance(run_ids, numbers.Integral) else [int(i) for i in run_ids]
-
-
-def _dumps(value: dict, what: str) -> str:
-    try:
-        return json.dumps(value)
-    except TypeError as err:
-        raise ValueError(f"The run's {what} must be JSON-ready (dicts, lists, str, numbers): {err}") from None
-
-
-def _finite(value: Any) -> float | None:
-    """A float, or None for missing, NaN and infinite values (SQLite would store NaN as NULL anyway)."""
-    if value is None:
-        return None
-    value = float(value)  # also numpy and 0-d torch scalars
-    return value if math.isfinite(value) else None
-
-
-def _metric_values(run_id: int, row: dict) -> tuple:
-    """One metric row as the values of an INSERT, after checking its keys."""
-    if not isinstance(row, dict) or "step" not in row:
-        raise ValueError(f"Each metric row must be a dict with a 'step'; got {row!r}.")
-    unknown = sorted(set(row) - ROW_KEYS)
-    if unknown:
-        raise ValueError(f"Unknown metric(s) {', '.join(unknown)}; a row may hold {', '.join(sorted(ROW_KEYS))}.")
-    norms = row.get("grad_norms")
-    norms = json.dumps({str(k): _finite(v) for k, v in norms.items()}) if norms is not None else None
-    extra = row.get("extra")
-    extra = json.dumps(extra, default=_plain) if extra is not None else None
-    return (run_id, int(row["step"]), *(_finite(row.get(c)) for c in METRIC_COLUMNS[1:]), norms, extra)
-
-
-def _plain(value: Any) -> Any:
-    """JSON fallback for numpy / torch scalars in "extra"; anything else becomes its text."""
-    return value.item() if hasattr(value, "item") else str(value)
-
-
-def _json_value(value: Any) -> Any:
-    """A DataFrame cell as a strict-JSON value: NaN and non-finite numbers become None."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value.item() if hasattr(value, "item") else value  # numpy scalars
-
-
-def _run_dict(row: sqlite3.Row) -> dict[str, Any]:
-    data = dict(row)
-    data["group"] = data.pop("grp")
-    data["spec"], data["config"] = json.loads(data["spec"]), json.loads(data["config"])
-    data["last_step"] = int(data["last_step"] or 0)
-    return {key: data[key] for key in RUN_COLUMNS}
-
-
-def _metric_dict(row: sqlite3.Row) -> dict[str, Any]:
-    data = dict(row)
-    for key in ("grad_norms", "extra"):
-        data[key] = json.loads(data[key]) if data[key] is not None else None
-    return data

@@ -6,14 +6,17 @@
 the residual units and shortcuts of He et al. 2016); `run_sweep` trains them with one training
 config, all in one run-store group named so that the lab pages list it (`sweep_group`).
 
+This module holds `run_sweep` (checks, then the plan written to the store, then training), the path
+that trains here and `describe`; `sweep_plan` holds what a sweep trains, `sweep_ray` the Ray path.
+
 Where they train:
 
 * **Here** (no Ray): the runs go through a `RunQueue` in this process, as the app's do.
 * **On a Ray cluster**: one Ray task per run (one GPU each when the cluster has GPUs). The task runs
-  the same engine (`engine.run_steps`) against a stand-in for the store (`_EventLog`) and streams what
-  the engine would have written (statuses, metric rows, checkpoints) back to this process as a Ray
-  streaming generator; one thread per task writes it to the real store. Workers never touch the
-  store, so they can be on other machines, and the app shows the sweep live.
+  the same engine (`engine.run_steps`) against a stand-in for the store (`sweep_ray.EventLog`) and
+  streams what the engine would have written (statuses, metric rows, checkpoints) back to this
+  process as a Ray streaming generator; one thread per task writes it to the real store. Workers never
+  touch the store, so they can be on other machines, and the app shows the sweep live.
 
 Faults: a worker that dies (killed, out of memory, machine lost) ends its stream with an error; its
 run is marked failed with the metrics it had logged, and the other runs go on. Every
@@ -38,12 +41,12 @@ from .sweep_plan import (
     Planned,
     SweepError,
     SweepRun,
-    _log_ended,
     experiment_runs,
+    log_ended_runs,
     plan_sweep,
     sweep_group,
 )
-from .sweep_ray import _run_ray, cluster_gpus, connect_ray
+from .sweep_ray import cluster_gpus, connect_ray, run_on_ray
 
 
 # ---------------------------------------------------------------------- the sweep
@@ -87,9 +90,6 @@ def run_sweep(
         SweepError / ValueError: the experiment, the config, the device, Ray or its cluster; raised before
             any run is created, so a refused sweep leaves nothing in the store.
     """
-    from ..device import resolve_device
-    from .admission import check_training_fits
-
     if experiment not in EXPERIMENTS:
         raise SweepError(f"Unknown experiment {experiment!r}; choose one of {', '.join(EXPERIMENTS)}.")
     runs = runs if runs is not None else experiment_runs(experiment, depths)
@@ -99,29 +99,63 @@ def run_sweep(
     group = group or sweep_group(experiment, config)
     stop = stop or threading.Event()
     if ray is None:  # everything is checked here, before any run is created
-        try:
-            device = resolve_device(config.device)
-        except ValueError as err:
-            raise SweepError(f"{err} Use --device auto, or --ray with a cluster that has GPUs.") from None
-        _check_local(config, device)
-        for run in runs:
-            check_training_fits(run.spec, config)
+        device = _check_here(config, runs)
         ray_module, gpus = None, 0.0
     else:
-        ray_module = connect_ray(ray)
-        gpus = cluster_gpus(ray_module)
-        if config.device == "cuda" and not gpus:
-            raise SweepError(
-                "--device cuda asks for a GPU but the Ray cluster has none. Start workers with GPUs "
-                "(ray start --address=HEAD:6379 --num-gpus=1) or use --device auto to train on CPUs."
-            )
-        if config.device == "mps":
-            raise SweepError("Ray tasks cannot ask for Apple GPUs (MPS); use --device auto or cpu with --ray.")
+        ray_module, gpus = _check_ray(ray, config)
+        device = "ray: GPU" if gpus and config.device != "cpu" else "ray: CPU"
     plan = plan_sweep(store, runs, config, group)
-    device_name = "ray: GPU" if gpus and config.device != "cpu" else ("ray: CPU" if ray else None)
-    for p in plan:  # the rows, all at once: the app shows the whole sweep from the start
+    _enter(store, plan, config, group, device, log)
+    todo = [p for p in plan if p.action != "skip"]
+    if ray_module is None:
+        _run_local(store, todo, config, checkpoint_every, stop, log)
+    else:
+        run_on_ray(ray_module, store, todo, config, checkpoint_every, gpus, cpus_per_run, stop, log, crash_at or {})
+    return SweepResult(group, _results(store, plan))
+
+
+def _check_here(config, runs: list[SweepRun]) -> str:
+    """Can the sweep train in this process? The device, its accelerations, the dataset (a sweep does not start
+    with a download) and each network's memory; returns the device's name."""
+    from ..device import resolve_device
+    from .admission import check_training_fits
+    from .config import resolve_accelerations
+    from .data import DOWNLOADABLE
+    from .download import dataset_available
+
+    try:
+        device = resolve_device(config.device)
+    except ValueError as err:
+        raise SweepError(f"{err} Use --device auto, or --ray with a cluster that has GPUs.") from None
+    resolve_accelerations(device, config.amp, config.channels_last, config.compile)
+    if config.dataset in DOWNLOADABLE and not dataset_available(config.dataset, config.data_root):
+        raise SweepError(
+            f"{config.dataset} is not on this machine: download it first on the app's Train page (it goes to "
+            "$RESNET_VIZ_DATA), or use --dataset digits or shapes, which need no download."
+        )
+    for run in runs:
+        check_training_fits(run.spec, config)
+    return str(device)
+
+
+def _check_ray(address: str, config):
+    """Connect to the Ray cluster and check it can train ``config``; returns (``ray``, the cluster's GPUs)."""
+    ray = connect_ray(address)
+    gpus = cluster_gpus(ray)
+    if config.device == "cuda" and not gpus:
+        raise SweepError(
+            "--device cuda asks for a GPU but the Ray cluster has none. Start workers with GPUs "
+            "(ray start --address=HEAD:6379 --num-gpus=1) or use --device auto to train on CPUs."
+        )
+    if config.device == "mps":
+        raise SweepError("Ray tasks cannot ask for Apple GPUs (MPS); use --device auto or cpu with --ray.")
+    return ray, gpus
+
+
+def _enter(store, plan: list[Planned], config, group: str, device: str, log: Callable[[str], None]) -> None:
+    """Write the plan into the store, every row at once (the app shows the whole sweep from the start), and log it."""
+    for p in plan:
         if p.action == "new":
-            device = device_name or str(resolve_device(config.device))
             p.run_id = store.create_run(p.run.name, p.run.spec.to_dict(), config.to_dict(), device, group=group)
         elif p.action in ("resume", "restart"):
             store.truncate_metrics(p.run_id, p.from_step)
@@ -129,26 +163,6 @@ def run_sweep(
     for p in plan:
         what = {"new": "queued", "resume": f"resumes from step {p.from_step}", "restart": "restarts (no checkpoint)"}
         log(f"#{p.run_id} {p.run.name}: {what.get(p.action, 'skipped: ' + p.note)}")
-    todo = [p for p in plan if p.action != "skip"]
-    if ray_module is None:
-        _run_local(store, todo, config, checkpoint_every, stop, log)
-    else:
-        _run_ray(ray_module, store, todo, config, checkpoint_every, gpus, cpus_per_run, stop, log, crash_at or {})
-    return SweepResult(group, _results(store, plan))
-
-
-def _check_local(config, device) -> None:
-    """A downloadable dataset must already be here: a sweep does not start with a download."""
-    from .config import resolve_accelerations
-    from .data import DOWNLOADABLE
-    from .download import dataset_available
-
-    resolve_accelerations(device, config.amp, config.channels_last, config.compile)
-    if config.dataset in DOWNLOADABLE and not dataset_available(config.dataset, config.data_root):
-        raise SweepError(
-            f"{config.dataset} is not on this machine: download it first on the app's Train page (it goes to "
-            "$RESNET_VIZ_DATA), or use --dataset digits or shapes, which need no download."
-        )
 
 
 def _results(store, plan: list[Planned]) -> list[dict]:
@@ -179,7 +193,7 @@ def _run_local(store, todo: list[Planned], config, checkpoint_every: int, stop: 
                     )  # fmt: skip
                 except ValueError as err:
                     store.set_status(p.run_id, "failed", str(err))
-            _log_ended(store, todo, ended, log)
+            log_ended_runs(store, todo, ended, log)
             time.sleep(0.2)
     finally:
         if stop.is_set() or waiting:
@@ -187,7 +201,7 @@ def _run_local(store, todo: list[Planned], config, checkpoint_every: int, stop: 
                 store.set_status(p.run_id, "stopped", "interrupted: the sweep was stopped before it started")
             queue.shutdown(reason="interrupted: the sweep was stopped")
         queue.wait(60)
-    _log_ended(store, todo, ended, log)
+    log_ended_runs(store, todo, ended, log)
 
 
 def describe(result: SweepResult) -> str:

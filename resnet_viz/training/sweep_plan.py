@@ -1,11 +1,15 @@
-"""A sweep's plan: the papers' experiments as lists of runs, their training schedule, and what to do with each
-run already in the store."""
+"""What a sweep trains: the papers' experiments as lists of runs (`experiment_runs`), their training schedule
+(`paper_config`), the run-store group they land in (`sweep_group`), and what to do with each run the group
+already holds (`plan_sweep`: new, skip, resume or restart), plus the line logged when a planned run ends.
+
+Kept apart from `sweep` (which trains) and `sweep_ray`: importing it loads neither torch nor Ray, and both
+places a sweep trains (here, on Ray) follow the same plan."""
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..nets.spec import SHORTCUT_VARIANTS, UNITS, ResNetSpec
@@ -166,10 +170,14 @@ def plan_sweep(store, runs: list[SweepRun], config, group: str) -> list[Planned]
     return plan
 
 
-def _log_ended(store, todo: list[Planned], ended: set, log) -> None:
+def log_ended_runs(store, planned: list[Planned], ended: set[int], log: Callable[[str], None]) -> None:
+    """Log one line for each planned run that has ended since the last call (``ended``: the ids already logged).
+
+    Both places a sweep trains (a `RunQueue` here, Ray tasks) call it while they wait and once at the end.
+    """
     from .store import FINAL_STATUSES
 
-    for p in todo:
+    for p in planned:
         if p.run_id not in ended:
             run = store.run(p.run_id)
             if run["status"] in FINAL_STATUSES:

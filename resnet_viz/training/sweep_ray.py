@@ -1,4 +1,10 @@
-"""Sweeps on a Ray cluster: one streaming task per run; the driver writes what the tasks stream back into its store."""
+"""Sweeps on a Ray cluster: one streaming Ray task per run; the driver writes what the tasks stream back into its store.
+
+Holds the connection (`connect_ray`, `cluster_gpus`), the task (`sweep_task`: the engine's `run_steps`
+against an `EventLog`, a stand-in for the store that records what the engine writes) and the driver
+(`run_on_ray`: one thread per task writes its events to the real store and marks a run whose worker
+was lost as failed). Ray itself is imported only when a sweep asks for it (``requirements-cluster.txt``).
+"""
 
 from __future__ import annotations
 
@@ -10,12 +16,9 @@ from contextlib import contextmanager
 
 from ..assets import REPO_ROOT
 from ..nets.spec import ResNetSpec
-from .sweep_plan import Planned, SweepError, _log_ended
+from .sweep_plan import Planned, SweepError, log_ended_runs
 
 FLUSH_SECONDS = 1.0  # a task sends its metric rows at most this often (statuses and checkpoints at once)
-
-
-ROOT = REPO_ROOT
 
 
 # What a remote worker does not need from the repository (shipped to it as the job's working_dir).
@@ -44,7 +47,7 @@ def connect_ray(address: str, ship_code: bool | None = None):
     if address not in ("auto", "local"):
         _check_answers(address)
     ship = address != "local" if ship_code is None else ship_code
-    runtime_env = {"working_dir": str(ROOT), "excludes": SHIP_EXCLUDES} if ship else None
+    runtime_env = {"working_dir": str(REPO_ROOT), "excludes": SHIP_EXCLUDES} if ship else None
     try:
         with _native_stderr_silenced():
             ray.init(
@@ -96,7 +99,7 @@ def cluster_gpus(ray) -> float:
     return float(ray.cluster_resources().get("GPU", 0))
 
 
-class _EventLog:
+class EventLog:
     """A stand-in for `RunStore` inside a Ray task: records what the engine writes, to stream it to the driver."""
 
     def __init__(self) -> None:
@@ -147,7 +150,7 @@ def sweep_task(
         use_training_threads(threads)
     else:
         torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN pick its fastest kernels
-    log = _EventLog()
+    log = EventLog()
     steps = run_steps(ResNetSpec.from_dict(spec), train_config, log, run_id, resume=resume,
                       checkpoint_every=checkpoint_every)  # fmt: skip
     sent, taken = time.monotonic(), 0
@@ -189,7 +192,7 @@ def _one_line(err: BaseException) -> str:
     return type(err).__name__
 
 
-def _run_ray(
+def run_on_ray(
     ray, store, todo: list[Planned], config, checkpoint_every: int, gpus: float, cpus: int,
     stop: threading.Event, log, crash_at: dict[str, int],
 ) -> None:  # fmt: skip
@@ -235,7 +238,7 @@ def _run_ray(
                     except Exception:  # already ended
                         pass
                 break
-            _log_ended(store, todo, ended, log)
+            log_ended_runs(store, todo, ended, log)
             time.sleep(0.2)
         for thread in threads:
             thread.join(timeout=30)
@@ -243,4 +246,4 @@ def _run_ray(
         for p in todo:  # nothing stays "running" after the driver returns
             if store.run(p.run_id)["status"] not in FINAL_STATUSES:
                 store.set_status(p.run_id, "stopped", "interrupted: the sweep was stopped")
-    _log_ended(store, todo, ended, log)
+    log_ended_runs(store, todo, ended, log)

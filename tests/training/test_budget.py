@@ -1,19 +1,17 @@
 """Run-time estimates and the queue's forecast; the queue trains its active runs together."""
 
 import math
+from dataclasses import replace
 
 import pytest
+from tiny import RES8, TINY
 
 from resnet_viz import ResNetSpec
 from resnet_viz.training.budget import Forecast, describe_seconds, forecast, run_cost, run_progress
 from resnet_viz.training.config import TrainConfig
 from resnet_viz.training.queue import RunQueue
 
-TINY = dict(
-    dataset="digits", input_size=8, batch_size=32, steps=40, warmup_steps=5, eval_every=20, log_every=10,
-    eval_samples=64, device="cpu",
-)  # fmt: skip
-RES8 = ResNetSpec.from_depth(8, style="cifar", shortcut="A")
+CONFIG = replace(TINY, batch_size=32, steps=40, warmup_steps=5, eval_every=20, log_every=10)
 
 
 def test_forecast_of_runs_taking_turns_by_hand():
@@ -35,7 +33,7 @@ def test_describe_seconds_for_a_learner():
 
 
 def test_run_cost_is_estimated_then_learnt_from_finished_runs(store):
-    config = TrainConfig(**TINY)
+    config = CONFIG
     estimated = run_cost(RES8, config, store)
     assert estimated.source == "estimated" and estimated.steps == 40 and 0 < estimated.seconds < 60
     deeper = run_cost(ResNetSpec.from_depth(56, style="cifar", shortcut="A"), config, store)
@@ -52,7 +50,7 @@ def test_run_cost_is_estimated_then_learnt_from_finished_runs(store):
 
 def test_queue_trains_its_active_runs_together_and_keeps_later_ones_in_line(store):
     queue = RunQueue(store, max_active=3)
-    config = TrainConfig(**TINY)
+    config = CONFIG
     ids = [queue.submit(RES8, config, name=f"run {i}") for i in range(4)]
     waiting = queue.queued()  # first in line first: the ones not yet given a turn, in submission order
     assert waiting == sorted(waiting) and [queue.position(i) for i in waiting] == list(range(1, len(waiting) + 1))
@@ -73,7 +71,7 @@ def test_queue_trains_its_active_runs_together_and_keeps_later_ones_in_line(stor
 
 def test_interleaved_runs_train_exactly_as_a_run_alone(store):
     """Taking turns changes nothing a run computes: same seed, same metrics as alone."""
-    config = TrainConfig(**TINY)
+    config = CONFIG
     alone = RunQueue(store, max_active=1)
     solo = alone.submit(RES8, config, name="alone")
     assert alone.wait(timeout=120)
@@ -90,7 +88,7 @@ def test_memory_set_aside_for_queued_runs_counts_against_the_next_one(store):
     from resnet_viz.nets.memory import ModelTooLargeError
     from resnet_viz.training.admission import check_training_fits
 
-    config = TrainConfig(**{**TINY, "steps": 5000})
+    config = replace(CONFIG, steps=5000)
     one = check_training_fits(RES8, config, memory_limit=2**62).total_bytes
     queue = RunQueue(store, max_active=2, memory_limit=int(1.5 * one))  # room for one run, not two
     first = queue.submit(RES8, config, name="first")
@@ -99,7 +97,7 @@ def test_memory_set_aside_for_queued_runs_counts_against_the_next_one(store):
     assert store.runs()["name"].tolist() == ["first"]  # the refused run left nothing behind
     queue.stop(first)
     assert queue.wait(timeout=60)
-    queue.submit(RES8, TrainConfig(**TINY), name="third")  # the memory is free again
+    queue.submit(RES8, CONFIG, name="third")  # the memory is free again
     assert queue.wait(timeout=120)
 
 
@@ -121,7 +119,6 @@ def test_degradation_verdict_calls_only_clear_margins_a_fix():
 def test_too_deep_prices_the_lab_and_the_papers_schedule(monkeypatch):
     from resnet_viz.nets.tables import layer_table
     from resnet_viz.training.budget import macs_per_image
-    from resnet_viz.training.config import TrainConfig
     from resnet_viz.training.labs import too_deep
 
     monkeypatch.setattr("resnet_viz.training.budget.machine_rate", lambda device="cpu": 1e9)  # 1 G multiply-adds per s

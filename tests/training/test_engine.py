@@ -5,10 +5,12 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import torch
+from tiny import PLAIN8, RES8, TINY, new_run
 
 from resnet_viz import ResNetSpec
 from resnet_viz.nets.memory import ModelTooLargeError
@@ -18,27 +20,11 @@ from resnet_viz.training.queue import RunQueue
 from resnet_viz.training.store import RunStore
 
 ROOT = Path(__file__).resolve().parents[2]
-TINY = dict(
-    dataset="digits",
-    input_size=8,
-    batch_size=32,
-    steps=20,
-    warmup_steps=5,
-    eval_every=10,
-    log_every=5,
-    eval_samples=64,
-    device="cpu",
-)
-PLAIN8 = ResNetSpec.from_depth(8, style="cifar", residual=False)
-RES8 = ResNetSpec.from_depth(8, style="cifar", shortcut="A")
-
-
-def new_run(store: RunStore, spec: ResNetSpec, config: TrainConfig, name: str = "run", group=None) -> int:
-    return store.create_run(name, spec.to_dict(), config.to_dict(), "cpu", group=group)
+CONFIG = replace(TINY, batch_size=32, warmup_steps=5)
 
 
 def test_a_run_logs_metrics_and_saves_a_checkpoint(store):
-    config = TrainConfig(**TINY)
+    config = CONFIG
     run_id = new_run(store, RES8, config)
     result = train(RES8, config, store, run_id)
     assert result.status == "finished"
@@ -56,7 +42,7 @@ def test_a_run_logs_metrics_and_saves_a_checkpoint(store):
 
 
 def test_runs_are_reproducible_from_their_seed(store):
-    config = TrainConfig(**TINY)
+    config = CONFIG
     a, b = new_run(store, RES8, config), new_run(store, RES8, config)
     train(RES8, config, store, a)
     train(RES8, config, store, b)
@@ -66,7 +52,7 @@ def test_runs_are_reproducible_from_their_seed(store):
 
 
 def test_nan_loss_stops_the_run_with_a_clear_status(store):
-    config = TrainConfig(**{**TINY, "lr": 50.0, "warmup_steps": 0, "schedule": "constant", "log_every": 1})
+    config = replace(CONFIG, lr=50.0, warmup_steps=0, schedule="constant", log_every=1)
     spec = ResNetSpec.from_depth(8, style="cifar", residual=False, norm="none")
     run_id = new_run(store, spec, config)
     result = train(spec, config, store, run_id)
@@ -76,7 +62,7 @@ def test_nan_loss_stops_the_run_with_a_clear_status(store):
 
 
 def test_stop_keeps_what_was_logged(store):
-    config = TrainConfig(**{**TINY, "steps": 2000, "log_every": 2})
+    config = replace(CONFIG, steps=2000, log_every=2)
     run_id = new_run(store, RES8, config)
     stop = threading.Event()
     seen = []
@@ -96,8 +82,8 @@ def test_stop_keeps_what_was_logged(store):
 
 def test_queue_runs_two_runs_without_mixing_and_stops_a_queued_one(store):
     queue = RunQueue(store)
-    c1 = TrainConfig(**{**TINY, "seed": 1})
-    c2 = TrainConfig(**{**TINY, "seed": 2, "steps": 15})
+    c1 = replace(CONFIG, seed=1)
+    c2 = replace(CONFIG, seed=2, steps=15)
     first = queue.submit(RES8, c1, name="first", group="g")
     second = queue.submit(PLAIN8, c2, name="second", group="g")
     third = queue.submit(RES8, c1, name="third", group="g")
@@ -113,7 +99,7 @@ def test_queue_runs_two_runs_without_mixing_and_stops_a_queued_one(store):
 def test_a_reopened_store_sees_old_runs(tmp_path):
     path = tmp_path / "runs.sqlite"
     first = RunStore(path)
-    config = TrainConfig(**TINY)
+    config = CONFIG
     run_id = new_run(first, RES8, config, name="old run")
     train(RES8, config, first, run_id)
     first.close()
@@ -187,19 +173,10 @@ def test_cli_trains_headless_and_prints_json(tmp_path):
 @pytest.mark.slow
 def test_degradation_reproduces_on_bundled_digits(store):
     """plain-56 trains worse than plain-20, and ResNet-56 better than plain-56, on the same budget."""
-    config = TrainConfig(
-        dataset="digits",
-        input_size=8,
-        batch_size=64,
-        steps=200,
-        lr=0.1,
-        warmup_steps=30,
-        schedule="cosine",
-        eval_every=100,
-        log_every=20,
-        device="cpu",
-        seed=0,
-    )
+    config = replace(
+        TINY, batch_size=64, steps=200, lr=0.1, warmup_steps=30, schedule="cosine", eval_every=100, log_every=20,
+        eval_samples=512, seed=0,
+    )  # fmt: skip
     finals = {}
     for depth, residual in [(20, False), (56, False), (56, True)]:
         spec = ResNetSpec.from_depth(depth, style="cifar", residual=residual, shortcut="A")
@@ -212,7 +189,7 @@ def test_degradation_reproduces_on_bundled_digits(store):
 
 
 def test_a_budget_in_epochs_becomes_steps(store):
-    config = TrainConfig(**{**TINY, "epochs": 1.0, "batch_size": 64})
+    config = replace(CONFIG, epochs=1.0, batch_size=64)
     run_id = new_run(store, RES8, config)
     result = train(RES8, config, store, run_id)
     assert result.status == "finished"
@@ -235,7 +212,7 @@ def test_settings_outside_their_range_say_the_range_and_non_finite_values_are_re
 
 
 def test_a_diverged_run_logs_a_real_throughput_or_none_never_nan(store):
-    config = TrainConfig(**{**TINY, "lr": 50.0, "warmup_steps": 0, "schedule": "constant", "log_every": 1})
+    config = replace(CONFIG, lr=50.0, warmup_steps=0, schedule="constant", log_every=1)
     spec = ResNetSpec.from_depth(8, style="cifar", residual=False, norm="none")
     run_id = new_run(store, spec, config)
     assert train(spec, config, store, run_id).status == "diverged"
@@ -246,17 +223,17 @@ def test_a_diverged_run_logs_a_real_throughput_or_none_never_nan(store):
 
 def test_a_run_that_would_not_fit_is_refused_before_it_is_created(store):
     queue = RunQueue(store, memory_limit=600 * 1024**2)
-    big = TrainConfig(**{**TINY, "input_size": 64, "batch_size": 1024})
+    big = replace(CONFIG, input_size=64, batch_size=1024)
     with pytest.raises(ModelTooLargeError, match=r"needs about .* Batch size \d+ at 64 px, or input size \d+ px"):
         queue.submit(RES8, big)
     assert store.runs().empty
-    assert queue.submit(RES8, TrainConfig(**TINY)) > 0  # a small run fits the same limit
+    assert queue.submit(RES8, CONFIG) > 0  # a small run fits the same limit
     assert queue.wait(timeout=120)
 
 
 def test_shutdown_stops_the_running_run_and_marks_the_queued_ones(store):
     queue = RunQueue(store, max_active=1)  # the second run waits in line
-    long = TrainConfig(**{**TINY, "steps": 100_000, "log_every": 2})
+    long = replace(CONFIG, steps=100_000, log_every=2)
     running = queue.submit(RES8, long, name="running")
     queued = queue.submit(RES8, long, name="queued")
     deadline = time.monotonic() + 60

@@ -1,20 +1,16 @@
 """The GPU training path, checked on the CPU: flags resolve to nothing there, results do not change,
 and a run continues exactly from its checkpoint."""
 
+from dataclasses import replace
+
 import pytest
 import torch
+from tiny import RES8, TINY, new_run
 
-from resnet_viz import ResNetSpec
-from resnet_viz.training.config import TrainConfig, resolve_accelerations
+from resnet_viz.training.config import resolve_accelerations
 from resnet_viz.training.engine import resumable_step, run_steps, train
 from resnet_viz.training.signals import StopSignal
-from resnet_viz.training.sweep_ray import _EventLog
-
-TINY = dict(
-    dataset="digits", input_size=8, batch_size=16, steps=20, warmup_steps=2, eval_every=10, log_every=5,
-    eval_samples=64, device="cpu",
-)  # fmt: skip
-RES8 = ResNetSpec.from_depth(8, style="cifar", shortcut="A")
+from resnet_viz.training.sweep_ray import EventLog
 
 
 def test_auto_flags_turn_nothing_on_on_the_cpu():
@@ -27,7 +23,7 @@ def test_auto_flags_turn_nothing_on_on_the_cpu():
     with pytest.raises(ValueError, match="Unknown amp"):
         resolve_accelerations("cpu", amp="fp8")
     with pytest.raises(ValueError, match="channels_last"):
-        TrainConfig(**TINY, channels_last="maybe")
+        replace(TINY, channels_last="maybe")
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
@@ -36,22 +32,18 @@ def test_auto_flags_on_cuda_use_bf16_and_channels_last():
     assert accel.channels_last and accel.autocast.get("dtype") == torch.bfloat16
 
 
-def new_run(store, config) -> int:
-    return store.create_run("run", RES8.to_dict(), config.to_dict(), "cpu")
-
-
 def test_the_flags_leave_a_cpu_run_unchanged(store):
-    plain = TrainConfig(**TINY, amp="off", channels_last="off")
-    auto = TrainConfig(**TINY)  # amp and channels_last "auto": resolve to off on the CPU
-    a, b = (train(RES8, c, store, new_run(store, c)) for c in (plain, auto))
+    plain = replace(TINY, amp="off", channels_last="off")
+    auto = TINY  # amp and channels_last "auto": resolve to off on the CPU
+    a, b = (train(RES8, c, store, new_run(store, RES8, c)) for c in (plain, auto))
     assert a.status == b.status == "finished"
     assert a.final["train_loss"] == b.final["train_loss"] and a.final["test_error"] == b.final["test_error"]
 
 
 def test_a_stopped_run_continues_exactly_from_its_checkpoint(store):
-    config = TrainConfig(**TINY)
-    whole = train(RES8, config, store, new_run(store, config))
-    run_id = new_run(store, config)
+    config = TINY
+    whole = train(RES8, config, store, new_run(store, RES8, config))
+    run_id = new_run(store, RES8, config)
     stop = StopSignal()
     steps = run_steps(RES8, config, store, run_id, stop)
     for _ in range(12):  # 12 steps, mid-way through a logging window
@@ -77,8 +69,8 @@ def test_a_stopped_run_continues_exactly_from_its_checkpoint(store):
 
 
 def test_checkpoints_every_k_steps_at_logged_steps():
-    log = _EventLog()
-    config = TrainConfig(**TINY)
+    log = EventLog()
+    config = TINY
     steps = run_steps(RES8, config, log, 1, checkpoint_every=8)
     for _ in steps:
         pass

@@ -2,24 +2,22 @@
 
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from tiny import TINY
 
 from resnet_viz import ResNetSpec
 from resnet_viz.nets import published
 from resnet_viz.nets.spec import SHORTCUT_VARIANTS, UNITS
-from resnet_viz.training.config import TrainConfig
 from resnet_viz.training.labs import is_sweep_group
 from resnet_viz.training.store import RunStore
 from resnet_viz.training.sweep import run_sweep
 from resnet_viz.training.sweep_plan import SweepError, SweepRun, experiment_runs, paper_config, sweep_group
 
 ROOT = Path(__file__).resolve().parents[2]
-TINY = TrainConfig(
-    dataset="digits", input_size=8, batch_size=16, steps=6, warmup_steps=1, eval_every=3, log_every=3,
-    eval_samples=32, device="cpu",
-)  # fmt: skip
+CONFIG = replace(TINY, steps=6, warmup_steps=1, eval_every=3, log_every=3, eval_samples=32)
 
 
 def test_experiments_expand_to_the_papers_networks():
@@ -50,20 +48,20 @@ def test_paper_config_scales_the_schedule():
 
 
 def test_sweep_groups_open_in_their_lab():
-    assert sweep_group("fig6", TINY).startswith("degradation-sweep fig6")
-    assert sweep_group("units", TINY).startswith("identity-units-sweep")
-    assert is_sweep_group(sweep_group("shortcuts", TINY)) and not is_sweep_group("degradation 3")
+    assert sweep_group("fig6", CONFIG).startswith("degradation-sweep fig6")
+    assert sweep_group("units", CONFIG).startswith("identity-units-sweep")
+    assert is_sweep_group(sweep_group("shortcuts", CONFIG)) and not is_sweep_group("degradation 3")
 
 
 def test_a_local_sweep_trains_through_the_queue_and_a_resubmit_skips_finished_runs(tmp_path):
     store = RunStore(tmp_path / "runs.sqlite")
     runs = [SweepRun("ResNet-8", ResNetSpec.from_depth(8, style="cifar", shortcut="A"))]
     lines = []
-    result = run_sweep(store, "fig6", TINY, runs=runs, checkpoint_every=3, log=lines.append)
+    result = run_sweep(store, "fig6", CONFIG, runs=runs, checkpoint_every=3, log=lines.append)
     assert [r["status"] for r in result.runs] == ["finished"]
     assert store.metrics(result.runs[0]["id"])["step"].tolist() == [3, 6]
     assert store.runs(group=result.group)["group"].tolist() == [result.group]
-    again = run_sweep(store, "fig6", TINY, runs=runs, checkpoint_every=3)
+    again = run_sweep(store, "fig6", CONFIG, runs=runs, checkpoint_every=3)
     assert again.runs[0]["action"] == "skip" and len(store.runs()) == 1
     assert any("finished" in line for line in lines)
     store.close()
@@ -140,14 +138,14 @@ def test_the_lab_pages_open_a_sweeps_group():
     made = []
     try:
         for experiment in ("fig6", "units"):
-            group = sweep_group(experiment, TINY)
-            made.append(store.create_run("ResNet-8", spec.to_dict(), TINY.to_dict(), "ray: CPU", group=group))
+            group = sweep_group(experiment, CONFIG)
+            made.append(store.create_run("ResNet-8", spec.to_dict(), CONFIG.to_dict(), "ray: CPU", group=group))
             store.log_metrics(made[-1], [{"step": 3, "train_loss": 1.0, "train_error": 0.5, "test_error": 0.6}])
             store.set_status(made[-1], "failed", "its Ray worker was lost at step 3")
         for page, group in (("app_pages/degradation.py", "fig6"), ("app_pages/identity_mappings.py", "units")):
             at = open_app_page(page)
             boxes = [box for box in at.selectbox if box.label == "Comparison"]
-            assert any(sweep_group(group, TINY) in box.options for box in boxes), page
+            assert any(sweep_group(group, CONFIG) in box.options for box in boxes), page
             assert any("A sweep started from the command line" in c.value for c in at.caption), page
     finally:
         for run_id in made:  # other tests of the app see this store too

@@ -4,23 +4,19 @@ The cluster is started inside the test process (``ray.init(num_cpus=2)``) and sh
 networks are 8-layer CIFAR nets on 8x8 digits, a dozen steps each, so the module takes well under a minute.
 """
 
+from dataclasses import replace
+
 import pytest
 
 ray = pytest.importorskip("ray", reason="Ray is not installed (pip install -r requirements-cluster.txt)")
 
-from resnet_viz import ResNetSpec  # noqa: E402
-from resnet_viz.training.config import TrainConfig  # noqa: E402
+from tiny import PLAIN8, RES8, TINY  # noqa: E402
+
 from resnet_viz.training.sweep import run_sweep  # noqa: E402
 from resnet_viz.training.sweep_plan import SweepRun  # noqa: E402
 
-CONFIG = TrainConfig(
-    dataset="digits", input_size=8, batch_size=16, steps=12, warmup_steps=2, eval_every=6, log_every=3,
-    eval_samples=64, device="cpu",
-)  # fmt: skip
-RUNS = [
-    SweepRun("plain-8", ResNetSpec.from_depth(8, style="cifar", residual=False)),
-    SweepRun("ResNet-8", ResNetSpec.from_depth(8, style="cifar", shortcut="A")),
-]
+CONFIG = replace(TINY, steps=12, eval_every=6, log_every=3)
+RUNS = [SweepRun("plain-8", PLAIN8), SweepRun("ResNet-8", RES8)]
 
 
 @pytest.fixture(scope="module")
