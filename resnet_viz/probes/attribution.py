@@ -31,7 +31,7 @@ from torch import nn
 
 from ..device import device_of
 from ..i18n import N_, _
-from ..nets.hooks import private_copy
+from ..nets.hooks import hooked, private_copy
 from ..nets.naming import is_stage
 from ..progress import Progress
 
@@ -71,18 +71,12 @@ def feature_shapes(model: nn.Module, x: torch.Tensor, names: Sequence[str]) -> d
     """Output shape (C, h, w) of each named stage or block for one image: how coarse its Grad-CAM is."""
     x = _one_image(x).to(device_of(model))
     shapes: dict[str, tuple[int, ...]] = {}
-    with private_copy(model) as view:
-        handles = [
-            view.get_submodule(name).register_forward_hook(
-                lambda _m, _i, out, name=name: shapes.__setitem__(name, tuple(out.shape[1:]))
-            )
-            for name in names
-        ]
-        try:
-            view(x)
-        finally:
-            for handle in handles:
-                handle.remove()
+
+    def record(name: str):
+        return lambda _module, _inputs, out: shapes.__setitem__(name, tuple(out.shape[1:]))
+
+    with private_copy(model) as view, hooked((view.get_submodule(name), record(name)) for name in names):
+        view(x)
     return shapes
 
 
