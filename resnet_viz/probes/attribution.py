@@ -33,7 +33,7 @@ from ..device import device_of
 from ..i18n import N_, _
 from ..nets.hooks import hooked, private_copy
 from ..nets.naming import is_stage
-from ..progress import Progress
+from ..progress import Cancelled, Progress
 
 METHODS = {  # method -> its name, translated where shown
     "gradcam": "Grad-CAM",
@@ -45,10 +45,6 @@ METHODS = {  # method -> its name, translated where shown
 RANDOM_LABEL = N_("Random map (chance)")  # `localisation_scores`' chance row
 SLOW_METHODS = ("integrated_gradients", "occlusion")  # many forward passes: the page shows progress and Cancel
 LAYER_METHODS = ("gradcam", "guided_gradcam")  # the methods that use ``layer``
-
-
-class AttributionCancelled(Exception):
-    """Raised inside `attribute` when its ``cancel`` callback returns True."""
 
 
 # ---------------------------------------------------------------------- layers and predictions
@@ -113,7 +109,7 @@ def attribute(
             last stage ("layer4" in ImageNet nets, "layer3" in CIFAR-style ones).
         target: class index to explain; None explains the predicted class.
         progress: called with (forward passes done, forward passes in all) after every forward pass.
-        cancel: polled before every forward pass; returning True raises `AttributionCancelled`.
+        cancel: polled before every forward pass; returning True raises `progress.Cancelled`.
         ig_steps: integration steps for Integrated Gradients.
         occlusion_window: side of the occluding square (default: a seventh of the image, stride half of it).
 
@@ -225,7 +221,7 @@ class _Forward(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.cancel is not None and self.cancel():
-            raise AttributionCancelled(_("The attribution was cancelled."))
+            raise Cancelled(_("The attribution was cancelled."))
         out = self.model(x)  # (N, num_classes)
         self.done += 1
         if self.progress is not None:

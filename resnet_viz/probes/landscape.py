@@ -30,13 +30,9 @@ from ..device import device_of
 from ..i18n import _
 from ..nets.hooks import private_copy
 from ..nets.model import ResidualUnit, ResNet
-from ..progress import Progress
+from ..progress import Cancelled, Progress
 
 MAX_STEPS = 101  # per axis: 101 x 101 = 10,201 forward passes already take many minutes
-
-
-class LandscapeCancelled(Exception):
-    """Raised inside `loss_surface` when its ``cancel`` callback returns True."""
 
 
 def random_direction(model: nn.Module, generator: torch.Generator) -> dict[str, torch.Tensor]:
@@ -84,7 +80,7 @@ def loss_surface(
         steps: grid points per axis, in [-span, span]; odd numbers include the trained weights (0).
         seed: fixes the random directions.
         progress: called with (points done, points in all) after every point.
-        cancel: polled before every point; returning True raises `LandscapeCancelled`.
+        cancel: polled before every point; returning True raises `progress.Cancelled`.
 
     Returns:
         One row per grid point: alpha, (beta,) loss, error (0..1).
@@ -114,7 +110,7 @@ def loss_surface(
     rows = []
     for i, point in enumerate(points):
         if cancel is not None and cancel():
-            raise LandscapeCancelled("The loss landscape was cancelled.")
+            raise Cancelled("The loss landscape was cancelled.")
         logits = network(point)
         row = {"alpha": point[0]}
         if dims == 2:
