@@ -35,6 +35,7 @@ from ..i18n import _
 from ..nets.hooks import hooked, private_copy
 from ..nets.naming import block_sort_key, is_block, split_block
 from ..progress import Progress
+from ..training.evaluate import evaluate
 
 EVAL_BATCH = 512
 
@@ -106,17 +107,6 @@ def _first_input(_module: nn.Module, args: tuple, _output: torch.Tensor) -> torc
     return args[0]
 
 
-def _error(view: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
-    """(error 0..1, mean cross-entropy) of ``view`` on (x, y), in chunks, without gradients."""
-    wrong, loss = 0, 0.0
-    with torch.no_grad():
-        for i in range(0, len(x), EVAL_BATCH):
-            logits = view(x[i : i + EVAL_BATCH])
-            wrong += int((logits.argmax(1) != y[i : i + EVAL_BATCH]).sum())
-            loss += float(F.cross_entropy(logits, y[i : i + EVAL_BATCH], reduction="sum"))
-    return wrong / len(x), loss / len(x)
-
-
 def lesion_study(model: nn.Module, x: torch.Tensor, y: torch.Tensor, progress: Progress | None = None) -> pd.DataFrame:
     """Error on (x, y) with each block deleted in turn (Veit et al. 2016, Fig. 3), the model left untouched.
 
@@ -128,13 +118,13 @@ def lesion_study(model: nn.Module, x: torch.Tensor, y: torch.Tensor, progress: P
     names = blocks(model)
     rows = []
     with private_copy(model) as view:
-        base, base_loss = _error(view, x, y)
+        base, base_loss = evaluate(view, x, y, EVAL_BATCH)
         rows.append({"block": "none", "stage": 0, "deletable": True, "error": base, "loss": base_loss})
         for i, name in enumerate(names, start=1):
             row = {"block": name, "stage": split_block(name)[0], "deletable": deletable(view, name)}
             if row["deletable"]:
                 with deleted(view, [name]):
-                    row["error"], row["loss"] = _error(view, x, y)
+                    row["error"], row["loss"] = evaluate(view, x, y, EVAL_BATCH)
             else:
                 row["error"] = row["loss"] = math.nan
             rows.append(row)
@@ -170,7 +160,7 @@ def lesion_curve(
             errors = []
             for _trial in range(trials if k else 1):
                 with deleted(view, rng.sample(candidates, k)):
-                    errors.append(_error(view, x, y)[0])
+                    errors.append(evaluate(view, x, y, EVAL_BATCH).error)
             done += trials
             if progress:
                 progress(done, total)

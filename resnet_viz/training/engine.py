@@ -31,7 +31,7 @@ from ..nets.naming import block_of, group_of
 from ..nets.spec import ResNetSpec
 from .config import TrainConfig, lr_at, resolve_accelerations
 from .data import DataBundle, load_dataset
-from .evaluate import error_rate
+from .evaluate import evaluate
 from .signals import StopRequested, StopSignal
 from .store import RunStore
 
@@ -347,8 +347,8 @@ def _loop(
             evaluated = (step + 1) % config.eval_every == 0 or last_step
             if evaluated:
                 eval_start = time.perf_counter()
-                train_error, _train_loss = error_rate(model, x_eval_train, y_eval_train, 256, amp)
-                test_error, _test_loss = error_rate(model, x_test, y_test, 256, amp)
+                train_error, _train_loss = evaluate(model, x_eval_train, y_eval_train, 256, amp)
+                test_error, _test_loss = evaluate(model, x_test, y_test, 256, amp)
                 eval_seconds += time.perf_counter() - eval_start
             final = {
                 "step": step + 1,
