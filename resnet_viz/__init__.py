@@ -51,7 +51,6 @@ _EXPORTS = {
     "predict": "probes.attribution",
     "layer_names": "probes.attribution",
     "localisation_scores": "probes.attribution",
-    "AttributionCancelled": "probes.attribution",
     "load_image": "probes.images",
     "overlay": "probes.images",
     "to_model_input": "probes.images",
@@ -71,6 +70,7 @@ _EXPORTS = {
     "format_shape": "formatting",
     "human": "formatting",
     "Progress": "progress",
+    "Cancelled": "progress",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -68,7 +68,7 @@ def slow(label: str, key: tuple, work, button: str, cancel_key: str):
 
     A ValueError from the library is shown as a message, never a traceback.
     """
-    from resnet_viz.probes.landscape import LandscapeCancelled
+    from resnet_viz.progress import Cancelled
 
     done = recall(RESULTS, key)
     if done is not None:
@@ -79,7 +79,7 @@ def slow(label: str, key: tuple, work, button: str, cancel_key: str):
         return None
     try:
         return remembered(RESULTS, key, lambda: with_progress(label, work, cancel_key))
-    except LandscapeCancelled:
+    except Cancelled:
         st.info(_("Cancelled."), icon="⏹️")
     except ValueError as err:
         st.error(str(err), icon="⚠️")

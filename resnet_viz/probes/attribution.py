@@ -31,9 +31,9 @@ from torch import nn
 
 from ..device import device_of
 from ..i18n import N_, _
-from ..nets.hooks import private_copy
+from ..nets.hooks import hooked, private_copy
 from ..nets.naming import is_stage
-from ..progress import Progress
+from ..progress import Cancelled, Progress
 
 METHODS = {  # method -> its name, translated where shown
     "gradcam": "Grad-CAM",
@@ -45,10 +45,6 @@ METHODS = {  # method -> its name, translated where shown
 RANDOM_LABEL = N_("Random map (chance)")  # `localisation_scores`' chance row
 SLOW_METHODS = ("integrated_gradients", "occlusion")  # many forward passes: the page shows progress and Cancel
 LAYER_METHODS = ("gradcam", "guided_gradcam")  # the methods that use ``layer``
-
-
-class AttributionCancelled(Exception):
-    """Raised inside `attribute` when its ``cancel`` callback returns True."""
 
 
 # ---------------------------------------------------------------------- layers and predictions
@@ -71,18 +67,12 @@ def feature_shapes(model: nn.Module, x: torch.Tensor, names: Sequence[str]) -> d
     """Output shape (C, h, w) of each named stage or block for one image: how coarse its Grad-CAM is."""
     x = _one_image(x).to(device_of(model))
     shapes: dict[str, tuple[int, ...]] = {}
-    with private_copy(model) as view:
-        handles = [
-            view.get_submodule(name).register_forward_hook(
-                lambda _m, _i, out, name=name: shapes.__setitem__(name, tuple(out.shape[1:]))
-            )
-            for name in names
-        ]
-        try:
-            view(x)
-        finally:
-            for handle in handles:
-                handle.remove()
+
+    def record(name: str):
+        return lambda _module, _inputs, out: shapes.__setitem__(name, tuple(out.shape[1:]))
+
+    with private_copy(model) as view, hooked((view.get_submodule(name), record(name)) for name in names):
+        view(x)
     return shapes
 
 
@@ -119,7 +109,7 @@ def attribute(
             last stage ("layer4" in ImageNet nets, "layer3" in CIFAR-style ones).
         target: class index to explain; None explains the predicted class.
         progress: called with (forward passes done, forward passes in all) after every forward pass.
-        cancel: polled before every forward pass; returning True raises `AttributionCancelled`.
+        cancel: polled before every forward pass; returning True raises `progress.Cancelled`.
         ig_steps: integration steps for Integrated Gradients.
         occlusion_window: side of the occluding square (default: a seventh of the image, stride half of it).
 
@@ -231,7 +221,7 @@ class _Forward(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.cancel is not None and self.cancel():
-            raise AttributionCancelled(_("The attribution was cancelled."))
+            raise Cancelled(_("The attribution was cancelled."))
         out = self.model(x)  # (N, num_classes)
         self.done += 1
         if self.progress is not None:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -33,9 +32,9 @@ from torch import nn
 from ..device import device_of
 from ..i18n import _
 from ..nets.builder import build_resnet
-from ..nets.model import ResidualUnit
 from ..nets.naming import group_of, is_block, paper_name, stage_of
 from ..nets.spec import ResNetSpec
+from .capture import capture_blocks
 
 COLUMNS = [
     "name",
@@ -63,54 +62,6 @@ def sample_batch(
     x = torch.randn(n, in_channels, size, size, generator=g)
     y = torch.randint(0, num_classes, (n,), generator=g, dtype=torch.int64)
     return x, y
-
-
-@dataclass
-class _BlockCapture:
-    """Tensors seen by one block during the forward pass (all keep their autograd graph)."""
-
-    name: str  # "layer2.3"
-    module: ResidualUnit
-    x: torch.Tensor | None = None  # block input, (N, C_in, H, W)
-    out: torch.Tensor | None = None  # block output, (N, C_out, H', W')
-    shortcut: torch.Tensor | None = None  # first input of `add`: h(x) (scaled / gated), (N, C_out, H', W')
-    branch: torch.Tensor | None = None  # second input of `add`: F(x) (scaled / gated), (N, C_out, H', W')
-    added: torch.Tensor | None = None  # output of `add`: h(x) + F(x), (N, C_out, H', W')
-
-
-@contextmanager
-def _capture_blocks(model: nn.Module) -> Iterator[list[_BlockCapture]]:
-    """Forward hooks on every `ResidualUnit` and its `add`; always removed on exit.
-
-    Yields the captures in depth order (module registration order: layer1.0, layer1.1, ...).
-    """
-    captures: list[_BlockCapture] = []
-    handles = []
-
-    def on_block(cap: _BlockCapture):
-        def hook(_module, args, output):
-            cap.x, cap.out = args[0], output
-
-        return hook
-
-    def on_add(cap: _BlockCapture):
-        def hook(_module, args, output):
-            cap.shortcut, cap.branch, cap.added = args[0], args[1], output
-
-        return hook
-
-    try:
-        for name, module in model.named_modules():
-            if isinstance(module, ResidualUnit):
-                cap = _BlockCapture(name, module)
-                captures.append(cap)
-                handles.append(module.register_forward_hook(on_block(cap)))
-                if getattr(module, "add", None) is not None:
-                    handles.append(module.add.register_forward_hook(on_add(cap)))
-        yield captures
-    finally:
-        for h in handles:
-            h.remove()
 
 
 @contextmanager
@@ -164,7 +115,7 @@ def _run(
 def _forward_backward(
     model: nn.Module, x: torch.Tensor, y: torch.Tensor
 ) -> tuple[pd.DataFrame, dict[str, tuple[torch.Tensor, torch.Tensor, torch.Tensor]]]:
-    with _capture_blocks(model) as caps:
+    with capture_blocks(model) as caps:
         logits = model(x)  # (N, num_classes)
     loss = F.cross_entropy(logits, y)  # mean over the batch, as in training
 

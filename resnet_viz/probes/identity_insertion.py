@@ -26,6 +26,7 @@ from torch import nn
 from ..i18n import _
 from ..nets.builder import build_resnet
 from ..nets.spec import ResNetSpec
+from ..training.evaluate import evaluate
 
 INITS = ("identity", "random")
 _BLOCK = re.compile(r"^layer(\d+)\.(\d+)\.")
@@ -75,16 +76,6 @@ def _make_identity(block: nn.Module) -> None:
             module.running_var.fill_(1.0 - module.eps)  # so that sqrt(var + eps) is exactly 1
 
 
-@torch.no_grad()
-def error_rate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int = 256) -> float:
-    """Top-1 error of ``model`` in eval mode on (x, y); the train / eval flag is restored."""
-    was = model.training
-    model.eval()
-    wrong = sum(int((model(x[i : i + batch]).argmax(1) != y[i : i + batch]).sum()) for i in range(0, len(x), batch))
-    model.train(was)
-    return wrong / max(1, len(x))
-
-
 def identity_experiment(
     model: nn.Module,
     spec: ResNetSpec,
@@ -108,13 +99,13 @@ def identity_experiment(
         only), depth, step, train_error.
     """
     x_eval, y_eval = x[:512], y[:512]
-    rows = [{"init": "shallow", "depth": spec.depth, "step": 0, "train_error": error_rate(model, x_eval, y_eval)}]
+    rows = [{"init": "shallow", "depth": spec.depth, "step": 0, "train_error": evaluate(model, x_eval, y_eval).error}]
     for init in INITS:
         deeper, deeper_spec = deepen(copy.deepcopy(model), spec, extra, init, seed)
         optimizer = torch.optim.SGD(deeper.parameters(), lr=lr, momentum=0.9)
         generator = torch.Generator().manual_seed(seed)
         rows.append(
-            {"init": init, "depth": deeper_spec.depth, "step": 0, "train_error": error_rate(deeper, x_eval, y_eval)}
+            {"init": init, "depth": deeper_spec.depth, "step": 0, "train_error": evaluate(deeper, x_eval, y_eval).error}
         )
         deeper.train()
         for step in range(1, steps + 1):
@@ -124,7 +115,7 @@ def identity_experiment(
             loss.backward()
             optimizer.step()
             if step % eval_every == 0 or step == steps:
-                error = error_rate(deeper, x_eval, y_eval)
+                error = evaluate(deeper, x_eval, y_eval).error
                 rows.append({"init": init, "depth": deeper_spec.depth, "step": step, "train_error": error})
     return pd.DataFrame(rows, columns=["init", "depth", "step", "train_error"])
 

@@ -20,7 +20,7 @@ from torch import nn
 from ..i18n import _
 from ..nets.builder import build_resnet
 from ..nets.hooks import private_copy
-from .gradients import _capture_blocks
+from .capture import capture_blocks
 from .lesion import blocks
 
 
@@ -54,7 +54,7 @@ def block_maps(model: nn.Module, x: torch.Tensor, block: str, channels: int = 4)
         raise ValueError(
             _("No block {names} in this network; its blocks are {sample}.").format(names=repr(block), sample=sample)
         )
-    with private_copy(model) as view, torch.no_grad(), _capture_blocks(view) as caps:
+    with private_copy(model) as view, torch.no_grad(), capture_blocks(view) as caps:
         view(x)
         cap = next(c for c in caps if c.name == block)
         residual = cap.branch is not None
@@ -90,7 +90,7 @@ def response_ratios(model: nn.Module, x: torch.Tensor) -> pd.DataFrame:
             _("Give a non-empty batch of images (N, C, H, W); got shape {shape}.").format(shape=tuple(x.shape))
         )
     rows = []
-    with private_copy(model) as view, torch.no_grad(), _capture_blocks(view) as caps:
+    with private_copy(model) as view, torch.no_grad(), capture_blocks(view) as caps:
         view(x)
         for i, cap in enumerate(caps, start=1):
             branch = cap.branch if cap.branch is not None else cap.out

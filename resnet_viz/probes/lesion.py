@@ -32,9 +32,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..i18n import _
-from ..nets.hooks import private_copy
+from ..nets.hooks import hooked, private_copy
 from ..nets.naming import block_sort_key, is_block, split_block
 from ..progress import Progress
+from ..training.evaluate import evaluate
 
 EVAL_BATCH = 512
 
@@ -83,34 +84,27 @@ def _check_blocks(model: nn.Module, names: Sequence[str]) -> None:
 def deleted(view: nn.Module, names: Sequence[str]) -> Iterator[nn.Module]:
     """Hooks on ``view`` (a private copy) that delete the blocks ``names`` for the duration of the block."""
     _check_blocks(view, names)  # a readable error for a name that is not a block, before any hook
-    handles = []
-    try:
-        for name in names:
-            unit = view.get_submodule(name)
-            if getattr(unit, "residual", False):
-                # add(shortcut, branch) returns the shortcut alone: F(x) := 0, the rest of the block runs.
-                handles.append(unit.add.register_forward_hook(lambda m, args, out: args[0]))
-            elif deletable(view, name):
-                handles.append(unit.register_forward_hook(lambda m, args, out: args[0]))
-            else:
-                raise ValueError(
-                    _("Block {name} changes the shape of its input: a plain net cannot skip it.").format(name=name)
-                )
+    with hooked([(_deletion_point(view, name), _first_input) for name in names]):
         yield view
-    finally:
-        for handle in handles:
-            handle.remove()
 
 
-def _error(view: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
-    """(error 0..1, mean cross-entropy) of ``view`` on (x, y), in chunks, without gradients."""
-    wrong, loss = 0, 0.0
-    with torch.no_grad():
-        for i in range(0, len(x), EVAL_BATCH):
-            logits = view(x[i : i + EVAL_BATCH])
-            wrong += int((logits.argmax(1) != y[i : i + EVAL_BATCH]).sum())
-            loss += float(F.cross_entropy(logits, y[i : i + EVAL_BATCH], reduction="sum"))
-    return wrong / len(x), loss / len(x)
+def _deletion_point(view: nn.Module, name: str) -> nn.Module:
+    """The module whose output becomes its first input when block ``name`` is deleted.
+
+    A residual block's `add`: add(shortcut, branch) returns the shortcut alone, F(x) := 0, and the rest of
+    the block runs. A plain block that keeps its input's shape: the whole block, which becomes the identity.
+    """
+    unit = view.get_submodule(name)
+    if getattr(unit, "residual", False):
+        return unit.add
+    if deletable(view, name):
+        return unit
+    raise ValueError(_("Block {name} changes the shape of its input: a plain net cannot skip it.").format(name=name))
+
+
+def _first_input(_module: nn.Module, args: tuple, _output: torch.Tensor) -> torch.Tensor:
+    """A forward hook that replaces a module's output by its first input."""
+    return args[0]
 
 
 def lesion_study(model: nn.Module, x: torch.Tensor, y: torch.Tensor, progress: Progress | None = None) -> pd.DataFrame:
@@ -124,13 +118,13 @@ def lesion_study(model: nn.Module, x: torch.Tensor, y: torch.Tensor, progress: P
     names = blocks(model)
     rows = []
     with private_copy(model) as view:
-        base, base_loss = _error(view, x, y)
+        base, base_loss = evaluate(view, x, y, EVAL_BATCH)
         rows.append({"block": "none", "stage": 0, "deletable": True, "error": base, "loss": base_loss})
         for i, name in enumerate(names, start=1):
             row = {"block": name, "stage": split_block(name)[0], "deletable": deletable(view, name)}
             if row["deletable"]:
                 with deleted(view, [name]):
-                    row["error"], row["loss"] = _error(view, x, y)
+                    row["error"], row["loss"] = evaluate(view, x, y, EVAL_BATCH)
             else:
                 row["error"] = row["loss"] = math.nan
             rows.append(row)
@@ -166,7 +160,7 @@ def lesion_curve(
             errors = []
             for _trial in range(trials if k else 1):
                 with deleted(view, rng.sample(candidates, k)):
-                    errors.append(_error(view, x, y)[0])
+                    errors.append(evaluate(view, x, y, EVAL_BATCH).error)
             done += trials
             if progress:
                 progress(done, total)
@@ -211,12 +205,8 @@ def _single_path(view: nn.Module, through_branch: set[str]) -> Iterator[None]:
             return lambda m, args, out: args[0].detach() + args[1]
         return lambda m, args, out: args[0] + args[1].detach()
 
-    handles = [view.get_submodule(b).add.register_forward_hook(hook(b)) for b in blocks(view)]
-    try:
+    with hooked((view.get_submodule(b).add, hook(b)) for b in blocks(view)):
         yield
-    finally:
-        for handle in handles:
-            handle.remove()
 
 
 def path_gradients(
@@ -262,8 +252,7 @@ def path_gradients(
             captured.append(start)
             return (start,)
 
-        handle = first.register_forward_pre_hook(capture)
-        try:
+        with hooked([(first, capture)], "forward_pre"):
             for k in ks:
                 norms = []
                 for _trial in range(trials):
@@ -284,8 +273,6 @@ def path_gradients(
                         "grad_one_path_std": series.std(ddof=0),
                     }
                 )
-        finally:
-            handle.remove()
     table = pd.DataFrame(rows)
     table["grad_total"] = table["grad_one_path"] * table["paths"].astype(float)
     table["share"] = table["grad_total"] / table["grad_total"].sum()

@@ -19,6 +19,7 @@ import pandas as pd
 import torch
 from torch import nn
 
+from ..nets.hooks import hooked
 from ..nets.naming import block_sort_key, stage_of
 
 COLUMNS = ["name", "conv", "layer_index", "stage", "std"]
@@ -47,7 +48,6 @@ def _three_by_three_bns(model: nn.Module) -> list[tuple[str, str]]:
 def _capture(model: nn.Module, names: list[str]) -> Iterator[dict[str, float]]:
     """Record the std of each named module's output during a forward pass; the hooks are always removed."""
     found: dict[str, float] = {}
-    handles = []
 
     def hook_for(name: str):
         def hook(_module: nn.Module, _inputs, output: torch.Tensor) -> None:
@@ -55,13 +55,8 @@ def _capture(model: nn.Module, names: list[str]) -> Iterator[dict[str, float]]:
 
         return hook
 
-    try:
-        for name in names:
-            handles.append(model.get_submodule(name).register_forward_hook(hook_for(name)))
+    with hooked((model.get_submodule(name), hook_for(name)) for name in names):
         yield found
-    finally:
-        for handle in handles:
-            handle.remove()
 
 
 @torch.no_grad()

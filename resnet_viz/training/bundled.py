@@ -26,6 +26,7 @@ import torch
 from ..assets import ASSETS_DIR
 from ..i18n import N_, _
 from ..nets.spec import ResNetSpec
+from .evaluate import evaluate
 
 MODELS_DIR = ASSETS_DIR / "models"
 MANIFEST = "manifest.json"
@@ -107,14 +108,10 @@ def sha256(path: Path) -> str:
 
 def full_errors(model: torch.nn.Module, bundle) -> dict[str, float]:
     """Error (0..1) on the whole train and test splits, eval mode."""
-    model.eval()
-    out = {}
-    with torch.no_grad():
-        for split in ("train", "test"):
-            x, y = getattr(bundle, f"x_{split}"), getattr(bundle, f"y_{split}")
-            wrong = sum(int((model(x[i : i + 512]).argmax(1) != y[i : i + 512]).sum()) for i in range(0, len(x), 512))
-            out[f"{split}_error"] = wrong / len(x)
-    return out
+    return {
+        f"{split}_error": evaluate(model, getattr(bundle, f"x_{split}"), getattr(bundle, f"y_{split}"), 512).error
+        for split in ("train", "test")
+    }
 
 
 def train_bundled(recipe: Recipe, steps: int | None = None, log: Callable[[str], None] = print) -> dict:

@@ -36,7 +36,7 @@ from ..nets.naming import block_of, group_of
 from ..nets.spec import ResNetSpec
 from .config import TrainConfig, lr_at, resolve_accelerations
 from .data import DataBundle, load_dataset
-from .evaluate import error_rate
+from .evaluate import evaluate
 from .signals import StopRequested, StopSignal
 from .store import RunStore
 
@@ -414,10 +414,10 @@ class _Loop:
         evaluated = (step + 1) % config.eval_every == 0 or last_step
         if evaluated:
             eval_start = time.perf_counter()
-            state.train_error, _train_loss = error_rate(
+            state.train_error, _train_loss = evaluate(
                 self.run.model, self.x_eval_train, self.y_eval_train, 256, self.accel.autocast
             )
-            state.test_error, _test_loss = error_rate(
+            state.test_error, _test_loss = evaluate(
                 self.run.model, self.x_test, self.y_test, 256, self.accel.autocast
             )
             state.eval_seconds += time.perf_counter() - eval_start

@@ -7,7 +7,6 @@ import torch.nn.functional as F
 from resnet_viz import ResNetSpec, build_resnet
 from resnet_viz.probes.attribution import (
     METHODS,
-    AttributionCancelled,
     attribute,
     feature_shapes,
     layer_names,
@@ -17,6 +16,7 @@ from resnet_viz.probes.attribution import (
     predict,
     stage_names,
 )
+from resnet_viz.progress import Cancelled
 
 
 def tiny(depth=8, style="cifar", seed=0, **options):
@@ -134,9 +134,9 @@ def test_slow_methods_report_progress_and_can_be_cancelled():
         calls.append(1)
         return len(calls) > 3
 
-    with pytest.raises(AttributionCancelled):
+    with pytest.raises(Cancelled):
         attribute(model, x, "occlusion", cancel=cancel_after_three)
-    with pytest.raises(AttributionCancelled):
+    with pytest.raises(Cancelled):
         attribute(model, x, "guided_gradcam", cancel=lambda: True)  # stopped inside captum's hooks
     _assert_untouched(model)  # captum removed its hooks on the way out
     torch.testing.assert_close(attribute(model, x, "gradcam", "layer3", 0), grad_cam_by_hand(model, x, "layer3", 0))

@@ -13,7 +13,8 @@ from torch.func import functional_call
 from resnet_viz import ResNetSpec, build_resnet
 from resnet_viz.figures.landscape import loss_contour, loss_curves, loss_surface_3d
 from resnet_viz.probes import landscape
-from resnet_viz.probes.landscape import LandscapeCancelled, loss_surface, random_direction, roughness
+from resnet_viz.probes.landscape import loss_surface, random_direction, roughness
+from resnet_viz.progress import Cancelled
 
 
 def tiny(residual: bool = True, trained: bool = False, **options):
@@ -140,7 +141,7 @@ def test_directions_are_filter_normalised_and_skip_batchnorm():
 
 def test_cancel_and_bad_input():
     model, (x, y) = tiny(), batch()
-    with pytest.raises(LandscapeCancelled):
+    with pytest.raises(Cancelled):
         loss_surface(model, x, y, steps=3, cancel=lambda: True)
     with pytest.raises(ValueError, match="non-empty"):
         loss_surface(model, x[:0], y[:0])
