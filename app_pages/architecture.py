@@ -4,11 +4,12 @@ import streamlit as st
 
 from resnet_viz.formatting import human
 from resnet_viz.i18n import N_, _, language
-from resnet_viz.nets.spec import ResNetSpec
 from ui import architecture as loaders
 from ui import citations as sources
+from ui.architecture_tables import displayable, displayable_checks, displayable_stages, stage_label
+from ui.bottleneck import bottleneck_tab
 from ui.picker import current_choice, spec_at_depth
-from ui.text import translated, translated_columns
+from ui.text import translated
 
 PLACEMENT_NOTE = N_(
     "The paper (v1, Table 1) puts a bottleneck's stride on its first 1x1; torchvision (v1.5) puts it on the 3x3, "
@@ -19,7 +20,7 @@ PLACEMENT_NOTE = N_(
 )
 
 spec, size = current_choice().require()
-key, lang = spec.to_json(), language()
+lang = language()
 
 st.title(_("Architecture"))
 st.caption(
@@ -29,10 +30,10 @@ st.caption(
 )
 
 with loaders.computing(spec, _("Tracing {net}: every layer's shape, parameters and memory")):
-    layers = loaders.layer_table(key, size)
-    stages = loaders.stage_table(key, size, lang)
-    params, train_bytes, too_big = loaders.memory_verdict(key, size, lang)
-    blocks = loaders.block_summary(key, size, lang)
+    layers = loaders.layer_table(spec, size)
+    stages = loaders.stage_table(spec, size, lang)
+    params, train_bytes, too_big = loaders.memory_verdict(spec, size, lang)
+    blocks = loaders.block_summary(spec, size, lang)
 total = stages.iloc[-1]
 c1, c2, c3, c4 = st.columns(4)
 c1.metric(
@@ -64,17 +65,11 @@ with tab_table1:
         key="arch_mode",
     )
     if mode == "This network":
-        shown = stages.assign(
-            stage=stages["stage"].map(loaders.stage_label),
-            blocks=stages["blocks"].map(lambda n: str(n) if n else ""),
-            params=stages["params"].map(human),
-            macs=stages["macs"].map(human),
-        ).rename(columns={"stage": _("layer name"), "output_size": _("output size"), "macs": _("multiply-adds")})
-        st.dataframe(translated_columns(shown), hide_index=True, width="stretch")
-        checks = loaders.paper_checks(key, size, lang)
+        st.dataframe(displayable_stages(stages), hide_index=True, width="stretch")
+        checks = loaders.paper_checks(spec, size, lang)
         if len(checks):
             st.markdown(_("**Checked against the published figures**"))
-            st.dataframe(loaders.displayable_checks(checks), hide_index=True, width="stretch")
+            st.dataframe(displayable_checks(checks), hide_index=True, width="stretch")
         else:
             st.caption(
                 _(
@@ -97,7 +92,7 @@ with tab_table1:
                 st.warning(_("{depth} layers: {problem}").format(depth=depth, problem=err))
         if compare:
             with st.spinner(_("Tracing the networks…")):
-                table1 = loaders.side_by_side(tuple(s.to_json() for s in compare), size, lang)
+                table1 = loaders.side_by_side(tuple(compare), size, lang)
             st.dataframe(table1, width="stretch")
     if spec.style == "imagenet":
         st.caption(
@@ -119,7 +114,7 @@ with tab_layers:
     stage_filter = f2.multiselect(
         _("Stage"),
         stage_names,
-        format_func={name: loaders.stage_label(name) for name in stage_names}.get,
+        format_func={name: stage_label(name) for name in stage_names}.get,
         key="arch_stage",
     )
     type_filter = f3.multiselect(_("Layer type"), sorted(layers["type"].unique()), key="arch_type")
@@ -143,7 +138,7 @@ with tab_layers:
     t1.metric(_("Rows shown"), _("{shown} of {total}").format(shown=f"{len(filtered):,}", total=f"{len(table):,}"))
     t2.metric(_("Parameters (shown rows)"), human(filtered["params"].sum()))
     t3.metric(_("Multiply-adds (shown rows)"), human(filtered["macs"].sum()))
-    display = loaders.displayable(filtered)
+    display = displayable(filtered)
     st.dataframe(
         display,
         hide_index=True,
@@ -163,7 +158,7 @@ with tab_layers:
     )
 
 with tab_cost:
-    st.plotly_chart(loaders.stage_cost_figure(key, size, lang), width="stretch")
+    st.plotly_chart(loaders.stage_cost_figure(spec, size, lang), width="stretch")
     st.caption(
         _(
             "Parameters pile up in the last stages (wide layers on small maps) while multiply-adds are "
@@ -173,59 +168,7 @@ with tab_cost:
     )
 
 with tab_bottleneck:
-    if spec.block == "bottleneck":
-        deep, deep_size = spec, size
-    elif spec.style == "imagenet":
-        deep, deep_size = ResNetSpec.from_depth(50, stride_on=spec.stride_on), 224
-    else:
-        deep, deep_size = ResNetSpec.from_depth(164, style="cifar", block="bottleneck", unit="preact"), 32
-    if deep is not spec:
-        st.caption(
-            _("{net} uses basic blocks; shown here: **{deep}** at {size}x{size}.").format(
-                net=spec.display_name, deep=deep.display_name, size=deep_size
-            )
-        )
-    st.markdown(
-        _(
-            "> *The three layers are 1×1, 3×3, and 1×1 convolutions, where the 1×1 layers are responsible for "
-            "reducing and then increasing (restoring) dimensions, leaving the 3×3 layer a bottleneck with smaller "
-            "input/output dimensions.*\n\n"
-            "He et al. 2015, Sec. 4.1, *Deeper Bottleneck Architectures*. They adopt it for the 50-, 101- and "
-            "152-layer nets because of the training time they could afford; in Fig. 5 a bottleneck block on 256-d "
-            "maps has about the time complexity of a basic block on 64-d maps."
-        )
-    )
-    with loaders.computing(deep, _("Tracing {net} and two basic-block twins of the same depth")):
-        designs = loaders.bottleneck_designs(deep.to_json(), deep_size, lang)
-        figure = loaders.bottleneck_figure(deep.to_json(), deep_size, lang)
-        st.plotly_chart(figure, width="stretch", key="arch_bneck_fig")
-    base, narrow, wide = designs.iloc[0], designs.iloc[1], designs.iloc[2]
-    shown = designs.assign(
-        block=designs["block"].map(lambda b: _(loaders.BLOCK_LABELS[b])),
-        layers=designs["layers"].map(lambda t: " / ".join(map(str, t))),
-        widths=designs["widths"].map(lambda t: " / ".join(map(str, t))),
-        params=designs["params"].map(human),
-        macs=designs["macs"].map(human),
-        activations=designs["activations"].map(human),
-    ).rename(columns={"layers": _("blocks per stage"), "widths": _("output widths"), "macs": _("multiply-adds")})
-    st.dataframe(translated_columns(shown), hide_index=True, width="stretch")
-    st.markdown(
-        _(
-            "Computed for {depth} layers: basic blocks at the bottleneck's **output** width ({wide_depth} "
-            "layers) would need {wide_macs}x the multiply-adds and {wide_params}x the parameters. Basic blocks at "
-            "the **inner** width are closer in cost ({narrow_macs}x the multiply-adds, {narrow_params}x the "
-            "parameters, {narrow_activations}x the activations) but carry maps 4x narrower. The 1x1 convolutions "
-            "buy width cheaply; the price is more activations to keep for training than the narrow basic net."
-        ).format(
-            depth=deep.depth,
-            wide_depth=wide["depth"],
-            wide_macs=f"{wide['macs'] / base['macs']:.0f}",
-            wide_params=f"{wide['params'] / base['params']:.0f}",
-            narrow_macs=f"{narrow['macs'] / base['macs']:.1f}",
-            narrow_params=f"{narrow['params'] / base['params']:.1f}",
-            narrow_activations=f"{narrow['activations'] / base['activations']:.1f}",
-        )
-    )
+    bottleneck_tab(spec, size, lang)
 
 sources.footnote(
     [

@@ -3,14 +3,19 @@
 import pandas as pd
 import streamlit as st
 
-from resnet_viz.formatting import human
 from resnet_viz.i18n import _
 from resnet_viz.nets import published
-from resnet_viz.training.budget import describe_seconds
 from resnet_viz.training.labs import DEGRADATION_RUNS, degradation_specs, degradation_verdict
 from ui import citations as sources
-from ui import training
-from ui.identity_insertion import identity_table, trained_plain_runs
+from ui.identity_insertion import identity_result, trained_plain_runs
+from ui.labs import comparison_picker, error_table, lab_group, lab_groups, sweep_caption
+from ui.launch import budget_caption, launch_button
+from ui.live import live, progress_rows
+from ui.responses import layer_responses
+from ui.run_labels import run_label
+from ui.run_queue import ACTIVE_STATUSES, active_runs, run_queue
+from ui.too_deep import cost_table
+from ui.training_settings import ensure_dataset, training_settings
 
 GROUP = "degradation"  # prefix of this lab's run groups in the store
 
@@ -29,18 +34,17 @@ st.markdown(
     )
 )
 
-store = training.run_queue().store
-groups = [g for g in store.runs()["group"].dropna().unique() if str(g).startswith(GROUP)]
+groups = lab_groups(GROUP)
 
 
 def comparison(group: str) -> None:
     """The group's curves, table and verdict; Stop while it trains."""
     from resnet_viz.figures.training import degradation_figure
 
-    runs, metrics, summary = training.lab_group(group, progress=False)  # the curves first, in view
-    active = runs[runs["status"].isin(training.ACTIVE_STATUSES)]
+    runs, metrics, summary = lab_group(group, progress=False)  # the curves first, in view
+    active = runs[runs["status"].isin(ACTIVE_STATUSES)]
     if summary.empty:  # nothing logged yet: say where the runs are
-        training.progress_rows(active)
+        progress_rows(active)
         return
     st.plotly_chart(degradation_figure(metrics, summary.assign(id=summary["id"])), width="stretch", key="deg_fig")
     st.caption(
@@ -50,56 +54,21 @@ def comparison(group: str) -> None:
         )
     )
     if len(active):
-        training.progress_rows(active)
+        progress_rows(active)
         if st.button(_("Stop this comparison"), key="deg_stop", icon=":material/stop:"):
             for run_id in active["id"]:
-                training.run_queue().stop(int(run_id))
-    training.error_table(summary, ("name", "status", "last_step", "train_loss", "train_error", "test_error"))
+                run_queue().stop(int(run_id))
+    error_table(summary, ("name", "status", "last_step", "train_loss", "train_error", "test_error"))
     for line in degradation_verdict(summary):
         st.markdown(f"- {line}")
     if len(active) == 0:
         layer_responses(runs)
 
 
-def layer_responses(runs) -> None:
-    """The paper's Fig. 7 for the group's finished runs, with what the paper found beside it."""
-    from resnet_viz.figures.responses import response_figure
-    from ui.responses import response_table
-
-    st.markdown(_("**Layer responses (the paper's Fig. 7)**"))
-    table = response_table(runs)
-    if table is None or table.empty:
-        st.caption(_("The layer responses appear here once the runs have finished and saved their weights."))
-        return
-    left, right = st.columns([3, 2], gap="large")
-    with left:
-        st.plotly_chart(response_figure(table), width="stretch", key="deg_responses")
-    with right:
-        st.markdown(
-            _(
-                "**What the paper saw** (CIFAR-10, Fig. 7): the standard deviation of each 3x3 layer's output, "
-                "after BN and before the ReLU or the addition, for plain-20/56 and ResNet-20/56/110. The ResNets' "
-                "responses are generally smaller than their plain twins', and the deeper the ResNet, the smaller: "
-                '*"the residual functions might be generally closer to zero than the non-residual functions"*, '
-                "which supports learning residuals around a near-identity."
-            )
-        )
-        means = table.groupby("run", sort=False)["std"].mean()
-        st.markdown(
-            _(
-                "**Yours** (mean std over the 3x3 layers, on 256 test images): {values}. Short runs on small "
-                "images: check whether the residual nets sit below the plain ones."
-            ).format(values="; ".join(f"{name} {value:.2f}" for name, value in means.items()))
-        )
-
-
 if groups:  # results first, so a launch shows its curves at once, above the fold
-    launched = st.session_state.get("deg_launch_group")
-    group = st.selectbox(
-        _("Comparison"), groups, index=groups.index(launched) if launched in groups else 0, key="deg_group_pick",
-    )  # fmt: skip
-    training.sweep_caption(group)
-    training.live(lambda: comparison(group), lambda: not training.active_runs(group).empty, every=1.5)
+    group = comparison_picker(groups, "deg_launch", key="deg_group_pick")
+    sweep_caption(group)
+    live(lambda: comparison(group), lambda: not active_runs(group).empty, every=1.5)
 
 with st.expander(_("Set up a comparison") if not groups else _("Set up another comparison"), expanded=not groups):
     left, right = st.columns([3, 2], gap="large")
@@ -141,12 +110,12 @@ with st.expander(_("Set up a comparison") if not groups else _("Set up another c
     if error:
         st.error(error, icon="⚠️")
     # The lab's own networks set the limits (CIFAR style: inputs from 4 px), not the sidebar's network.
-    settings = training.training_settings("deg", specs[0] if specs else degradation_specs([(20, True)])[0])
-    ready = training.ensure_dataset(settings)
+    settings = training_settings("deg", specs[0] if specs else degradation_specs([(20, True)])[0])
+    ready = ensure_dataset(settings)
     if specs:
-        training.budget_caption(specs, settings)
+        budget_caption(specs, settings)
     names = [s.name.replace(" (CIFAR)", "") for s in specs]
-    training.launch_button(
+    launch_button(
         _("Launch the comparison"), "deg_launch", specs, settings, names, group=GROUP, disabled=not (ready and specs)
     )
     if not groups:
@@ -163,12 +132,12 @@ st.markdown(
         "initialised as the exact identity or at random, and train both a little further, the same way."
     )
 )
-plain_done = trained_plain_runs(store.runs())
+plain_done = trained_plain_runs(run_queue().store.runs())
 if plain_done.empty:
     st.caption(_("Launch a comparison above: its finished plain nets can then be deepened here."))
 else:
     c1, c2, c3 = st.columns([3, 1, 1])
-    plain_labels = {int(r["id"]): training.run_label(r) for r in plain_done.to_dict("records")}
+    plain_labels = {int(r["id"]): run_label(r) for r in plain_done.to_dict("records")}
     base_id = c1.selectbox(_("Trained plain net"), list(plain_labels), format_func=plain_labels.get, key="deg_id_run")
     extra = c2.number_input(_("Blocks added per stage"), 1, 10, 2, key="deg_id_extra")
     more_steps = c3.number_input(_("Further steps"), 10, 1000, 40, step=10, key="deg_id_steps")
@@ -176,30 +145,8 @@ else:
         st.session_state["deg_id_shown"] = (int(base_id), int(extra), int(more_steps))
     shown = st.session_state.get("deg_id_shown")
     if shown and shown[0] in plain_labels:
-        from resnet_viz.figures.training import identity_insertion_figure
-
         finished_at = str(plain_done.set_index("id").loc[shown[0], "finished_at"])
-        with st.spinner(_("Training the two deeper nets…"), show_time=True):
-            table = identity_table(shown[0], finished_at, shown[1], shown[2])
-        st.plotly_chart(identity_insertion_figure(table), width="stretch", key="deg_id_fig")
-        first = table[table["step"] == 0].set_index("init")["train_error"]
-        last = table.groupby("init").last()["train_error"]
-        st.markdown(
-            _(
-                "Right after the insertion, the identity blocks leave the training error at {identity_start} % "
-                "(the shallow net's: {shallow} %); random blocks put it at {random_start} %. After {steps} more "
-                "steps: identity {identity_end} %, random {random_end} %. The identity is a solution the deeper "
-                "plain net can hold; whether training from random blocks finds one as good is what the degradation "
-                "problem is about."
-            ).format(
-                identity_start=f"{100 * first['identity']:.1f}",
-                shallow=f"{100 * first['shallow']:.1f}",
-                random_start=f"{100 * first['random']:.1f}",
-                steps=shown[2],
-                identity_end=f"{100 * last['identity']:.1f}",
-                random_end=f"{100 * last['random']:.1f}",
-            )
-        )
+        identity_result(shown[0], finished_at, shown[1], shown[2])
 
 st.divider()
 st.subheader(_("Too deep: 1202 layers"))
@@ -227,30 +174,7 @@ with right:
             "expects stronger regularisation to help."
         )
     )
-costs = training.too_deep_costs(settings)
-lab_steps = settings.get("steps")
-measured_here = (costs["estimate"] == "earlier runs").all()
-if measured_here:
-    st.markdown(_("**What it would cost on this machine** (from earlier runs here):"))
-else:
-    st.markdown(
-        _("**What it would cost on this machine** (estimated from a measured step of ResNet-20 on this machine):")
-    )
-st.dataframe(
-    pd.DataFrame(
-        {
-            _("network"): [f"ResNet-{d}" for d in costs["depth"]],
-            _("parameters"): costs["params"].map(human),
-            _("paper test error %"): costs["paper_test_error"],
-            _("this lab's settings ({steps} steps)").format(steps=lab_steps): costs["lab_seconds"].map(
-                describe_seconds
-            ),
-            _("the paper's schedule (64k steps of 128 at 32 px)"): costs["paper_seconds"].map(describe_seconds),
-        }
-    ),
-    hide_index=True,
-    width="stretch",
-)
+cost_table(settings)
 st.caption(
     _(
         "Enter 1202 as a depth in the table of networks above to launch it, with a small budget: the paper's full "

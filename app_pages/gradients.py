@@ -4,8 +4,11 @@ import streamlit as st
 
 from resnet_viz.i18n import N_, _
 from ui import citations as sources
-from ui import frame, training
+from ui import frame
+from ui.gradient_prose import spread_caption, spread_factor, training_spread_lines
 from ui.gradients import gradient_tables, newest_plain_and_residual
+from ui.run_labels import newest_finished, run_label
+from ui.run_queue import run_queue
 from ui.text import translated
 
 QUANTITIES = {
@@ -43,47 +46,14 @@ except ModelTooLargeError as err:
     frame.stop_page()
 
 from resnet_viz.figures.gradients import gradient_heatmap, gradient_vs_depth, shortcut_split, stage_histograms  # noqa: E402
-from resnet_viz.formatting import human_factor  # noqa: E402
-from resnet_viz.probes.gradients import overflow_note, spread  # noqa: E402
+from resnet_viz.probes.gradients import overflow_note  # noqa: E402
 
 for name, table in tables.items():
     if note := overflow_note(name, table):
         st.info(note, icon="ℹ️")
 st.plotly_chart(gradient_vs_depth(tables, column=quantity), width="stretch", key="grad_depth_fig")
 plain, residual = tables[f"plain-{depth}"], tables[f"ResNet-{depth}"]
-
-
-def factor(table) -> str:
-    log10_ratio = spread(table, quantity)
-    if log10_ratio is None:
-        return _("nothing measurable (every value overflowed)")
-    return _("a factor of {factor}").format(factor=human_factor(log10_ratio))
-
-
-if batchnorm:
-    explanation = _(
-        "With BatchNorm, each plain layer rescales the gradient on its way back and the factors compound: at "
-        "initialisation the early blocks of a deep plain net get much larger gradients than the late ones. The "
-        "identity shortcuts add a direct path, so the residual net's spread is far smaller, though not nil: "
-        "the factor above is what this measurement gives, block by block."
-    )
-else:
-    explanation = _(
-        "Without BatchNorm the picture changes. He initialisation keeps a plain net's signal and gradient "
-        "roughly level at the start, while every identity addition adds the branch's variance to the signal, so "
-        "an un-normalised ResNet's activations and gradients grow with depth. This is why ResNets rely on BN, "
-        "or on initialisations that start each residual branch at (or near) zero: **Fixup** rescales each "
-        "branch's weights by a depth-dependent factor and zero-initialises its last layer (Zhang et al. 2019); "
-        "**SkipInit** multiplies each branch by a learnable scalar that starts at 0 (De & Smith 2020); "
-        "**zero-initialised last BN** sets the last BN's scale gamma of each branch to 0, so every block starts "
-        "as the identity (Goyal et al. 2017)."
-    )
-st.caption(
-    _(
-        "Look at how far each curve spreads from the first block to the last: the plain net's values span "
-        "{plain}, the residual net's {residual}. {explanation}"
-    ).format(plain=factor(plain), residual=factor(residual), explanation=explanation)
-)
+st.caption(spread_caption(plain, residual, quantity, batchnorm))
 
 left, right = st.columns(2, gap="large")
 with left:
@@ -127,10 +97,10 @@ st.markdown(
         '- **During training:** the paper\'s "healthy norms" describe training, not initialisation. The next '
         "figure follows how unevenly the blocks get gradient over real runs: launch a Degradation lab "
         "comparison, then pick a plain and a residual run."
-    ).format(depth=depth, factor=factor(plain))
+    ).format(depth=depth, factor=spread_factor(plain, quantity))
 )
 
-store = training.run_queue().store
+store = run_queue().store
 runs = store.runs()
 if runs.empty:
     st.caption(_("Train a run (Train page or a lab) to see its gradients over time here."))
@@ -138,7 +108,7 @@ else:
     from resnet_viz.figures.gradients import spread_over_training  # noqa: E402
     from resnet_viz.probes.gradients import spread_during_training  # noqa: E402
 
-    labels = {int(run["id"]): training.run_label(run) for run in runs.to_dict("records")}
+    labels = {int(run["id"]): run_label(run) for run in runs.to_dict("records")}
     ids = list(labels)
     defaults = newest_plain_and_residual(runs)
     chosen = st.multiselect(
@@ -150,29 +120,10 @@ else:
     else:
         names = {int(r["id"]): r["name"] for r in runs.to_dict("records")}
         st.plotly_chart(spread_over_training(spreads, names), width="stretch", key="grad_spread_fig")
-        lines = []
-        for run_id, rows in spreads.groupby("run_id", sort=False):
-            first, last = rows.iloc[0], rows.iloc[-1]
-            line = _(
-                "- {run}: a factor of {first} between its blocks at step {first_step}, {last} at step {last_step}, "
-                "{most} at most."
-            )
-            lines.append(
-                line.format(
-                    run=names[int(run_id)],
-                    first=human_factor(first["spread"]),
-                    first_step=int(first["step"]),
-                    last=human_factor(last["spread"]),
-                    last_step=int(last["step"]),
-                    most=human_factor(rows["spread"].max()),
-                )
-            )
-        st.markdown(_("Measured spread of the blocks' weight-gradient norms:") + "\n" + "\n".join(lines))
+        st.markdown(training_spread_lines(spreads, names))
 
     st.subheader(_("Gradient norms during a training run"))
-    run_id = st.selectbox(
-        _("Run"), ids, index=training.newest_finished(ids, runs), format_func=labels.get, key="grad_run"
-    )
+    run_id = st.selectbox(_("Run"), ids, index=newest_finished(ids, runs), format_func=labels.get, key="grad_run")
     metrics = store.metrics(int(run_id))
     if metrics.empty:
         st.caption(_("This run has not logged anything yet."))

@@ -6,8 +6,12 @@ from resnet_viz.i18n import _  # noqa: E402
 from resnet_viz.nets.spec import SHORTCUT_VARIANTS, UNITS  # noqa: E402
 from resnet_viz.training.labs import PAPER_SHORTCUT_ERRORS, PAPER_UNIT_ERRORS, shortcut_specs, unit_specs
 from ui import citations as sources
-from ui import training
+from ui.labs import comparison_picker, lab_group, lab_groups, sweep_caption
+from ui.launch import budget_caption, launch_button
+from ui.live import live
 from ui.picker import UNIT_LABELS, VARIANT_LABELS
+from ui.run_queue import active_runs
+from ui.training_settings import ensure_dataset, training_settings
 
 st.title(_("Identity-mappings lab"))
 st.markdown(
@@ -20,7 +24,6 @@ st.markdown(
 )
 
 tab_units, tab_shortcuts = st.tabs([_("Residual units (Table 2)"), _("Shortcut variants (Table 1)")])
-store = training.run_queue().store
 
 
 def lab(kind: str, choices: list[str], english_labels: dict, paper: dict, make_specs) -> None:
@@ -34,14 +37,14 @@ def lab(kind: str, choices: list[str], english_labels: dict, paper: dict, make_s
     depth = st.select_slider(
         _("Depth (CIFAR, 6n+2)"), [8, 14, 20, 26, 32, 44, 56, 110], value=20, key=f"im_{kind}_depth"
     )
-    settings = training.training_settings(f"im_{kind}", make_specs(depth, choices[:1])[0])
-    ready = training.ensure_dataset(settings)
+    settings = training_settings(f"im_{kind}", make_specs(depth, choices[:1])[0])
+    ready = ensure_dataset(settings)
     specs = make_specs(depth, picked)
     if specs:
-        training.budget_caption(specs, settings)
+        budget_caption(specs, settings)
     names = [english_labels[p] for p in picked]
     launch = f"im_{kind}_go"
-    training.launch_button(
+    launch_button(
         _("Launch the comparison"),
         launch,
         specs,
@@ -50,7 +53,7 @@ def lab(kind: str, choices: list[str], english_labels: dict, paper: dict, make_s
         group=f"identity-{kind}",
         disabled=not (ready and picked),
     )
-    groups = [g for g in store.runs()["group"].dropna().unique() if str(g).startswith(f"identity-{kind}")]
+    groups = lab_groups(f"identity-{kind}")
     paper_text = {labels[k]: (f"{v} %" if v is not None else _("fails to converge")) for k, v in paper.items()}
     st.markdown(
         _("**The paper (ResNet-110, CIFAR-10 test error):** {errors}").format(
@@ -60,11 +63,8 @@ def lab(kind: str, choices: list[str], english_labels: dict, paper: dict, make_s
     if not groups:
         st.caption(_("Launch a comparison to see the results here."))
         return
-    current = st.session_state.get(f"{launch}_group")
-    group = st.selectbox(
-        _("Comparison"), groups, index=groups.index(current) if current in groups else 0, key=f"im_{kind}_g",
-    )  # fmt: skip
-    training.sweep_caption(group)
+    group = comparison_picker(groups, launch, key=f"im_{kind}_g")
+    sweep_caption(group)
     results(kind, group, labels, paper)
 
 
@@ -74,7 +74,7 @@ def results(kind: str, group: str, labels: dict, paper: dict) -> None:
     def draw() -> None:
         from resnet_viz.figures.training import training_curves, variant_bars
 
-        runs, metrics, summary = training.lab_group(group)
+        runs, metrics, summary = lab_group(group)
         column = "unit" if kind == "units" else "shortcut_variant"
         summary["label"] = summary[column].map(labels)
         published = {labels[k]: v for k, v in paper.items() if v is not None and labels[k] in set(summary["label"])}
@@ -92,7 +92,7 @@ def results(kind: str, group: str, labels: dict, paper: dict) -> None:
             )
         )
 
-    training.live(draw, lambda: not training.active_runs(group).empty, every=1.5)
+    live(draw, lambda: not active_runs(group).empty, every=1.5)
 
 
 with tab_units:

@@ -8,24 +8,26 @@ from resnet_viz.nets.spec import ResNetSpec
 from resnet_viz.training.labs import PAPER_OPTION_ERRORS, option_specs
 from ui import architecture as loaders
 from ui import citations as sources
-from ui import training
+from ui.architecture_tables import displayable
+from ui.block_prose import block_explanation, shape_change_explanation
+from ui.labs import comparison_picker, error_table, lab_group, lab_groups
+from ui.launch import budget_caption, launch_button
+from ui.live import live
 from ui.picker import VARIANT_LABELS, current_choice, just_changed
+from ui.run_queue import active_runs
+from ui.training_settings import ensure_dataset, training_settings
 
 OPTIONS_GROUP = "options"  # prefix of the A / B / C comparison's run groups in the store
-
-
-def store_runs():
-    return training.run_queue().store.runs()
 
 
 def options_result(group: str) -> None:
     """The A / B / C runs of ``group``: progress, errors, curves."""
     from resnet_viz.figures.training import training_curves
 
-    runs, metrics, summary = training.lab_group(group)
+    runs, metrics, summary = lab_group(group)
     if summary.empty:
         return
-    training.error_table(summary)
+    error_table(summary)
     st.plotly_chart(training_curves(metrics, runs), width="stretch", key="opt_curves")
     st.caption(
         _(
@@ -36,15 +38,15 @@ def options_result(group: str) -> None:
 
 
 spec, size = current_choice().require()
-key, lang = spec.to_json(), language()
+lang = language()
 
 st.title(_("Shortcuts"))
 st.caption(_("**{net}** at {size}x{size} input").format(net=spec.display_name, size=size))
 
 with loaders.computing(spec, _("Tracing {net} and pricing shortcut options A, B and C")):
-    shortcuts = loaders.shortcut_table(key, size, lang)
-    costs = loaders.option_costs(key, size, lang) if spec.residual else None
-    layers = loaders.layer_table(key, size)
+    shortcuts = loaders.shortcut_table(spec, size, lang)
+    costs = loaders.option_costs(spec, size, lang) if spec.residual else None
+    layers = loaders.layer_table(spec, size)
 counts = shortcuts["kind"].value_counts()
 m1, m2, m3, m4 = st.columns(4)
 if spec.residual:
@@ -74,7 +76,7 @@ with text_col:
         )
     else:
         st.markdown(_("**Why do the shapes change where they do?**"))
-        st.markdown(loaders.shape_change_explanation(spec, shortcuts))
+        st.markdown(shape_change_explanation(spec, shortcuts))
         if spec.shortcut_variant != "identity":
             st.caption(
                 _(
@@ -84,7 +86,7 @@ with text_col:
                 ).format(variant=_(VARIANT_LABELS[spec.shortcut_variant]))
             )
 with diagram_col, loaders.computing(spec, _("Drawing {blocks} blocks of {net}")):
-    st.plotly_chart(loaders.shortcut_figure(key, size, fold, lang), width="stretch", key="sc_diagram")
+    st.plotly_chart(loaders.shortcut_figure(spec, size, fold, lang), width="stretch", key="sc_diagram")
 if costs is not None:  # full width: the rules are sentences, too wide for the text column
     st.markdown(_("**What each shortcut option costs, computed for this network**"))
     st.dataframe(
@@ -114,11 +116,11 @@ else:
     )
     fig_col, about_col = st.columns([3, 2], gap="large")
     with fig_col:
-        st.plotly_chart(loaders.block_figure(key, size, block, lang), width="stretch", key="sc_block_fig")
+        st.plotly_chart(loaders.block_figure(spec, size, block, lang), width="stretch", key="sc_block_fig")
     with about_col:
-        st.markdown(loaders.block_explanation(spec))
+        st.markdown(block_explanation(spec))
         inside = layers[layers["name"].str.startswith(block + ".")].drop(columns=["stage", "block"])
-        st.dataframe(loaders.displayable(inside), hide_index=True, width="stretch")
+        st.dataframe(displayable(inside), hide_index=True, width="stretch")
 
 st.divider()
 st.subheader(_("Options A, B and C, trained side by side (Table 3)"))
@@ -152,10 +154,10 @@ else:
 st.caption(lab_note.format(net=lab_base.display_name))
 option_nets = option_specs(lab_base)
 with st.expander(_("Set up the comparison"), expanded=True):
-    settings = training.training_settings("opt", option_nets[0])
-    ready = training.ensure_dataset(settings)
-    training.budget_caption(option_nets, settings)
-    training.launch_button(
+    settings = training_settings("opt", option_nets[0])
+    ready = ensure_dataset(settings)
+    budget_caption(option_nets, settings)
+    launch_button(
         _("Launch A / B / C"),
         "opt_launch",
         option_nets,
@@ -164,14 +166,10 @@ with st.expander(_("Set up the comparison"), expanded=True):
         group=OPTIONS_GROUP,
         disabled=not ready,
     )
-option_groups = [g for g in store_runs()["group"].dropna().unique() if str(g).startswith(OPTIONS_GROUP)]
+option_groups = lab_groups(OPTIONS_GROUP)
 if option_groups:
-    launched = st.session_state.get("opt_launch_group")
-    option_group = st.selectbox(
-        _("Comparison"), option_groups, index=option_groups.index(launched) if launched in option_groups else 0,
-        key="opt_group_pick",
-    )  # fmt: skip
-    training.live(lambda: options_result(option_group), lambda: not training.active_runs(option_group).empty, 1.5)
+    option_group = comparison_picker(option_groups, "opt_launch", key="opt_group_pick")
+    live(lambda: options_result(option_group), lambda: not active_runs(option_group).empty, 1.5)
 
 sources.footnote(
     [

@@ -4,9 +4,13 @@ import streamlit as st
 
 from resnet_viz.i18n import N_, _
 from ui import citations as sources
-from ui import training
+from ui.launch import budget_caption, launch_button
+from ui.live import live, progress_rows
 from ui.picker import current_choice
+from ui.run_labels import run_message, status_text
+from ui.run_queue import active_runs, run_queue
 from ui.text import plain
+from ui.training_settings import ensure_dataset, follow_default, training_settings
 
 spec, _input_size = current_choice().require()
 
@@ -27,16 +31,16 @@ if spec.style == "imagenet":
     )
 
 with st.container(border=True):
-    settings = training.training_settings("train", spec)
-    training.follow_default("train_name", spec.name)  # the name follows the network until edited (kept: see ui.state)
+    settings = training_settings("train", spec)
+    follow_default("train_name", spec.name)  # the name follows the network until edited (kept: see ui.state)
     name = st.text_input(_("Run name"), key="train_name")
-    ready = training.ensure_dataset(settings)
-    training.budget_caption([spec], settings)
-    training.launch_button(_("Start training"), "train_start", [spec], settings, [name], disabled=not ready)
+    ready = ensure_dataset(settings)
+    budget_caption([spec], settings)
+    launch_button(_("Start training"), "train_start", [spec], settings, [name], disabled=not ready)
     if st.session_state.get("train_start_ids"):  # this tab's newest run gets the curves below
         st.session_state["train_current"] = st.session_state.pop("train_start_ids")[0]
 
-queue = training.run_queue()
+queue = run_queue()
 store = queue.store
 HISTORY_HEADERS = {
     "id": N_("id"),
@@ -54,13 +58,13 @@ def live_panel() -> None:
     """Every run in progress (started in any tab or from the command line), and the curves of one."""
     from resnet_viz.figures.training import schedule_and_throughput, training_curves
 
-    active = training.active_runs()
+    active = active_runs()
     if active.empty:
         st.caption(
             _("No run is training now. Start one above: runs started in any tab, or from the command line, show here.")
         )
     else:
-        training.progress_rows(active)
+        progress_rows(active)
     run_id = st.session_state.get("train_current")
     runs = store.runs()
     if run_id not in set(runs["id"]):
@@ -71,13 +75,13 @@ def live_panel() -> None:
     metrics = store.metrics(run_id)
     st.markdown(
         _("**Curves of run #{id}: {name}** · {status}").format(
-            id=run_id, name=plain(run["name"]), status=training.status_text(run["status"])
+            id=run_id, name=plain(run["name"]), status=status_text(run["status"])
         )
     )
     if run["status"] == "diverged":
         st.error(
             _("The loss diverged: {message}. Try a lower learning rate.").format(
-                message=plain(training.run_message(run["message"]))
+                message=plain(run_message(run["message"]))
             ),
             icon="💥",
         )
@@ -102,7 +106,7 @@ def live_panel() -> None:
 
 
 st.subheader(_("Runs in progress"))
-training.live(live_panel, lambda: not training.active_runs().empty)
+live(live_panel, lambda: not active_runs().empty)
 
 st.divider()
 st.subheader(_("Run history"))
@@ -113,8 +117,8 @@ else:
     from resnet_viz.figures.training import training_curves
 
     table = runs[["id", "name", "status", "message", "group", "device", "last_step", "created_at"]].copy()
-    table["status"] = table["status"].map(training.status_text)
-    table["message"] = table["message"].map(training.run_message)
+    table["status"] = table["status"].map(status_text)
+    table["message"] = table["message"].map(run_message)
     selection = st.dataframe(
         table.rename(columns={column: _(label) for column, label in HISTORY_HEADERS.items()}),
         hide_index=True,

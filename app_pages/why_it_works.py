@@ -39,22 +39,9 @@ x, y = loaders.test_batch(residual, count)
 from resnet_viz.figures.inside import block_maps_figure, ratio_figure  # noqa: E402
 from resnet_viz.figures.landscape import loss_contour, loss_curves, loss_surface_3d  # noqa: E402
 from resnet_viz.figures.lesion import lesion_bars, lesion_curve_figure, path_figure  # noqa: E402
-from resnet_viz.probes.inside import block_maps, freshly_initialised, response_ratios  # noqa: E402
+from resnet_viz.probes.inside import block_maps  # noqa: E402
 from resnet_viz.probes.landscape import loss_surface, roughness  # noqa: E402
 from resnet_viz.probes.lesion import blocks, lesion_curve, lesion_study, path_gradients  # noqa: E402
-
-
-def both(work_one):
-    """work(progress) over both models, progress shared: (done, total) summed over the two."""
-
-    def work(progress):
-        out = {}
-        for i, (name, explained) in enumerate(models.items()):
-            out[name] = work_one(explained.model, lambda d, t, i=i: progress(i * t + d, 2 * t))
-        return out
-
-    return work
-
 
 # ------------------------------------------------------------------------------------------- lesion
 st.header(_("1. Delete a block"))
@@ -74,28 +61,19 @@ st.markdown(
 lesions = loaders.slow(
     _("Deleting blocks one by one"),
     ("lesion", depth, count),
-    both(lambda model, progress: lesion_study(model, x, y, progress=progress)),
+    loaders.both(models, lambda model, progress: lesion_study(model, x, y, progress=progress)),
     _("Run the lesion study"),
     "why_lesion_cancel",
 )
 if lesions is not None:
     st.plotly_chart(lesion_bars(lesions), width="stretch", key="why_lesion_fig")
-    columns = st.columns(2)
-    for column, (name, result) in zip(columns, lesions.items()):
-        rows = result[(result["block"] != "none") & result["deletable"]]
-        base = result.loc[result["block"] == "none", "error"].iloc[0]
-        column.metric(
-            _("{name}: error with one block deleted").format(name=name),
-            _("{mean} mean, {worst} worst").format(
-                mean=f"{rows['error'].mean():.1%}", worst=f"{rows['error'].max():.1%}"
-            ),
-            _("intact {error}").format(error=f"{base:.1%}"),
-            delta_color="off",
-        )
+    loaders.lesion_metrics(lesions)
     curves = loaders.slow(
         _("Deleting k blocks at random"),
         ("lesion curve", depth, count),
-        both(lambda model, progress: lesion_curve(model, x, y, range(0, 10), trials=5, seed=0, progress=progress)),
+        loaders.both(
+            models, lambda model, progress: lesion_curve(model, x, y, range(0, 10), trials=5, seed=0, progress=progress)
+        ),
         _("Delete several blocks at random (0 to 9, 5 trials each)"),
         "why_curve_cancel",
     )
@@ -141,7 +119,8 @@ span = c3.select_slider(_("Span (±)"), [0.1, 0.25, 0.5, 1.0], value=0.25, key="
 surfaces = loaders.slow(
     _("Evaluating the loss around the trained weights"),
     ("landscape", depth, count, dims, steps, span),
-    both(
+    loaders.both(
+        models,
         lambda model, progress: loss_surface(
             model,
             x[:LANDSCAPE_PICTURES],
@@ -152,7 +131,7 @@ surfaces = loaders.slow(
             seed=0,
             progress=progress,
             cancel=lambda: loaders.was_cancelled("why_landscape_cancel"),
-        )
+        ),
     ),
     _("Compute the {dims}-D landscape ({passes} forward passes)").format(dims=dims, passes=steps**dims * 2),
     "why_landscape_cancel",
@@ -200,8 +179,4 @@ for column, (name, explained) in zip((left, right), models.items()):
         name=name, block=block, label=label, ratio=f"{maps.ratio:.2f}"
     )
     column.plotly_chart(block_maps_figure(maps, title), width="stretch", key=f"why_maps_{name}")
-ratios = {}  # in pairs per model, trained then fresh (ratio_figure draws the fresh one dotted)
-for name, explained in models.items():
-    ratios[_("{name} trained").format(name=name)] = response_ratios(explained.model, x[:64])
-    ratios[_("{name} fresh").format(name=name)] = response_ratios(freshly_initialised(explained.model, seed=0), x[:64])
-st.plotly_chart(ratio_figure(ratios), width="stretch", key="why_ratio_fig")
+st.plotly_chart(ratio_figure(loaders.trained_and_fresh_ratios(models, x[:64])), width="stretch", key="why_ratio_fig")

@@ -14,8 +14,9 @@ import streamlit as st
 from resnet_viz.i18n import _
 
 from .progress import download_progress
+from .run_labels import run_label
+from .run_queue import run_queue
 from .text import plain
-from .training import run_label, run_queue
 
 # What loading a trained run can raise: no checkpoint (FileNotFoundError), a checkpoint that does not
 # fit its spec (ValueError, KeyError), an unreadable file or a missing dataset (RuntimeError, OSError).

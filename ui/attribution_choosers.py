@@ -10,8 +10,8 @@ from resnet_viz.i18n import N_, _
 
 from . import attribution as loaders
 from . import frame
+from .run_labels import newest_finished
 from .text import translated
-from .training import newest_finished
 
 MODEL_SOURCES = {
     "bundled": N_("a model that ships with the app"),

@@ -9,8 +9,8 @@ from resnet_viz.i18n import N_, _
 from . import attribution as loaders
 from .attribution import MapKey
 from .progress import was_cancelled, with_progress
+from .run_labels import newest_finished
 from .text import plain, translated, translated_columns
-from .training import newest_finished
 
 # The localisation table's columns, as shown (the library's names are its API).
 SCORE_COLUMNS = {

@@ -1,10 +1,12 @@
-"""Cached loader for the 'can a plain net learn the identity?' experiment on a trained plain run."""
+"""The 'can a plain net learn the identity?' experiment on a trained plain run: the cached run and its result."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from .training import run_queue
+from resnet_viz.i18n import _
+
+from .run_queue import run_queue
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -22,3 +24,30 @@ def trained_plain_runs(runs):
         return isinstance(spec, dict) and not spec.get("residual", True) and spec.get("block") == "basic"
 
     return runs[(runs["status"] == "finished") & runs["spec"].map(plain_basic)]
+
+
+def identity_result(run_id: int, finished_at: str, extra: int, steps: int) -> None:
+    """Train the two deepened nets (cached), draw their curves and say what they show."""
+    from resnet_viz.figures.training import identity_insertion_figure
+
+    with st.spinner(_("Training the two deeper nets…"), show_time=True):
+        table = identity_table(run_id, finished_at, extra, steps)
+    st.plotly_chart(identity_insertion_figure(table), width="stretch", key="deg_id_fig")
+    first = table[table["step"] == 0].set_index("init")["train_error"]
+    last = table.groupby("init").last()["train_error"]
+    st.markdown(
+        _(
+            "Right after the insertion, the identity blocks leave the training error at {identity_start} % "
+            "(the shallow net's: {shallow} %); random blocks put it at {random_start} %. After {steps} more "
+            "steps: identity {identity_end} %, random {random_end} %. The identity is a solution the deeper "
+            "plain net can hold; whether training from random blocks finds one as good is what the degradation "
+            "problem is about."
+        ).format(
+            identity_start=f"{100 * first['identity']:.1f}",
+            shallow=f"{100 * first['shallow']:.1f}",
+            random_start=f"{100 * first['random']:.1f}",
+            steps=steps,
+            identity_end=f"{100 * last['identity']:.1f}",
+            random_end=f"{100 * last['random']:.1f}",
+        )
+    )

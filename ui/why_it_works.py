@@ -84,3 +84,44 @@ def slow(label: str, key: tuple, work, button: str, cancel_key: str):
     except ValueError as err:
         st.error(str(err), icon="⚠️")
     return None
+
+
+def both(models: dict, work_one):
+    """``work(progress)`` running ``work_one(model, progress)`` over both ``models`` ({name: ExplainableModel}),
+    with one progress bar: (done, total) summed over the two. Returns {name: result}."""
+
+    def work(progress):
+        out = {}
+        for i, (name, explained) in enumerate(models.items()):
+            out[name] = work_one(explained.model, lambda d, t, i=i: progress(i * t + d, 2 * t))
+        return out
+
+    return work
+
+
+def lesion_metrics(lesions: dict) -> None:
+    """One metric per model of a `lesion_study` ({name: table}): the error with one block deleted, mean and
+    worst over the deletable blocks, against the intact net's."""
+    for column, (name, result) in zip(st.columns(len(lesions)), lesions.items()):
+        rows = result[(result["block"] != "none") & result["deletable"]]
+        base = result.loc[result["block"] == "none", "error"].iloc[0]
+        column.metric(
+            _("{name}: error with one block deleted").format(name=name),
+            _("{mean} mean, {worst} worst").format(
+                mean=f"{rows['error'].mean():.1%}", worst=f"{rows['error'].max():.1%}"
+            ),
+            _("intact {error}").format(error=f"{base:.1%}"),
+            delta_color="off",
+        )
+
+
+def trained_and_fresh_ratios(models: dict, x) -> dict:
+    """||F(x)|| / ||x|| per block of each model, trained and freshly initialised, on pictures ``x`` (N, C, H, W):
+    {"<name> trained": ratios, "<name> fresh": ratios, ...} in pairs (`ratio_figure` draws the fresh one dotted)."""
+    from resnet_viz.probes.inside import freshly_initialised, response_ratios
+
+    ratios = {}
+    for name, explained in models.items():
+        ratios[_("{name} trained").format(name=name)] = response_ratios(explained.model, x)
+        ratios[_("{name} fresh").format(name=name)] = response_ratios(freshly_initialised(explained.model, seed=0), x)
+    return ratios

@@ -160,7 +160,7 @@ def test_block_view_follows_the_selected_block():
 
 
 def wait_for_runs(at: AppTest) -> None:
-    from ui.training import run_queue
+    from ui.run_queue import run_queue
 
     assert run_queue().wait(timeout=300)
     at.run()

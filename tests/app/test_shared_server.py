@@ -6,7 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 
 def test_a_run_that_would_not_fit_in_memory_is_refused_before_it_is_queued():
-    from ui.training import run_queue
+    from ui.run_queue import run_queue
 
     before = len(run_queue().store.runs())
     at = open_app_page("app_pages/train.py", {"preset": "CIFAR ResNet-56"})

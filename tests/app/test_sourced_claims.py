@@ -61,7 +61,7 @@ def test_shortcuts_resnet34_option_a_has_no_channels_only_block_and_pads_zeros()
 
 
 def test_gradient_page_quotes_the_paper_measures_honestly_and_follows_training():
-    from ui.training import run_queue
+    from ui.run_queue import run_queue
 
     store = run_queue().store
     for name, residual, spread in (("plain-20", False, 100.0), ("ResNet-20", True, 2.0)):
@@ -132,7 +132,7 @@ def test_architecture_explains_the_bottleneck_with_the_papers_sentence_and_numbe
 
 
 def test_shortcut_options_quote_table3_and_train_a_b_c_side_by_side():
-    from ui.training import run_queue
+    from ui.run_queue import run_queue
 
     at = open_app_page("app_pages/shortcuts.py", {"preset": "CIFAR ResNet-20"})
     body = text(at)
@@ -162,7 +162,7 @@ def test_degradation_lab_explains_1202_as_overfitting_with_a_cpu_budget():
 
 
 def test_degradation_lab_shows_layer_responses_of_finished_runs():
-    from ui.training import run_queue
+    from ui.run_queue import run_queue
 
     at = open_app_page("app_pages/degradation.py")
     at.number_input(key="deg_size").set_value(8)
@@ -180,7 +180,7 @@ def test_degradation_lab_shows_layer_responses_of_finished_runs():
 
 
 def test_degradation_lab_deepens_a_trained_plain_net_with_identity_or_random_blocks():
-    from ui.training import run_queue
+    from ui.run_queue import run_queue
 
     at = open_app_page("app_pages/degradation.py")
     at.number_input(key="deg_size").set_value(8)

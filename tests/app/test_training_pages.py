@@ -8,7 +8,7 @@ from resnet_viz.training.store import RunStore
 
 @pytest.fixture
 def queue():
-    from ui.training import run_queue
+    from ui.run_queue import run_queue
 
     q = run_queue()
     yield q
@@ -75,7 +75,7 @@ def test_every_tab_sees_every_run_in_progress_and_can_stop_it(queue):
 def test_run_pickers_tell_runs_apart_and_preselect_the_newest_finished(queue):
     import pandas as pd
 
-    from ui.training import newest_finished, run_label
+    from ui.run_labels import newest_finished, run_label
 
     rows = [
         dict(id=1, name="plain-20", status="finished", config={"dataset": "digits"}, last_step=300,

@@ -1,0 +1,57 @@
+"""Time on this machine: what a run will cost (measured here, cached ten minutes) and when each run the
+queue holds will finish."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from resnet_viz.i18n import N_, _
+from resnet_viz.nets.spec import ResNetSpec
+
+from .run_queue import run_queue
+
+MEASURING = N_("Measuring this machine's speed…")
+
+
+def device_name(config) -> str:
+    """The device a `TrainConfig` trains on here ("cpu", "cuda"); ValueError for one this machine lacks."""
+    from resnet_viz.device import resolve_device
+
+    return str(resolve_device(config.device))
+
+
+@st.cache_data(show_spinner=False, max_entries=64, ttl=600)
+def run_seconds(spec: ResNetSpec, config) -> float:
+    """`budget.run_cost`'s seconds for ``spec`` with ``config`` (a `TrainConfig`) on this machine.
+
+    Pages show the `MEASURING` spinner around it: the first call of a network measures a step.
+    """
+    from resnet_viz.training.budget import run_cost
+
+    return run_cost(spec, config, run_queue().store, device_name(config)).seconds
+
+
+def queue_forecast() -> dict:
+    """{run id: `Forecast`} for every run the app's queue is training or holding."""
+    from resnet_viz.training.budget import forecast, run_progress
+    from resnet_viz.training.config import TrainConfig
+
+    queue = run_queue()
+    active, waiting = queue.active(), queue.queued()
+    if not active and not waiting:
+        return {}
+    runs = queue.store.runs().set_index("id")
+    metrics = queue.store.metrics(active + waiting)
+    rows = {}
+    for run_id in active + waiting:
+        if run_id not in runs.index:
+            continue
+        run = runs.loc[run_id].to_dict()
+        done, total, step_seconds = run_progress(run, metrics[metrics["run_id"] == run_id])
+        if step_seconds is None:
+            config = TrainConfig.from_dict(run["config"])
+            with st.spinner(_(MEASURING)):
+                seconds = run_seconds(ResNetSpec.from_dict(run["spec"]), config)
+            step_seconds = seconds / max(1, config.steps)
+        rows[run_id] = (run_id, max(0, total - done), step_seconds)
+    return forecast([rows[i] for i in active if i in rows], [rows[i] for i in waiting if i in rows], queue.max_active)
