@@ -417,9 +417,7 @@ class _Loop:
             state.train_error, _train_loss = evaluate(
                 self.run.model, self.x_eval_train, self.y_eval_train, 256, self.accel.autocast
             )
-            state.test_error, _test_loss = evaluate(
-                self.run.model, self.x_test, self.y_test, 256, self.accel.autocast
-            )
+            state.test_error, _test_loss = evaluate(self.run.model, self.x_test, self.y_test, 256, self.accel.autocast)
             state.eval_seconds += time.perf_counter() - eval_start
         state.final = {
             "step": step + 1,
