@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from apptest_pages import open_app_page
 from extreme_nets import huge_plain_net
 
@@ -55,6 +56,7 @@ def test_plain_network_counts_blocks_and_says_it_has_no_shortcuts():
     assert any("no shortcuts: plain network" in c.value for c in at.caption)
 
 
+@pytest.mark.slow
 def test_custom_cifar_depth_uses_option_a_as_the_paper_and_says_so():
     at = open_app_page("app_pages/architecture.py", {"preset": "Custom depth"})
     at.sidebar.radio(key="cfg_style").set_value("cifar").run()

@@ -47,6 +47,7 @@ def test_without_weights_the_page_offers_the_download_and_the_other_source(tmp_p
     assert not explained_pictures(at)
 
 
+@pytest.mark.slow
 def test_a_sample_is_explained_with_pretrained_weights(resnet18_weights):
     at = run_page()
     assert "ResNet-18 (ImageNet, IMAGENET1K_V1)" in at.caption[0].value
@@ -66,6 +67,7 @@ def test_a_sample_is_explained_with_pretrained_weights(resnet18_weights):
         assert not at.exception and "overlay" in explained_pictures(at)[1]
 
 
+@pytest.mark.slow
 def test_slow_methods_wait_for_a_click_then_compute(resnet18_weights):
     at = run_page()
     at.selectbox(key="att_method").set_value("occlusion").run()

@@ -142,6 +142,7 @@ def test_impossible_custom_depth_shows_a_message_not_a_traceback():
     assert not at.exception and not at.error
 
 
+@pytest.mark.slow
 def test_oversized_spec_warns_but_still_shows_tables():
     at = open_page(
         "app_pages/architecture.py", preset="Custom depth", style="imagenet", depth="1001", input_size="1024"
@@ -192,6 +193,7 @@ def test_training_settings_errors_are_readable():
         assert any("no NVIDIA GPU" in e.value for e in at.error)
 
 
+@pytest.mark.slow
 def test_degradation_lab_launches_matched_runs_and_plots_them():
     at = open_page("app_pages/degradation.py")
     at.number_input(key="deg_size").set_value(8)

@@ -131,6 +131,7 @@ def test_architecture_explains_the_bottleneck_with_the_papers_sentence_and_numbe
     assert chart
 
 
+@pytest.mark.slow
 def test_shortcut_options_quote_table3_and_train_a_b_c_side_by_side():
     from ui.run_queue import run_queue
 
@@ -161,6 +162,7 @@ def test_degradation_lab_explains_1202_as_overfitting_with_a_cpu_budget():
     assert costs["parameters"].tolist() == ["1.73M", "19.4M"]
 
 
+@pytest.mark.slow
 def test_degradation_lab_shows_layer_responses_of_finished_runs():
     from ui.run_queue import run_queue
 
@@ -179,6 +181,7 @@ def test_degradation_lab_shows_layer_responses_of_finished_runs():
     assert "closer to zero than the non-residual functions" in body and "**Yours** (mean std" in body
 
 
+@pytest.mark.slow
 def test_degradation_lab_deepens_a_trained_plain_net_with_identity_or_random_blocks():
     from ui.run_queue import run_queue
 

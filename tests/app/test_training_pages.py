@@ -56,6 +56,7 @@ def test_the_run_that_starts_is_the_one_on_screen_even_after_streamlit_dropped_w
     assert run["config"]["steps"] == 10 and run["config"]["input_size"] == 8 and run["config"]["augment"]
 
 
+@pytest.mark.slow
 def test_every_tab_sees_every_run_in_progress_and_can_stop_it(queue):
     starter = open_app_page("app_pages/train.py", {"preset": "CIFAR ResNet-56"})
     number_input(starter, "train_steps").set_value(5000).run()

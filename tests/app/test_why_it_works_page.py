@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 
+import pytest
 import streamlit as st
 import torch
 from apptest_pages import open_app_page
@@ -59,6 +60,7 @@ def test_a_tampered_bundled_file_gives_a_message_not_a_traceback(tmp_path, monke
         st.cache_resource.clear()
 
 
+@pytest.mark.slow
 def test_random_deletions_paths_and_a_two_dimensional_landscape():
     at = open_app_page(PAGE, state={**SMALL, "why_dims": 2, "why_steps_2": 11})
     click(at, "why_lesion_cancel_go")

@@ -109,6 +109,7 @@ print(json.dumps({"measured": peak - before, "estimated": estimate.total_bytes})
 """
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="needs Linux's peak-RSS reset")
 @pytest.mark.parametrize("case", [(20, "cifar", 32, 128, "sgd"), (18, "imagenet", 64, 32, "adamw")])
 def test_training_memory_estimate_matches_measured_peak_on_cpu(case):

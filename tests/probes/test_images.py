@@ -230,6 +230,7 @@ print(json.dumps({"growth": growth, "outcome": outcome}))
         ((4000, 4000, 6, 64), True),  # 16 megapixels of 16-bit RGBA (was +300 MB)
     ],
 )
+@pytest.mark.slow
 def test_decoding_a_large_upload_keeps_peak_memory_bounded(case, accepted):
     """Peak resident memory of the decode, in a fresh process: under 200 MB whether it is refused or shrunk."""
     import json

@@ -24,6 +24,7 @@ def test_every_recipe_ships_small_and_is_listed():
     assert total < 8e6  # a few MB in all (float16 weights)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(RECIPES))
 def test_shipped_model_has_its_recorded_errors(name):
     explained = load_bundled(name)
@@ -57,6 +58,7 @@ def test_tampered_or_missing_files_give_a_readable_error(tmp_path):
         load_bundled("resnet-56", models_dir=folder)
 
 
+@pytest.mark.slow
 def test_the_bundling_command_reproduces_its_check(tmp_path):
     """Re-train the reproduction check (ResNet-20 on digits, a short budget) with the documented command, in a
     fresh process as a user runs it, and compare with the manifest."""

@@ -134,6 +134,7 @@ def test_stage_gradient_norms_per_stage_and_block():
     assert norms["layer2"] == pytest.approx(total.item(), rel=1e-5)
 
 
+@pytest.mark.slow
 def test_cli_trains_headless_and_prints_json(tmp_path):
     result = subprocess.run(
         [

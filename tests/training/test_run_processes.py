@@ -11,6 +11,8 @@ import pytest
 
 from resnet_viz.training.store import INTERRUPTED, RunStore
 
+pytestmark = pytest.mark.slow  # real subprocesses: seconds each
+
 ROOT = Path(__file__).resolve().parents[2]
 LONG_RUN = ["--depth", "8", "--input-size", "8", "--steps", "100000", "--batch-size", "16"]
 

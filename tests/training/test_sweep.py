@@ -75,6 +75,7 @@ def run_cli(*args: str, home: Path) -> subprocess.CompletedProcess:
     )  # fmt: skip
 
 
+@pytest.mark.slow
 def test_an_unknown_experiment_is_one_readable_line(tmp_path):
     result = run_cli("fig7", home=tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr

@@ -8,6 +8,8 @@ from dataclasses import replace
 
 import pytest
 
+pytestmark = pytest.mark.slow  # a Ray cluster started in the test: seconds each
+
 ray = pytest.importorskip("ray", reason="Ray is not installed (pip install -r requirements-cluster.txt)")
 
 from tiny import PLAIN8, RES8, TINY  # noqa: E402
