@@ -29,7 +29,7 @@ ALLOWED_ENGLISH = [
     r"Batch Normalization: Accelerating Deep Network Training by Reducing Internal Covariate Shift",
     r"Delving Deep into Rectifiers",
     r"He, Zhang, Ren, Sun",
-    # ui/sources.py's other references (gradients page): authors and titles as published
+    # ui/citations.py's other references (gradients page): authors and titles as published
     r"Yang, Pennington, Rao, Sohl-Dickstein, Schoenholz",
     r"A Mean Field Theory of Batch Normalization",
     r"Balduzzi, Frean, Leary, Lewis, Ma, McWilliams",
