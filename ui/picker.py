@@ -218,14 +218,7 @@ def model_picker() -> Choice:
     st.session_state[_JUST_CHANGED] = st.session_state.pop(_CHANGED, None)
     sb = st.sidebar
     sb.header(_("Model"))
-    ignored = st.session_state.pop("_cfg_ignored", None)
-    if ignored:
-        sb.warning(
-            _("The link's {values} could not be used (not a valid value), so the default was kept.").format(
-                values=", ".join(f"**{plain(item)}**" for item in ignored)
-            ),
-            icon="🔗",
-        )
+    _say_ignored_link_values(sb)
     preset = sb.selectbox(
         _("Network"),
         [*PRESETS, CUSTOM],
@@ -234,73 +227,95 @@ def model_picker() -> Choice:
         format_func={**{p: p for p in PRESETS}, CUSTOM: _(CUSTOM)}.get,
     )
     if preset == CUSTOM:
-        sb.radio(
-            _("Style"),
-            ["imagenet", "cifar"],
-            key=_KEY + "style",
-            horizontal=True,
-            on_change=_apply_style,
-            format_func={"imagenet": "ImageNet", "cifar": "CIFAR"}.get,
-            help=_("ImageNet: 7x7 stem, 4 stages, 224x224. CIFAR: 3x3 stem, 3 stages of 16/32/64 filters, 32x32."),
-        )
-        sb.number_input(
-            _("Depth (weighted layers)"),
-            min_value=1,
-            max_value=10_000,
-            step=1,
-            key=_KEY + "depth",
-            help=_("CIFAR: 6n+2 (basic) or 9n+2 (bottleneck). ImageNet: 18/34/50/101/152 or 2B+2 / 3B+2."),
-        )
-        sb.radio(
-            _("Block"),
-            ["auto", "basic", "bottleneck"],
-            key=_KEY + "block",
-            horizontal=True,
-            format_func={"auto": _("auto"), "basic": _("basic"), "bottleneck": _("bottleneck")}.get,
-        )
-        if (choice := current_choice()).spec is not None:
-            sb.caption(_("Shortcuts: {note} Change it under Variants.").format(note=shortcut_note(choice.spec)))
+        _custom_network(sb)
     sb.toggle(
         _("Residual connections"),
         key=_KEY + "residual",
         help=_("Off: the same network without its shortcut additions (a plain net)."),
     )
     with sb.expander(_("Variants"), expanded=False):
-        st.radio(
-            _("Shortcut option"),
-            ["A", "B", "C"],
-            key=_KEY + "shortcut",
-            horizontal=True,
-            help=_("A: zero-padding identity. B: 1x1 projection where the shape changes. C: projection everywhere."),
-        )
-        if (choice := current_choice()).spec is not None:
-            st.caption(shortcut_note(choice.spec))
-        st.radio(
-            _("Bottleneck stride on"),
-            ["3x3", "1x1"],
-            key=_KEY + "stride_on",
-            horizontal=True,
-            on_change=_note_change("stride_on"),
-            format_func={"3x3": _("3x3 (v1.5, torchvision)"), "1x1": _("1x1 (v1, paper)")}.get,
-        )
-        st.selectbox(
-            _("Residual unit"),
-            list(UNITS),
-            key=_KEY + "unit",
-            format_func=translated(UNIT_LABELS),
-            help=_("Identity Mappings, Fig. 4"),
-        )
-        st.selectbox(
-            _("Shortcut variant"),
-            list(SHORTCUT_VARIANTS),
-            key=_KEY + "variant",
-            format_func=translated(VARIANT_LABELS),
-            help=_("Identity Mappings, Fig. 2"),
-        )
-        st.toggle(_("Batch normalisation"), key=_KEY + "batchnorm")
-        st.number_input(_("Input size (pixels)"), min_value=4, max_value=1024, step=1, key=_KEY + "input_size")
+        _variants()
     _write_to_url()
     return current_choice()
+
+
+def _say_ignored_link_values(sb) -> None:
+    """Once, after a link with values that could not be used (see `_load_from_url`): which ones."""
+    ignored = st.session_state.pop("_cfg_ignored", None)
+    if ignored:
+        sb.warning(
+            _("The link's {values} could not be used (not a valid value), so the default was kept.").format(
+                values=", ".join(f"**{plain(item)}**" for item in ignored)
+            ),
+            icon="🔗",
+        )
+
+
+def _custom_network(sb) -> None:
+    """Style, depth and block of a network that is not one of the presets."""
+    sb.radio(
+        _("Style"),
+        ["imagenet", "cifar"],
+        key=_KEY + "style",
+        horizontal=True,
+        on_change=_apply_style,
+        format_func={"imagenet": "ImageNet", "cifar": "CIFAR"}.get,
+        help=_("ImageNet: 7x7 stem, 4 stages, 224x224. CIFAR: 3x3 stem, 3 stages of 16/32/64 filters, 32x32."),
+    )
+    sb.number_input(
+        _("Depth (weighted layers)"),
+        min_value=1,
+        max_value=10_000,
+        step=1,
+        key=_KEY + "depth",
+        help=_("CIFAR: 6n+2 (basic) or 9n+2 (bottleneck). ImageNet: 18/34/50/101/152 or 2B+2 / 3B+2."),
+    )
+    sb.radio(
+        _("Block"),
+        ["auto", "basic", "bottleneck"],
+        key=_KEY + "block",
+        horizontal=True,
+        format_func={"auto": _("auto"), "basic": _("basic"), "bottleneck": _("bottleneck")}.get,
+    )
+    if (choice := current_choice()).spec is not None:
+        sb.caption(_("Shortcuts: {note} Change it under Variants.").format(note=shortcut_note(choice.spec)))
+
+
+def _variants() -> None:
+    """The variants expander: shortcut option, stride placement, residual unit, shortcut variant, BN, input size."""
+    st.radio(
+        _("Shortcut option"),
+        ["A", "B", "C"],
+        key=_KEY + "shortcut",
+        horizontal=True,
+        help=_("A: zero-padding identity. B: 1x1 projection where the shape changes. C: projection everywhere."),
+    )
+    if (choice := current_choice()).spec is not None:
+        st.caption(shortcut_note(choice.spec))
+    st.radio(
+        _("Bottleneck stride on"),
+        ["3x3", "1x1"],
+        key=_KEY + "stride_on",
+        horizontal=True,
+        on_change=_note_change("stride_on"),
+        format_func={"3x3": _("3x3 (v1.5, torchvision)"), "1x1": _("1x1 (v1, paper)")}.get,
+    )
+    st.selectbox(
+        _("Residual unit"),
+        list(UNITS),
+        key=_KEY + "unit",
+        format_func=translated(UNIT_LABELS),
+        help=_("Identity Mappings, Fig. 4"),
+    )
+    st.selectbox(
+        _("Shortcut variant"),
+        list(SHORTCUT_VARIANTS),
+        key=_KEY + "variant",
+        format_func=translated(VARIANT_LABELS),
+        help=_("Identity Mappings, Fig. 2"),
+    )
+    st.toggle(_("Batch normalisation"), key=_KEY + "batchnorm")
+    st.number_input(_("Input size (pixels)"), min_value=4, max_value=1024, step=1, key=_KEY + "input_size")
 
 
 def current_choice() -> Choice:

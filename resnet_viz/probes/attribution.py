@@ -24,6 +24,7 @@ import math
 import time
 import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 import torch
@@ -35,16 +36,9 @@ from ..nets.hooks import hooked, private_copy
 from ..nets.naming import is_stage
 from ..progress import Cancelled, Progress
 
-METHODS = {  # method -> its name, translated where shown
-    "gradcam": "Grad-CAM",
-    "guided_gradcam": "Guided Grad-CAM",
-    "integrated_gradients": N_("Integrated Gradients"),
-    "saliency": N_("Saliency"),
-    "occlusion": N_("Occlusion"),
-}
 RANDOM_LABEL = N_("Random map (chance)")  # `localisation_scores`' chance row
-SLOW_METHODS = ("integrated_gradients", "occlusion")  # many forward passes: the page shows progress and Cancel
-LAYER_METHODS = ("gradcam", "guided_gradcam")  # the methods that use ``layer``
+_IG_BATCH = 8  # images per forward pass in Integrated Gradients: progress every 8 steps, bounded memory
+_OCCLUSION_BATCH = 16  # occluded copies per forward pass
 
 
 # ---------------------------------------------------------------------- layers and predictions
@@ -86,6 +80,135 @@ def predict(model: nn.Module, x: torch.Tensor, k: int = 5) -> list[tuple[int, fl
     return list(zip(top.indices.tolist(), top.values.tolist()))
 
 
+# ---------------------------------------------------------------------- the methods, each described once
+@dataclass(frozen=True)
+class _Settings:
+    """One call's knobs, worked out once for the image: both a method and its pass count read them."""
+
+    ig_steps: int  # integration steps, at least 2
+    window: int  # side of the occluding square
+    stride: int  # the square's step, half its side
+
+    @classmethod
+    def for_image(cls, x: torch.Tensor, ig_steps: int, occlusion_window: int | None) -> _Settings:
+        side = min(x.shape[-2:])
+        window = int(occlusion_window) if occlusion_window else max(2, side // 7)  # 224 -> 32 px patches, 32 -> 4 px
+        window = max(1, min(window, side))
+        return cls(ig_steps=max(2, int(ig_steps)), window=window, stride=max(1, window // 2))
+
+
+@dataclass(frozen=True)
+class Method:
+    """One attribution method: its name, how captum runs it, and how its output becomes one (H, W) map.
+
+    ``run(forward, layer, x, target, settings)`` returns captum's raw output for ``x`` (1, C, H, W); ``layer``
+    is the chosen module for the methods that use one, else None. ``to_map(raw, (H, W))`` reduces it to (H, W).
+    """
+
+    label: str  # shown through _() where marked N_
+    run: Callable[[nn.Module, nn.Module | None, torch.Tensor, int, _Settings], torch.Tensor]
+    to_map: Callable[[torch.Tensor, tuple[int, int]], torch.Tensor]
+    forward_passes: Callable[[torch.Tensor, _Settings], int] = lambda _x, _settings: 1  # the ``total`` progress reports
+    uses_layer: bool = False  # Grad-CAM's stage or block
+    slow: bool = False  # many forward passes: the page shows progress and Cancel
+
+
+def _run_gradcam(forward, layer, x, target, _settings) -> torch.Tensor:
+    from captum.attr import LayerGradCam
+
+    return LayerGradCam(forward, layer).attribute(x, target=target, relu_attributions=True)  # (1, 1, h, w)
+
+
+def _run_guided_gradcam(forward, layer, x, target, _settings) -> torch.Tensor:
+    from captum.attr import GuidedGradCam
+
+    with warnings.catch_warnings():  # captum announces its (temporary) ReLU hooks on every call
+        warnings.filterwarnings("ignore", message="Setting backward hooks", category=UserWarning)
+        return GuidedGradCam(forward, layer).attribute(
+            x.detach().requires_grad_(), target=target, interpolate_mode="bilinear"
+        )  # (1, C, H, W)
+
+
+def _run_integrated_gradients(forward, _layer, x, target, settings) -> torch.Tensor:
+    from captum.attr import IntegratedGradients
+
+    return IntegratedGradients(forward).attribute(
+        x, baselines=torch.zeros_like(x), target=target, n_steps=settings.ig_steps, internal_batch_size=_IG_BATCH
+    )  # (1, C, H, W); baseline 0 = the mean colour after normalisation
+
+
+def _run_saliency(forward, _layer, x, target, _settings) -> torch.Tensor:
+    from captum.attr import Saliency
+
+    return Saliency(forward).attribute(x.detach().requires_grad_(), target=target, abs=True)  # (1, C, H, W)
+
+
+def _run_occlusion(forward, _layer, x, target, settings) -> torch.Tensor:
+    from captum.attr import Occlusion
+
+    channels = x.shape[1]
+    return Occlusion(forward).attribute(
+        x,
+        sliding_window_shapes=(channels, settings.window, settings.window),
+        strides=(channels, settings.stride, settings.stride),
+        baselines=0.0,
+        target=target,
+        perturbations_per_eval=_OCCLUSION_BATCH,
+    )  # (1, C, H, W): the same value in every channel of a patch
+
+
+def _occlusion_passes(x: torch.Tensor, settings: _Settings) -> int:
+    h, w = x.shape[-2:]
+    patches = ((h - settings.window) // settings.stride + 1) * ((w - settings.window) // settings.stride + 1)
+    return 1 + math.ceil(patches / _OCCLUSION_BATCH)  # one unoccluded pass, then the patches in batches
+
+
+def _upsampled(cam: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """(1, 1, h, w) -> (H, W), bilinearly."""
+    from captum.attr import LayerAttribution
+
+    return LayerAttribution.interpolate(cam, size, "bilinear")[0, 0]
+
+
+def _abs_channel_sum(attribution: torch.Tensor, _size) -> torch.Tensor:
+    """(1, C, H, W) -> (H, W): |.| summed over colour channels."""
+    return attribution.abs().sum(dim=1)[0]
+
+
+def _channel_sum(attribution: torch.Tensor, _size) -> torch.Tensor:
+    """(1, C, H, W) -> (H, W), summed over colour channels."""
+    return attribution.sum(dim=1)[0]
+
+
+def _positive_channel_sum(attribution: torch.Tensor, _size) -> torch.Tensor:
+    """(1, C, H, W) -> (H, W): summed over colour channels, positive part."""
+    return attribution.sum(dim=1)[0].clamp_min(0)
+
+
+_REGISTRY: dict[str, Method] = {
+    "gradcam": Method("Grad-CAM", _run_gradcam, _upsampled, uses_layer=True),
+    "guided_gradcam": Method(
+        "Guided Grad-CAM",
+        _run_guided_gradcam,
+        _abs_channel_sum,
+        lambda _x, _settings: 2,  # Grad-CAM's pass, then Guided Backprop's
+        uses_layer=True,
+    ),
+    "integrated_gradients": Method(
+        N_("Integrated Gradients"),
+        _run_integrated_gradients,
+        _abs_channel_sum,
+        lambda _x, settings: math.ceil(settings.ig_steps / _IG_BATCH),
+        slow=True,
+    ),
+    "saliency": Method(N_("Saliency"), _run_saliency, _channel_sum),  # captum's abs=True: already >= 0
+    "occlusion": Method(N_("Occlusion"), _run_occlusion, _positive_channel_sum, _occlusion_passes, slow=True),
+}
+METHODS = {name: method.label for name, method in _REGISTRY.items()}  # method -> its name, translated where shown
+SLOW_METHODS = tuple(name for name, method in _REGISTRY.items() if method.slow)
+LAYER_METHODS = tuple(name for name, method in _REGISTRY.items() if method.uses_layer)  # the methods using ``layer``
+
+
 # ---------------------------------------------------------------------- the one entry point
 def attribute(
     model: nn.Module,
@@ -116,96 +239,45 @@ def attribute(
     Returns:
         (H, W) float32 tensor on the CPU, finite and >= 0.
     """
-    if method not in METHODS:
+    chosen = _method(method)
+    x = _one_image(x).to(device_of(model), torch.float32)  # (1, C, H, W)
+    layer = _checked_layer(model, chosen, layer)
+    settings = _Settings.for_image(x, ig_steps, occlusion_window)
+    with private_copy(model) as model:  # captum's hooks go on this session's own copy, never the shared model
+        if target is None:
+            target = _predicted_class(model, x)
+        forward = _Forward(model, chosen.forward_passes(x, settings), progress, cancel)
+        raw = chosen.run(forward, model.get_submodule(layer) if chosen.uses_layer else None, x, target, settings)
+        attribution = chosen.to_map(raw.detach(), tuple(x.shape[-2:]))  # (H, W)
+    attribution = torch.nan_to_num(attribution.float(), nan=0.0, posinf=0.0, neginf=0.0).clamp_min(0)
+    return attribution.cpu()
+
+
+def _method(method: str) -> Method:
+    if method not in _REGISTRY:
         raise ValueError(
             _("Unknown method {method}; choose one of {methods}.").format(
                 method=repr(method), methods=", ".join(METHODS)
             )
         )
-    x = _one_image(x).to(device_of(model), torch.float32)  # (1, C, H, W)
-    height, width = x.shape[-2:]
+    return _REGISTRY[method]
+
+
+def _checked_layer(model: nn.Module, method: Method, layer: str | None) -> str:
+    """``layer``, or the last stage for None; an unknown name is refused for the methods that use it."""
     layer = layer or stage_names(model)[-1]
-    if method in LAYER_METHODS and layer not in layer_names(model):
+    if method.uses_layer and layer not in layer_names(model):
         raise ValueError(
             _("Unknown layer {layer}; choose a stage or block: {layers}, ...").format(
                 layer=repr(layer), layers=", ".join(layer_names(model)[:6])
             )
         )
-    with private_copy(model) as model:  # captum's hooks go on this session's own copy, never the shared model
-        if target is None:
-            with torch.no_grad():
-                target = int(model(x).argmax(dim=1))
-        forward = _Forward(model, _forward_passes(method, x, ig_steps, occlusion_window), progress, cancel)
-        if method == "gradcam":
-            from captum.attr import LayerAttribution, LayerGradCam
-
-            cam = LayerGradCam(forward, model.get_submodule(layer)).attribute(
-                x, target=target, relu_attributions=True
-            )  # (1, 1, h, w)
-            attribution = LayerAttribution.interpolate(cam.detach(), (height, width), "bilinear")[0, 0]  # (H, W)
-        elif method == "guided_gradcam":
-            from captum.attr import GuidedGradCam
-
-            with warnings.catch_warnings():  # captum announces its (temporary) ReLU hooks on every call
-                warnings.filterwarnings("ignore", message="Setting backward hooks", category=UserWarning)
-                guided = GuidedGradCam(forward, model.get_submodule(layer)).attribute(
-                    x.detach().requires_grad_(), target=target, interpolate_mode="bilinear"
-                )  # (1, C, H, W)
-            attribution = guided.detach().abs().sum(dim=1)[0]
-        elif method == "integrated_gradients":
-            from captum.attr import IntegratedGradients
-
-            steps = max(2, int(ig_steps))
-            integrated = IntegratedGradients(forward).attribute(
-                x, baselines=torch.zeros_like(x), target=target, n_steps=steps, internal_batch_size=_IG_BATCH
-            )  # (1, C, H, W); baseline 0 = the mean colour after normalisation
-            attribution = integrated.detach().abs().sum(dim=1)[0]
-        elif method == "saliency":
-            from captum.attr import Saliency
-
-            saliency = Saliency(forward).attribute(x.detach().requires_grad_(), target=target, abs=True)  # (1, C, H, W)
-            attribution = saliency.detach().sum(dim=1)[0]
-        else:
-            from captum.attr import Occlusion
-
-            window, stride = _occlusion_geometry(x, occlusion_window)
-            channels = x.shape[1]
-            occluded = Occlusion(forward).attribute(
-                x,
-                sliding_window_shapes=(channels, window, window),
-                strides=(channels, stride, stride),
-                baselines=0.0,
-                target=target,
-                perturbations_per_eval=_OCCLUSION_BATCH,
-            )  # (1, C, H, W): the same value in every channel of a patch
-            attribution = occluded.detach().sum(dim=1)[0].clamp_min(0)
-    attribution = torch.nan_to_num(attribution.float(), nan=0.0, posinf=0.0, neginf=0.0).clamp_min(0)
-    return attribution.cpu()
+    return layer
 
 
-_IG_BATCH = 8  # images per forward pass in Integrated Gradients: progress every 8 steps, bounded memory
-_OCCLUSION_BATCH = 16  # occluded copies per forward pass
-
-
-def _occlusion_geometry(x: torch.Tensor, window: int | None) -> tuple[int, int]:
-    side = min(x.shape[-2:])
-    window = int(window) if window else max(2, side // 7)  # 224 -> 32 px patches, 32 -> 4 px
-    window = max(1, min(window, side))
-    return window, max(1, window // 2)
-
-
-def _forward_passes(method: str, x: torch.Tensor, ig_steps: int, occlusion_window: int | None) -> int:
-    """How many forward passes a method makes, the ``total`` that progress reports."""
-    if method == "guided_gradcam":
-        return 2
-    if method == "integrated_gradients":
-        return math.ceil(max(2, int(ig_steps)) / _IG_BATCH)
-    if method == "occlusion":
-        window, stride = _occlusion_geometry(x, occlusion_window)
-        h, w = x.shape[-2:]
-        patches = ((h - window) // stride + 1) * ((w - window) // stride + 1)
-        return 1 + math.ceil(patches / _OCCLUSION_BATCH)
-    return 1
+@torch.no_grad()
+def _predicted_class(model: nn.Module, x: torch.Tensor) -> int:
+    return int(model(x).argmax(dim=1))
 
 
 class _Forward(nn.Module):

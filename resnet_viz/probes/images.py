@@ -102,11 +102,22 @@ def load_image(
 
 
 def _decode(data: bytes, max_side: int, max_pixels: int) -> LoadedImage:
+    """Open, check the declared size, decode the first frame, then make it upright, RGB and at most ``max_side``."""
+    image = _open(data)
+    _refuse_declared_size(image, len(data), max_pixels)
+    loaded = LoadedImage(image=image, original_size=image.size)
+    orientation = _load_first_frame(loaded, max_side)
+    _make_upright_rgb(loaded, orientation, max_side)
+    return loaded
+
+
+def _open(data: bytes) -> Image.Image:
+    """The file's header read (no pixels decoded yet), or `ImageError` for what is not a readable image."""
     try:
         with warnings.catch_warnings():
-            # Pillow warns (then errors at twice its limit) on huge images; we apply our own limit below.
+            # Pillow warns (then errors at twice its limit) on huge images; `_refuse_declared_size` applies ours.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
+            return Image.open(io.BytesIO(data))
     except Image.DecompressionBombError:
         raise ImageError(_("The image declares far too many pixels to open safely.")) from None
     except UnidentifiedImageError:
@@ -114,6 +125,9 @@ def _decode(data: bytes, max_side: int, max_pixels: int) -> LoadedImage:
     except (OSError, ValueError, SyntaxError) as err:
         raise ImageError(_("The image could not be read: {error}.").format(error=err)) from None
 
+
+def _refuse_declared_size(image: Image.Image, file_bytes: int, max_pixels: int) -> None:
+    """`ImageError` before decoding for no pixels, too many for the format, or a decompression bomb."""
     width, height = image.size
     if width < 1 or height < 1:
         raise ImageError(_("The image has no pixels."))
@@ -139,14 +153,18 @@ def _decode(data: bytes, max_side: int, max_pixels: int) -> LoadedImage:
             )
         )
     if image.format not in MAX_PIXELS_BY_FORMAT and width * height > SPARSE_CHECK_PIXELS:
-        if len(data) < MIN_BYTES_PER_PIXEL * width * height:
+        if file_bytes < MIN_BYTES_PER_PIXEL * width * height:
             raise ImageError(
                 _(
                     "The file is {size} KB but declares {megapixels} megapixels: too little data for a real picture "
                     "of that size, so it is not opened."
-                ).format(size=f"{len(data) / 1024:,.0f}", megapixels=f"{width * height / 1e6:,.0f}")
+                ).format(size=f"{file_bytes / 1024:,.0f}", megapixels=f"{width * height / 1e6:,.0f}")
             )
-    loaded = LoadedImage(image=image, original_size=(width, height))
+
+
+def _load_first_frame(loaded: LoadedImage, max_side: int) -> int | None:
+    """Decode the pixels of the first frame (a large JPEG at a reduced scale); returns the EXIF orientation."""
+    image, (width, height) = loaded.image, loaded.original_size
     frames = getattr(image, "n_frames", 1)
     if frames > 1:
         image.seek(0)
@@ -162,7 +180,12 @@ def _decode(data: bytes, max_side: int, max_pixels: int) -> LoadedImage:
         if "truncated" in str(err) or isinstance(err, EOFError):
             raise ImageError(_("The image could not be decoded: it is truncated or damaged.")) from None
         raise ImageError(_("The image could not be decoded: {error}.").format(error=err)) from None
+    return orientation
 
+
+def _make_upright_rgb(loaded: LoadedImage, orientation: int | None, max_side: int) -> None:
+    """Turn the decoded picture upright, into RGB, with its longest side at most ``max_side``."""
+    image, (width, height) = loaded.image, loaded.original_size
     # Shrink first (a whole factor, cheap and memory-light), so mode conversion and alpha compositing
     # only ever touch a picture of about max_side; the final LANCZOS resize below gives the exact size.
     image = _shrink(image, max(image.size) // max_side)
@@ -182,7 +205,6 @@ def _decode(data: bytes, max_side: int, max_pixels: int) -> LoadedImage:
             )
         )
     loaded.image = image
-    return loaded
 
 
 _TRANSPOSE = {  # EXIF orientation -> the transposition that makes the picture upright (as ImageOps.exif_transpose)
