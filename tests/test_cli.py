@@ -6,6 +6,9 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
+
+pytestmark = pytest.mark.slow  # each test starts the command line in a fresh interpreter
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -12,6 +12,7 @@ def layer_rows(at):
     return next(df.value for df in at.dataframe if {"name", "type"} <= set(df.value.columns))
 
 
+@pytest.mark.slow
 def test_gradient_page_says_where_float32_overflowed_and_never_prints_nan(monkeypatch):
     monkeypatch.setattr("resnet_viz.probes.gradients.build_resnet", huge_plain_net)
     at = open_app_page("app_pages/gradients.py", state={"grad_seed": 7, "grad_bn": False})  # seed 7: not cached

@@ -155,6 +155,7 @@ def test_bundled_samples_are_pictures_with_credits():
     assert generated and all(s.mask.shape == (64, 64) and 0 < s.mask.mean() < 1 for s in generated)
 
 
+@pytest.mark.slow
 def test_sample_photos_come_from_assets_without_scikit_learn():
     import subprocess
     import sys

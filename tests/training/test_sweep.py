@@ -115,6 +115,7 @@ def test_without_ray_the_cli_says_how_to_install_it(tmp_path, monkeypatch, capsy
     assert RunStore(tmp_path / "runs.sqlite").runs().empty
 
 
+@pytest.mark.slow
 def test_the_library_and_app_pages_do_not_import_ray():
     code = (
         "import sys, importlib\n"
