@@ -17,6 +17,7 @@ entry of a checkpoint and whose `restore` continues from one, exactly.
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -158,12 +159,11 @@ def run_steps(
     """
     stop = stop or StopSignal()
     saved = resume if resumable_step(resume) is not None else None
-    device = resolve_device(config.device)
-    store.set_status(run_id, "running")
     run: _Run | None = None  # once its data and network exist, a run always leaves a checkpoint
     loop: _Loop | None = None  # once its loop is set up, an unfinished run's checkpoint says where it stands
-    finished = False
     try:
+        device = resolve_device(config.device)
+        store.set_status(run_id, "running")
         run = _prepare(spec, config, device)
         if saved is not None:
             run.model.load_state_dict(saved["model"])
@@ -171,18 +171,48 @@ def run_steps(
         if saved is not None:
             loop.state.restore(saved["resume"])
         result = yield from loop.steps(stop, on_progress)
-        finished = result.status == "finished"
-        return result
     except StopRequested:
-        return RunResult(run_id, "stopped", N_("stopped by the user"), {})
-    except Exception as err:  # a run must end with a readable status, never silently
-        message = f"{type(err).__name__}: {err}"
+        result = RunResult(run_id, "stopped", N_("stopped by the user"), {})
+    except GeneratorExit:  # closed half-way (e.g. garbage-collected): keep where it stood, then let it close
+        _save_checkpoint(store, run_id, run, loop, finished=False)
+        raise
+    except Exception as err:  # a run must end with a readable status, never silently, never taking the queue along
+        result = RunResult(run_id, "failed", mark_failed(store, run_id, err), {})
+    # A run that did not finish keeps where it stood, so it can be continued (`resume`).
+    saving = _save_checkpoint(store, run_id, run, loop, finished=result.status == "finished")
+    if saving is not None:
+        message = mark_failed(store, run_id, saving, N_("its weights could not be saved ({kind}: {error})"))
+        result = RunResult(run_id, "failed", message, {})
+    return result
+
+
+def _save_checkpoint(store: RunStore, run_id: int, run: _Run | None, loop: _Loop | None, finished: bool):
+    """Save the run's checkpoint (if its network exists); returns the exception that stopped it, or None."""
+    if run is None:
+        return None
+    state = loop.state if loop is not None and not finished else None
+    try:
+        store.save_checkpoint(run_id, run.checkpoint(state))
+    except Exception as err:  # a full disk must not take the queue down: the caller marks the run failed
+        return err
+    return None
+
+
+FAILED = N_("{kind}: {error}")  # a failed run's message: the error's kind and its text
+
+
+def mark_failed(store: RunStore, run_id: int, err: BaseException, template: str = FAILED) -> str:
+    """Mark the run failed with ``template`` filled with the error's kind and text; returns that message.
+
+    Never raises: if even the store cannot be written (the disk is full, the file is locked), the run's row
+    stays as it was and the error is logged. The worker, which serves every user, goes on either way.
+    """
+    message = template.format(kind=type(err).__name__, error=err)
+    try:
         store.set_status(run_id, "failed", message)
-        return RunResult(run_id, "failed", message, {})
-    finally:
-        if run is not None:  # a run that did not finish keeps where it stood, so it can be continued (`resume`)
-            state = loop.state if loop is not None and not finished else None
-            store.save_checkpoint(run_id, run.checkpoint(state))
+    except Exception:
+        logging.getLogger(__name__).exception("run #%s failed and could not be marked failed", run_id)
+    return message
 
 
 @dataclass

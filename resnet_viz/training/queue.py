@@ -16,7 +16,7 @@ from ..nets.memory import MEMORY_HEADROOM, ModelTooLargeError
 from ..nets.spec import ResNetSpec
 from .admission import check_training_fits
 from .config import TrainConfig
-from .engine import RunResult, run_steps
+from .engine import RunResult, mark_failed, run_steps
 from .signals import SERVER_STOPPED, StopSignal
 from .store import RunStore
 
@@ -186,5 +186,11 @@ class RunQueue:
                     next(entry.steps)
                     entry.started = True
                 except StopIteration:
-                    with self._lock:
-                        self._active.remove(entry)
+                    self._retire(entry)
+                except Exception as err:  # `run_steps` ends every run with a status; this is what escapes it
+                    self._retire(entry)
+                    mark_failed(self.store, entry.run_id, err)
+
+    def _retire(self, entry: _Entry) -> None:
+        with self._lock:
+            self._active.remove(entry)

@@ -178,6 +178,7 @@ def _results(store, plan: list[Planned]) -> list[dict]:
 
 def _run_local(store, todo: list[Planned], config, checkpoint_every: int, stop: threading.Event, log) -> None:
     """Through a `RunQueue` in this process, handing it a run whenever it has a free place."""
+    from .engine import mark_failed
     from .queue import RunQueue
 
     queue = RunQueue(store)
@@ -191,8 +192,8 @@ def _run_local(store, todo: list[Planned], config, checkpoint_every: int, stop: 
                         p.run.spec, config, run_id=p.run_id, checkpoint_every=checkpoint_every,
                         resume=p.checkpoint if p.action == "resume" else None,
                     )  # fmt: skip
-                except ValueError as err:
-                    store.set_status(p.run_id, "failed", str(err))
+                except Exception as err:  # refused (ValueError) or the store failed: that run fails, the sweep goes on
+                    mark_failed(store, p.run_id, err)
             log_ended_runs(store, todo, ended, log)
             time.sleep(0.2)
     finally:

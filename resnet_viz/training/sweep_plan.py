@@ -179,7 +179,11 @@ def log_ended_runs(store, planned: list[Planned], ended: set[int], log: Callable
 
     for p in planned:
         if p.run_id not in ended:
-            run = store.run(p.run_id)
+            try:
+                run = store.run(p.run_id)
+            except KeyError:  # deleted meanwhile (from the app): nothing to wait for
+                ended.add(p.run_id)
+                continue
             if run["status"] in FINAL_STATUSES:
                 ended.add(p.run_id)
                 log(f"#{p.run_id} {p.run.name}: {run['status']} ({run['message']}) at step {run['last_step']}")
