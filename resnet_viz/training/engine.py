@@ -13,6 +13,13 @@ How it reads, top to bottom: `run_steps` prepares a run (`_prepare`: its data an
 sets up its loop (`_Loop`: the data on the device, the accelerations, the optimiser) and advances it
 step by step. Everything the loop changes lives in one `LoopState`, whose `snapshot` is the "resume"
 entry of a checkpoint and whose `restore` continues from one, exactly.
+
+Reproducible by construction: a run never reads torch's global generator, which every thread of a server
+shares; its weights, data split, batch order, augmentation and dropout masks come from generators of its own,
+seeded from ``config.seed`` (see `_prepare`). The same spec, config, dataset and seed on the same device give
+the same metric rows, whatever else the process does. They still depend on the device (a GPU sums in another
+order than a CPU, cuDNN chooses kernels by timing), the CPU thread count (`use_training_threads`), the
+accelerations (`amp`, `compile`) and the torch version.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ from torch import nn
 from ..device import resolve_device, use_training_threads
 from ..i18n import N_
 from ..nets.builder import build_resnet
+from ..nets.model import use_generator
 from ..nets.naming import block_of, group_of
 from ..nets.spec import ResNetSpec
 from .config import TrainConfig, lr_at, resolve_accelerations
@@ -238,8 +246,13 @@ class _Run:
 
 
 def _prepare(spec: ResNetSpec, config: TrainConfig, device: torch.device) -> _Run:
-    """Load the run's dataset and build its network, initialised from ``config.seed``."""
-    torch.manual_seed(config.seed)
+    """Load the run's dataset and build its network, initialised from ``config.seed``.
+
+    The run owns its random streams: the weights come from a generator seeded with ``config.seed``, the data
+    split from one of its own (`load_dataset`), the batch order, augmentation and dropout masks from the loop's
+    ``order`` (`LoopState`). Nothing reads torch's global generator, so what other threads (other runs, other
+    users' pages) draw meanwhile cannot change a run.
+    """
     if device.type == "cpu":
         use_training_threads()  # once per process: set_num_threads is process-global
     bundle = load_dataset(
@@ -254,9 +267,10 @@ def _prepare(spec: ResNetSpec, config: TrainConfig, device: torch.device) -> _Ru
     if config.epochs is not None:  # the budget in epochs becomes steps once the data size is known
         steps = max(1, math.ceil(config.epochs * len(bundle.x_train) / config.batch_size))
         config = replace(config, steps=steps, warmup_steps=min(config.warmup_steps, steps))
-    # Everything up to the first step runs without another run's turn in between, so the seed
-    # fixes the initialisation exactly as when the run trains alone.
-    return _Run(spec, config, bundle, build_resnet(spec, device=device, input_size=config.input_size))
+    model = build_resnet(
+        spec, device=device, input_size=config.input_size, generator=torch.Generator().manual_seed(config.seed)
+    )
+    return _Run(spec, config, bundle, model)
 
 
 # The fields a snapshot keeps under their own names ("done" is saved as "step"; the sums as plain numbers).
@@ -358,6 +372,7 @@ class _Loop:
         self.x_test = run.bundle.x_test[: config.eval_samples].to(device)
         self.y_test = run.bundle.y_test[: config.eval_samples].to(device)
         self.state = LoopState.start(model, config, len(self.x_train), device)
+        use_generator(model, self.state.order)  # dropout masks from the run's own stream (saved with its checkpoints)
 
     def steps(
         self, stop: threading.Event, on_progress: Callable[[int, int, dict], None] | None
