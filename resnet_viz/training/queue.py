@@ -55,6 +55,7 @@ class RunQueue:
         self._active: list[_Entry] = []
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
+        self._admission = threading.Lock()  # held by `submit` from its memory check to its reservation
         self._thread = threading.Thread(target=self._work, name="resnet-viz-trainer", daemon=True)
         self._thread.start()
         # At interpreter exit the worker must not be inside torch (a daemon thread killed there aborts the
@@ -83,34 +84,40 @@ class RunQueue:
         """
         config.validate()
         device = resolve_device(config.device)
-        with self._lock:  # memory the runs ahead of this one will take, beyond what is in use now
-            if self.memory_limit is not None:  # a fixed budget: every run in the queue counts
-                reserved = sum(e.memory for e in self._pending + self._active)
-            else:  # the free memory already shows the runs that have started
-                reserved = sum(e.memory for e in self._pending + self._active if not e.started)
-        limit = self.memory_limit if self.memory_limit is not None else int(MEMORY_HEADROOM * available_memory(device))
-        try:
-            estimate = check_training_fits(spec, config, memory_limit=max(0, limit - reserved))
-        except ModelTooLargeError as err:
-            if reserved:
-                err = ModelTooLargeError(
-                    _("{error} ({reserved} is set aside for the runs already queued.)").format(
-                        error=err, reserved=format_bytes(reserved)
-                    )
-                )
-            raise err from None
-        if run_id is None:
-            run_id = self.store.create_run(
-                name or spec.name, spec.to_dict(), config.to_dict(), str(device), group=group
+        with self._admission:  # the check and the reservation as one step: two launches cannot share the last memory
+            reserved = self._reserved()
+            limit = (
+                self.memory_limit if self.memory_limit is not None else int(MEMORY_HEADROOM * available_memory(device))
             )
-        else:
-            self.store.set_status(run_id, "queued")
-        entry = _Entry(run_id, spec, config, StopSignal(), memory=estimate.total_bytes)
-        entry.resume, entry.checkpoint_every = resume, checkpoint_every
-        with self._wake:
-            self._pending.append(entry)
-            self._wake.notify()
+            try:
+                estimate = check_training_fits(spec, config, memory_limit=max(0, limit - reserved))
+            except ModelTooLargeError as err:
+                if reserved:
+                    err = ModelTooLargeError(
+                        _("{error} ({reserved} is set aside for the runs already queued.)").format(
+                            error=err, reserved=format_bytes(reserved)
+                        )
+                    )
+                raise err from None
+            if run_id is None:
+                run_id = self.store.create_run(
+                    name or spec.name, spec.to_dict(), config.to_dict(), str(device), group=group
+                )
+            else:
+                self.store.set_status(run_id, "queued")
+            entry = _Entry(run_id, spec, config, StopSignal(), memory=estimate.total_bytes)
+            entry.resume, entry.checkpoint_every = resume, checkpoint_every
+            with self._wake:
+                self._pending.append(entry)
+                self._wake.notify()
         return run_id
+
+    def _reserved(self) -> int:
+        """Bytes the runs in the queue will take beyond what is in use now (with a fixed budget: all they take)."""
+        with self._lock:
+            if self.memory_limit is not None:  # a fixed budget: every run in the queue counts
+                return sum(e.memory for e in self._pending + self._active)
+            return sum(e.memory for e in self._pending + self._active if not e.started)  # started: in the free memory
 
     def stop(self, run_id: int) -> None:
         """Stop an active run (it keeps what it logged) or cancel a waiting one."""
