@@ -32,9 +32,10 @@ def launch_button(label: str, key: str, specs, settings: dict, names: list[str],
         group = f"{group} {time.strftime('%Y-%m-%d %H:%M:%S')}"
     try:
         config = TrainConfig(**settings)
-        queue = run_queue()
-        ids = [queue.submit(spec, config, name=name, group=group) for spec, name in zip(specs, names)]
-    except ValueError as err:
+        queue, owner = run_queue(), session_owner()
+        queue.check_share(owner, len(specs))  # a lab's comparison is queued whole or not at all
+        ids = [queue.submit(spec, config, name=name, group=group, owner=owner) for spec, name in zip(specs, names)]
+    except ValueError as err:  # impossible settings, too large for memory, more than this session's share
         st.error(str(err), icon="⚠️")
         return
     st.session_state[f"{key}_ids"] = ids
@@ -42,6 +43,14 @@ def launch_button(label: str, key: str, specs, settings: dict, names: list[str],
     queued = _("Runs {ids} queued") if len(ids) > 1 else _("Run {ids} queued")
     st.session_state[f"{key}_toast"] = queued.format(ids=", ".join(f"#{i}" for i in ids))
     st.rerun()
+
+
+def session_owner() -> str | None:
+    """Who launches from this script run, for the queue's fair share: the browser session (None outside the app)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    return ctx.session_id if ctx is not None else None
 
 
 def budget_caption(specs, settings: dict) -> None:

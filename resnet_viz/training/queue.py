@@ -21,6 +21,13 @@ from .signals import SERVER_STOPPED, StopSignal
 from .store import RunStore
 
 MAX_ACTIVE_RUNS = 4  # runs that take turns at once; more wait in order (RESNET_VIZ_MAX_ACTIVE_RUNS overrides)
+# Runs one owner (an app session) may have queued or training at once: a lab's whole comparison (up to six
+# networks) and a couple more, not a day's worth that pushes everyone else's runs back (RESNET_VIZ_RUNS_PER_SESSION).
+RUNS_PER_OWNER = 8
+
+
+class FairShareError(ValueError):
+    """A launch would give its owner more runs queued or training than `RunQueue.runs_per_owner`."""
 
 
 @dataclass
@@ -34,6 +41,7 @@ class _Entry:
     started: bool = False  # has taken its first step, so its memory shows in the free memory
     resume: dict | None = None  # a checkpoint to continue from (see `run_steps`)
     checkpoint_every: int | None = None  # steps between checkpoints that a killed process can resume from
+    owner: str | None = None  # who launched it (an app session), for the fair share; None = not counted
 
 
 class RunQueue:
@@ -46,10 +54,18 @@ class RunQueue:
     in the order they came (see `position`); any run can be stopped.
     """
 
-    def __init__(self, store: RunStore, max_active: int | None = None, memory_limit: int | None = None) -> None:
+    def __init__(
+        self,
+        store: RunStore,
+        max_active: int | None = None,
+        memory_limit: int | None = None,
+        runs_per_owner: int | None = None,
+    ) -> None:
         self.store = store
         limit = max_active or int(os.environ.get("RESNET_VIZ_MAX_ACTIVE_RUNS", MAX_ACTIVE_RUNS))
         self.max_active = max(1, limit)
+        share = runs_per_owner or int(os.environ.get("RESNET_VIZ_RUNS_PER_SESSION", RUNS_PER_OWNER))
+        self.runs_per_owner = max(1, share)  # runs one owner may have queued or training (see `check_share`)
         self.memory_limit = memory_limit  # bytes a run may need (None = 80 % of the device's free memory)
         self._pending: list[_Entry] = []
         self._active: list[_Entry] = []
@@ -72,19 +88,23 @@ class RunQueue:
         run_id: int | None = None,
         resume: dict | None = None,
         checkpoint_every: int | None = None,
+        owner: str | None = None,
     ) -> int:
         """Queue a run; returns its id at once (status "queued").
 
         ``run_id``: train this run, already in the store (e.g. created with the rest of a sweep, or to
         continue it), instead of creating one; ``resume`` and ``checkpoint_every`` go to `run_steps`.
+        ``owner``: who launches it (the app passes its session), held to `runs_per_owner` (see `check_share`).
 
         Raises:
             ValueError: impossible settings, an absent device or dataset folder; `ModelTooLargeError` (a
-                ValueError) when training would not fit in memory. A refused run leaves nothing in the store.
+                ValueError) when training would not fit in memory; `FairShareError` (a ValueError) when the
+                owner has its share of the queue already. A refused run leaves nothing in the store.
         """
         config.validate()
         device = resolve_device(config.device)
         with self._admission:  # the check and the reservation as one step: two launches cannot share the last memory
+            self.check_share(owner)
             reserved = self._reserved()
             limit = (
                 self.memory_limit if self.memory_limit is not None else int(MEMORY_HEADROOM * available_memory(device))
@@ -106,11 +126,31 @@ class RunQueue:
             else:
                 self.store.set_status(run_id, "queued")
             entry = _Entry(run_id, spec, config, StopSignal(), memory=estimate.total_bytes)
-            entry.resume, entry.checkpoint_every = resume, checkpoint_every
+            entry.resume, entry.checkpoint_every, entry.owner = resume, checkpoint_every, owner
             with self._wake:
                 self._pending.append(entry)
                 self._wake.notify()
         return run_id
+
+    def check_share(self, owner: str | None, count: int = 1) -> None:
+        """Raise `FairShareError` if ``count`` more runs would give ``owner`` more than `runs_per_owner` runs
+        queued or training (a lab checks its whole comparison before queueing any of it). None: no limit.
+
+        One server trains everyone's runs in turn: without a share, one session's dozen long runs would put
+        every other student's run hours back.
+        """
+        if owner is None:
+            return
+        with self._lock:
+            mine = sum(e.owner == owner for e in self._pending + self._active)
+        if mine + count > self.runs_per_owner:
+            raise FairShareError(
+                _(
+                    "This launch would give you {total} runs queued or training; each session may have {limit} at "
+                    "once, so that one person's runs cannot push everyone else's back. Stop one of yours or wait "
+                    "for one to end, then launch again."
+                ).format(total=mine + count, limit=self.runs_per_owner)
+            )
 
     def _reserved(self) -> int:
         """Bytes the runs in the queue will take beyond what is in use now (with a fixed budget: all they take)."""

@@ -11,7 +11,7 @@ from tiny import RES8, TINY
 from resnet_viz.nets.memory import ModelTooLargeError
 from resnet_viz.training import queue as queue_module
 from resnet_viz.training.admission import check_training_fits
-from resnet_viz.training.queue import RunQueue
+from resnet_viz.training.queue import FairShareError, RunQueue
 
 LONG = replace(TINY, steps=2000)  # still queued or training when the test looks
 
@@ -53,3 +53,17 @@ def queue(store):
     queue = RunQueue(store, max_active=1, runs_per_owner=2)
     yield queue
     queue.shutdown()
+
+
+def test_a_session_has_a_fair_share_of_the_queue_and_others_still_get_in(queue):
+    mine = [queue.submit(RES8, LONG, name=f"mine {i}", owner="session a") for i in range(2)]
+    with pytest.raises(FairShareError, match="each session may have 2 at once"):
+        queue.submit(RES8, LONG, name="one too many", owner="session a")
+    assert len(queue.store.runs()) == 2  # the refused run left nothing in the store
+    theirs = queue.submit(RES8, LONG, name="another student", owner="session b")
+    assert queue.position(theirs) is not None
+    queue.submit(RES8, LONG, name="the command line")  # no owner: not counted
+    with pytest.raises(FairShareError, match="would give you 3 runs"):
+        queue.check_share("session b", 2)  # a lab's whole comparison is checked before any of it is queued
+    queue.stop(mine[1])  # one of mine ends: there is room again
+    queue.submit(RES8, LONG, name="mine again", owner="session a")
