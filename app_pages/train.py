@@ -80,9 +80,7 @@ def live_panel() -> None:
     )
     if run["status"] == "diverged":
         st.error(
-            _("The loss diverged: {message}. Try a lower learning rate.").format(
-                message=plain(run_message(run["message"]))
-            ),
+            _("The loss diverged: {message}. Try a lower learning rate.").format(message=plain(run_message(run))),
             icon="💥",
         )
     if len(metrics):
@@ -118,7 +116,7 @@ else:
 
     table = runs[["id", "name", "status", "message", "group", "device", "last_step", "created_at"]].copy()
     table["status"] = table["status"].map(status_text)
-    table["message"] = table["message"].map(run_message)
+    table["message"] = runs.apply(run_message, axis=1)
     selection = st.dataframe(
         table.rename(columns={column: _(label) for column, label in HISTORY_HEADERS.items()}),
         hide_index=True,

@@ -39,6 +39,7 @@ from torch import nn
 
 from ..device import resolve_device, use_training_threads
 from ..i18n import N_
+from ..messages import Message
 from ..nets.builder import build_resnet
 from ..nets.model import use_generator
 from ..nets.naming import block_of, group_of
@@ -46,7 +47,7 @@ from ..nets.spec import ResNetSpec
 from .config import TrainConfig, lr_at, resolve_accelerations
 from .data import DataBundle, load_dataset
 from .evaluate import evaluate
-from .signals import StopRequested, StopSignal
+from .signals import StopRequested, StopSignal, stopped_at
 from .store import RunStore
 
 
@@ -180,7 +181,7 @@ def run_steps(
             loop.state.restore(saved["resume"])
         result = yield from loop.steps(stop, on_progress)
     except StopRequested:
-        result = RunResult(run_id, "stopped", N_("stopped by the user"), {})
+        result = RunResult(run_id, "stopped", _stop_message(stop, loop).english(), {})
     except GeneratorExit:  # closed half-way (e.g. garbage-collected): keep where it stood, then let it close
         _save_checkpoint(store, run_id, run, loop, finished=False)
         raise
@@ -215,12 +216,17 @@ def mark_failed(store: RunStore, run_id: int, err: BaseException, template: str 
     Never raises: if even the store cannot be written (the disk is full, the file is locked), the run's row
     stays as it was and the error is logged. The worker, which serves every user, goes on either way.
     """
-    message = template.format(kind=type(err).__name__, error=err)
+    message = Message(template, {"kind": type(err).__name__, "error": str(err)})
     try:
         store.set_status(run_id, "failed", message)
     except Exception:
         logging.getLogger(__name__).exception("run #%s failed and could not be marked failed", run_id)
-    return message
+    return message.english()
+
+
+def _stop_message(stop: threading.Event, loop: _Loop | None) -> Message:
+    """A stopped run's message: the stop's reason (see `StopSignal`) at the step it had reached."""
+    return stopped_at(getattr(stop, "reason", N_("stopped by the user")), loop.state.done if loop else 0)
 
 
 @dataclass
@@ -405,8 +411,7 @@ class _Loop:
 
     def _stopped(self, stop: threading.Event, step: int) -> NoReturn:
         """Mark the run stopped (the stop's reason, at ``step``) and leave the loop."""
-        reason = getattr(stop, "reason", N_("stopped by the user"))
-        self.store.set_status(self.run_id, "stopped", N_("{reason} at step {step}").format(reason=reason, step=step))
+        self.store.set_status(self.run_id, "stopped", _stop_message(stop, self))
         raise StopRequested
 
     def _train_step(self, step: int, logged: bool) -> tuple[float, dict[str, float] | None]:
@@ -492,21 +497,20 @@ class _Loop:
     def _diverged(self, step: int, lr: float, mean_loss: float, started: float) -> RunResult:
         """End a run whose loss became NaN or infinite: one last row (no loss), status "diverged"."""
         state = self.state
-        message = N_("loss became {loss} at step {step}: the learning rate is probably too high").format(
-            loss=mean_loss, step=step + 1
-        )
+        template = N_("loss became {loss} at step {step}: the learning rate is probably too high")
+        message = Message(template, {"loss": mean_loss, "step": step + 1})
         rate = throughput(state.window_images, state.window_seconds + time.perf_counter() - started)  # steps before it
         row = {"step": step + 1, "epoch": self._epoch(step + 1), "train_loss": None, "lr": lr, "images_per_s": rate}
         self.store.log_metrics(self.run_id, [row])
         self.store.set_status(self.run_id, "diverged", message)
-        return RunResult(self.run_id, "diverged", message, state.final)
+        return RunResult(self.run_id, "diverged", message.english(), state.final)
 
     def _finished(self) -> RunResult:
         final = self.state.final
         final["train_error"], final["test_error"] = self.state.train_error, self.state.test_error
-        message = N_("{steps} steps").format(steps=self.config.steps)
+        message = Message(N_("{steps} steps"), {"steps": self.config.steps})
         self.store.set_status(self.run_id, "finished", message)
-        return RunResult(self.run_id, "finished", message, final)
+        return RunResult(self.run_id, "finished", message.english(), final)
 
     def _epoch(self, steps: int) -> float:
         """Passes over the training set after ``steps`` steps."""

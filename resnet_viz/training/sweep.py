@@ -35,9 +35,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from ..i18n import N_
+from ..messages import Message
 from .sweep_plan import (
     CHECKPOINT_EVERY,
     EXPERIMENTS,
+    SWEEP_STOPPED,
     Planned,
     SweepError,
     SweepRun,
@@ -159,7 +162,8 @@ def _enter(store, plan: list[Planned], config, group: str, device: str, log: Cal
             p.run_id = store.create_run(p.run.name, p.run.spec.to_dict(), config.to_dict(), device, group=group)
         elif p.action in ("resume", "restart"):
             store.truncate_metrics(p.run_id, p.from_step)
-            store.set_status(p.run_id, "queued", f"continues from step {p.from_step}" if p.from_step else None)
+            again = Message(N_("continues from step {step}"), {"step": p.from_step}) if p.from_step else None
+            store.set_status(p.run_id, "queued", again)
     for p in plan:
         what = {"new": "queued", "resume": f"resumes from step {p.from_step}", "restart": "restarts (no checkpoint)"}
         log(f"#{p.run_id} {p.run.name}: {what.get(p.action, 'skipped: ' + p.note)}")
@@ -199,8 +203,8 @@ def _run_local(store, todo: list[Planned], config, checkpoint_every: int, stop: 
     finally:
         if stop.is_set() or waiting:
             for p in waiting:
-                store.set_status(p.run_id, "stopped", "interrupted: the sweep was stopped before it started")
-            queue.shutdown(reason="interrupted: the sweep was stopped")
+                store.set_status(p.run_id, "stopped", N_("interrupted: the sweep was stopped before it started"))
+            queue.shutdown(reason=SWEEP_STOPPED)
         queue.wait(60)
     log_ended_runs(store, todo, ended, log)
 
