@@ -45,6 +45,28 @@ def launch_button(label: str, key: str, specs, settings: dict, names: list[str],
     st.rerun()
 
 
+def resume_button(run, key: str) -> None:
+    """For a stopped or interrupted run that saved a checkpoint: a button that continues it from there.
+
+    Runs queued from the app save one every `queue.CHECKPOINT_EVERY` steps, so even a server killed mid-run
+    loses little. After the click the page reruns and shows the run in progress.
+    """
+    from resnet_viz.training.queue import RESUMABLE_STATUSES
+
+    queue = run_queue()
+    if run["status"] not in RESUMABLE_STATUSES or not queue.store.checkpoint_path(int(run["id"])).exists():
+        return
+    if not st.button(_("Resume"), key=key, help=_("Continue this run from its last checkpoint, where it stopped.")):
+        return
+    try:
+        queue.resume(int(run["id"]), owner=session_owner())
+    except ValueError as err:  # no usable checkpoint, too large for memory now, more than this session's share
+        st.error(str(err), icon="⚠️")
+        return
+    st.session_state["train_current"] = int(run["id"])
+    st.rerun()
+
+
 def session_owner() -> str | None:
     """Who launches from this script run, for the queue's fair share: the browser session (None outside the app)."""
     from streamlit.runtime.scriptrunner import get_script_run_ctx

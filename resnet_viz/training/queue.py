@@ -16,7 +16,7 @@ from ..nets.memory import MEMORY_HEADROOM, ModelTooLargeError
 from ..nets.spec import ResNetSpec
 from .admission import check_training_fits
 from .config import TrainConfig
-from .engine import RunResult, mark_failed, run_steps
+from .engine import RunResult, mark_failed, resumable_step, run_steps
 from .signals import SERVER_STOPPED, StopSignal
 from .store import RunStore
 
@@ -24,6 +24,10 @@ MAX_ACTIVE_RUNS = 4  # runs that take turns at once; more wait in order (RESNET_
 # Runs one owner (an app session) may have queued or training at once: a lab's whole comparison (up to six
 # networks) and a couple more, not a day's worth that pushes everyone else's runs back (RESNET_VIZ_RUNS_PER_SESSION).
 RUNS_PER_OWNER = 8
+# Steps between the checkpoints of a queued run, so a server that is killed (kill -9, a crash, a power cut)
+# loses at most this much of it and the run can be resumed (`RunQueue.resume`); each is a few MB for a CIFAR net.
+CHECKPOINT_EVERY = 100
+RESUMABLE_STATUSES = ("stopped",)  # stopped by a user, a server stop, or interrupted (its process is gone)
 
 
 class FairShareError(ValueError):
@@ -60,12 +64,14 @@ class RunQueue:
         max_active: int | None = None,
         memory_limit: int | None = None,
         runs_per_owner: int | None = None,
+        checkpoint_every: int = CHECKPOINT_EVERY,
     ) -> None:
         self.store = store
         limit = max_active or int(os.environ.get("RESNET_VIZ_MAX_ACTIVE_RUNS", MAX_ACTIVE_RUNS))
         self.max_active = max(1, limit)
         share = runs_per_owner or int(os.environ.get("RESNET_VIZ_RUNS_PER_SESSION", RUNS_PER_OWNER))
         self.runs_per_owner = max(1, share)  # runs one owner may have queued or training (see `check_share`)
+        self.checkpoint_every = checkpoint_every  # for runs submitted without their own
         self.memory_limit = memory_limit  # bytes a run may need (None = 80 % of the device's free memory)
         self._pending: list[_Entry] = []
         self._active: list[_Entry] = []
@@ -93,7 +99,8 @@ class RunQueue:
         """Queue a run; returns its id at once (status "queued").
 
         ``run_id``: train this run, already in the store (e.g. created with the rest of a sweep, or to
-        continue it), instead of creating one; ``resume`` and ``checkpoint_every`` go to `run_steps`.
+        continue it), instead of creating one; ``resume`` and ``checkpoint_every`` (default: the queue's) go to
+        `run_steps`.
         ``owner``: who launches it (the app passes its session), held to `runs_per_owner` (see `check_share`).
 
         Raises:
@@ -126,7 +133,8 @@ class RunQueue:
             else:
                 self.store.set_status(run_id, "queued")
             entry = _Entry(run_id, spec, config, StopSignal(), memory=estimate.total_bytes)
-            entry.resume, entry.checkpoint_every, entry.owner = resume, checkpoint_every, owner
+            entry.resume, entry.owner = resume, owner
+            entry.checkpoint_every = checkpoint_every or self.checkpoint_every
             with self._wake:
                 self._pending.append(entry)
                 self._wake.notify()
@@ -158,6 +166,32 @@ class RunQueue:
             if self.memory_limit is not None:  # a fixed budget: every run in the queue counts
                 return sum(e.memory for e in self._pending + self._active)
             return sum(e.memory for e in self._pending + self._active if not e.started)  # started: in the free memory
+
+    def resume(self, run_id: int, owner: str | None = None) -> int:
+        """Continue a stopped or interrupted run from its last checkpoint (queued like a new run; returns its id).
+
+        Its metric rows past the checkpoint's step are removed first, so no step is logged twice; on the same
+        device it then trains exactly as if it had never stopped.
+
+        Raises:
+            ValueError: the run is not stopped, has no checkpoint to continue from, or is refused like any launch
+                (memory, the owner's share). KeyError: there is no such run.
+        """
+        run = self.store.run(run_id)
+        if run["status"] not in RESUMABLE_STATUSES:
+            raise ValueError(_("Only a stopped or interrupted run can be resumed; run #{id} is {status}.").format(
+                id=run_id, status=_(run["status"])))  # fmt: skip
+        try:
+            checkpoint = self.store.load_checkpoint(run_id)
+        except (FileNotFoundError, ValueError):
+            checkpoint = None
+        step = resumable_step(checkpoint)
+        if step is None:
+            raise ValueError(_("Run #{id} saved no checkpoint to continue from; start it again instead.").format(
+                id=run_id))  # fmt: skip
+        spec, config = ResNetSpec.from_dict(run["spec"]), TrainConfig.from_dict(run["config"])
+        self.store.truncate_metrics(run_id, step)
+        return self.submit(spec, config, run_id=run_id, resume=checkpoint, owner=owner)
 
     def stop(self, run_id: int) -> None:
         """Stop an active run (it keeps what it logged) or cancel a waiting one."""
