@@ -29,10 +29,10 @@ Checkpoints (final weights) live beside the database in ``checkpoints/run_<id>.p
 into SQLite values and back (JSON text, NULL for non-finite numbers) is in `store_rows`.
 
 Schema history: 1, the first; 2 added ``owner_pid``, ``owner_start``, ``owner_host`` and ``heartbeat_at``
-to ``runs``; 3 added ``message_values``: a run's message is stored as data, its English template in ``message``
-and the values that fill it as JSON (`resnet_viz.messages.Message`), so each reader sees it in their language.
-An older file is migrated in place with ``ALTER TABLE`` when it is opened; its messages (already filled in,
-``message_values`` NULL) read as they were written.
+to ``runs``; 3 added ``renamed`` (see `same_experiment`) and ``message_values``: a message is stored as data,
+its English template in ``message`` and its values as JSON (`resnet_viz.messages.Message`), so each reader
+sees it in their language. An older file is migrated in place (``ALTER TABLE``) when opened; its messages,
+already filled in, read as they were written.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ FINAL_STATUSES = ("finished", "stopped", "diverged", "failed")  # these set fini
 INTERRUPTED = N_("interrupted: the process running it ended (app restarted, killed or crashed)")
 SCHEMA_VERSION = 3
 _OWNER_COLUMNS = (("owner_pid", "INTEGER"), ("owner_start", "TEXT"), ("owner_host", "TEXT"), ("heartbeat_at", "REAL"))
-_MESSAGE_COLUMNS = (("message_values", "TEXT"),)
+_SCHEMA_3_COLUMNS = (("message_values", "TEXT"), ("renamed", "INTEGER NOT NULL DEFAULT 0"))
 BUSY_TIMEOUT_MS = 30_000  # how long a write waits for another process's write before giving up
 
 # "grp" because GROUP is an SQL keyword; the Python side calls it "group".
@@ -98,7 +98,8 @@ CREATE TABLE IF NOT EXISTS runs (
     owner_start TEXT,    -- that process's start time, so a reused pid is not taken for it
     owner_host TEXT,
     heartbeat_at REAL,   -- Unix time of the owner's last sign of life
-    message_values TEXT  -- JSON values that fill the template in ``message`` (schema 3; NULL: none)
+    message_values TEXT, -- JSON values that fill the template in ``message`` (schema 3; NULL: none)
+    renamed INTEGER NOT NULL DEFAULT 0  -- 1 once a user renamed it: a launch no longer joins it (schema 3)
 );
 CREATE TABLE IF NOT EXISTS metrics (
     run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
@@ -156,7 +157,7 @@ class RunStore:
         """Bring an older file up to `SCHEMA_VERSION` in one transaction (another process may race us: re-check)."""
         with self._write() as db:  # adding only the columns that are missing is the re-check
             have = {row["name"] for row in db.execute("PRAGMA table_info(runs)")}
-            for column, kind in _OWNER_COLUMNS + _MESSAGE_COLUMNS:  # schema 2, then 3
+            for column, kind in _OWNER_COLUMNS + _SCHEMA_3_COLUMNS:  # schema 2, then 3
                 if column not in have:
                     db.execute(f"ALTER TABLE runs ADD COLUMN {column} {kind}")
             db.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
@@ -274,8 +275,18 @@ class RunStore:
             KeyError: there is no such run.
         """
         with self._write() as db:
-            if db.execute("UPDATE runs SET name = ? WHERE id = ?", (name, run_id)).rowcount == 0:
+            if db.execute("UPDATE runs SET name = ?, renamed = 1 WHERE id = ?", (name, run_id)).rowcount == 0:
                 raise KeyError(_missing(run_id))
+
+    def same_experiment(self, spec: dict, config: dict) -> list[dict[str, Any]]:
+        """Runs of exactly this spec and config (dataset and seed included) that a new launch would repeat: queued,
+        training or finished, never renamed by a user; newest first, as `run` dicts."""
+        rows = self._read(
+            f"{_RUN_SELECT} WHERE r.spec = ? AND r.config = ? AND r.renamed = 0 "
+            "AND r.status IN ('queued', 'running', 'finished') ORDER BY r.id DESC",
+            (json_text(spec, "spec"), json_text(config, "config")),
+        )
+        return [run_dict(r) for r in rows]
 
     def delete(self, run_id: int) -> bool:
         """Delete a run with its metrics and checkpoint; returns False if there was no such run.

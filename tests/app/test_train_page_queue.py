@@ -44,3 +44,32 @@ def test_an_interrupted_run_is_resumed_from_the_train_page():
     assert queue.wait(timeout=120)
     assert queue.store.run(run_id)["status"] == "finished" and queue.store.run(run_id)["last_step"] == 12
     assert queue.store.metrics(run_id)["step"].tolist() == [2, 4, 6, 8, 10, 12]  # no step logged twice
+
+
+def test_a_second_session_launching_the_same_experiment_joins_it_and_may_train_its_own_copy():
+    from ui.run_queue import run_queue
+
+    queue = run_queue()
+    before = set(queue.store.runs()["id"])
+
+    def new_runs():
+        runs = queue.store.runs()
+        return runs[~runs["id"].isin(before)]
+
+    sessions = [open_app_page("app_pages/train.py", {"preset": "CIFAR ResNet-20"}) for _ in range(2)]
+    for at in sessions:
+        at.number_input(key="train_steps").set_value(4321).run()  # an experiment no other test runs
+    sessions[0].button(key="train_start").click().run()
+    sessions[1].button(key="train_start").click().run()
+    try:
+        new = new_runs()
+        assert len(new) == 1  # the second launch joined the first: nothing trained twice
+        assert any(f"#{new['id'].iloc[0]}" in i.value and "same experiment" in i.value for i in sessions[1].info)
+        assert not sessions[0].info  # the first session was not told anything it did not ask for
+        sessions[1].button(key="train_start_own_copy").click().run()
+        assert not sessions[1].exception
+        assert len(new_runs()) == 2  # its own copy, on request
+    finally:
+        for run_id in new_runs()["id"]:
+            queue.stop(int(run_id))
+        assert queue.wait(timeout=120)

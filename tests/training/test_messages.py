@@ -51,7 +51,8 @@ def test_a_schema_2_store_is_migrated_and_its_old_messages_stay_readable(tmp_pat
     db = sqlite3.connect(path)  # what schema 2 wrote: messages filled in, no values column
     db.executescript(
         f"""
-        ALTER TABLE runs DROP COLUMN message_values; UPDATE schema_version SET version = 2;
+        ALTER TABLE runs DROP COLUMN message_values; ALTER TABLE runs DROP COLUMN renamed;
+        UPDATE schema_version SET version = 2;
         UPDATE runs SET status = 'stopped', message = 'stopped by the user at step 7' WHERE id = {old};
         UPDATE runs SET status = 'stopped', message = 'cancelled before it started' WHERE id = {plain_id};
         """
@@ -64,6 +65,10 @@ def test_a_schema_2_store_is_migrated_and_its_old_messages_stay_readable(tmp_pat
         assert run_message(store.run(plain_id)) == _("cancelled before it started") != "cancelled before it started"
     store.set_status(old, "finished", Message("{steps} steps", {"steps": 3}))  # the new column is written
     assert store.run(old)["message"] == "3 steps"
+    store.set_status(plain_id, "finished")
+    assert len(store.same_experiment({}, {})) == 2
+    store.rename(plain_id, "renamed")  # the other new column: a renamed run is no longer joined
+    assert store.same_experiment({}, {}) == [store.run(old)]
     store.close()
     db = sqlite3.connect(path)
     assert db.execute("SELECT version FROM schema_version").fetchall() == [(3,)]
