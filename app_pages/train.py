@@ -4,7 +4,7 @@ import streamlit as st
 
 from resnet_viz.i18n import N_, _
 from ui import citations as sources
-from ui.launch import budget_caption, launch_button
+from ui.launch import budget_caption, launch_button, resume_button
 from ui.live import live, progress_rows
 from ui.picker import current_choice
 from ui.run_labels import run_message, status_text
@@ -78,11 +78,10 @@ def live_panel() -> None:
             id=run_id, name=plain(run["name"]), status=status_text(run["status"])
         )
     )
+    resume_button(run, key="resume_live")
     if run["status"] == "diverged":
         st.error(
-            _("The loss diverged: {message}. Try a lower learning rate.").format(
-                message=plain(run_message(run["message"]))
-            ),
+            _("The loss diverged: {message}. Try a lower learning rate.").format(message=plain(run_message(run))),
             icon="💥",
         )
     if len(metrics):
@@ -118,7 +117,7 @@ else:
 
     table = runs[["id", "name", "status", "message", "group", "device", "last_step", "created_at"]].copy()
     table["status"] = table["status"].map(status_text)
-    table["message"] = table["message"].map(run_message)
+    table["message"] = runs.apply(run_message, axis=1)
     selection = st.dataframe(
         table.rename(columns={column: _(label) for column, label in HISTORY_HEADERS.items()}),
         hide_index=True,
@@ -144,6 +143,8 @@ else:
             if c3.button(_("Rename"), key="rename") and new_name.strip():
                 store.rename(chosen[0], new_name.strip())
                 st.rerun()
+            with c3:
+                resume_button(runs[runs["id"] == chosen[0]].iloc[0], key="resume")
         if c4.button(_("Delete {count} run(s)").format(count=len(chosen)), key="delete", type="secondary"):
             for run_id in chosen:
                 queue.stop(run_id)

@@ -20,6 +20,7 @@ DEVICE_NAMES = ("auto", "cpu", "cuda", "mps")
 THREADS_ENV = "RESNET_VIZ_THREADS"  # overrides `training_threads`
 MAX_TRAINING_THREADS = 8  # the small CNNs trained here stop getting faster beyond about 8 CPU threads
 _threads_set = False
+_threads_count = 0  # the count chosen by the first call, applied in every thread that trains
 _threads_lock = threading.Lock()
 
 
@@ -126,17 +127,22 @@ def training_threads() -> int:
 
 
 def use_training_threads(count: int | None = None) -> int:
-    """Set PyTorch's CPU thread count to ``count`` (default `training_threads`) once per process; returns the
-    count in use.
+    """Use PyTorch's CPU thread count ``count`` (default `training_threads`) in this thread, the count chosen
+    once per process; returns the count in use.
 
-    ``torch.set_num_threads`` is process-global (every run and page shares it), so it is set the first
-    time training starts and never again: runs in one process never fight over it. Results depend on
+    The count is chosen the first time training starts and never changed: runs in one process never fight
+    over it. It is applied in each thread that trains (``torch.set_num_threads`` reaches the calling thread
+    and threads started later, not threads that already run), so a run trains alike in any thread. Results depend on
     the thread count (parallel sums add in another order), so a process that must reproduce recorded
     numbers (`bundled.bundle_models`) fixes it first.
     """
-    global _threads_set
+    global _threads_set, _threads_count
     with _threads_lock:
         if not _threads_set:
-            torch.set_num_threads(count or training_threads())
+            _threads_count = count or training_threads()
             _threads_set = True
-        return torch.get_num_threads()
+    # OpenMP keeps a count per thread: a thread that existed before the first call (the main thread, when a
+    # worker thread chose) still has the default, and the same run would add in another order there.
+    if torch.get_num_threads() != _threads_count:
+        torch.set_num_threads(_threads_count)
+    return _threads_count

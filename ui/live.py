@@ -44,7 +44,7 @@ def progress_rows(runs) -> None:
         with about:
             st.markdown(
                 f"**#{run_id} {plain(run['name'])}** · {status_text(run['status'])}"
-                + (f" · {plain(run_message(run['message']))}" if run["message"] else "")
+                + (f" · {plain(message)}" if (message := run_message(run)) else "")
             )
             text = _progress_text(queue, run, done, total, forecasts.get(run_id), run_id in mine)
             st.progress(min(done / max(total, 1), 1.0), text=text)

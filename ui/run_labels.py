@@ -3,9 +3,8 @@ run picker, and the run a picker preselects."""
 
 from __future__ import annotations
 
-import re
-
 from resnet_viz.i18n import N_, _
+from resnet_viz.messages import Message
 
 STATUS_ICONS = {"queued": "⏳", "running": "🏃", "finished": "✅", "stopped": "⏹️", "diverged": "💥", "failed": "❌"}
 STATUS_LABELS = {
@@ -16,13 +15,6 @@ STATUS_LABELS = {
     "diverged": N_("diverged"),
     "failed": N_("failed"),
 }
-# What the training engine stores as a run's message, in English (it runs in a worker thread that has no
-# user language); `run_message` shows them in the reader's language. Keep in step with resnet_viz.training.engine.
-STORED_MESSAGES = (
-    N_("{reason} at step {step}"),
-    N_("loss became {loss} at step {step}: the learning rate is probably too high"),
-    N_("{steps} steps"),
-)
 
 
 def status_text(status: str) -> str:
@@ -30,21 +22,11 @@ def status_text(status: str) -> str:
     return f"{STATUS_ICONS.get(status, '')} {_(STATUS_LABELS.get(status, status))}"
 
 
-def run_message(message) -> str:
-    """A run's stored message (English, see `STORED_MESSAGES`) in the reader's language, where it is one of
-    the engine's fixed messages; anything else (an error's own text) as stored."""
-    text = str(message or "")
-    if not text or _(text) != text:
-        return _(text) if text else ""
-    for template in STORED_MESSAGES:
-        parts = re.split(r"\{(\w+)\}", template)  # text, name, text, name, ..., text
-        pattern = "".join(
-            re.escape(part) if i % 2 == 0 else f"(?P<{part}>{'[0-9]+' if part in ('step', 'steps') else '.+'})"
-            for i, part in enumerate(parts)
-        )
-        if found := re.fullmatch(pattern, text):
-            return _(template).format(**{name: run_message(value) for name, value in found.groupdict().items()})
-    return text
+def run_message(run) -> str:
+    """A run's message (a `RunStore.runs` row or `run` dict) in the reader's language: the store keeps it as an
+    English template and its values (`resnet_viz.messages.Message`); "" when the run has none."""
+    message = run["message_data"]
+    return message.text() if isinstance(message, Message) else ""
 
 
 def run_label(run) -> str:

@@ -15,8 +15,10 @@ def build_resnet(
     device: torch.device | str | None = None,
     input_size: int | None = None,
     memory_limit: int | None = None,
+    generator: torch.Generator | None = None,
 ) -> ResNet:
-    """Build the network described by ``spec`` (on the CPU unless ``device`` is given).
+    """Build the network described by ``spec`` (on the CPU unless ``device`` is given), its weights drawn from
+    ``generator`` (a CPU `torch.Generator`; None = torch's global one, which every thread shares).
 
     Before allocating anything it estimates weights + gradients + activations for one image
     (`estimate_memory`, from the spec's cached meta-device trace) and raises `ModelTooLargeError` (a ValueError) if
@@ -26,5 +28,5 @@ def build_resnet(
         raise ValueError(_("build_resnet needs a ResNetSpec, got {type}.").format(type=type(spec).__name__))
     target = torch.device(device) if device is not None else torch.device("cpu")
     check_fits(spec, target, input_size, memory_limit=memory_limit)
-    model = ResNet(spec)
+    model = ResNet(spec, generator=generator)  # drawn on the CPU, then moved: the same weights on every device
     return model.to(target) if target.type != "cpu" else model

@@ -27,6 +27,8 @@ Shortcut variants (Identity Mappings, Fig. 2), h(x) being identity, zero-pad or 
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -60,6 +62,30 @@ class ZeroPadShortcut(nn.Module):
 
     def extra_repr(self) -> str:
         return f"{self.in_channels}, {self.out_channels}, stride={self.stride}"
+
+
+class SeededDropout(nn.Dropout):
+    """`nn.Dropout` whose masks come from ``generator`` when one is set (`use_generator`), not torch's global one.
+
+    The global generator is shared by every thread of the process (every user of a server), so a run whose
+    masks came from it would depend on what others drew meanwhile. The generator is a CPU one (a run's data
+    order stream, which its checkpoints save): the mask (N, C, H, W) is drawn on the CPU and moved.
+    """
+
+    generator: torch.Generator | None = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0 or self.generator is None:
+            return super().forward(x)
+        keep = torch.rand(x.shape, generator=self.generator) >= self.p  # (N, C, H, W) on the CPU
+        return x * keep.to(x.device, x.dtype) / (1 - self.p)
+
+
+def use_generator(model: nn.Module, generator: torch.Generator | None) -> None:
+    """Draw every random mask of ``model`` (its `SeededDropout` modules) from ``generator`` (None: the global one)."""
+    for module in model.modules():
+        if isinstance(module, SeededDropout):
+            module.generator = generator
 
 
 def _norm(spec: ResNetSpec, channels: int, device: Device = None) -> nn.Module:
@@ -118,7 +144,7 @@ class ResidualUnit(nn.Module):
             if self.variant in ("exclusive_gating", "shortcut_gating"):
                 self.gate = nn.Conv2d(in_channels, out_channels, 1, stride, bias=True, device=device)
             if self.variant == "dropout":
-                self.shortcut_drop = nn.Dropout(spec.shortcut_dropout)
+                self.shortcut_drop = SeededDropout(spec.shortcut_dropout)
             self.add = Add()
 
     def layer(self, kind: str, i: int) -> nn.Module:
@@ -180,7 +206,7 @@ class ResidualUnit(nn.Module):
 class ResNet(nn.Module):
     """A ResNet (or its plain twin) built from a `ResNetSpec`. The spec is kept as ``model.spec``."""
 
-    def __init__(self, spec: ResNetSpec, device: Device = None) -> None:
+    def __init__(self, spec: ResNetSpec, device: Device = None, generator: torch.Generator | None = None) -> None:
         super().__init__()
         self.spec = spec
         if spec.style == "imagenet":
@@ -210,21 +236,29 @@ class ResNet(nn.Module):
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
         self.fc = nn.Linear(channels, spec.num_classes, device=device)
         if torch.device(device or "cpu").type != "meta":  # meta tensors hold no values to initialise
-            self.reset_parameters()
+            self.reset_parameters(generator)
 
-    def reset_parameters(self) -> None:
-        """torchvision's initialisation: He (fan_out) for convs, BN scale 1 / shift 0."""
+    def reset_parameters(self, generator: torch.Generator | None = None) -> None:
+        """torchvision's initialisation: He (fan_out) for convs, BN scale 1 / shift 0, and `nn.Linear`'s own for fc.
+
+        Every parameter is drawn here, from ``generator`` (a CPU one; None = torch's global generator), so a
+        seeded generator fixes the weights whatever other threads draw meanwhile.
+        """
         for name, m in self.named_modules():
             if name.endswith(".gate"):  # g(x) = sigmoid(gate_bias) everywhere at the start
                 nn.init.zeros_(m.weight)
                 nn.init.constant_(m.bias, self.spec.gate_bias)
             elif isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu", generator=generator)
                 if m.bias is not None:
                     nn.init.zeros_(m.bias)
             elif isinstance(m, nn.BatchNorm2d):
                 nn.init.ones_(m.weight)
                 nn.init.zeros_(m.bias)
+            elif isinstance(m, nn.Linear):  # as `nn.Linear.reset_parameters`, with the generator
+                nn.init.kaiming_uniform_(m.weight, a=math.sqrt(5), generator=generator)
+                bound = 1 / math.sqrt(m.in_features)
+                nn.init.uniform_(m.bias, -bound, bound, generator=generator)
 
     def stages(self) -> list[nn.Sequential]:
         return [getattr(self, f"layer{i}") for i in range(1, self.num_stages + 1)]

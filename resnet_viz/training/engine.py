@@ -13,16 +13,24 @@ How it reads, top to bottom: `run_steps` prepares a run (`_prepare`: its data an
 sets up its loop (`_Loop`: the data on the device, the accelerations, the optimiser) and advances it
 step by step. Everything the loop changes lives in one `LoopState`, whose `snapshot` is the "resume"
 entry of a checkpoint and whose `restore` continues from one, exactly.
+
+Reproducible by construction: a run never reads torch's global generator, which every thread of a server
+shares; its weights, data split, batch order, augmentation and dropout masks come from generators of its own,
+seeded from ``config.seed`` (see `_prepare`). The same spec, config, dataset and seed on the same device give
+the same metric rows, whatever else the process does. They still depend on the device (a GPU sums in another
+order than a CPU, cuDNN chooses kernels by timing), the CPU thread count (`use_training_threads`), the
+accelerations (`amp`, `compile`) and the torch version.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
 from collections.abc import Callable, Generator
 from contextlib import nullcontext
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, NoReturn
 
 import torch
@@ -31,13 +39,16 @@ from torch import nn
 
 from ..device import resolve_device, use_training_threads
 from ..i18n import N_
+from ..messages import Message
 from ..nets.builder import build_resnet
+from ..nets.model import use_generator
 from ..nets.naming import block_of, group_of
 from ..nets.spec import ResNetSpec
 from .config import TrainConfig, lr_at, resolve_accelerations
 from .data import DataBundle, load_dataset
 from .evaluate import evaluate
-from .signals import StopRequested, StopSignal
+from .loop_state import LoopState
+from .signals import StopRequested, StopSignal, stopped_at
 from .store import RunStore
 
 
@@ -53,17 +64,6 @@ def resumable_step(checkpoint: dict | None) -> int | None:
     """The step a saved checkpoint lets a run continue from (`run_steps(resume=...)`), or None if it cannot."""
     state = (checkpoint or {}).get("resume")
     return int(state["step"]) if isinstance(state, dict) and "step" in state else None
-
-
-def _cpu(value: Any) -> Any:
-    """``value`` with every tensor inside (dicts, lists) detached and copied to the CPU: checkpoints travel."""
-    if isinstance(value, torch.Tensor):
-        return value.detach().cpu()
-    if isinstance(value, dict):
-        return {k: _cpu(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return type(value)(_cpu(v) for v in value)
-    return value
 
 
 def throughput(images: int, seconds: float) -> float | None:
@@ -158,12 +158,11 @@ def run_steps(
     """
     stop = stop or StopSignal()
     saved = resume if resumable_step(resume) is not None else None
-    device = resolve_device(config.device)
-    store.set_status(run_id, "running")
     run: _Run | None = None  # once its data and network exist, a run always leaves a checkpoint
     loop: _Loop | None = None  # once its loop is set up, an unfinished run's checkpoint says where it stands
-    finished = False
     try:
+        device = resolve_device(config.device)
+        store.set_status(run_id, "running")
         run = _prepare(spec, config, device)
         if saved is not None:
             run.model.load_state_dict(saved["model"])
@@ -171,18 +170,53 @@ def run_steps(
         if saved is not None:
             loop.state.restore(saved["resume"])
         result = yield from loop.steps(stop, on_progress)
-        finished = result.status == "finished"
-        return result
     except StopRequested:
-        return RunResult(run_id, "stopped", N_("stopped by the user"), {})
-    except Exception as err:  # a run must end with a readable status, never silently
-        message = f"{type(err).__name__}: {err}"
+        result = RunResult(run_id, "stopped", _stop_message(stop, loop).english(), {})
+    except GeneratorExit:  # closed half-way (e.g. garbage-collected): keep where it stood, then let it close
+        _save_checkpoint(store, run_id, run, loop, finished=False)
+        raise
+    except Exception as err:  # a run must end with a readable status, never silently, never taking the queue along
+        result = RunResult(run_id, "failed", mark_failed(store, run_id, err), {})
+    # A run that did not finish keeps where it stood, so it can be continued (`resume`).
+    saving = _save_checkpoint(store, run_id, run, loop, finished=result.status == "finished")
+    if saving is not None:
+        message = mark_failed(store, run_id, saving, N_("its weights could not be saved ({kind}: {error})"))
+        result = RunResult(run_id, "failed", message, {})
+    return result
+
+
+def _save_checkpoint(store: RunStore, run_id: int, run: _Run | None, loop: _Loop | None, finished: bool):
+    """Save the run's checkpoint (if its network exists); returns the exception that stopped it, or None."""
+    if run is None:
+        return None
+    state = loop.state if loop is not None and not finished else None
+    try:
+        store.save_checkpoint(run_id, run.checkpoint(state))
+    except Exception as err:  # a full disk must not take the queue down: the caller marks the run failed
+        return err
+    return None
+
+
+FAILED = N_("{kind}: {error}")  # a failed run's message: the error's kind and its text
+
+
+def mark_failed(store: RunStore, run_id: int, err: BaseException, template: str = FAILED) -> str:
+    """Mark the run failed with ``template`` filled with the error's kind and text; returns that message.
+
+    Never raises: if even the store cannot be written (the disk is full, the file is locked), the run's row
+    stays as it was and the error is logged. The worker, which serves every user, goes on either way.
+    """
+    message = Message(template, {"kind": type(err).__name__, "error": str(err)})
+    try:
         store.set_status(run_id, "failed", message)
-        return RunResult(run_id, "failed", message, {})
-    finally:
-        if run is not None:  # a run that did not finish keeps where it stood, so it can be continued (`resume`)
-            state = loop.state if loop is not None and not finished else None
-            store.save_checkpoint(run_id, run.checkpoint(state))
+    except Exception:
+        logging.getLogger(__name__).exception("run #%s failed and could not be marked failed", run_id)
+    return message.english()
+
+
+def _stop_message(stop: threading.Event, loop: _Loop | None) -> Message:
+    """A stopped run's message: the stop's reason (see `StopSignal`) at the step it had reached."""
+    return stopped_at(getattr(stop, "reason", N_("stopped by the user")), loop.state.done if loop else 0)
 
 
 @dataclass
@@ -208,10 +242,15 @@ class _Run:
 
 
 def _prepare(spec: ResNetSpec, config: TrainConfig, device: torch.device) -> _Run:
-    """Load the run's dataset and build its network, initialised from ``config.seed``."""
-    torch.manual_seed(config.seed)
+    """Load the run's dataset and build its network, initialised from ``config.seed``.
+
+    The run owns its random streams: the weights come from a generator seeded with ``config.seed``, the data
+    split from one of its own (`load_dataset`), the batch order, augmentation and dropout masks from the loop's
+    ``order`` (`LoopState`). Nothing reads torch's global generator, so what other threads (other runs, other
+    users' pages) draw meanwhile cannot change a run.
+    """
     if device.type == "cpu":
-        use_training_threads()  # once per process: set_num_threads is process-global
+        use_training_threads()  # the process's one count, in this thread too
     bundle = load_dataset(
         config.dataset,
         input_size=config.input_size,
@@ -224,83 +263,10 @@ def _prepare(spec: ResNetSpec, config: TrainConfig, device: torch.device) -> _Ru
     if config.epochs is not None:  # the budget in epochs becomes steps once the data size is known
         steps = max(1, math.ceil(config.epochs * len(bundle.x_train) / config.batch_size))
         config = replace(config, steps=steps, warmup_steps=min(config.warmup_steps, steps))
-    # Everything up to the first step runs without another run's turn in between, so the seed
-    # fixes the initialisation exactly as when the run trains alone.
-    return _Run(spec, config, bundle, build_resnet(spec, device=device, input_size=config.input_size))
-
-
-# The fields a snapshot keeps under their own names ("done" is saved as "step"; the sums as plain numbers).
-_SAVED_AS_IS = ("perm", "cursor", "seen", "window_images", "window_seconds", "train_error", "test_error",
-                "eval_seconds", "own_seconds", "final")  # fmt: skip
-
-
-@dataclass
-class LoopState:
-    """Where a run's optimisation loop stands after its last completed step: all it needs to continue exactly.
-
-    The sums and counts cover the current logging window (reset at every logged step). `snapshot` turns
-    it into a checkpoint's "resume" entry (CPU tensors and plain values); `restore` continues from one.
-    """
-
-    optimizer: torch.optim.Optimizer
-    order: torch.Generator  # batch order and augmentation, independent of the data split
-    perm: torch.Tensor  # (N,) this pass's order of the training images
-    loss_sum: torch.Tensor  # () summed on the device: no sync per step
-    wrong_sum: torch.Tensor  # () misclassified training images
-    cursor: int = 0  # where the next batch starts in ``perm``
-    seen: int = 0  # steps in the window
-    window_images: int = 0
-    window_seconds: float = 0.0  # training time of the window (evaluation excluded)
-    train_error: float | None = None  # of the last evaluation
-    test_error: float | None = None
-    eval_seconds: float = 0.0  # time spent measuring errors, kept out of the throughput figure
-    own_seconds: float = 0.0  # this run's own time in the loop (other runs' turns excluded)
-    final: dict[str, Any] = field(default_factory=dict)  # the last logged metrics
-    done: int = 0  # optimiser steps completed (a snapshot's "step")
-    last_checkpoint: int = 0  # the step of the last checkpoint
-
-    @classmethod
-    def start(cls, model: nn.Module, config: TrainConfig, images: int, device: torch.device) -> LoopState:
-        """A loop before its first step: a fresh optimiser, the first batch order of ``images`` training images."""
-        if config.optimizer == "sgd":
-            optimizer = torch.optim.SGD(
-                model.parameters(), lr=config.lr, momentum=0.9, weight_decay=config.weight_decay
-            )
-        else:
-            optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-        order = torch.Generator().manual_seed(config.seed + 1)
-        perm = torch.randperm(images, generator=order)
-        return cls(optimizer, order, perm, torch.zeros((), device=device), torch.zeros((), device=device))
-
-    def snapshot(self) -> dict[str, Any]:
-        """The state as a checkpoint's "resume" entry (the keys every saved checkpoint has)."""
-        return _cpu(
-            {"step": self.done, "optimizer": self.optimizer.state_dict(), "order": self.order.get_state()}
-            | {key: getattr(self, key) for key in _SAVED_AS_IS}
-            | {"loss_sum": self.loss_sum.item(), "wrong_sum": self.wrong_sum.item()}
-        )
-
-    def restore(self, saved: dict[str, Any]) -> None:
-        """Continue where a `snapshot` left off."""
-        self.optimizer.load_state_dict(saved["optimizer"])  # moves the state to the parameters' device
-        self.order.set_state(saved["order"])
-        for key in _SAVED_AS_IS:
-            setattr(self, key, saved[key])
-        self.loss_sum += saved["loss_sum"]
-        self.wrong_sum += saved["wrong_sum"]
-        self.done = self.last_checkpoint = saved["step"]
-
-    def add_time(self, started: float) -> None:
-        """Count the time since ``started`` (a step's start) as this run's own and as the window's."""
-        self.window_seconds += time.perf_counter() - started
-        self.own_seconds += time.perf_counter() - started
-
-    def next_window(self, started: float) -> None:
-        """After a logged step: empty the window's sums, and count the step's time (``started`` on) as own."""
-        self.loss_sum.zero_()
-        self.wrong_sum.zero_()
-        self.seen, self.window_images, self.window_seconds = 0, 0, 0.0
-        self.own_seconds += time.perf_counter() - started
+    model = build_resnet(
+        spec, device=device, input_size=config.input_size, generator=torch.Generator().manual_seed(config.seed)
+    )
+    return _Run(spec, config, bundle, model)
 
 
 class _Loop:
@@ -328,6 +294,7 @@ class _Loop:
         self.x_test = run.bundle.x_test[: config.eval_samples].to(device)
         self.y_test = run.bundle.y_test[: config.eval_samples].to(device)
         self.state = LoopState.start(model, config, len(self.x_train), device)
+        use_generator(model, self.state.order)  # dropout masks from the run's own stream (saved with its checkpoints)
 
     def steps(
         self, stop: threading.Event, on_progress: Callable[[int, int, dict], None] | None
@@ -360,8 +327,7 @@ class _Loop:
 
     def _stopped(self, stop: threading.Event, step: int) -> NoReturn:
         """Mark the run stopped (the stop's reason, at ``step``) and leave the loop."""
-        reason = getattr(stop, "reason", N_("stopped by the user"))
-        self.store.set_status(self.run_id, "stopped", N_("{reason} at step {step}").format(reason=reason, step=step))
+        self.store.set_status(self.run_id, "stopped", _stop_message(stop, self))
         raise StopRequested
 
     def _train_step(self, step: int, logged: bool) -> tuple[float, dict[str, float] | None]:
@@ -447,21 +413,20 @@ class _Loop:
     def _diverged(self, step: int, lr: float, mean_loss: float, started: float) -> RunResult:
         """End a run whose loss became NaN or infinite: one last row (no loss), status "diverged"."""
         state = self.state
-        message = N_("loss became {loss} at step {step}: the learning rate is probably too high").format(
-            loss=mean_loss, step=step + 1
-        )
+        template = N_("loss became {loss} at step {step}: the learning rate is probably too high")
+        message = Message(template, {"loss": mean_loss, "step": step + 1})
         rate = throughput(state.window_images, state.window_seconds + time.perf_counter() - started)  # steps before it
         row = {"step": step + 1, "epoch": self._epoch(step + 1), "train_loss": None, "lr": lr, "images_per_s": rate}
         self.store.log_metrics(self.run_id, [row])
         self.store.set_status(self.run_id, "diverged", message)
-        return RunResult(self.run_id, "diverged", message, state.final)
+        return RunResult(self.run_id, "diverged", message.english(), state.final)
 
     def _finished(self) -> RunResult:
         final = self.state.final
         final["train_error"], final["test_error"] = self.state.train_error, self.state.test_error
-        message = N_("{steps} steps").format(steps=self.config.steps)
+        message = Message(N_("{steps} steps"), {"steps": self.config.steps})
         self.store.set_status(self.run_id, "finished", message)
-        return RunResult(self.run_id, "finished", message, final)
+        return RunResult(self.run_id, "finished", message.english(), final)
 
     def _epoch(self, steps: int) -> float:
         """Passes over the training set after ``steps`` steps."""

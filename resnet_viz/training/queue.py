@@ -16,11 +16,22 @@ from ..nets.memory import MEMORY_HEADROOM, ModelTooLargeError
 from ..nets.spec import ResNetSpec
 from .admission import check_training_fits
 from .config import TrainConfig
-from .engine import RunResult, run_steps
+from .engine import RunResult, mark_failed, resumable_step, run_steps
 from .signals import SERVER_STOPPED, StopSignal
 from .store import RunStore
 
 MAX_ACTIVE_RUNS = 4  # runs that take turns at once; more wait in order (RESNET_VIZ_MAX_ACTIVE_RUNS overrides)
+# Runs one owner (an app session) may have queued or training at once: a lab's whole comparison (up to six
+# networks) and a couple more, not a day's worth that pushes everyone else's runs back (RESNET_VIZ_RUNS_PER_SESSION).
+RUNS_PER_OWNER = 8
+# Steps between the checkpoints of a queued run, so a server that is killed (kill -9, a crash, a power cut)
+# loses at most this much of it and the run can be resumed (`RunQueue.resume`); each is a few MB for a CIFAR net.
+CHECKPOINT_EVERY = 100
+RESUMABLE_STATUSES = ("stopped",)  # stopped by a user, a server stop, or interrupted (its process is gone)
+
+
+class FairShareError(ValueError):
+    """A launch would give its owner more runs queued or training than `RunQueue.runs_per_owner`."""
 
 
 @dataclass
@@ -34,6 +45,7 @@ class _Entry:
     started: bool = False  # has taken its first step, so its memory shows in the free memory
     resume: dict | None = None  # a checkpoint to continue from (see `run_steps`)
     checkpoint_every: int | None = None  # steps between checkpoints that a killed process can resume from
+    owner: str | None = None  # who launched it (an app session), for the fair share; None = not counted
 
 
 class RunQueue:
@@ -46,15 +58,26 @@ class RunQueue:
     in the order they came (see `position`); any run can be stopped.
     """
 
-    def __init__(self, store: RunStore, max_active: int | None = None, memory_limit: int | None = None) -> None:
+    def __init__(
+        self,
+        store: RunStore,
+        max_active: int | None = None,
+        memory_limit: int | None = None,
+        runs_per_owner: int | None = None,
+        checkpoint_every: int = CHECKPOINT_EVERY,
+    ) -> None:
         self.store = store
         limit = max_active or int(os.environ.get("RESNET_VIZ_MAX_ACTIVE_RUNS", MAX_ACTIVE_RUNS))
         self.max_active = max(1, limit)
+        share = runs_per_owner or int(os.environ.get("RESNET_VIZ_RUNS_PER_SESSION", RUNS_PER_OWNER))
+        self.runs_per_owner = max(1, share)  # runs one owner may have queued or training (see `check_share`)
+        self.checkpoint_every = checkpoint_every  # for runs submitted without their own
         self.memory_limit = memory_limit  # bytes a run may need (None = 80 % of the device's free memory)
         self._pending: list[_Entry] = []
         self._active: list[_Entry] = []
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
+        self._admission = threading.Lock()  # held by `submit` from its memory check to its reservation
         self._thread = threading.Thread(target=self._work, name="resnet-viz-trainer", daemon=True)
         self._thread.start()
         # At interpreter exit the worker must not be inside torch (a daemon thread killed there aborts the
@@ -71,46 +94,104 @@ class RunQueue:
         run_id: int | None = None,
         resume: dict | None = None,
         checkpoint_every: int | None = None,
+        owner: str | None = None,
     ) -> int:
         """Queue a run; returns its id at once (status "queued").
 
         ``run_id``: train this run, already in the store (e.g. created with the rest of a sweep, or to
-        continue it), instead of creating one; ``resume`` and ``checkpoint_every`` go to `run_steps`.
+        continue it), instead of creating one; ``resume`` and ``checkpoint_every`` (default: the queue's) go to
+        `run_steps`.
+        ``owner``: who launches it (the app passes its session), held to `runs_per_owner` (see `check_share`).
 
         Raises:
             ValueError: impossible settings, an absent device or dataset folder; `ModelTooLargeError` (a
-                ValueError) when training would not fit in memory. A refused run leaves nothing in the store.
+                ValueError) when training would not fit in memory; `FairShareError` (a ValueError) when the
+                owner has its share of the queue already. A refused run leaves nothing in the store.
         """
         config.validate()
         device = resolve_device(config.device)
-        with self._lock:  # memory the runs ahead of this one will take, beyond what is in use now
-            if self.memory_limit is not None:  # a fixed budget: every run in the queue counts
-                reserved = sum(e.memory for e in self._pending + self._active)
-            else:  # the free memory already shows the runs that have started
-                reserved = sum(e.memory for e in self._pending + self._active if not e.started)
-        limit = self.memory_limit if self.memory_limit is not None else int(MEMORY_HEADROOM * available_memory(device))
-        try:
-            estimate = check_training_fits(spec, config, memory_limit=max(0, limit - reserved))
-        except ModelTooLargeError as err:
-            if reserved:
-                err = ModelTooLargeError(
-                    _("{error} ({reserved} is set aside for the runs already queued.)").format(
-                        error=err, reserved=format_bytes(reserved)
-                    )
-                )
-            raise err from None
-        if run_id is None:
-            run_id = self.store.create_run(
-                name or spec.name, spec.to_dict(), config.to_dict(), str(device), group=group
+        with self._admission:  # the check and the reservation as one step: two launches cannot share the last memory
+            self.check_share(owner)
+            reserved = self._reserved()
+            limit = (
+                self.memory_limit if self.memory_limit is not None else int(MEMORY_HEADROOM * available_memory(device))
             )
-        else:
-            self.store.set_status(run_id, "queued")
-        entry = _Entry(run_id, spec, config, StopSignal(), memory=estimate.total_bytes)
-        entry.resume, entry.checkpoint_every = resume, checkpoint_every
-        with self._wake:
-            self._pending.append(entry)
-            self._wake.notify()
+            try:
+                estimate = check_training_fits(spec, config, memory_limit=max(0, limit - reserved))
+            except ModelTooLargeError as err:
+                if reserved:
+                    err = ModelTooLargeError(
+                        _("{error} ({reserved} is set aside for the runs already queued.)").format(
+                            error=err, reserved=format_bytes(reserved)
+                        )
+                    )
+                raise err from None
+            if run_id is None:
+                run_id = self.store.create_run(
+                    name or spec.name, spec.to_dict(), config.to_dict(), str(device), group=group
+                )
+            else:
+                self.store.set_status(run_id, "queued")
+            entry = _Entry(run_id, spec, config, StopSignal(), memory=estimate.total_bytes)
+            entry.resume, entry.owner = resume, owner
+            entry.checkpoint_every = checkpoint_every or self.checkpoint_every
+            with self._wake:
+                self._pending.append(entry)
+                self._wake.notify()
         return run_id
+
+    def check_share(self, owner: str | None, count: int = 1) -> None:
+        """Raise `FairShareError` if ``count`` more runs would give ``owner`` more than `runs_per_owner` runs
+        queued or training (a lab checks its whole comparison before queueing any of it). None: no limit.
+
+        One server trains everyone's runs in turn: without a share, one session's dozen long runs would put
+        every other student's run hours back.
+        """
+        if owner is None:
+            return
+        with self._lock:
+            mine = sum(e.owner == owner for e in self._pending + self._active)
+        if mine + count > self.runs_per_owner:
+            raise FairShareError(
+                _(
+                    "This launch would give you {total} runs queued or training; each session may have {limit} at "
+                    "once, so that one person's runs cannot push everyone else's back. Stop one of yours or wait "
+                    "for one to end, then launch again."
+                ).format(total=mine + count, limit=self.runs_per_owner)
+            )
+
+    def _reserved(self) -> int:
+        """Bytes the runs in the queue will take beyond what is in use now (with a fixed budget: all they take)."""
+        with self._lock:
+            if self.memory_limit is not None:  # a fixed budget: every run in the queue counts
+                return sum(e.memory for e in self._pending + self._active)
+            return sum(e.memory for e in self._pending + self._active if not e.started)  # started: in the free memory
+
+    def resume(self, run_id: int, owner: str | None = None) -> int:
+        """Continue a stopped or interrupted run from its last checkpoint (queued like a new run; returns its id).
+
+        Its metric rows past the checkpoint's step are removed first, so no step is logged twice; on the same
+        device it then trains exactly as if it had never stopped.
+
+        Raises:
+            ValueError: the run is not stopped, has no checkpoint to continue from, or is refused like any launch
+                (memory, the owner's share). KeyError: there is no such run.
+        """
+        run = self.store.run(run_id)
+        if run["status"] not in RESUMABLE_STATUSES:
+            raise ValueError(_("Only a stopped or interrupted run can be resumed; run #{id} is {status}.").format(
+                id=run_id, status=_(run["status"])))  # fmt: skip
+        try:
+            checkpoint = self.store.load_checkpoint(run_id)
+        except (FileNotFoundError, ValueError):
+            checkpoint = None
+        step = resumable_step(checkpoint)
+        if step is None:
+            raise ValueError(_("Run #{id} saved no checkpoint to continue from; start it again instead.").format(
+                id=run_id))  # fmt: skip
+        spec, config = ResNetSpec.from_dict(run["spec"]), TrainConfig.from_dict(run["config"])
+        self.store.truncate_metrics(run_id, step)
+        return self.submit(spec, config, run_id=run_id, resume=checkpoint, owner=owner)
 
     def stop(self, run_id: int) -> None:
         """Stop an active run (it keeps what it logged) or cancel a waiting one."""
@@ -186,5 +267,11 @@ class RunQueue:
                     next(entry.steps)
                     entry.started = True
                 except StopIteration:
-                    with self._lock:
-                        self._active.remove(entry)
+                    self._retire(entry)
+                except Exception as err:  # `run_steps` ends every run with a status; this is what escapes it
+                    self._retire(entry)
+                    mark_failed(self.store, entry.run_id, err)
+
+    def _retire(self, entry: _Entry) -> None:
+        with self._lock:
+            self._active.remove(entry)

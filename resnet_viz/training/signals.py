@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 
 from ..i18n import N_
+from ..messages import Message
 
 
 class StopRequested(Exception):
@@ -27,6 +28,11 @@ class StopSignal(threading.Event):
 
 
 SERVER_STOPPED = N_("interrupted: the server stopped")
+
+
+def stopped_at(reason: str, step: int) -> Message:
+    """A stopped run's message: ``reason`` (a msgid, e.g. `SERVER_STOPPED`) at the step it had reached."""
+    return Message(N_("{reason} at step {step}"), {"reason": Message(reason), "step": step})
 
 
 def stop_on_signals(

@@ -29,7 +29,10 @@ Checkpoints (final weights) live beside the database in ``checkpoints/run_<id>.p
 into SQLite values and back (JSON text, NULL for non-finite numbers) is in `store_rows`.
 
 Schema history: 1, the first; 2 added ``owner_pid``, ``owner_start``, ``owner_host`` and ``heartbeat_at``
-to ``runs`` (a version-1 file is migrated in place with ``ALTER TABLE`` when it is opened).
+to ``runs``; 3 added ``renamed`` (see `same_experiment`) and ``message_values``: a message is stored as data,
+its English template in ``message`` and its values as JSON (`resnet_viz.messages.Message`), so each reader
+sees it in their language. An older file is migrated in place (``ALTER TABLE``) when opened; its messages,
+already filled in, read as they were written.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ from typing import Any
 import pandas as pd
 
 from ..i18n import N_, _
+from ..messages import Message
 from .store_owners import HEARTBEAT_TIMEOUT_S, owner_gone, this_process
 from .store_rows import (
     METRIC_COLUMNS,
@@ -68,8 +72,9 @@ from .store_rows import (
 RUN_STATUSES = ("queued", "running", "finished", "stopped", "diverged", "failed")
 FINAL_STATUSES = ("finished", "stopped", "diverged", "failed")  # these set finished_at
 INTERRUPTED = N_("interrupted: the process running it ended (app restarted, killed or crashed)")
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _OWNER_COLUMNS = (("owner_pid", "INTEGER"), ("owner_start", "TEXT"), ("owner_host", "TEXT"), ("heartbeat_at", "REAL"))
+_SCHEMA_3_COLUMNS = (("message_values", "TEXT"), ("renamed", "INTEGER NOT NULL DEFAULT 0"))
 BUSY_TIMEOUT_MS = 30_000  # how long a write waits for another process's write before giving up
 
 # "grp" because GROUP is an SQL keyword; the Python side calls it "group".
@@ -92,7 +97,9 @@ CREATE TABLE IF NOT EXISTS runs (
     owner_pid INTEGER,   -- the process that queued or runs it (schema 2)
     owner_start TEXT,    -- that process's start time, so a reused pid is not taken for it
     owner_host TEXT,
-    heartbeat_at REAL    -- Unix time of the owner's last sign of life
+    heartbeat_at REAL,   -- Unix time of the owner's last sign of life
+    message_values TEXT, -- JSON values that fill the template in ``message`` (schema 3; NULL: none)
+    renamed INTEGER NOT NULL DEFAULT 0  -- 1 once a user renamed it: a launch no longer joins it (schema 3)
 );
 CREATE TABLE IF NOT EXISTS metrics (
     run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
@@ -148,13 +155,11 @@ class RunStore:
 
     def _migrate(self) -> None:
         """Bring an older file up to `SCHEMA_VERSION` in one transaction (another process may race us: re-check)."""
-        with self._write() as db:
-            version = db.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]
-            if version < 2:
-                have = {row["name"] for row in db.execute("PRAGMA table_info(runs)")}
-                for column, kind in _OWNER_COLUMNS:
-                    if column not in have:
-                        db.execute(f"ALTER TABLE runs ADD COLUMN {column} {kind}")
+        with self._write() as db:  # adding only the columns that are missing is the re-check
+            have = {row["name"] for row in db.execute("PRAGMA table_info(runs)")}
+            for column, kind in _OWNER_COLUMNS + _SCHEMA_3_COLUMNS:  # schema 2, then 3
+                if column not in have:
+                    db.execute(f"ALTER TABLE runs ADD COLUMN {column} {kind}")
             db.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
 
     # ------------------------------------------------------------------ connections
@@ -230,8 +235,11 @@ class RunStore:
         self.checkpoint_path(run_id).unlink(missing_ok=True)
         return run_id
 
-    def set_status(self, run_id: int, status: str, message: str | None = None) -> bool:
+    def set_status(self, run_id: int, status: str, message: str | Message | None = None) -> bool:
         """Set a run's status and message; returns False if the run no longer exists.
+
+        ``message``: a `Message` (its template and values are stored apart, so each reader sees it in their
+        language) or a plain msgid (``N_``) or other text, stored as it is.
 
         "running" stamps started_at (and clears finished_at) and makes this process the run's owner
         (see `mark_interrupted`); the final statuses stamp finished_at.
@@ -251,9 +259,12 @@ class RunStore:
             stamps, args = "finished_at = ?", (now,)
         else:  # back to the queue: not started, not finished
             stamps, args = "started_at = NULL, finished_at = NULL", ()
+        message = Message.of(message)
+        template, values = (message.template, message.values_json()) if message is not None else (None, None)
         with self._write() as db:
             cursor = db.execute(
-                f"UPDATE runs SET status = ?, message = ?, {stamps} WHERE id = ?", (status, message, *args, run_id)
+                f"UPDATE runs SET status = ?, message = ?, message_values = ?, {stamps} WHERE id = ?",
+                (status, template, values, *args, run_id),
             )
             return cursor.rowcount == 1
 
@@ -264,8 +275,18 @@ class RunStore:
             KeyError: there is no such run.
         """
         with self._write() as db:
-            if db.execute("UPDATE runs SET name = ? WHERE id = ?", (name, run_id)).rowcount == 0:
+            if db.execute("UPDATE runs SET name = ?, renamed = 1 WHERE id = ?", (name, run_id)).rowcount == 0:
                 raise KeyError(_missing(run_id))
+
+    def same_experiment(self, spec: dict, config: dict) -> list[dict[str, Any]]:
+        """Runs of exactly this spec and config (dataset and seed included) that a new launch would repeat: queued,
+        training or finished, never renamed by a user; newest first, as `run` dicts."""
+        rows = self._read(
+            f"{_RUN_SELECT} WHERE r.spec = ? AND r.config = ? AND r.renamed = 0 "
+            "AND r.status IN ('queued', 'running', 'finished') ORDER BY r.id DESC",
+            (json_text(spec, "spec"), json_text(config, "config")),
+        )
+        return [run_dict(r) for r in rows]
 
     def delete(self, run_id: int) -> bool:
         """Delete a run with its metrics and checkpoint; returns False if there was no such run.
@@ -307,7 +328,7 @@ class RunStore:
         marks = ", ".join("?" * len(gone))
         with self._write() as db:  # the status is checked again: a run that has just finished keeps its result
             cursor = db.execute(
-                f"UPDATE runs SET status = 'stopped', message = ?, finished_at = ? "
+                f"UPDATE runs SET status = 'stopped', message = ?, message_values = NULL, finished_at = ? "
                 f"WHERE status IN ('queued', 'running') AND id IN ({marks})",
                 (INTERRUPTED, _now(), *gone),
             )
@@ -391,6 +412,7 @@ class RunStore:
         runs = [self.run(i) for i in ids]
         metrics = self.metrics(ids)
         for run in runs:
+            run.pop("message_data")  # the message is there in English
             mine = metrics[metrics["run_id"] == run["id"]].drop(columns="run_id")
             run["metrics"] = [{k: json_value(v) for k, v in row.items()} for row in mine.to_dict("records")]
         return json.dumps({"runs": runs}, indent=1, allow_nan=False)

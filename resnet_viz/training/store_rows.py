@@ -14,11 +14,15 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
+from ..messages import Message
+
 METRIC_COLUMNS = ["step", "epoch", "train_loss", "train_error", "test_error", "lr", "images_per_s"]
 METRICS_TABLE_COLUMNS = ["run_id", *METRIC_COLUMNS, "grad_norms", "extra"]  # what `RunStore.metrics` returns
 ROW_KEYS = frozenset([*METRIC_COLUMNS, "grad_norms", "extra"])  # what a `log_metrics` row may hold
+# "message" is the run's message in English; "message_data" the same as a `Message` (None without one), which a
+# page shows in its reader's language.
 RUN_COLUMNS = ["id", "name", "group", "status", "message", "device", "created_at", "started_at", "finished_at",
-               "last_step", "spec", "config"]  # fmt: skip
+               "last_step", "spec", "config", "message_data"]  # fmt: skip
 
 
 def id_list(run_ids: int | Iterable[int]) -> list[int]:
@@ -54,6 +58,8 @@ def run_dict(row: sqlite3.Row) -> dict[str, Any]:
     data["group"] = data.pop("grp")
     data["spec"], data["config"] = json.loads(data["spec"]), json.loads(data["config"])
     data["last_step"] = int(data["last_step"] or 0)
+    data["message_data"] = Message.stored(data["message"], data.pop("message_values"))
+    data["message"] = data["message_data"].english() if data["message_data"] is not None else None
     return {key: data[key] for key in RUN_COLUMNS}
 
 

@@ -35,9 +35,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from ..i18n import N_
+from ..messages import Message
 from .sweep_plan import (
     CHECKPOINT_EVERY,
     EXPERIMENTS,
+    SWEEP_STOPPED,
     Planned,
     SweepError,
     SweepRun,
@@ -159,7 +162,8 @@ def _enter(store, plan: list[Planned], config, group: str, device: str, log: Cal
             p.run_id = store.create_run(p.run.name, p.run.spec.to_dict(), config.to_dict(), device, group=group)
         elif p.action in ("resume", "restart"):
             store.truncate_metrics(p.run_id, p.from_step)
-            store.set_status(p.run_id, "queued", f"continues from step {p.from_step}" if p.from_step else None)
+            again = Message(N_("continues from step {step}"), {"step": p.from_step}) if p.from_step else None
+            store.set_status(p.run_id, "queued", again)
     for p in plan:
         what = {"new": "queued", "resume": f"resumes from step {p.from_step}", "restart": "restarts (no checkpoint)"}
         log(f"#{p.run_id} {p.run.name}: {what.get(p.action, 'skipped: ' + p.note)}")
@@ -178,6 +182,7 @@ def _results(store, plan: list[Planned]) -> list[dict]:
 
 def _run_local(store, todo: list[Planned], config, checkpoint_every: int, stop: threading.Event, log) -> None:
     """Through a `RunQueue` in this process, handing it a run whenever it has a free place."""
+    from .engine import mark_failed
     from .queue import RunQueue
 
     queue = RunQueue(store)
@@ -191,15 +196,15 @@ def _run_local(store, todo: list[Planned], config, checkpoint_every: int, stop: 
                         p.run.spec, config, run_id=p.run_id, checkpoint_every=checkpoint_every,
                         resume=p.checkpoint if p.action == "resume" else None,
                     )  # fmt: skip
-                except ValueError as err:
-                    store.set_status(p.run_id, "failed", str(err))
+                except Exception as err:  # refused (ValueError) or the store failed: that run fails, the sweep goes on
+                    mark_failed(store, p.run_id, err)
             log_ended_runs(store, todo, ended, log)
             time.sleep(0.2)
     finally:
         if stop.is_set() or waiting:
             for p in waiting:
-                store.set_status(p.run_id, "stopped", "interrupted: the sweep was stopped before it started")
-            queue.shutdown(reason="interrupted: the sweep was stopped")
+                store.set_status(p.run_id, "stopped", N_("interrupted: the sweep was stopped before it started"))
+            queue.shutdown(reason=SWEEP_STOPPED)
         queue.wait(60)
     log_ended_runs(store, todo, ended, log)
 

@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from ..i18n import N_
 from ..nets.spec import SHORTCUT_VARIANTS, UNITS, ResNetSpec
 from .labs import (
     FIG6_DEPTHS,
@@ -23,6 +24,8 @@ from .labs import (
     shortcut_specs,
     unit_specs,
 )
+
+SWEEP_STOPPED = N_("interrupted: the sweep was stopped")  # the reason a stopped sweep gives its runs
 
 EXPERIMENTS = {
     "fig6": "He et al. 2015, Fig. 6: plain and residual CIFAR nets of 20-110 layers, option A",
@@ -179,7 +182,11 @@ def log_ended_runs(store, planned: list[Planned], ended: set[int], log: Callable
 
     for p in planned:
         if p.run_id not in ended:
-            run = store.run(p.run_id)
+            try:
+                run = store.run(p.run_id)
+            except KeyError:  # deleted meanwhile (from the app): nothing to wait for
+                ended.add(p.run_id)
+                continue
             if run["status"] in FINAL_STATUSES:
                 ended.add(p.run_id)
                 log(f"#{p.run_id} {p.run.name}: {run['status']} ({run['message']}) at step {run['last_step']}")

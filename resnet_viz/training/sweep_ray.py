@@ -15,9 +15,16 @@ import time
 from contextlib import contextmanager
 
 from ..assets import REPO_ROOT
+from ..i18n import N_
+from ..messages import Message
 from ..nets.spec import ResNetSpec
-from .sweep_plan import Planned, SweepError, log_ended_runs
+from .signals import stopped_at
+from .sweep_plan import SWEEP_STOPPED, Planned, SweepError, log_ended_runs
 
+WORKER_LOST = N_("its Ray worker was lost at step {step} ({error})")
+WORKER_LOST_RESUMABLE = N_(
+    "its Ray worker was lost at step {step} ({error}); re-submit the sweep to continue from step {checkpoint}"
+)
 FLUSH_SECONDS = 1.0  # a task sends its metric rows at most this often (statuses and checkpoints at once)
 
 
@@ -106,7 +113,7 @@ class EventLog:
         self.events: list[tuple] = []
         self.urgent = False  # a status or checkpoint waits: send it now, not at the next flush
 
-    def set_status(self, run_id: int, status: str, message: str | None = None) -> bool:
+    def set_status(self, run_id: int, status: str, message=None) -> bool:  # a `Message` travels as it is
         self.events.append(("status", status, message))
         self.urgent = True
         return True
@@ -209,17 +216,17 @@ def run_on_ray(
             for ref in stream:
                 _apply(store, p.run_id, ray.get(ref), seen)
         except Exception as err:  # the worker died, or its node: the run keeps what it logged
-            where = f"at step {seen['step']}"
+            values = {"step": seen["step"], "error": _one_line(err), "checkpoint": seen.get("checkpoint")}
             if stop.is_set():
-                store.set_status(p.run_id, "stopped", f"interrupted: the sweep was stopped {where}")
+                store.set_status(p.run_id, "stopped", stopped_at(SWEEP_STOPPED, seen["step"]))
+            elif "checkpoint" in seen:
+                store.set_status(p.run_id, "failed", Message(WORKER_LOST_RESUMABLE, values))
             else:
-                back = (
-                    f"; re-submit the sweep to continue from step {seen['checkpoint']}" if "checkpoint" in seen else ""
-                )
-                store.set_status(p.run_id, "failed", f"its Ray worker was lost {where} ({_one_line(err)}){back}")
+                store.set_status(p.run_id, "failed", Message(WORKER_LOST, values))
             return
         if store.run(p.run_id)["status"] not in FINAL_STATUSES:
-            store.set_status(p.run_id, "failed", f"its Ray task ended without a result at step {seen['step']}")
+            message = Message(N_("its Ray task ended without a result at step {step}"), {"step": seen["step"]})
+            store.set_status(p.run_id, "failed", message)
 
     for p in todo:
         resume = p.checkpoint if p.action == "resume" else None
@@ -245,5 +252,5 @@ def run_on_ray(
     finally:
         for p in todo:  # nothing stays "running" after the driver returns
             if store.run(p.run_id)["status"] not in FINAL_STATUSES:
-                store.set_status(p.run_id, "stopped", "interrupted: the sweep was stopped")
+                store.set_status(p.run_id, "stopped", SWEEP_STOPPED)
     log_ended_runs(store, todo, ended, log)

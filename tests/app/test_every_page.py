@@ -173,6 +173,7 @@ def test_train_page_runs_a_short_run_and_lists_it():
     at.number_input(key="train_size").set_value(8)
     at.number_input(key="train_steps").set_value(20)
     at.text_input(key="train_name").set_value("apptest run")
+    at.number_input(key="train_seed").set_value(7)  # no other test's experiment: its own run, not a joined one
     at.button(key="train_start").click().run()
     assert not at.exception
     wait_for_runs(at)

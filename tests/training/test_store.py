@@ -33,7 +33,7 @@ def test_a_new_store_creates_its_folders_and_schema(tmp_path):
     path = tmp_path / "deep" / "folder" / "runs.sqlite"
     RunStore(path).close()
     db = sqlite3.connect(path)
-    assert db.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
+    assert db.execute("SELECT version FROM schema_version").fetchall() == [(3,)]
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     db.close()
 
@@ -235,7 +235,7 @@ def test_a_version_1_store_is_migrated_in_place(tmp_path):
     assert store.mark_interrupted() == 0 and store.run(new)["status"] == "queued"
     store.close()
     db = sqlite3.connect(path)
-    assert db.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
+    assert db.execute("SELECT version FROM schema_version").fetchall() == [(3,)]
     db.close()
     RunStore(path).close()  # opening it again is a no-op
 
