@@ -9,6 +9,7 @@ from ui.live import live, progress_rows
 from ui.picker import current_choice
 from ui.run_labels import run_message, status_text
 from ui.run_queue import active_runs, run_queue
+from ui.state import drawing
 from ui.text import plain
 from ui.training_settings import ensure_dataset, follow_default, training_settings
 
@@ -33,6 +34,7 @@ if spec.style == "imagenet":
 with st.container(border=True):
     settings = training_settings("train", spec)
     follow_default("train_name", spec.name)  # the name follows the network until edited (kept: see ui.state)
+    drawing(["train_name"])
     name = st.text_input(_("Run name"), key="train_name")
     ready = ensure_dataset(settings)
     budget_caption([spec], settings)

@@ -15,7 +15,7 @@ from resnet_viz.nets.spec import SHORTCUT_VARIANTS, UNITS, ResNetSpec, default_i
 
 from . import language
 from .frame import stop_page
-from .state import keep
+from .state import drawing, keep, new_script_run
 from .text import plain, translated
 
 # Presets: label -> (depth, style, block, options). CIFAR basic nets use option A as in Table 6.
@@ -213,8 +213,11 @@ def shortcut_note(spec: ResNetSpec) -> str:
 # the picker
 def model_picker() -> Choice:
     """Draw the model picker in the sidebar and return the choice. Call once per run."""
+    new_script_run()
     _load_from_url()
     keep([_KEY + key for key in DEFAULTS])  # survives Streamlit's widget clean-ups (see ui.state)
+    custom_only = ("style", "depth", "block")  # drawn for a custom depth only
+    drawing([_KEY + key for key in DEFAULTS if key not in custom_only or st.session_state[_KEY + "preset"] == CUSTOM])
     st.session_state[_JUST_CHANGED] = st.session_state.pop(_CHANGED, None)
     sb = st.sidebar
     sb.header(_("Model"))
