@@ -90,10 +90,16 @@ class Choice:
 
 
 # URL <-> widgets
+_BOOLEANS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+
+
 def _parse(key: str, raw: str):
+    """A URL parameter's value as its widget holds it; ValueError for one it cannot hold (``residual=maybe``)."""
     default = DEFAULTS[key]
     if isinstance(default, bool):
-        return raw.lower() in ("1", "true", "yes", "on")
+        if raw.lower() not in _BOOLEANS:
+            raise ValueError(raw)
+        return _BOOLEANS[raw.lower()]
     if isinstance(default, int):
         return int(raw)
     return raw
