@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from resnet_viz.i18n import N_, _
-from resnet_viz.nets.spec import SHORTCUT_VARIANTS, UNITS, ResNetSpec, default_input_size
+from resnet_viz.nets.spec import MAX_DEPTH, SHORTCUT_VARIANTS, UNITS, ResNetSpec, default_input_size
 
 from . import language
 from .frame import stop_page
@@ -118,7 +118,7 @@ def _valid(key: str, value) -> bool:
     if key in allowed:
         return value in allowed[key]
     if key == "depth":
-        return 1 <= value <= 10_000
+        return 1 <= value <= MAX_DEPTH
     if key == "input_size":
         return 4 <= value <= 1024
     return True
@@ -255,7 +255,7 @@ def model_picker() -> Choice:
         sb.number_input(
             _("Depth (weighted layers)"),
             min_value=1,
-            max_value=10_000,
+            max_value=MAX_DEPTH,
             step=1,
             key=_KEY + "depth",
             help=_("CIFAR: 6n+2 (basic) or 9n+2 (bottleneck). ImageNet: 18/34/50/101/152 or 2B+2 / 3B+2."),

@@ -53,3 +53,12 @@ def test_a_link_with_a_plain_boolean_still_works():
     at.run()
     assert not at.sidebar.warning
     assert at.sidebar.toggle(key="cfg_residual").value is False and at.session_state["cfg_batchnorm"] is False
+
+
+def test_a_link_to_a_network_too_deep_to_trace_is_refused_before_tracing():
+    """A shared link to a 9992-layer net kept a server's script threads tracing for minutes: refused, and said."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["preset"], at.query_params["style"], at.query_params["depth"] = "Custom depth", "cifar", "9992"
+    at.run()
+    assert "depth=9992" in " ".join(w.value for w in at.sidebar.warning)
+    assert at.sidebar.number_input(key="cfg_depth").value == 18  # the default, never the 9992-layer net
