@@ -68,7 +68,7 @@ def comparison(group: str) -> None:
 if groups:  # results first, so a launch shows its curves at once, above the fold
     group = comparison_picker(groups, "deg_launch", key="deg_group_pick")
     sweep_caption(group)
-    live(lambda: comparison(group), lambda: not active_runs(group).empty, every=1.5)
+    live(lambda: comparison(group), lambda: not active_runs(group).empty)
 
 with st.expander(_("Set up a comparison") if not groups else _("Set up another comparison"), expanded=not groups):
     left, right = st.columns([3, 2], gap="large")

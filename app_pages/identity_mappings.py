@@ -92,7 +92,7 @@ def results(kind: str, group: str, labels: dict, paper: dict) -> None:
             )
         )
 
-    live(draw, lambda: not active_runs(group).empty, every=1.5)
+    live(draw, lambda: not active_runs(group).empty)
 
 
 with tab_units:

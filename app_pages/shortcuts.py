@@ -169,7 +169,7 @@ with st.expander(_("Set up the comparison"), expanded=True):
 option_groups = lab_groups(OPTIONS_GROUP)
 if option_groups:
     option_group = comparison_picker(option_groups, "opt_launch", key="opt_group_pick")
-    live(lambda: options_result(option_group), lambda: not active_runs(option_group).empty, 1.5)
+    live(lambda: options_result(option_group), lambda: not active_runs(option_group).empty)
 
 sources.footnote(
     [

@@ -5,10 +5,11 @@ import streamlit as st
 from resnet_viz.i18n import N_, _
 from ui import citations as sources
 from ui.launch import budget_caption, launch_button, resume_button
-from ui.live import live, progress_rows
+from ui.live import live, live_figures, progress_rows
 from ui.picker import current_choice
 from ui.run_labels import run_message, status_text
-from ui.run_queue import active_runs, run_queue
+from ui.run_queue import active_runs, run_metrics, run_queue
+from ui.state import drawing
 from ui.text import plain
 from ui.training_settings import ensure_dataset, follow_default, training_settings
 
@@ -33,6 +34,7 @@ if spec.style == "imagenet":
 with st.container(border=True):
     settings = training_settings("train", spec)
     follow_default("train_name", spec.name)  # the name follows the network until edited (kept: see ui.state)
+    drawing(["train_name"])
     name = st.text_input(_("Run name"), key="train_name")
     ready = ensure_dataset(settings)
     budget_caption([spec], settings)
@@ -56,8 +58,6 @@ HISTORY_HEADERS = {
 
 def live_panel() -> None:
     """Every run in progress (started in any tab or from the command line), and the curves of one."""
-    from resnet_viz.figures.training import schedule_and_throughput, training_curves
-
     active = active_runs()
     if active.empty:
         st.caption(
@@ -72,7 +72,7 @@ def live_panel() -> None:
     if run_id is None:
         return
     run = runs[runs["id"] == run_id].iloc[0].to_dict()
-    metrics = store.metrics(run_id)
+    metrics = run_metrics(runs[runs["id"] == run_id])
     st.markdown(
         _("**Curves of run #{id}: {name}** · {status}").format(
             id=run_id, name=plain(run["name"]), status=status_text(run["status"])
@@ -98,10 +98,10 @@ def live_panel() -> None:
         m3.metric(_("Test error"), f"{100 * evals['test_error'].iloc[-1]:.1f} %" if len(evals) else "–")
         rate = last["images_per_s"]
         m4.metric(_("Images / second"), f"{rate:.0f}" if rate == rate and rate else "–")
-        shown = runs[runs["id"] == run_id]
-        st.plotly_chart(training_curves(metrics, shown), width="stretch", key="train_live_curves")
+        curves, schedule = live_figures(run)
+        st.plotly_chart(curves, width="stretch", key="train_live_curves")
         with st.expander(_("Learning rate and throughput")):
-            st.plotly_chart(schedule_and_throughput(metrics, shown), width="stretch", key="train_live_lr")
+            st.plotly_chart(schedule, width="stretch", key="train_live_lr")
 
 
 st.subheader(_("Runs in progress"))

@@ -54,3 +54,12 @@ def human_factor(log10_ratio: float) -> str:
 def format_bytes(n: int) -> str:
     """Bytes in binary units for memory messages: 3.2 GiB, 512 MiB."""
     return f"{n / 1024**3:.1f} GiB" if n >= 1024**3 else f"{n / 1024**2:.0f} MiB"
+
+
+def figure_text(text: object) -> str:
+    """``text`` a user typed (a run's name) for a plotly label (trace name, title, tick, hover), shown literally.
+
+    Plotly reads its labels as a small HTML (``<a href>``, ``<b>``, ``<br>``) and shows entities as their
+    characters, so escaping ``&``, ``<`` and ``>`` keeps ``<a href="...">`` as text in every viewer's legend.
+    """
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

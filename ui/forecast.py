@@ -8,7 +8,7 @@ import streamlit as st
 from resnet_viz.i18n import N_, _
 from resnet_viz.nets.spec import ResNetSpec
 
-from .run_queue import run_queue
+from .run_queue import run_metrics, run_queue
 
 MEASURING = N_("Measuring this machine's speed…")
 
@@ -40,8 +40,9 @@ def queue_forecast() -> dict:
     active, waiting = queue.active(), queue.queued()
     if not active and not waiting:
         return {}
-    runs = queue.store.runs().set_index("id")
-    metrics = queue.store.metrics(active + waiting)
+    runs = queue.store.runs()
+    metrics = run_metrics(runs[runs["id"].isin(active + waiting)])
+    runs = runs.set_index("id")
     rows = {}
     for run_id in active + waiting:
         if run_id not in runs.index:

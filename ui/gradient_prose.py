@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from resnet_viz.i18n import _
 
+from .text import plain
+
 
 def spread_factor(table, quantity: str) -> str:
     """How far ``quantity`` spreads over a `plain_vs_residual` table's blocks: "a factor of 1.2e3"."""
@@ -56,7 +58,7 @@ def training_spread_lines(spreads, names: dict) -> str:
         )
         lines.append(
             line.format(
-                run=names[int(run_id)],
+                run=plain(names[int(run_id)]),
                 first=human_factor(first["spread"]),
                 first_step=int(first["step"]),
                 last=human_factor(last["spread"]),

@@ -8,7 +8,7 @@ from resnet_viz.i18n import N_, _
 
 from .live import progress_rows
 from .run_labels import STATUS_LABELS
-from .run_queue import ACTIVE_STATUSES, run_queue
+from .run_queue import ACTIVE_STATUSES, run_metrics, run_queue
 
 ERROR_TABLE_HEADERS = {
     "name": N_("name"),
@@ -41,7 +41,7 @@ def lab_group(group: str, progress: bool = True):
 
     store = run_queue().store
     runs = store.runs(group=group)
-    metrics = store.metrics(runs["id"].tolist())
+    metrics = run_metrics(runs)
     active = runs[runs["status"].isin(ACTIVE_STATUSES)]
     if progress and len(active):
         progress_rows(active)

@@ -8,11 +8,16 @@ from resnet_viz.i18n import _
 
 from .forecast import queue_forecast
 from .run_labels import run_message, status_text
-from .run_queue import run_queue
+from .run_queue import run_metrics, run_queue
 from .text import plain
 
+# Seconds between redraws of a live panel. Each redraw is a script run in the server process that trains: at one
+# second, four open Train tabs cut a class's training to a twentieth (issue 21). The curves gain a point every
+# ``log_every`` steps, a few seconds apart on a CPU, so a slower poll loses nothing a reader sees.
+POLL_S = 5.0
 
-def live(draw, is_active, every: float = 1.0) -> None:
+
+def live(draw, is_active, every: float = POLL_S) -> None:
     """Draw ``draw()`` in a fragment that redraws itself every ``every`` s while ``is_active()`` is true.
 
     When the work ends, one full rerun draws the page a last time without polling, so a finished
@@ -36,7 +41,7 @@ def progress_rows(runs) -> None:
     queue = run_queue()
     mine = set(queue.active()) | set(queue.queued())
     forecasts = queue_forecast()
-    metrics = queue.store.metrics(runs["id"].tolist())
+    metrics = run_metrics(runs)
     for run in runs.sort_values("id").to_dict("records"):
         run_id = int(run["id"])
         done, total, _step_seconds = run_progress(run, metrics[metrics["run_id"] == run_id])
@@ -75,3 +80,28 @@ def _progress_text(queue, run: dict, done: int, total: int, forecast, in_this_qu
         total=total,
         device=run["device"],
     )
+
+
+def live_figures(run: dict):
+    """(training curves, learning rate and throughput) of ``run`` (a `RunStore.runs` row), built again only when
+    it logged a step, changed status or name, or the reader's language differs: the rest of the time a live
+    panel's redraw sends the figures it already has."""
+    from resnet_viz.i18n import language
+
+    return _figures_at(int(run["id"]), int(run["last_step"]), run["status"], str(run["name"]), language())
+
+
+# A resource, not data: unpickling a plotly figure from st.cache_data costs as much as building it; the figures
+# are only read (st.plotly_chart serialises them), so every tab can share them.
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _figures_at(run_id: int, last_step: int, status: str, name: str, language: str):
+    """The figures of run ``run_id`` at ``last_step`` (the other arguments are the cache key's rest)."""
+    from resnet_viz.figures.training import schedule_and_throughput, training_curves
+    from resnet_viz.i18n import use_language
+
+    store = run_queue().store
+    runs = store.runs()
+    shown = runs[runs["id"] == run_id]
+    metrics = run_metrics(shown)
+    with use_language(language):
+        return training_curves(metrics, shown), schedule_and_throughput(metrics, shown)

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 import streamlit as st
 
 from resnet_viz.i18n import N_, _
-from resnet_viz.nets.spec import SHORTCUT_VARIANTS, UNITS, ResNetSpec, default_input_size
+from resnet_viz.nets.spec import MAX_DEPTH, SHORTCUT_VARIANTS, UNITS, ResNetSpec, default_input_size
 
 from . import language
 from .frame import stop_page
-from .state import keep
+from .state import drawing, keep, new_script_run
 from .text import plain, translated
 
 # Presets: label -> (depth, style, block, options). CIFAR basic nets use option A as in Table 6.
@@ -90,10 +90,16 @@ class Choice:
 
 
 # URL <-> widgets
+_BOOLEANS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+
+
 def _parse(key: str, raw: str):
+    """A URL parameter's value as its widget holds it; ValueError for one it cannot hold (``residual=maybe``)."""
     default = DEFAULTS[key]
     if isinstance(default, bool):
-        return raw.lower() in ("1", "true", "yes", "on")
+        if raw.lower() not in _BOOLEANS:
+            raise ValueError(raw)
+        return _BOOLEANS[raw.lower()]
     if isinstance(default, int):
         return int(raw)
     return raw
@@ -112,7 +118,7 @@ def _valid(key: str, value) -> bool:
     if key in allowed:
         return value in allowed[key]
     if key == "depth":
-        return 1 <= value <= 10_000
+        return 1 <= value <= MAX_DEPTH
     if key == "input_size":
         return 4 <= value <= 1024
     return True
@@ -213,8 +219,11 @@ def shortcut_note(spec: ResNetSpec) -> str:
 # the picker
 def model_picker() -> Choice:
     """Draw the model picker in the sidebar and return the choice. Call once per run."""
+    new_script_run()
     _load_from_url()
     keep([_KEY + key for key in DEFAULTS])  # survives Streamlit's widget clean-ups (see ui.state)
+    custom_only = ("style", "depth", "block")  # drawn for a custom depth only
+    drawing([_KEY + key for key in DEFAULTS if key not in custom_only or st.session_state[_KEY + "preset"] == CUSTOM])
     st.session_state[_JUST_CHANGED] = st.session_state.pop(_CHANGED, None)
     sb = st.sidebar
     sb.header(_("Model"))
@@ -265,7 +274,7 @@ def _custom_network(sb) -> None:
     sb.number_input(
         _("Depth (weighted layers)"),
         min_value=1,
-        max_value=10_000,
+        max_value=MAX_DEPTH,
         step=1,
         key=_KEY + "depth",
         help=_("CIFAR: 6n+2 (basic) or 9n+2 (bottleneck). ImageNet: 18/34/50/101/152 or 2B+2 / 3B+2."),

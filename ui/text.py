@@ -11,14 +11,20 @@ from resnet_viz.i18n import _
 # ([ ] !), HTML (< >), math ($), emoji, icons and coloured text (:name: :red[...]), code, emphasis,
 # strike-through, tables, and the escape character itself. Each gets CommonMark's backslash escape.
 _ACTIVE = re.compile(r"([\\\[\]<>!$:`*~|])")
+# GitHub-flavoured Markdown also links bare URLs (http://..., www.x...) and e-mail addresses, after escapes are
+# resolved, so escaping cannot stop it: an invisible word joiner before every ":" and "@" and after "www" does.
+_AUTOLINK = re.compile(r"(?i)(?=[:@])|(?<=www)(?=\.)")
+WORD_JOINER = "\u2060"
 
 
 def plain(text: object) -> str:
     """``text`` for st.markdown / captions / labels, shown literally: no links, images, HTML, math or emoji.
 
-    ``![t](http://x)`` stays text and the browser fetches nothing; line breaks become spaces.
+    ``![t](http://x)`` stays text and the browser fetches nothing; ``www.x.org``, ``http://x`` and ``a@x.org``
+    are not made links; line breaks become spaces. Everything a user typed that other users see goes through here.
     """
-    return _ACTIVE.sub(r"\\\1", " ".join(str(text).split()))
+    unlinked = _AUTOLINK.sub(WORD_JOINER, " ".join(str(text).split()))
+    return _ACTIVE.sub(r"\\\1", unlinked)
 
 
 def translated(labels: Mapping[str, str]) -> Callable[[str], str]:

@@ -9,7 +9,7 @@ from resnet_viz.i18n import N_, _
 from resnet_viz.nets.spec import ResNetSpec
 
 from .progress import download_progress
-from .state import keep
+from .state import drawing, keep
 from .text import translated
 
 DATASET_LABELS = {
@@ -68,6 +68,10 @@ def _seed_defaults(p: str, steps: int) -> list[str]:
     keep([*defaults, f"{p}_size", f"{p}_name"])
     for key, value in defaults.items():
         st.session_state.setdefault(key, value)
+    state = st.session_state
+    shown = ("dataset", "budget", "seed", "batch", "opt", "schedule", "warmup", "wd", "augment", "device", "size")
+    shown += ("steps" if state[f"{p}_budget"] == "steps" else "epochs", f"lr_{state[f'{p}_opt']}")
+    drawing([f"{p}_{key}" for key in shown] + ([f"{p}_folder"] if state[f"{p}_dataset"] == "folder" else []))
     # A folder on the server is offered only where the teacher allowed one (RESNET_VIZ_ALLOWED_DATA_DIR).
     datasets = [*BUNDLED, *DOWNLOADABLE] + (["folder"] if allowed_data_dir() is not None else [])
     if st.session_state[f"{p}_dataset"] not in datasets:

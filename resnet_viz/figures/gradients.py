@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from ..formatting import figure_text
 from ..i18n import N_, _
 from ..nets.naming import block_sort_key, is_block, layer_name
 from .style import BLUE, INK, LEGEND_BELOW, ORANGE, layout, series_colour
@@ -196,11 +197,12 @@ def _stage_key(stage: str) -> tuple[int, int, int]:
 def spread_over_training(spreads: pd.DataFrame, names: dict[int, str]) -> go.Figure:
     """One line per run: log10 of the max / min weight-gradient norm over the blocks, against the step.
 
-    ``spreads`` is `gradients.spread_during_training`; ``names`` labels each run_id ("plain-56").
+    ``spreads`` is `gradients.spread_during_training`; ``names`` labels each run_id ("plain-56"): run names users
+    typed, shown as text (`figure_text`).
     """
     fig = go.Figure()
     for i, (run_id, rows) in enumerate(spreads.groupby("run_id", sort=False)):
-        name = names.get(int(run_id)) or _("run {id}").format(id=run_id)
+        name = figure_text(names.get(int(run_id)) or _("run {id}").format(id=run_id))
         fig.add_trace(
             go.Scatter(
                 x=rows["step"],

@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ..formatting import figure_text
 from ..i18n import _
 from .style import INK, LEGEND_BELOW, NEUTRAL, VERMILLION, layout, series_colour
 
@@ -21,8 +22,11 @@ LEGEND = LEGEND_BELOW
 
 
 def _each_run(metrics: pd.DataFrame, runs: pd.DataFrame) -> Iterator[tuple[int, pd.DataFrame, str, str]]:
-    """(run id, its metrics, its colour, its legend name "name (#id)") for each run in ``metrics``."""
-    names = {int(r["id"]): f"{r['name']} (#{int(r['id'])})" for _row, r in runs.iterrows()}
+    """(run id, its metrics, its colour, its legend name "name (#id)") for each run in ``metrics``.
+
+    The name is what a user typed, seen by every user: it is made inert here (`figure_text`), once for every figure.
+    """
+    names = {int(r["id"]): figure_text(f"{r['name']} (#{int(r['id'])})") for _row, r in runs.iterrows()}
     for i, (run_id, group) in enumerate(metrics.groupby("run_id", sort=False)):
         yield int(run_id), group, series_colour(i), names.get(int(run_id)) or _("run {id}").format(id=run_id)
 

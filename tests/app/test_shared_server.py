@@ -35,3 +35,30 @@ def test_a_shared_link_with_bad_values_says_what_it_ignored():
     warning = " ".join(w.value for w in at.sidebar.warning)
     assert "depth=-3" in warning and "preset=../../etc/passwd" in warning.replace("\\", "")
     assert at.sidebar.selectbox(key="cfg_preset").value == "ResNet-18"
+
+
+def test_a_link_with_a_bad_boolean_names_it_and_keeps_the_network():
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["preset"], at.query_params["residual"], at.query_params["batchnorm"] = "ResNet-34", "NaN", "maybe"
+    at.run()
+    warning = " ".join(w.value for w in at.sidebar.warning)
+    assert "residual=NaN" in warning and "batchnorm=maybe" in warning
+    assert at.sidebar.toggle(key="cfg_residual").value is True  # the default, not a silent "false"
+    assert at.session_state["cfg_batchnorm"] is True and at.sidebar.selectbox(key="cfg_preset").value == "ResNet-34"
+
+
+def test_a_link_with_a_plain_boolean_still_works():
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["residual"], at.query_params["batchnorm"] = "off", "False"
+    at.run()
+    assert not at.sidebar.warning
+    assert at.sidebar.toggle(key="cfg_residual").value is False and at.session_state["cfg_batchnorm"] is False
+
+
+def test_a_link_to_a_network_too_deep_to_trace_is_refused_before_tracing():
+    """A shared link to a 9992-layer net kept a server's script threads tracing for minutes: refused, and said."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["preset"], at.query_params["style"], at.query_params["depth"] = "Custom depth", "cifar", "9992"
+    at.run()
+    assert "depth=9992" in " ".join(w.value for w in at.sidebar.warning)
+    assert at.sidebar.number_input(key="cfg_depth").value == 18  # the default, never the 9992-layer net

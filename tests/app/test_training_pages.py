@@ -91,3 +91,33 @@ def test_run_pickers_tell_runs_apart_and_preselect_the_newest_finished(queue):
     assert len(set(labels)) == 3
     assert "finished" in labels[0] and "300 steps" in labels[0] and "2026-11-26 10:05" in labels[0]
     assert newest_finished([7, 5, 1], fake) == 2  # the newest finished run, not the queued one
+
+
+EDITED = {"train_steps": 123, "train_seed": 5, "train_batch": 32, "train_lr_sgd": 0.05, "train_warmup": 7}
+EDITED["train_wd"] = 0.001
+
+
+def shown_in_browser(widget):
+    """What a browser that lost this widget (it was not drawn in the previous run) shows once it is drawn again:
+    the value the server sends with it, else the widget's own default (a number input's minimum)."""
+    return widget.proto.value if widget.proto.set_value else widget.proto.default
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "start, invalid, valid",
+    [
+        (dict(style="cifar", depth="14"), ("cfg_depth", 21), ("cfg_depth", 14)),  # a depth typed on the way to 14
+        (dict(style="imagenet", depth="18"), ("cfg_style", "cifar"), ("cfg_depth", 20)),  # style switched at 18
+    ],
+)
+def test_settings_keep_their_values_across_an_invalid_network(start, invalid, valid):
+    at = open_app_page("app_pages/train.py", {"preset": "Custom depth", **start})
+    for key, value in EDITED.items():
+        number_input(at, key).set_value(value).run()
+    for key, value in (invalid, valid):
+        widget = at.sidebar.number_input(key=key) if key == "cfg_depth" else at.sidebar.radio(key=key)
+        widget.set_value(value).run()
+        assert bool(at.error) == ((key, value) == invalid)  # the page stops on the invalid network, then draws again
+    shown = {key: shown_in_browser(number_input(at, key)) for key in EDITED}
+    assert shown == pytest.approx(EDITED)

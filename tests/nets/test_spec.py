@@ -154,3 +154,11 @@ def test_input_size_rules_come_from_the_style():
     assert default_input_size("cifar") == 32 and min_input_size("imagenet") == 32
     with pytest.raises(ValueError, match="Unknown style"):
         min_input_size("mnist")
+
+
+def test_a_network_too_deep_to_trace_quickly_is_refused_with_the_limit():
+    from resnet_viz.nets.spec import MAX_DEPTH
+
+    assert MAX_DEPTH >= 1202  # the papers' deepest network stays in
+    with pytest.raises(ValueError, match="9992 is beyond this tool's limit of 1500 layers"):
+        ResNetSpec.from_depth(9992, style="cifar")
