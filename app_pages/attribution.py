@@ -4,6 +4,7 @@ import streamlit as st
 
 from resnet_viz.i18n import _
 from ui import attribution as loaders
+from ui import citations as sources
 from ui.attribution import MapKey
 from ui.attribution_choosers import choose_model, choose_picture
 from ui.attribution_compare import localisation_check, residual_vs_plain
@@ -140,9 +141,11 @@ def explain(explained, model_key: str, picture, picture_key: str) -> None:
         )
     st.caption(
         _(
-            "Read left to right: the first stages keep fine resolution but see only small patches, so their maps "
-            "follow edges and textures; the last stage sees the whole object at coarse resolution, so its map is "
-            "blocky but about the class. Grad-CAM is usually shown at the last stage for that reason."
+            "Read left to right: the first stages keep fine resolution, but each of their cells sees only a small "
+            "patch of the picture; the last stage sees the whole object at coarse resolution, so its map is blocky "
+            "but about the class. Selvaraju et al. (Sec. 3) take the last convolutional layer for that reason, as "
+            "the best compromise between high-level semantics and spatial detail. What the earlier stages' maps "
+            "follow on your picture is for you to judge: the app makes no claim about it."
         )
     )
 
@@ -175,3 +178,14 @@ st.divider()
 residual_vs_plain(runs, MAPS)
 st.divider()
 localisation_check(runs)
+sources.footnote(
+    [
+        _(
+            "{selvaraju}: Sec. 3 (each feature map weighted by its average gradient for the class, a ReLU on the "
+            "sum; the last convolutional layer as the compromise between semantics and spatial detail)."
+        ).format(selvaraju=sources.SELVARAJU),
+        _("{resnet}: Table 1 (the stages conv2_x to conv5_x and the size of their maps).").format(
+            resnet=sources.RESNET
+        ),
+    ]
+)

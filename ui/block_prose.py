@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from resnet_viz.i18n import _
+from resnet_viz.i18n import _, join_items
 from resnet_viz.nets.spec import ResNetSpec
 
 
@@ -19,8 +19,8 @@ def block_explanation(spec: ResNetSpec) -> str:
             _(
                 "A **bottleneck block** reduces the width with a 1x1, works at low width with a 3x3, then "
                 "expands 4x with a 1x1. In a downsampling block the stride sits on the first 1x1 (the paper, v1): "
-                "a strided 1x1 simply skips three quarters of its input, so v1.5 is about 0.5 % more accurate at "
-                "a little more compute."
+                "a strided 1x1 simply skips three quarters of its input, so v1.5 is about 0.5 % more accurate in "
+                "top-1 at a little more compute (NVIDIA's ResNet50 v1.5 description)."
             )
         )
     else:
@@ -28,8 +28,8 @@ def block_explanation(spec: ResNetSpec) -> str:
             _(
                 "A **bottleneck block** reduces the width with a 1x1, works at low width with a 3x3, then "
                 "expands 4x with a 1x1. In a downsampling block the stride sits on the 3x3 (torchvision, v1.5): "
-                "a strided 1x1 simply skips three quarters of its input, so v1.5 is about 0.5 % more accurate at "
-                "a little more compute."
+                "a strided 1x1 simply skips three quarters of its input, so v1.5 is about 0.5 % more accurate in "
+                "top-1 at a little more compute (NVIDIA's ResNet50 v1.5 description)."
             )
         )
     orders = {
@@ -62,7 +62,7 @@ def shape_change_explanation(spec: ResNetSpec, shortcuts: pd.DataFrame) -> str:
     rows = shortcuts.set_index("paper_name")
     parts = []
     if where["strided"]:
-        names = ", ".join(f"**{n}**" for n in where["strided"])
+        names = join_items(f"**{n}**" for n in where["strided"])
         parts.append(
             _(
                 "The map is halved (stride {stride}) and the width grows at {blocks}: the first block of each "
@@ -92,7 +92,7 @@ def shape_change_explanation(spec: ResNetSpec, shortcuts: pd.DataFrame) -> str:
     if "projection" in kinds:
         projected = changing[changing["kind"] == "projection"]
         how = "; ".join(
-            _("stride {stride} at {blocks}").format(stride=stride, blocks=", ".join(group.index))
+            _("stride {stride} at {blocks}").format(stride=stride, blocks=join_items(group.index))
             for stride, group in projected.groupby("stride", sort=False)
         )
         if spec.shortcut in ("B", "C"):

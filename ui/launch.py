@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from resnet_viz.i18n import _
+from resnet_viz.i18n import _, join_items
 
 from .forecast import MEASURING, device_name, queue_forecast, run_seconds
 from .run_queue import run_queue
@@ -40,7 +40,7 @@ def launch_button(label: str, key: str, specs, settings: dict, names: list[str],
     st.session_state[f"{key}_ids"] = ids
     st.session_state[f"{key}_group"] = group
     queued = _("Runs {ids} queued") if len(ids) > 1 else _("Run {ids} queued")
-    st.session_state[f"{key}_toast"] = queued.format(ids=", ".join(f"#{i}" for i in ids))
+    st.session_state[f"{key}_toast"] = queued.format(ids=join_items(f"#{i}" for i in ids))
     st.rerun()
 
 
