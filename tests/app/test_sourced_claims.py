@@ -229,3 +229,10 @@ def test_why_it_works_frames_inside_one_block_as_not_fig7_and_links_the_lab():
     assert "This ratio is not Fig. 7's measure" in text(at)
     assert any("Degradation lab" in link.proto.label for link in at.get("page_link"))
     assert "Fig. 3" in sources(at) and "Fig. 5a" in sources(at) and "Fig. 5 (ResNet-20/56/110" in sources(at)
+
+
+def test_home_names_the_2015_results_and_the_mini_batch_argument_with_their_sources():
+    body = text(open_app_page("app_pages/home.py"))
+    assert "3.57 % top-5 error on the ImageNet test set" in body and "(He et al. 2015, Abstract)" in body
+    assert "COCO segmentation" in body and "28 % relative improvement" in body
+    assert "exactly -1 for every sample of the batch" in body and "Identity Mappings, Sec. 2, after Eq. 5" in body
