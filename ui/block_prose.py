@@ -112,3 +112,15 @@ def shape_change_explanation(spec: ResNetSpec, shortcuts: pd.DataFrame) -> str:
             )
         )
     return " ".join(parts)
+
+
+def highway_note() -> str:
+    """Why an identity shortcut and not a gate: He et al. 2015, Sec. 2, on highway networks."""
+    return _(
+        "**Why not a gate?** Highway networks (Srivastava et al. 2015) also have shortcut connections, but "
+        "gated: the gates depend on the data and have parameters, and when a gate closes (approaches zero) the "
+        "layers compute a non-residual function. An identity shortcut has no parameters and never closes: all "
+        "information always passes through, and the layers only learn what to add. Highway networks had not "
+        "shown accuracy gains at extreme depth (over 100 layers) (He et al. 2015, Sec. 2). The Identity-mappings "
+        "lab trains such gates (exclusive and shortcut-only gating) against the identity."
+    )

@@ -236,3 +236,9 @@ def test_home_names_the_2015_results_and_the_mini_batch_argument_with_their_sour
     assert "3.57 % top-5 error on the ImageNet test set" in body and "(He et al. 2015, Abstract)" in body
     assert "COCO segmentation" in body and "28 % relative improvement" in body
     assert "exactly -1 for every sample of the batch" in body and "Identity Mappings, Sec. 2, after Eq. 5" in body
+
+
+def test_shortcuts_says_why_an_identity_and_not_a_highway_gate():
+    at = open_app_page("app_pages/shortcuts.py")
+    assert "never closes" in text(at) and "(He et al. 2015, Sec. 2)" in text(at)
+    assert "Sec. 2 (highway networks" in sources(at)
