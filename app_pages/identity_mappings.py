@@ -12,6 +12,7 @@ from ui.launch import budget_caption, launch_button
 from ui.live import live
 from ui.run_queue import active_runs
 from ui.training_settings import ensure_dataset, training_settings
+from ui.unit_depths import show_unit_depths
 
 st.title(_("Identity-mappings lab"))
 st.markdown(
@@ -102,6 +103,7 @@ def results(kind: str, group: str, labels: dict, paper: dict) -> None:
 
 
 with tab_units:
+    show_unit_depths()
     lab("units", list(UNITS), UNIT_LABELS, PAPER_UNIT_ERRORS, lambda d, v: unit_specs(d, v))
 with tab_shortcuts:
     lab(
