@@ -29,14 +29,13 @@ def show_unit_depths() -> None:
     table = unit_depth_table()
     original, preact = table.iloc[0], table.iloc[-1]  # UNIT_LABELS: "original" first, "preact" last
     st.markdown(_("**Deeper, the unit matters more** (the paper's CIFAR-10 test error, %)"))
-    st.dataframe(table.style.format("{:.2f}", na_rep="–"), width="stretch")
+    st.dataframe(table.map(lambda v: "–" if pd.isna(v) else f"{v:.2f}"), width="stretch")  # – : not published
     st.caption(
         _(
             "Full pre-activation against the original unit: {gains}. The deeper the net, the more the clean "
-            "path helps ({table}; ResNet-1001: {paper}, Table 3 and Fig. 6)."
+            "path helps ({paper}: Table 2, and Table 3 and Fig. 6 for ResNet-1001)."
         ).format(
             gains=_("; ").join(f"{name} {original[name]:.2f} → {preact[name]:.2f} %" for name in table.columns),
-            table=published.source("identity_mappings_unit_errors_164"),
             paper=published.source("preact_1001_test_error"),
         )
     )

@@ -247,6 +247,6 @@ def test_shortcuts_says_why_an_identity_and_not_a_highway_gate():
 def test_identity_lab_shows_that_the_unit_matters_more_with_depth():
     at = open_app_page("app_pages/identity_mappings.py")
     table = next(d.value for d in at.dataframe if "ResNet-1001" in d.value.columns)
-    assert table.loc["full pre-activation"].tolist() == [6.37, 5.46, 4.92]
-    assert table.loc["original (post-activation)", "ResNet-1001"] == 7.61
+    assert table.loc["full pre-activation"].tolist() == ["6.37", "5.46", "4.92"]
+    assert table.loc["BN after addition"].tolist() == ["8.17", "6.50", "–"]  # not published at 1001 layers
     assert "ResNet-164 5.93 → 5.46 %; ResNet-1001 7.61 → 4.92 %" in text(at)
