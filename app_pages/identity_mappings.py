@@ -12,7 +12,7 @@ from ui.launch import budget_caption, launch_button
 from ui.live import live
 from ui.run_queue import active_runs
 from ui.training_settings import ensure_dataset, training_settings
-from ui.unit_depths import show_unit_depths
+from ui.unit_depths import no_dropout_note, show_unit_depths, why_these_units_hurt
 
 st.title(_("Identity-mappings lab"))
 st.markdown(
@@ -104,8 +104,10 @@ def results(kind: str, group: str, labels: dict, paper: dict) -> None:
 
 with tab_units:
     show_unit_depths()
+    why_these_units_hurt()
     lab("units", list(UNITS), UNIT_LABELS, PAPER_UNIT_ERRORS, lambda d, v: unit_specs(d, v))
 with tab_shortcuts:
+    no_dropout_note()
     lab(
         "shortcuts",
         list(SHORTCUT_VARIANTS),

@@ -126,3 +126,14 @@ d4.selectbox(_("Schedule"), ["cosine", "step"], key="schedule")
             "'step'",
         ]
     )
+
+
+def test_streamlits_own_developer_menu_is_hidden():
+    """Streamlit's Deploy and developer items are English only: .streamlit/config.toml hides them."""
+    import tomllib
+
+    from streamlit import config
+
+    settings = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert settings["client"]["toolbarMode"] == "viewer"
+    assert "viewer" in config._config_options_template["client.toolbarMode"].description  # a value this version knows

@@ -39,3 +39,26 @@ def show_unit_depths() -> None:
             paper=published.source("preact_1001_test_error"),
         )
     )
+
+
+def why_these_units_hurt() -> None:
+    """The paper's reasons for the two orderings that train worse (Identity Mappings, Sec. 4.1)."""
+    st.caption(
+        _(
+            "Why two orderings hurt (Identity Mappings, Sec. 4.1): **BN after addition** alters the signal that "
+            "passes through the shortcut and impedes its propagation (the training loss is hard to reduce at the "
+            "start); **ReLU before addition** makes F(x) non-negative, so the forward signal can only grow, while a "
+            "residual should take any sign."
+        )
+    )
+
+
+def no_dropout_note() -> None:
+    """The original nets use no dropout at all: the dropout variant is an experiment on the shortcut itself."""
+    st.caption(
+        _(
+            "The original ResNets use no dropout anywhere (He et al. 2015, Sec. 3.4: BN instead, following the "
+            "BN paper's practice). The dropout variant here drops the shortcut itself, to show what blocking the "
+            "identity path costs."
+        )
+    )

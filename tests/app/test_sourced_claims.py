@@ -250,3 +250,5 @@ def test_identity_lab_shows_that_the_unit_matters_more_with_depth():
     assert table.loc["full pre-activation"].tolist() == ["6.37", "5.46", "4.92"]
     assert table.loc["BN after addition"].tolist() == ["8.17", "6.50", "–"]  # not published at 1001 layers
     assert "ResNet-164 5.93 → 5.46 %; ResNet-1001 7.61 → 4.92 %" in text(at)
+    assert "**BN after addition** alters the signal" in text(at) and "Sec. 4.1" in text(at)
+    assert "no dropout anywhere (He et al. 2015, Sec. 3.4" in text(at)
