@@ -9,7 +9,7 @@ from resnet_viz.training.labs import PAPER_OPTION_ERRORS, option_specs
 from ui import architecture as loaders
 from ui import citations as sources
 from ui.architecture_tables import displayable
-from ui.block_prose import block_explanation, highway_note, shape_change_explanation
+from ui.block_prose import block_explanation, highway_note, projections_at_depth_note, shape_change_explanation
 from ui.labs import comparison_picker, error_table, lab_group, lab_groups
 from ui.launch import budget_caption, launch_button
 from ui.live import live
@@ -141,6 +141,7 @@ st.markdown(
         source=published.source("table3_top1_error"),
     )
 )
+st.caption(projections_at_depth_note())
 lab_base = spec if spec.style == "cifar" else ResNetSpec.from_depth(20, style="cifar")
 if lab_base is spec:
     lab_note = _(

@@ -124,3 +124,23 @@ def highway_note() -> str:
         "shown accuracy gains at extreme depth (over 100 layers) (He et al. 2015, Sec. 2). The Identity-mappings "
         "lab trains such gates (exclusive and shortcut-only gating) against the identity."
     )
+
+
+def projections_at_depth_note() -> str:
+    """Why projections help a little at 34 layers yet hurt at 110: Identity Mappings Sec. 3.2, Table 1."""
+    from resnet_viz.nets import published
+
+    errors = published.values("identity_mappings_shortcut_errors")
+    units = sum(ResNetSpec.from_depth(110, style="cifar").layers)  # the residual units of ResNet-110: 54
+    return _(
+        "Projections on every shortcut help a little at 34 layers, yet the second paper puts 1x1 convolutions on "
+        "every shortcut of ResNet-110 and gets {conv} % against the identity's {identity} % on CIFAR-10 ({source}). "
+        "With {units} units stacked, the shortcut is no longer a clean path: the signal and its gradient are "
+        "transformed {units} times on the way. The 1x1 net can represent the identity, and still trains to a higher "
+        "error, so its trouble is optimisation, not what it can represent (Identity Mappings, Sec. 3.2)."
+    ).format(
+        conv=errors["conv1x1"],
+        identity=errors["identity"],
+        units=units,
+        source=published.source("identity_mappings_shortcut_errors"),
+    )
