@@ -4,6 +4,7 @@ import streamlit as st
 
 from resnet_viz.i18n import _
 from ui import attribution as loaders
+from ui import citations as sources
 from ui.attribution_choosers import choose_model, choose_picture
 from ui.attribution_compare import localisation_check, residual_vs_plain
 from ui.attribution_explain import explain
@@ -44,3 +45,14 @@ st.divider()
 residual_vs_plain(runs, MAPS)
 st.divider()
 localisation_check(runs)
+sources.footnote(
+    [
+        _(
+            "{selvaraju}: Sec. 3 (each feature map weighted by its average gradient for the class, a ReLU on the "
+            "sum; the last convolutional layer as the compromise between semantics and spatial detail)."
+        ).format(selvaraju=sources.SELVARAJU),
+        _("{resnet}: Table 1 (the stages conv2_x to conv5_x and the size of their maps).").format(
+            resnet=sources.RESNET
+        ),
+    ]
+)

@@ -25,9 +25,9 @@ st.markdown(
         "One click trains plain and residual CIFAR-style networks of two depths on the same data, seed "
         "and budget; the residual ones use **option A** shortcuts (zero-padding, no parameters), as the "
         "paper's CIFAR nets in Figure 6 and Table 6. All of them train at once, taking turns, so their "
-        "curves grow together. Watch the "
-        "**training** error (solid): the deeper plain net stays above the shallower one, so its trouble is "
-        "optimisation, not overfitting. With shortcuts the deeper net trains at least as well as the "
+        "curves grow together. Watch the **training** error (dashed, as in the paper): the deeper plain net "
+        "stays above the shallower one, so its trouble is optimisation, not overfitting. With shortcuts the "
+        "deeper net trains at least as well as the "
         "shallower one: on the bundled digits, both residual nets reach almost zero training error at this "
         "budget, so the paper's full reversal (ResNet-56 below ResNet-20) needs a harder dataset such as "
         "CIFAR-10 and a longer run."
@@ -92,12 +92,13 @@ with st.expander(_("Set up a comparison") if not groups else _("Set up another c
                 "- plain-20/32/44/56: the deeper the plain net, the higher its training error throughout training; "
                 "plain-110 stays above 60 % error (Figure 6, left).\n"
                 "- ResNet-20/32/44/56/110: the deeper, the lower the error (Figure 6, middle); test error "
-                "{errors} % ({source}).\n"
+                "{errors} % ({source}; ResNet-110's {best} % is the best of 5 runs, whose mean is {mean} ± {std} %).\n"
                 "- The paper trains for 64k steps of 128 images; this lab runs a few hundred steps on small images, "
                 "enough to see the plain nets' ordering."
             ).format(
                 errors=" / ".join(f"{errors[d]}" for d in (20, 32, 44, 56, 110)),
                 source=published.source("table6_test_error"),
+                **published.values("table6_resnet110_runs"),
             )
         )
     specs, error = [], None
@@ -161,7 +162,7 @@ with right:
         _(
             "The paper also trained a **1202-layer** ResNet on CIFAR-10 ({params}M parameters). It optimises "
             "without difficulty: its training error falls below 0.1 %, like ResNet-110's (Fig. 6, right). Yet its "
-            "test error is **{error_1202} %**, worse than ResNet-110's **{error_110} %**. "
+            "test error is **{error_1202} %**, worse than ResNet-110's **{error_110} %** (best of 5 runs). "
             '*"We argue that this is because of overfitting"*: 19.4M parameters may be unnecessarily many for '
             "this small dataset (Sec. 4.2, Table 6)."
         ).format(params=params_m[1202], error_1202=errors[1202], error_110=errors[110])

@@ -42,5 +42,6 @@ sources.footnote(
         _("{li}: loss landscape, filter-normalised directions.").format(li=sources.LI),
         _("{selvaraju}: Grad-CAM.").format(selvaraju=sources.SELVARAJU),
         _("{torchvision}.").format(torchvision=sources.TORCHVISION),
+        _("{nvidia}: v1.5's accuracy against v1.").format(nvidia=sources.NVIDIA),
     ]
 )

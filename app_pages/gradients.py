@@ -94,9 +94,11 @@ st.markdown(
         "deep plain net *explode* at initialisation, growing with depth; Balduzzi et al. (2017) show that the "
         'gradients of deep plain nets resemble white noise ("shattered") while residual nets keep them '
         "correlated. Neither contradicts the paper's point that vanishing is not the cause.\n"
-        '- **During training:** the paper\'s "healthy norms" describe training, not initialisation. The next '
-        "figure follows how unevenly the blocks get gradient over real runs: launch a Degradation lab "
-        "comparison, then pick a plain and a residual run."
+        '- **During training:** Sec. 4.1 does not say when its "healthy norms" were measured. Reading them as '
+        "norms during training, not at initialisation, is this page's interpretation: it is what reconciles "
+        "them with the figure above, not something the paper states. The next figure follows how unevenly "
+        "the blocks get gradient over real runs: launch a Degradation lab comparison, then pick a plain and a "
+        "residual run."
     ).format(depth=depth, factor=spread_factor(plain, quantity))
 )
 

@@ -16,6 +16,18 @@ st.markdown(
         "layers. This app lets you build any of them, look inside, and train them yourself."
     )
 )
+st.caption(
+    _(
+        "In 2015 they won the ILSVRC classification task (an ensemble, {top5} % top-5 error on the ImageNet test "
+        "set) and first places in ImageNet detection, ImageNet localisation, COCO detection and COCO "
+        "segmentation; on COCO detection the deeper representation alone gave a {coco} % relative improvement "
+        "({source})."
+    ).format(
+        top5=published.values("abstract_2015_results")["ensemble_top5_test_error"],
+        coco=published.values("abstract_2015_results")["coco_detection_relative_gain"],
+        source=published.source("abstract_2015_results"),
+    )
+)
 
 left, right = st.columns([3, 2], gap="large")
 with left:
@@ -72,6 +84,13 @@ with left:
             "addition (Identity Mappings, Sec. 3): the pre-activation unit. In the original unit the "
             "ReLU after each addition passes the gradient only where its input is positive, so the "
             "formula holds there approximately. Compare both units on the *Identity mappings* page."
+        )
+    )
+    st.markdown(
+        _(
+            "Nor can a mini-batch cancel it: the bracket would vanish only if the sum's derivative were exactly "
+            "-1 for every sample of the batch at once, which in general it is not. So a layer's gradient does not "
+            "vanish even when its weights are arbitrarily small (Identity Mappings, Sec. 2, after Eq. 5)."
         )
     )
 with right:

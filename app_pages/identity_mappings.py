@@ -3,15 +3,16 @@
 import streamlit as st
 
 from resnet_viz.i18n import _  # noqa: E402
-from resnet_viz.nets.spec import SHORTCUT_VARIANTS, UNITS  # noqa: E402
+from resnet_viz.nets import published  # noqa: E402
+from resnet_viz.nets.spec import SHORTCUT_VARIANTS, UNIT_LABELS, UNITS, VARIANT_LABELS  # noqa: E402
 from resnet_viz.training.labs import PAPER_SHORTCUT_ERRORS, PAPER_UNIT_ERRORS, shortcut_specs, unit_specs
 from ui import citations as sources
 from ui.labs import comparison_picker, lab_group, lab_groups, sweep_caption
 from ui.launch import budget_caption, launch_button
 from ui.live import live
-from ui.picker import UNIT_LABELS, VARIANT_LABELS
 from ui.run_queue import active_runs
 from ui.training_settings import ensure_dataset, training_settings
+from ui.unit_depths import no_dropout_note, show_unit_depths, why_these_units_hurt
 
 st.title(_("Identity-mappings lab"))
 st.markdown(
@@ -60,6 +61,12 @@ def lab(kind: str, choices: list[str], english_labels: dict, paper: dict, make_s
             errors="; ".join(f"{k}: {v}" for k, v in paper_text.items())
         )
     )
+    st.caption(
+        _(
+            "The original unit's {mean} % is the mean of 5 runs, as in {source} ({mean} ± {std} %); the best of "
+            "those runs, {best} %, is the figure the Degradation lab quotes."
+        ).format(source=published.source("table6_resnet110_runs"), **published.values("table6_resnet110_runs"))
+    )
     if not groups:
         st.caption(_("Launch a comparison to see the results here."))
         return
@@ -96,8 +103,11 @@ def results(kind: str, group: str, labels: dict, paper: dict) -> None:
 
 
 with tab_units:
+    show_unit_depths()
+    why_these_units_hurt()
     lab("units", list(UNITS), UNIT_LABELS, PAPER_UNIT_ERRORS, lambda d, v: unit_specs(d, v))
 with tab_shortcuts:
+    no_dropout_note()
     lab(
         "shortcuts",
         list(SHORTCUT_VARIANTS),

@@ -9,7 +9,7 @@ from resnet_viz.training.labs import PAPER_OPTION_ERRORS, option_specs
 from ui import architecture as loaders
 from ui import citations as sources
 from ui.architecture_tables import displayable
-from ui.block_prose import block_explanation, shape_change_explanation
+from ui.block_prose import block_explanation, highway_note, projections_at_depth_note, shape_change_explanation
 from ui.labs import comparison_picker, error_table, lab_group, lab_groups
 from ui.launch import budget_caption, launch_button
 from ui.live import live
@@ -95,6 +95,7 @@ if costs is not None:  # full width: the rules are sentences, too wide for the t
         width="stretch",
         column_config={_("rule"): st.column_config.TextColumn(_("rule"), width="large")},
     )
+st.markdown(highway_note())
 
 st.divider()
 st.subheader(_("Inside a block"))
@@ -140,6 +141,7 @@ st.markdown(
         source=published.source("table3_top1_error"),
     )
 )
+st.caption(projections_at_depth_note())
 lab_base = spec if spec.style == "cifar" else ResNetSpec.from_depth(20, style="cifar")
 if lab_base is spec:
     lab_note = _(
@@ -177,6 +179,9 @@ sources.footnote(
             "{paper}: Sec. 3.3 (options A and B at increasing dimensions), Sec. 4.1 and Table 3 (option C), "
             "Table 1 (down-sampling by conv3_1, conv4_1, conv5_1 with stride 2)."
         ).format(paper=sources.RESNET),
+        _("{paper}: Sec. 2 (highway networks: gated shortcuts against identity shortcuts).").format(
+            paper=sources.RESNET
+        ),
         _("{paper}: Fig. 2 and Table 1 (shortcut variants: scaling, gating, 1x1 conv, dropout).").format(
             paper=sources.IDENTITY
         ),

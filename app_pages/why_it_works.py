@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from resnet_viz.i18n import N_, _
+from resnet_viz.i18n import N_, _, join_items
 from ui import frame
 from ui import why_it_works as loaders
 from ui.text import translated_columns
@@ -68,6 +68,7 @@ lesions = loaders.slow(
 if lesions is not None:
     st.plotly_chart(lesion_bars(lesions), width="stretch", key="why_lesion_fig")
     loaders.lesion_metrics(lesions)
+    loaders.costliest_deletion(lesions[f"ResNet-{depth}"], residual, x)
     curves = loaders.slow(
         _("Deleting k blocks at random"),
         ("lesion curve", depth, count),
@@ -148,21 +149,26 @@ if surfaces is not None:
         _(
             "Roughness (mean |second difference| of the loss along the grid, losses capped at 10): {values}. "
             "Flat and smooth: small; sharp or jagged: large."
-        ).format(values=", ".join(f"{name} {roughness(surface):.3f}" for name, surface in surfaces.items()))
+        ).format(values=join_items(f"{name} {roughness(surface):.3f}" for name, surface in surfaces.items()))
     )
 
 # ------------------------------------------------------------------------------------------- inside a block
 st.header(_("3. Inside one block"))
 st.markdown(
     _(
-        "**The paper.** He et al. (2015, Fig. 7) find the responses of ResNets' layers smaller than those of "
-        'plain nets: "residual functions might be generally closer to zero". A block then adds a small '
-        "correction F(x) to x rather than recomputing everything.\n\n"
-        "**Here.** One test picture through one block: x (what the shortcut carries), F(x) (the branch) and "
-        "x + F(x) (before the block's last ReLU), as channel means and the strongest channels of F(x); and "
-        "||F(x)|| / ||x|| for every block, trained and freshly initialised."
+        "**The paper.** He et al. (2015, Fig. 7) measure the standard deviation of each 3x3 layer's output "
+        "after BN, and find the ResNets' smaller than the plain nets': \"residual functions might be generally "
+        'closer to zero". The Degradation lab measures that quantity on your runs.\n\n'
+        "**Here, a different view.** One test picture through one block: x (what the shortcut carries), F(x) "
+        "(the branch) and x + F(x) (before the block's last ReLU), as channel means and the strongest channels "
+        "of F(x); and the ratio ||F(x)|| / ||x|| for every block, trained and freshly initialised. This ratio "
+        "is not Fig. 7's measure: a plain block has no x to add, so its ratio compares the block's output with "
+        "its input, and on the trained plain nets here it stays roughly around 1, since BN sets the scale of "
+        "every layer's output. Read it as how much of a "
+        "residual block's output is the correction F(x), and compare the ResNet's blocks with each other."
     )
 )
+frame.page_link("app_pages/degradation.py", label=_("Fig. 7 on your own runs: the Degradation lab"))
 names = blocks(residual.model)
 c1, c2 = st.columns(2)
 block = c1.selectbox(_("Block"), names, index=min(4, len(names) - 1), key=f"why_block_{depth}")
@@ -180,3 +186,5 @@ for column, (name, explained) in zip((left, right), models.items()):
     )
     column.plotly_chart(block_maps_figure(maps, title), width="stretch", key=f"why_maps_{name}")
 st.plotly_chart(ratio_figure(loaders.trained_and_fresh_ratios(models, x[:64])), width="stretch", key="why_ratio_fig")
+
+loaders.sources_footnote()

@@ -24,7 +24,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import gettext as _gettext
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -89,6 +89,12 @@ def ngettext(singular: str, plural: str, count: int) -> str:
 def N_(message: str) -> str:  # noqa: N802 (gettext's conventional name)
     """Mark ``message`` for extraction without translating it now; translate it with ``_()`` where shown."""
     return message
+
+
+def join_items(items: Iterable[object]) -> str:
+    """The items of a list inside a sentence, joined the current language's way: "18, 34, 50" or "18、34、50"."""
+    # Translators: the separator between the items of a list inside a sentence (Chinese: the enumeration comma 、).
+    return gettext(", ").join(str(item) for item in items)
 
 
 _ = gettext

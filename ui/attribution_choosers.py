@@ -6,12 +6,12 @@ import hashlib
 
 import streamlit as st
 
-from resnet_viz.i18n import N_, _
+from resnet_viz.i18n import N_, _, join_items
 
 from . import attribution as loaders
 from . import frame
 from .run_labels import newest_finished
-from .text import translated
+from .text import plain, translated
 
 MODEL_SOURCES = {
     "bundled": N_("a model that ships with the app"),
@@ -152,12 +152,36 @@ def choose_picture(explained, model_key: str):
                 return None
             if loaded.notes:  # already in the user's language
                 st.caption(_("Read: {notes}.").format(notes=_("; ").join(loaded.notes)))
+            outside_what_it_knows(explained)
             return loaded.image, hashlib.sha1(uploaded.getvalue()).hexdigest()
         samples = {**dataset_samples(explained), **{sample.name: sample for sample in loaders.samples()}}
         labels = {key: sample.label() for key, sample in samples.items()}
         name = st.selectbox(_("Sample"), list(samples), format_func=labels.get, key=f"att_sample_{model_key}")
         st.caption(_(samples[name].credit))
+        if not name.startswith("Test picture"):
+            outside_what_it_knows(explained)
         return samples[name].image, f"{model_key}/{name}" if name.startswith("Test picture") else name
+
+
+def outside_what_it_knows(explained) -> None:
+    """Say so when a photo goes to a model trained on a small dataset: its answer is one of its own classes."""
+    if explained.dataset is None:  # an ImageNet model: a photo is what it was trained on
+        return
+    st.warning(
+        _(
+            "This picture is outside what **{model}** knows: it learnt {count} classes ({classes}) from "
+            "{size} x {size} pictures of {dataset}. It will still name one of them, with a confidence that means "
+            "little, and its map shows what made it pick that class, not where an object is. Pick one of its own "
+            "test pictures (first in the list, where it offers them), or an ImageNet model to explain a photo."
+        ).format(
+            model=plain(explained.display_name()),
+            count=len(explained.classes),
+            classes=join_items(_(name) for name in explained.classes),
+            size=explained.preprocessing.crop_size,
+            dataset=explained.dataset,
+        ),
+        icon="⚠️",
+    )
 
 
 def dataset_samples(explained) -> dict:

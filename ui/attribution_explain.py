@@ -192,8 +192,10 @@ def _gradcam_strip(maps: Maps, shown, view: View) -> None:
         )
     st.caption(
         _(
-            "Read left to right: the first stages keep fine resolution but see only small patches, so their maps "
-            "follow edges and textures; the last stage sees the whole object at coarse resolution, so its map is "
-            "blocky but about the class. Grad-CAM is usually shown at the last stage for that reason."
+            "Read left to right: the first stages keep fine resolution, but each of their cells sees only a small "
+            "patch of the picture; the last stage sees the whole object at coarse resolution, so its map is blocky "
+            "but about the class. Selvaraju et al. (Sec. 3) take the last convolutional layer for that reason, as "
+            "the best compromise between high-level semantics and spatial detail. What the earlier stages' maps "
+            "follow on your picture is for you to judge: the app makes no claim about it."
         )
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from resnet_viz.i18n import _
+from resnet_viz.i18n import _, join_items
 from resnet_viz.nets.spec import ResNetSpec
 
 
@@ -19,8 +19,8 @@ def block_explanation(spec: ResNetSpec) -> str:
             _(
                 "A **bottleneck block** reduces the width with a 1x1, works at low width with a 3x3, then "
                 "expands 4x with a 1x1. In a downsampling block the stride sits on the first 1x1 (the paper, v1): "
-                "a strided 1x1 simply skips three quarters of its input, so v1.5 is about 0.5 % more accurate at "
-                "a little more compute."
+                "a strided 1x1 simply skips three quarters of its input, so v1.5 is about 0.5 % more accurate in "
+                "top-1 at a little more compute (NVIDIA's ResNet50 v1.5 description)."
             )
         )
     else:
@@ -28,8 +28,8 @@ def block_explanation(spec: ResNetSpec) -> str:
             _(
                 "A **bottleneck block** reduces the width with a 1x1, works at low width with a 3x3, then "
                 "expands 4x with a 1x1. In a downsampling block the stride sits on the 3x3 (torchvision, v1.5): "
-                "a strided 1x1 simply skips three quarters of its input, so v1.5 is about 0.5 % more accurate at "
-                "a little more compute."
+                "a strided 1x1 simply skips three quarters of its input, so v1.5 is about 0.5 % more accurate in "
+                "top-1 at a little more compute (NVIDIA's ResNet50 v1.5 description)."
             )
         )
     orders = {
@@ -62,7 +62,7 @@ def shape_change_explanation(spec: ResNetSpec, shortcuts: pd.DataFrame) -> str:
     rows = shortcuts.set_index("paper_name")
     parts = []
     if where["strided"]:
-        names = ", ".join(f"**{n}**" for n in where["strided"])
+        names = join_items(f"**{n}**" for n in where["strided"])
         parts.append(
             _(
                 "The map is halved (stride {stride}) and the width grows at {blocks}: the first block of each "
@@ -92,7 +92,7 @@ def shape_change_explanation(spec: ResNetSpec, shortcuts: pd.DataFrame) -> str:
     if "projection" in kinds:
         projected = changing[changing["kind"] == "projection"]
         how = "; ".join(
-            _("stride {stride} at {blocks}").format(stride=stride, blocks=", ".join(group.index))
+            _("stride {stride} at {blocks}").format(stride=stride, blocks=join_items(group.index))
             for stride, group in projected.groupby("stride", sort=False)
         )
         if spec.shortcut in ("B", "C"):
@@ -112,3 +112,35 @@ def shape_change_explanation(spec: ResNetSpec, shortcuts: pd.DataFrame) -> str:
             )
         )
     return " ".join(parts)
+
+
+def highway_note() -> str:
+    """Why an identity shortcut and not a gate: He et al. 2015, Sec. 2, on highway networks."""
+    return _(
+        "**Why not a gate?** Highway networks (Srivastava et al. 2015) also have shortcut connections, but "
+        "gated: the gates depend on the data and have parameters, and when a gate closes (approaches zero) the "
+        "layers compute a non-residual function. An identity shortcut has no parameters and never closes: all "
+        "information always passes through, and the layers only learn what to add. Highway networks had not "
+        "shown accuracy gains at extreme depth (over 100 layers) (He et al. 2015, Sec. 2). The Identity-mappings "
+        "lab trains such gates (exclusive and shortcut-only gating) against the identity."
+    )
+
+
+def projections_at_depth_note() -> str:
+    """Why projections help a little at 34 layers yet hurt at 110: Identity Mappings Sec. 3.2, Table 1."""
+    from resnet_viz.nets import published
+
+    errors = published.values("identity_mappings_shortcut_errors")
+    units = sum(ResNetSpec.from_depth(110, style="cifar").layers)  # the residual units of ResNet-110: 54
+    return _(
+        "Projections on every shortcut help a little at 34 layers, yet the second paper puts 1x1 convolutions on "
+        "every shortcut of ResNet-110 and gets {conv} % against the identity's {identity} % on CIFAR-10 ({source}). "
+        "With {units} units stacked, the shortcut is no longer a clean path: the signal and its gradient are "
+        "transformed {units} times on the way. The 1x1 net can represent the identity, and still trains to a higher "
+        "error, so its trouble is optimisation, not what it can represent (Identity Mappings, Sec. 3.2)."
+    ).format(
+        conv=errors["conv1x1"],
+        identity=errors["identity"],
+        units=units,
+        source=published.source("identity_mappings_shortcut_errors"),
+    )

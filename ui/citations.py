@@ -29,6 +29,7 @@ IDENTITY = Citation(
 TORCHVISION = Citation(
     N_("torchvision's ResNet models and their documentation (the stride on the 3x3 of a bottleneck: 'v1.5')")
 )
+NVIDIA = Citation(N_("NVIDIA Deep Learning Examples, *ResNet50 v1.5 for PyTorch* (its model description)"))
 YANG = Citation(
     N_("Yang, Pennington, Rao, Sohl-Dickstein, Schoenholz 2019, *A Mean Field Theory of Batch Normalization* (ICLR)")
 )

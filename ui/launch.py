@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from resnet_viz.i18n import _
+from resnet_viz.i18n import _, join_items
 
 from .forecast import MEASURING, device_name, queue_forecast, run_seconds
 from .run_queue import run_queue
@@ -47,7 +47,7 @@ def launch_button(label: str, key: str, specs, settings: dict, names: list[str],
         st.error(str(err), icon="⚠️")
         return
     queued = _("Runs {ids} queued") if len(ids) > 1 else _("Run {ids} queued")
-    st.session_state[f"{key}_toast"] = queued.format(ids=", ".join(f"#{i}" for i in ids))
+    st.session_state[f"{key}_toast"] = queued.format(ids=join_items(f"#{i}" for i in ids))
     _show_runs(key, ids, group, joined=False)
 
 
@@ -74,7 +74,7 @@ def _joined_notice(key: str) -> bool:
     ago = describe_seconds((pd.Timestamp.now(tz=started.tz) - started).total_seconds())
     text = _("The same experiment (network, settings, dataset and seed) as run(s) {ids}, started {ago} ago, so "
              "nothing is trained twice: its curves are shown.")  # fmt: skip
-    st.info(text.format(ids=", ".join(f"#{i}" for i in sorted(runs["id"])), ago=ago), icon="🤝")
+    st.info(text.format(ids=join_items(f"#{i}" for i in sorted(runs["id"])), ago=ago), icon="🤝")
     return st.button(_("Train my own copy anyway"), key=f"{key}_own_copy")
 
 

@@ -10,8 +10,16 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from resnet_viz.i18n import N_, _
-from resnet_viz.nets.spec import MAX_DEPTH, SHORTCUT_VARIANTS, UNITS, ResNetSpec, default_input_size
+from resnet_viz.i18n import N_, _, join_items
+from resnet_viz.nets.spec import (
+    MAX_DEPTH,
+    SHORTCUT_VARIANTS,
+    UNIT_LABELS,
+    UNITS,
+    VARIANT_LABELS,
+    ResNetSpec,
+    default_input_size,
+)
 
 from . import language
 from .frame import stop_page
@@ -34,23 +42,7 @@ PRESETS: dict[str, tuple[int, str, str, dict]] = {
     "CIFAR ResNet-1001 (pre-act)": (1001, "cifar", "bottleneck", {"shortcut": "B", "unit": "preact"}),
     "CIFAR ResNet-1202": (1202, "cifar", "basic", {"shortcut": "A"}),
 }
-CUSTOM = "Custom depth"  # a value kept in URLs: shown as _(CUSTOM)
-UNIT_LABELS = {
-    "original": N_("original (post-activation)"),
-    "bn_after_add": N_("BN after addition"),
-    "relu_before_add": N_("ReLU before addition"),
-    "relu_preact": N_("ReLU-only pre-activation"),
-    "preact": N_("full pre-activation"),
-}
-VARIANT_LABELS = {
-    "identity": N_("identity"),
-    "scaling": N_("constant scaling (0.5)"),
-    "exclusive_gating": N_("exclusive gating"),
-    "shortcut_gating": N_("shortcut-only gating"),
-    "conv1x1": N_("1x1 conv shortcut"),
-    "dropout": N_("dropout shortcut (0.5)"),
-}
-
+CUSTOM = N_("Custom depth")  # a value kept in URLs (N_ returns it unchanged): shown as _(CUSTOM)
 # Widget key -> (URL parameter, default). The URL holds the whole configuration, so a link
 # reopens the same view.
 DEFAULTS = {
@@ -205,10 +197,18 @@ def just_changed(key: str) -> bool:
 def shortcut_note(spec: ResNetSpec) -> str:
     """Which shortcut option applies and why, in one sentence for the sidebar."""
     paper = STYLE_SHORTCUT[spec.style]
-    why = {
-        "A": _("the paper's choice for its CIFAR nets (Sec. 4.2, Table 6): zero-padding, no extra parameters"),
-        "B": _("the paper's choice for ImageNet (Table 3): 1x1 projections only where the shape changes"),
-    }[paper]
+    if paper == "A":
+        why = _("the paper's choice for its CIFAR nets (Sec. 4.2, Table 6): zero-padding, no extra parameters")
+    elif spec.block == "bottleneck":
+        why = _(
+            "the paper's choice for its 50/101/152-layer nets (Sec. 4.1, Table 3): 1x1 projections only where "
+            "the shape changes"
+        )
+    else:  # ImageNet basic blocks: the paper's own 18/34-layer comparison is option A
+        why = _(
+            "the paper's choice for its 50/101/152-layer nets (Sec. 4.1, Table 3); its 18/34-layer comparison "
+            "with the plain nets (Table 2, Fig. 4) uses option A, and Table 3 compares A, B and C at 34 layers"
+        )
     if spec.shortcut == paper:
         return _("Option {option} applies: {why}.").format(option=spec.shortcut, why=why)
     return _("Option {option} applies, chosen here; option {paper} is {why}.").format(
@@ -254,7 +254,7 @@ def _say_ignored_link_values(sb) -> None:
     if ignored:
         sb.warning(
             _("The link's {values} could not be used (not a valid value), so the default was kept.").format(
-                values=", ".join(f"**{plain(item)}**" for item in ignored)
+                values=join_items(f"**{plain(item)}**" for item in ignored)
             ),
             icon="🔗",
         )

@@ -125,6 +125,7 @@ def _more_settings(p: str, dataset: str) -> dict:
         _("Schedule"),
         ["cosine", "step", "constant"],
         key=f"{p}_schedule",
+        format_func=translated({"cosine": N_("cosine"), "step": N_("step decay"), "constant": N_("constant")}),
         help=_(
             "After the warm-up: cosine decays to 0, step divides by 10 at 50 % and 75 % of the steps, constant stays."
         ),

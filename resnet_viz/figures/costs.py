@@ -30,10 +30,11 @@ def stage_cost_chart(stages: pd.DataFrame) -> go.Figure:
     fig = make_subplots(
         rows=1, cols=2, subplot_titles=(_("Parameters"), _("Multiply-adds per image")), horizontal_spacing=0.12
     )
-    for col, (column, colour, noun) in enumerate((("params", BLUE, _("params")), ("macs", ORANGE, "MACs")), start=1):
+    nouns = (("params", BLUE, _("params")), ("macs", ORANGE, _("multiply-adds")))
+    for col, (column, colour, noun) in enumerate(nouns, start=1):
         values = [int(v) for v in table[column]]
         scale, prefix = prefix_of(max(values, default=0))
-        unit = f"{prefix}{noun}" if noun == "MACs" else f"{prefix} {noun}".strip()
+        unit = f"{prefix} {noun}".strip()
         fig.add_trace(
             go.Bar(
                 x=names,

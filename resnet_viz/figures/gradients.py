@@ -38,6 +38,7 @@ def gradient_vs_depth(tables: dict[str, pd.DataFrame], column: str = "weight_gra
     ``meta={"series": name}``.
     """
     fig = go.Figure()
+    label = _(LABELS.get(column, column))
     for i, (name, table) in enumerate(tables.items()):
         rows = table[_finite_positive(table[column])]
         fig.add_trace(
@@ -50,10 +51,9 @@ def gradient_vs_depth(tables: dict[str, pd.DataFrame], column: str = "weight_gra
                 line={"color": series_colour(i)},
                 marker={"size": 5},
                 customdata=rows[["name"]].to_numpy(),
-                hovertemplate=f"<b>{name}</b><br>%{{customdata[0]}}<br>{column} = %{{y:.3g}}<extra></extra>",
+                hovertemplate=f"<b>{name}</b><br>%{{customdata[0]}}<br>{label} = %{{y:.3g}}<extra></extra>",
             )
         )
-    label = _(LABELS.get(column, column))
     fig.update_xaxes(title_text=_("depth (block index: 0 = conv1, last = fc)"))
     fig.update_yaxes(type="log", title_text=_("{label} (log scale)").format(label=label), exponentformat="power")
     return layout(fig, _("{label} across depth").format(label=label), legend=LEGEND_BELOW)

@@ -1,8 +1,8 @@
 """Plotly figures for training runs: live curves, run overlays and the paper's Figure 6 layout.
 
 Pure functions: metrics and runs in (DataFrames from `RunStore.metrics` / `RunStore.runs`), a
-figure out. The paper's convention is kept everywhere: training error solid and bold, test
-error dashed.
+figure out. The paper's convention (Fig. 4 and 6: "dashed lines denote training error, and bold
+lines denote testing error") is kept everywhere: training error dashed, test error solid and bold.
 """
 
 from __future__ import annotations
@@ -32,17 +32,17 @@ def _each_run(metrics: pd.DataFrame, runs: pd.DataFrame) -> Iterator[tuple[int, 
 
 
 def _error_curves(
-    group: pd.DataFrame, colour: str, name: str, run_id: int, train_width: float, legendgroup: str
+    group: pd.DataFrame, colour: str, name: str, run_id: int, test_width: float, legendgroup: str
 ) -> list[go.Scatter]:
-    """One run's training error (eval mode: solid, bold, with markers) and test error (dashed), in percent.
+    """One run's training error (eval mode: dashed, with markers) and test error (solid, bold), in percent.
 
     Both curves join ``legendgroup`` unlisted: the legend names the group once, the hover names each curve.
     """
     curves = []
     names = {"train": _("{name} train").format(name=name), "test": _("{name} test").format(name=name)}
     for curve, mode, line in (
-        ("train", "lines+markers", dict(color=colour, width=train_width)),
-        ("test", "lines", dict(color=colour, width=1.5, dash="dash")),
+        ("train", "lines+markers", dict(color=colour, width=1.5, dash="dash")),
+        ("test", "lines", dict(color=colour, width=test_width)),
     ):
         rows = group.dropna(subset=[f"{curve}_error"])
         curves.append(
@@ -84,7 +84,7 @@ def training_curves(metrics: pd.DataFrame, runs: pd.DataFrame, title: str | None
     """Loss and error against step for one or more runs (one colour per run).
 
     Left: training loss (running mean over each logging interval). Right: training error
-    (eval mode, no augmentation; solid) and test error (dashed), in percent.
+    (eval mode, no augmentation; dashed) and test error (solid, bold), in percent.
     """
     fig = make_subplots(rows=1, cols=2, subplot_titles=(_("training loss"), _("error (%)")), horizontal_spacing=0.08)
     for run_id, group, colour, name in _each_run(metrics, runs):
@@ -95,7 +95,7 @@ def training_curves(metrics: pd.DataFrame, runs: pd.DataFrame, title: str | None
             row=1,
             col=1,
         )
-        for curve in _error_curves(group, colour, name, run_id, train_width=3, legendgroup=name):
+        for curve in _error_curves(group, colour, name, run_id, test_width=3, legendgroup=name):
             fig.add_trace(curve, row=1, col=2)
     _steps_from_zero(fig)
     fig.update_yaxes(rangemode="tozero")
@@ -133,7 +133,7 @@ def degradation_figure(metrics: pd.DataFrame, runs: pd.DataFrame, title: str | N
     """The paper's Figure 6 for your runs: plain networks left, ResNets right.
 
     Colour is depth, the same in both panels (plain-20 and ResNet-20 share a colour, the panel tells
-    them apart); training error solid and bold, test error dashed. The legend names the depths and
+    them apart); training error dashed, test error solid and bold, as in the paper. The legend names the depths and
     its title says the encoding. The degradation problem shows on the left as the deeper plain net's
     *training* error staying above the shallower one's; on the right the order flips.
     """
@@ -156,11 +156,11 @@ def degradation_figure(metrics: pd.DataFrame, runs: pd.DataFrame, title: str | N
         label = f"{'ResNet' if run['residual'] else 'plain'}-{depth}"
         for curve in _error_curves(group, colour_of[depth], label, int(run["id"]), 3.5, legendgroup=f"{depth} layers"):
             fig.add_trace(curve, row=1, col=col)
-    fig.add_trace(_legend_entry(_("training error"), dict(color=INK, width=3.5)))
-    fig.add_trace(_legend_entry(_("test error"), dict(color=INK, width=1.5, dash="dash")))
+    fig.add_trace(_legend_entry(_("training error"), dict(color=INK, width=1.5, dash="dash")))
+    fig.add_trace(_legend_entry(_("test error"), dict(color=INK, width=3.5)))
     _steps_from_zero(fig)
     fig.update_yaxes(title_text=_("error (%)"), rangemode="tozero", row=1, col=1)
-    title_text = _("colour: depth, in both panels · solid: training error · dashed: test error")
+    title_text = _("colour: depth, in both panels · dashed: training error · solid, bold: test error (as in the paper)")
     legend = dict(LEGEND, title=dict(text=title_text))
     legend["title"]["side"] = "top"
     return layout(fig, title, height=440, legend=legend, hovermode="x unified")

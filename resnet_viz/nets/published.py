@@ -18,6 +18,7 @@ from ..i18n import N_, _
 PAPER_NUMBERS = ASSETS_DIR / "paper_numbers.json"
 # The ``source`` of every entry, marked for translation (the data file holds them in English).
 SOURCES = (
+    N_("He et al. 2015, Abstract"),
     N_("He et al. 2015, Table 1"),
     N_("He et al. 2015, Table 2"),
     N_("He et al. 2015, Table 3"),

@@ -6,7 +6,8 @@ round-trips to a plain dict / JSON so the app can store it with every run and in
 Depth rules (the "depth" counts weighted layers: convolutions and the final fc, as the papers do):
 
 * ``style="imagenet"`` (He et al. 2015, Table 1): a 7x7 stem, four stages of widths 64/128/256/512.
-  Depths 18/34/50/101/152 use exactly the paper's blocks per stage. Any other depth follows
+  Depths 18/34/50/101/152 use exactly the paper's blocks per stage, and 200 those of the Identity
+  Mappings paper's ImageNet ResNet-200 (``IMAGENET_LATER``). Any other depth follows
   ``depth = L * B + 2`` with ``L`` = 2 (basic) or 3 (bottleneck) layers per block and ``B >= 4``
   blocks in total: with ``B >= 11`` the stages hold ``[3, 4, B - 10, 3]`` (ResNet-34/50's shape,
   grown or shrunk in conv4_x as the paper grows ResNet-101); with ``4 <= B <= 10`` the blocks are
@@ -23,7 +24,7 @@ import json
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from ..i18n import N_, _
+from ..i18n import N_, _, join_items
 from .naming import paper_name
 
 STYLES = ("imagenet", "cifar")
@@ -38,6 +39,22 @@ SHORTCUT_VARIANTS = (
     "conv1x1",
     "dropout",
 )
+# What pages call each unit and shortcut variant (Identity Mappings, Fig. 4 and Fig. 2).
+UNIT_LABELS = {
+    "original": N_("original (post-activation)"),
+    "bn_after_add": N_("BN after addition"),
+    "relu_before_add": N_("ReLU before addition"),
+    "relu_preact": N_("ReLU-only pre-activation"),
+    "preact": N_("full pre-activation"),
+}
+VARIANT_LABELS = {
+    "identity": N_("identity"),
+    "scaling": N_("constant scaling (0.5)"),
+    "exclusive_gating": N_("exclusive gating"),
+    "shortcut_gating": N_("shortcut-only gating"),
+    "conv1x1": N_("1x1 conv shortcut"),
+    "dropout": N_("dropout shortcut (0.5)"),
+}
 STRIDE_PLACEMENTS = ("3x3", "1x1")
 NORMS = ("batch", "none")
 
@@ -49,6 +66,10 @@ IMAGENET_TABLE1: dict[int, tuple[str, tuple[int, ...]]] = {
     101: ("bottleneck", (3, 4, 23, 3)),
     152: ("bottleneck", (3, 8, 36, 3)),
 }
+# ResNet-200 (He et al. 2016, Identity Mappings, Table 5: ImageNet, original and pre-activation units). The paper
+# gives no table of its stages; its blocks per stage are those of the Torch code the authors' ImageNet results
+# were trained with (facebook/fb.resnet.torch, models/resnet.lua). Built as published, not by the rule below.
+IMAGENET_LATER: dict[int, tuple[str, tuple[int, ...]]] = {200: ("bottleneck", (3, 24, 36, 3))}
 IMAGENET_WIDTHS = (64, 128, 256, 512)
 CIFAR_WIDTHS = (16, 32, 64)
 LAYERS_PER_BLOCK = {"basic": 2, "bottleneck": 3}
@@ -173,26 +194,29 @@ class ResNetSpec:
     def name(self) -> str:
         """A short human name, e.g. "ResNet-50", "plain-56 (CIFAR)", "ResNet-164 (CIFAR, preact)".
 
-        Always English: it names runs and files. Pages show `display_name`."""
-        return self._named(lambda text: text)
+        Always English, with the unit's code: it names runs and files. Pages show `display_name`."""
+        base, notes = self._name_parts(lambda text: text, readable=False)
+        return base + (f" ({', '.join(notes)})" if notes else "")
 
     @property
     def display_name(self) -> str:
-        """`name` with its words ("shortcut", "no BN") in the user's language, for pages and messages."""
-        return self._named(_)
+        """`name` for pages and messages: the unit and variant by their labels, in the user's language."""
+        base, notes = self._name_parts(_, readable=True)
+        return _("{name} ({notes})").format(name=base, notes=join_items(notes)) if notes else base
 
-    def _named(self, translate) -> str:
+    def _name_parts(self, translate, readable: bool) -> tuple[str, list[str]]:
         base = f"{'ResNet' if self.residual else 'plain'}-{self.depth}"
         notes = []
         if self.style == "cifar":
             notes.append("CIFAR")
         if self.residual and self.unit != "original":
-            notes.append(self.unit)
+            notes.append(translate(UNIT_LABELS[self.unit]) if readable else self.unit)
         if self.residual and self.shortcut_variant != "identity":
-            notes.append(translate(N_("{variant} shortcut")).format(variant=self.shortcut_variant))
+            variant = self.shortcut_variant
+            notes.append(translate(VARIANT_LABELS[variant]) if readable else f"{variant} shortcut")
         if self.norm == "none":
             notes.append(translate(N_("no BN")))
-        return base + (f" ({', '.join(notes)})" if notes else "")
+        return base, notes
 
     def stage_names(self) -> list[str]:
         """The paper's stage names: conv2_x, conv3_x, ... (one per entry of ``layers``)."""
@@ -300,8 +324,9 @@ def min_input_size(style: str) -> int:
 def imagenet_layers(depth: int, block: str) -> tuple[int, int, int, int]:
     """Blocks per stage for an ImageNet-style ResNet of ``depth`` layers (module docstring rule)."""
     per_block = LAYERS_PER_BLOCK[block]
-    if depth in IMAGENET_TABLE1 and IMAGENET_TABLE1[depth][0] == block:
-        return IMAGENET_TABLE1[depth][1]  # type: ignore[return-value]
+    published = {**IMAGENET_TABLE1, **IMAGENET_LATER}
+    if depth in published and published[depth][0] == block:
+        return published[depth][1]  # type: ignore[return-value]
     total = (depth - 2) // per_block
     if (depth - 2) % per_block or total < 4:
         raise ValueError(
@@ -348,7 +373,7 @@ def valid_depths(style: str, block: str, near: int | None = None, count: int = 4
 
 
 def _format_nearest(depth: int, nearest: list[int]) -> str:
-    return ", ".join(str(d) for d in nearest if d != depth)
+    return join_items(d for d in nearest if d != depth)
 
 
 def _as_depth(depth: Any) -> int:

@@ -160,3 +160,14 @@ def test_where_it_looks_offers_the_bundled_models_first(tmp_path, monkeypatch):
     assert at.selectbox(key="att_bundled").value == "resnet-20-shapes"
     assert not at.error
     assert explained_pictures(at)  # Grad-CAM on one of its own test pictures
+
+
+def test_a_photo_for_a_small_dataset_model_is_said_to_be_outside_what_it_knows(tmp_path, monkeypatch):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))  # offline: the bundled 16 px shapes model
+    at = run_page()
+    assert not [w for w in at.warning if "outside what" in w.value]  # its own test picture comes first
+    samples = next(s for s in at.selectbox if s.key.startswith("att_sample_"))
+    photo_sample = next(option for option in samples.options if not option.startswith("Test picture"))
+    samples.set_value(photo_sample).run()
+    warning = [w.value for w in at.warning if "outside what" in w.value]
+    assert len(warning) == 1 and "16 x 16" in warning[0] and "shapes" in warning[0] and "ImageNet model" in warning[0]

@@ -90,7 +90,8 @@ def test_degradation_lab_says_option_a_and_reads_table6_from_published():
     at = open_app_page("app_pages/degradation.py")
     body = text(at)
     assert "**option A** shortcuts" in body and "Figure 6" in body
-    assert "8.75 / 7.51 / 7.17 / 6.97 / 6.43 % (He et al. 2015, Table 6)" in body
+    assert "8.75 / 7.51 / 7.17 / 6.97 / 6.43 % (He et al. 2015, Table 6; ResNet-110's 6.43 % is the best of 5" in body
+    assert "mean is 6.61 ± 0.16 %" in body  # the other page's 6.61 % (Identity Mappings lab), said for what it is
     assert "Figure 6" in sources(at)
 
 
@@ -114,7 +115,17 @@ def test_architecture_table1_check_of_resnet34_ignores_stride_placement_and_read
     "page",
     [
         f"app_pages/{name}.py"
-        for name in ("home", "architecture", "shortcuts", "train", "degradation", "identity_mappings", "gradients")
+        for name in (
+            "home",
+            "architecture",
+            "shortcuts",
+            "train",
+            "degradation",
+            "identity_mappings",
+            "gradients",
+            "why_it_works",
+            "attribution",
+        )
     ],  # fmt: skip
 )
 def test_every_page_ends_with_its_sources(page):
@@ -200,3 +211,48 @@ def test_degradation_lab_deepens_a_trained_plain_net_with_identity_or_random_blo
     series = [t["meta"]["series"] for t in json.loads(chart.proto.spec)["data"]]
     assert series == ["identity", "random", "shallow"]
     assert "Right after the insertion, the identity blocks leave the training error at" in text(at)
+
+
+def test_the_sidebar_says_option_b_is_for_50_layers_up_and_a_for_the_18_34_comparison():
+    def note(preset):
+        at = open_app_page("app_pages/architecture.py", {"preset": preset})
+        return " ".join(c.value for c in at.sidebar.caption if c.value.startswith("Option "))  # under Variants
+
+    assert "50/101/152-layer nets" in note("ResNet-50") and "option A" not in note("ResNet-50")
+    assert "18/34-layer comparison with the plain nets (Table 2, Fig. 4) uses option A" in note("ResNet-18")
+
+
+def test_a_custom_imagenet_depth_200_is_the_published_resnet_200():
+    at = open_app_page("app_pages/architecture.py", {"preset": "Custom depth", "style": "imagenet", "depth": "200"})
+    assert "[3, 24, 36, 3] bottleneck blocks per stage" in " ".join(c.value for c in at.main.caption)
+
+
+def test_why_it_works_frames_inside_one_block_as_not_fig7_and_links_the_lab():
+    at = open_app_page("app_pages/why_it_works.py", {"why_depth": 20, "why_count": 16})
+    assert "This ratio is not Fig. 7's measure" in text(at)
+    assert any("Degradation lab" in link.proto.label for link in at.get("page_link"))
+    assert "Fig. 3" in sources(at) and "Fig. 5a" in sources(at) and "Fig. 5 (ResNet-20/56/110" in sources(at)
+
+
+def test_home_names_the_2015_results_and_the_mini_batch_argument_with_their_sources():
+    body = text(open_app_page("app_pages/home.py"))
+    assert "3.57 % top-5 error on the ImageNet test set" in body and "(He et al. 2015, Abstract)" in body
+    assert "COCO segmentation" in body and "28 % relative improvement" in body
+    assert "exactly -1 for every sample of the batch" in body and "Identity Mappings, Sec. 2, after Eq. 5" in body
+
+
+def test_shortcuts_says_why_an_identity_and_not_a_highway_gate():
+    at = open_app_page("app_pages/shortcuts.py")
+    assert "never closes" in text(at) and "(He et al. 2015, Sec. 2)" in text(at)
+    assert "Sec. 2 (highway networks" in sources(at)
+    assert "gets 12.22 % against the identity's 6.61 %" in text(at) and "With 54 units stacked" in text(at)
+
+
+def test_identity_lab_shows_that_the_unit_matters_more_with_depth():
+    at = open_app_page("app_pages/identity_mappings.py")
+    table = next(d.value for d in at.dataframe if "ResNet-1001" in d.value.columns)
+    assert table.loc["full pre-activation"].tolist() == ["6.37", "5.46", "4.92"]
+    assert table.loc["BN after addition"].tolist() == ["8.17", "6.50", "–"]  # not published at 1001 layers
+    assert "ResNet-164 5.93 → 5.46 %; ResNet-1001 7.61 → 4.92 %" in text(at)
+    assert "**BN after addition** alters the signal" in text(at) and "Sec. 4.1" in text(at)
+    assert "no dropout anywhere (He et al. 2015, Sec. 3.4" in text(at)

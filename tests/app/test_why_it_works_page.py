@@ -72,3 +72,16 @@ def test_random_deletions_paths_and_a_two_dimensional_landscape():
     kinds = {t["type"] for spec in charts(at) for t in spec["data"] if "type" in t}
     assert {"contour", "surface"} <= kinds
     assert not at.error
+
+
+def test_the_costly_first_block_is_reported_as_a_finding_with_its_measured_branch():
+    from resnet_viz.probes.inside import response_ratios
+    from ui.why_it_works import _bundled, test_batch
+
+    at = open_app_page(PAGE, state={**SMALL, "why_count": 64})
+    click(at, "why_lesion_cancel_go")
+    finding = [i.value for i in at.info if "A finding on these models" in i.value]
+    assert len(finding) == 1 and "deleting layer1.0 alone" in finding[0]
+    resnet = _bundled("resnet-20")
+    ratio = response_ratios(resnet.model, test_batch(resnet, 64)[0]).set_index("block")["ratio"]["layer1.0"]
+    assert f"||F(x)|| / ||x|| = {ratio:.2f}" in finding[0] and ratio > 1  # larger than its input: no small correction

@@ -21,7 +21,7 @@ def test_degradation_figure_says_colour_is_depth_and_line_style_is_the_curve():
     metrics = pd.DataFrame({"run_id": [1, 2, 3], "step": [10, 10, 10], "train_error": 0.5, "test_error": 0.6})
     fig = degradation_figure(metrics, runs)
     title = fig.layout.legend.title.text
-    assert "colour: depth" in title and "solid: training error" in title and "dashed: test error" in title
+    assert "colour: depth" in title and "dashed: training error" in title and "solid, bold: test error" in title
     listed = [t.name for t in fig.data if t.showlegend]
     assert listed == ["20 layers", "56 layers", "training error", "test error"]
     colour = {t.name: t.line.color for t in fig.data}

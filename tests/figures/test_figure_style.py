@@ -90,5 +90,5 @@ def test_training_figures_keep_the_papers_convention():
     train = [t for t in fig.data if t.meta["curve"] == "train"]
     test = [t for t in fig.data if t.meta["curve"] == "test"]
     assert len(train) == len(test) == 2
-    assert all(t.line.dash == "dash" for t in test) and all(t.line.width > 3 for t in train)
+    assert all(t.line.dash == "dash" for t in train) and all(t.line.width > 3 and not t.line.dash for t in test)
     assert train[0].line.color == style.PALETTE[0]

@@ -224,7 +224,7 @@ def test_stage_cost_chart_has_every_stage_and_sums_to_the_total(key):
         assert sum(bar.customdata) == total[column]
         assert sum(bar.y) * bar.meta["scale"] == pytest.approx(total[column])
     assert traces(fig, "params")[0].meta["unit"] == ("M params" if key == "resnet50" else "k params")
-    assert traces(fig, "macs")[0].meta["unit"] == ("GMACs" if key == "resnet50" else "MMACs")
+    assert traces(fig, "macs")[0].meta["unit"] == ("G multiply-adds" if key == "resnet50" else "M multiply-adds")
 
 
 def test_design_costs_are_relative_to_the_bottleneck():

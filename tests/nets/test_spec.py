@@ -8,6 +8,18 @@ from resnet_viz import ResNetSpec, valid_depths
 from resnet_viz.nets.spec import imagenet_layers
 
 
+def test_names_keep_codes_for_files_and_show_labels_in_the_users_language():
+    from resnet_viz.i18n import use_language
+
+    spec = ResNetSpec.from_depth(110, style="cifar", unit="bn_after_add", shortcut_variant="exclusive_gating")
+    assert spec.name == "ResNet-110 (CIFAR, bn_after_add, exclusive_gating shortcut)"  # run names, unchanged
+    assert spec.display_name == "ResNet-110 (CIFAR, BN after addition, exclusive gating)"
+    with use_language("zh"):
+        assert spec.display_name == "ResNet-110（CIFAR、BN 移到相加之后、互斥门控）"
+        with pytest.raises(ValueError, match="56、62"):
+            ResNetSpec.from_depth(57, style="cifar", block="basic")
+
+
 @pytest.mark.parametrize(
     "depth, block, layers",
     [
@@ -26,7 +38,8 @@ def test_imagenet_depths_follow_table1(depth, block, layers):
 
 def test_custom_imagenet_depths_follow_documented_rule():
     assert ResNetSpec.from_depth(26).layers == (3, 4, 2, 3)  # 12 basic blocks: [3, 4, B-10, 3]
-    assert ResNetSpec.from_depth(200).layers == (3, 4, 56, 3)  # 66 bottleneck blocks
+    assert ResNetSpec.from_depth(203).layers == (3, 4, 57, 3)  # 67 bottleneck blocks
+    assert ResNetSpec.from_depth(200).layers == (3, 24, 36, 3)  # the published ResNet-200, not the rule's (3, 4, 56, 3)
     assert ResNetSpec.from_depth(10).layers == (1, 1, 1, 1)  # smallest: one block per stage
     for depth in range(10, 120, 2):
         spec = ResNetSpec.from_depth(depth, block="basic")
