@@ -33,7 +33,7 @@ def status_text(status: str) -> str:
 def run_message(message) -> str:
     """A run's stored message (English, see `STORED_MESSAGES`) in the reader's language, where it is one of
     the engine's fixed messages; anything else (an error's own text) as stored."""
-    text = str(message or "")
+    text = message if isinstance(message, str) else ""  # a missing message reads from pandas as NaN: nothing
     if not text or _(text) != text:
         return _(text) if text else ""
     for template in STORED_MESSAGES:

@@ -90,3 +90,14 @@ def test_run_pickers_tell_runs_apart_and_preselect_the_newest_finished(queue):
     assert len(set(labels)) == 3
     assert "finished" in labels[0] and "300 steps" in labels[0] and "2026-11-26 10:05" in labels[0]
     assert newest_finished([7, 5, 1], fake) == 2  # the newest finished run, not the queued one
+
+
+def test_a_missing_run_message_reads_as_nothing_never_nan():
+    import pandas as pd
+
+    from ui.run_labels import run_message
+
+    runs = pd.DataFrame({"id": [1, 2], "message": [float("nan"), None]})  # a message column with no message
+    missing = runs.to_dict("records")[0]["message"]
+    assert run_message(missing) == run_message(float("nan")) == run_message(None) == ""
+    assert run_message("3 steps") == "3 steps"  # a stored message still reads
