@@ -203,6 +203,14 @@ def test_shortcut_split_figure(tables):
     assert "1 +" in fig.layout.title.text
 
 
+def test_shortcut_split_bars_of_600_blocks_have_no_outline(tables):
+    many = pd.concat([tables["ResNet-20"].iloc[1:-1]] * 70, ignore_index=True)  # 630 blocks
+    many["name"] = [f"layer{i}" for i in range(len(many))]
+    bars = [t for t in shortcut_split(many).data if t.type == "bar"]
+    assert [b.marker.line.width for b in bars] == [0, 0]
+    assert all(t.marker.line.width is None for t in shortcut_split(tables["ResNet-20"]).data if t.type == "bar")
+
+
 def test_stage_histograms_figure(tables):
     fig = stage_histograms(tables)
     assert len(fig.data) == 2 and all(t.type == "box" for t in fig.data)
