@@ -7,7 +7,7 @@ from resnet_viz.i18n import N_, _, language
 from resnet_viz.nets.spec import IMAGENET_LATER
 from ui import architecture as loaders
 from ui import citations as sources
-from ui.architecture_tables import displayable, displayable_checks, displayable_stages, stage_label
+from ui.architecture_tables import displayable, displayable_checks, displayable_stages, matches_search, stage_label
 from ui.bottleneck import bottleneck_tab
 from ui.picker import current_choice, spec_at_depth
 from ui.text import translated
@@ -141,7 +141,7 @@ with tab_layers:
     if type_filter:  # collapsed: a block row (its type reads "Block (n layers)") stands for its layers
         mask &= table["type"].isin(type_filter) if view == "Every layer" else table["block"].notna()
     if search:
-        mask &= table["name"].str.contains(search, case=False, regex=False)
+        mask &= matches_search(table, layers, search)
     filtered = table[mask]
 
     t1, t2, t3 = st.columns(3)
@@ -155,6 +155,7 @@ with tab_layers:
         width="stretch",
         height=min(600, 38 + 35 * len(display)),
         column_config={
+            _("name"): st.column_config.TextColumn(_("name"), width="medium"),  # "layer1.0.downsample.0" whole
             _("params"): st.column_config.NumberColumn(_("params"), format="localized"),
             _("macs"): st.column_config.NumberColumn(_("multiply-adds"), format="localized"),
         },

@@ -37,7 +37,7 @@ count = st.slider(_("Test pictures used"), 16, 359, 256, step=1, key="why_count"
 x, y = loaders.test_batch(residual, count)
 
 from resnet_viz.figures.inside import block_maps_figure, ratio_figure  # noqa: E402
-from resnet_viz.figures.landscape import loss_contour, loss_curves, loss_surface_3d  # noqa: E402
+from resnet_viz.figures.landscape import loss_contour, loss_curves, loss_surface_3d, shared_loss_range  # noqa: E402
 from resnet_viz.figures.lesion import lesion_bars, lesion_curve_figure, path_figure  # noqa: E402
 from resnet_viz.probes.inside import block_maps  # noqa: E402
 from resnet_viz.probes.landscape import loss_surface, roughness  # noqa: E402
@@ -142,9 +142,10 @@ if surfaces is not None:
         st.plotly_chart(loss_curves(surfaces), width="stretch", key="why_landscape_curve")
     else:
         left, right = st.columns(2)
+        shared = shared_loss_range(surfaces)  # one colour scale: the two nets compared by eye
         for column, (name, surface) in zip((left, right), surfaces.items()):
-            column.plotly_chart(loss_contour(surface, name), width="stretch", key=f"why_contour_{name}")
-            column.plotly_chart(loss_surface_3d(surface, name), width="stretch", key=f"why_surface_{name}")
+            column.plotly_chart(loss_contour(surface, name, shared), width="stretch", key=f"why_contour_{name}")
+            column.plotly_chart(loss_surface_3d(surface, name, shared), width="stretch", key=f"why_surface_{name}")
     st.caption(
         _(
             "Roughness (mean |second difference| of the loss along the grid, losses capped at 10): {values}. "

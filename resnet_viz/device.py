@@ -62,13 +62,17 @@ def device_of(model: nn.Module) -> torch.device:
 
 
 def device_label(device: torch.device | str | None = None) -> str:
-    """A human label for a device: the GPU's name, "Apple GPU (MPS)" or "CPU (N threads)"."""
+    """A human label for a device: the GPU's name, "Apple GPU (MPS)" or "CPU (N threads)", N the threads
+    training uses (`training_threads`)."""
     device = torch.device(device) if device is not None else pick_device()
     if device.type == "cuda":
         return _("GPU: {name}").format(name=torch.cuda.get_device_name(device))
     if device.type == "mps":
         return _("Apple GPU (MPS)")
-    return _("CPU ({count} threads)").format(count=torch.get_num_threads())
+    # The training budget, not torch.get_num_threads(): that changes when the first run starts (the label read
+    # "2 threads" on one page and "1 thread" on the next), the budget does not.
+    threads = training_threads()
+    return _("CPU (1 thread)") if threads == 1 else _("CPU ({count} threads)").format(count=threads)
 
 
 def available_memory(device: torch.device | str | None = None) -> int:

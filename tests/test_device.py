@@ -22,6 +22,15 @@ def test_device_label_and_available_memory():
     assert available_memory("cpu") > 100 * 1024**2
 
 
+def test_cpu_label_names_the_training_threads_before_and_after_they_are_set(monkeypatch):
+    monkeypatch.setenv("RESNET_VIZ_THREADS", "1")
+    before = device_label("cpu")
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 7)  # whatever torch has now does not matter
+    assert device_label("cpu") == before == "CPU (1 thread)"
+    monkeypatch.setenv("RESNET_VIZ_THREADS", "3")
+    assert device_label("cpu") == "CPU (3 threads)"
+
+
 def test_resolve_device_names_the_missing_device(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)

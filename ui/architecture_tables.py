@@ -68,3 +68,18 @@ def displayable_checks(checks: pd.DataFrame) -> pd.DataFrame:
         matches=checks["matches"].map({True: _("✅ matches"), False: _("❌ differs")}),
     )
     return translated_columns(shown)
+
+
+def matches_search(table: pd.DataFrame, layers: pd.DataFrame, search: str) -> pd.Series:
+    """Rows of ``table`` (a layer table, or its collapsed blocks) whose name contains ``search``, any case.
+
+    A collapsed block row stands for its layers, so it matches when one of them does: "downsample" finds
+    conv3_1 and conv4_1 in the default collapsed view instead of no row at all.
+    """
+    from resnet_viz.nets.naming import block_of
+
+    def contains(names: pd.Series) -> pd.Series:
+        return names.str.contains(search, case=False, regex=False)
+
+    in_layers = layers.loc[contains(layers["name"]) & layers["block"].notna(), "name"]
+    return contains(table["name"]) | table["name"].isin({block_of(name) for name in in_layers})

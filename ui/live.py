@@ -46,10 +46,11 @@ def progress_rows(runs) -> None:
         run_id = int(run["id"])
         done, total, _step_seconds = run_progress(run, metrics[metrics["run_id"] == run_id])
         about, action = st.columns([5, 1])
+        message = run_message(run)  # "" where there is none
         with about:
             st.markdown(
                 f"**#{run_id} {plain(run['name'])}** · {status_text(run['status'])}"
-                + (f" · {plain(message)}" if (message := run_message(run)) else "")
+                + (f" · {plain(message)}" if message else "")
             )
             text = _progress_text(queue, run, done, total, forecasts.get(run_id), run_id in mine)
             st.progress(min(done / max(total, 1), 1.0), text=text)

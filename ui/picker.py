@@ -145,10 +145,28 @@ def _load_from_url() -> None:
 
 
 def _default(key: str, values: dict):
-    """The value a parameter takes when the URL leaves it out: a custom CIFAR net's shortcut is option A."""
+    """The value a parameter takes when the URL leaves it out: what the preset sets (so a link that names only
+    the preset is written back as it is, and the browser gets no second history entry for the same page), a
+    custom CIFAR net's shortcut option A, else the picker's default."""
     if key == "shortcut" and values["preset"] == CUSTOM:
         return STYLE_SHORTCUT.get(values["style"], DEFAULTS["shortcut"])
-    return DEFAULTS[key]
+    return _preset_values(values["preset"]).get(key, DEFAULTS[key])
+
+
+def _preset_values(preset: str) -> dict:
+    """The options a preset sets, by parameter name ({} for Custom depth): the paper's configuration for it."""
+    if preset not in PRESETS:
+        return {}
+    depth, style, block, options = PRESETS[preset]
+    return {
+        "style": style,
+        "depth": depth,
+        "block": block,
+        "shortcut": options.get("shortcut", "B"),
+        "unit": options.get("unit", "original"),
+        "variant": "identity",
+        "input_size": default_input_size(style),
+    }
 
 
 def _write_to_url() -> None:
@@ -161,16 +179,8 @@ def _write_to_url() -> None:
 
 def _apply_preset() -> None:
     """When a preset is chosen, set every option to the paper's configuration for it."""
-    preset = st.session_state[_KEY + "preset"]
-    if preset not in PRESETS:
-        return
-    depth, style, block, options = PRESETS[preset]
-    state = st.session_state
-    state[_KEY + "style"], state[_KEY + "depth"], state[_KEY + "block"] = style, depth, block
-    state[_KEY + "shortcut"] = options.get("shortcut", "B")
-    state[_KEY + "unit"] = options.get("unit", "original")
-    state[_KEY + "variant"] = "identity"
-    state[_KEY + "input_size"] = default_input_size(style)
+    for key, value in _preset_values(st.session_state[_KEY + "preset"]).items():
+        st.session_state[_KEY + key] = value
 
 
 def _apply_style() -> None:

@@ -43,19 +43,39 @@ def loss_curves(curves: dict[str, pd.DataFrame]) -> go.Figure:
     return fig
 
 
-def loss_contour(surface: pd.DataFrame, name: str) -> go.Figure:
-    """Contour lines of the loss over two directions (Li et al. 2018, Fig. 5)."""
+def shared_loss_range(surfaces: dict[str, pd.DataFrame], cap: float = 10.0) -> tuple[float, float]:
+    """One (low, high) loss range for several surfaces, so their colours and contour levels mean the same loss
+    side by side (Li et al. 2018 draw every net's contours at the same levels); capped at ``cap``, where a
+    diverged corner would squash everything else into one colour."""
+    values = np.concatenate([s["loss"].to_numpy(dtype=float) for s in surfaces.values()])
+    values = values[np.isfinite(values)]
+    if not len(values):
+        return 0.0, cap
+    low, high = float(values.min()), min(float(values.max()), cap)
+    return low, high if high > low else low + 1.0
+
+
+def loss_contour(surface: pd.DataFrame, name: str, loss_range: tuple[float, float] | None = None) -> go.Figure:
+    """Contour lines of the loss over two directions (Li et al. 2018, Fig. 5); with ``loss_range`` (see
+    `shared_loss_range`) 20 levels over that range and its colours, the same for every net drawn with it."""
     a, b, z = _grid(surface)
+    contours = dict(coloring="lines")
+    scale = {}
+    if loss_range is not None:
+        low, high = loss_range
+        contours |= dict(start=low, end=high, size=(high - low) / 20)
+        scale = dict(zmin=low, zmax=high, zauto=False, autocontour=False)
     fig = go.Figure(
         go.Contour(
             x=a,
             y=b,
             z=z,
             colorscale="Viridis",
-            contours=dict(coloring="lines"),
+            contours=contours,
             line=dict(width=1.5),
             colorbar=dict(title=_("loss")),
             meta={"series": name},
+            **scale,
         )
     )
     layout(fig, _("{name}: loss contours").format(name=name), xaxis_title="α", yaxis_title="β")
@@ -63,13 +83,17 @@ def loss_contour(surface: pd.DataFrame, name: str) -> go.Figure:
     return fig
 
 
-def loss_surface_3d(surface: pd.DataFrame, name: str) -> go.Figure:
-    """The loss over two directions as a 3-D surface (Li et al. 2018, Fig. 1)."""
+def loss_surface_3d(surface: pd.DataFrame, name: str, loss_range: tuple[float, float] | None = None) -> go.Figure:
+    """The loss over two directions as a 3-D surface (Li et al. 2018, Fig. 1); ``loss_range`` fixes its colours."""
     a, b, z = _grid(surface)
-    fig = go.Figure(go.Surface(x=a, y=b, z=z, colorscale="Viridis", showscale=False, meta={"series": name}))
+    scale = dict(cmin=loss_range[0], cmax=loss_range[1]) if loss_range is not None else {}
+    fig = go.Figure(go.Surface(x=a, y=b, z=z, colorscale="Viridis", showscale=False, meta={"series": name}, **scale))
     layout(
         fig,
         _("{name}: loss surface").format(name=name),
-        scene=dict(xaxis_title="α", yaxis_title="β", zaxis_title=_("loss")),
+        # Seen from a little further than plotly's default eye, so the z-axis title is not cut off in a half-width
+        # column ("loss" read "ss").
+        scene=dict(xaxis_title="α", yaxis_title="β", zaxis_title=_("loss"), camera=dict(eye=dict(x=1.7, y=1.7, z=1.1))),
+        margin=dict(l=10, r=10),
     )
     return fig

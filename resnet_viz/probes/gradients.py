@@ -11,6 +11,13 @@ pass, one backward pass for the loss, and two small backward passes per block, o
 parts are computed independently (never as "total minus the other"), so their sum matching the
 total gradient is a real check of the decomposition (``DataFrame.attrs["split_max_rel_error"]``).
 
+Deep plain nets with BN at initialisation have gradients that grow by about 1.16x per layer going back
+(plain-1202 reaches about 10^77, past float32's 3.4e38). So at every block boundary the backward pass may
+divide the gradient by a power of two (`_Rescale`, only where its largest entry leaves 2^±16) and remember
+the exponent; every norm is multiplied back by the exponents between it and the loss. Dividing by a power of
+two is exact in binary floating point, so the measurement is the float32 one with an unbounded exponent, in one
+pass; ``attrs["float32_overflow"]`` still says which rows an unscaled float32 backward (training) would lose.
+
 `plain_vs_residual` runs the page's experiment: a plain CIFAR net and its residual twin at initialisation.
 
 The model is left as found: train/eval flag restored, BatchNorm running statistics restored, no
@@ -32,6 +39,8 @@ from torch import nn
 from ..device import device_of
 from ..i18n import _
 from ..nets.builder import build_resnet
+from ..nets.hooks import hooked
+from ..nets.model import ResidualUnit
 from ..nets.naming import group_of, is_block, paper_name, stage_of
 from ..nets.spec import ResNetSpec
 from .capture import capture_blocks
@@ -84,25 +93,103 @@ def _as_found(model: nn.Module, train_mode: bool) -> Iterator[None]:
                     b.copy_(saved[name])
 
 
-def _norm(t: torch.Tensor | None) -> float:
-    """L2 norm in float64, scaled by the largest entry first so squaring huge gradients cannot overflow."""
+Split = dict[str, tuple[torch.Tensor, torch.Tensor, torch.Tensor]]
+FLOAT32_LOG2_MAX = math.log2(torch.finfo(torch.float32).max)  # about 128: past it, a float32 entry is inf
+RESCALE_RANGE = 16  # a boundary rescales the gradient only when its largest entry leaves [2^-16, 2^16]
+
+
+class _Rescale(torch.autograd.Function):
+    """The identity going forward; going back, divides the gradient by 2^k and writes k to ``exponents[index]``.
+
+    k is the binary exponent of the gradient's largest entry when that entry leaves 2^±RESCALE_RANGE, else 0,
+    so ordinary nets are measured bit for bit as without it. A power of two changes no mantissa: exact.
+    """
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, exponents: dict[int, int], index: int) -> torch.Tensor:
+        ctx.exponents, ctx.index = exponents, index
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor, None, None]:
+        top = _top(grad)
+        k = math.frexp(top)[1] if math.isfinite(top) and top > 0 and abs(math.log2(top)) > RESCALE_RANGE else 0
+        ctx.exponents[ctx.index] = k
+        return (grad * math.ldexp(1.0, -k) if k else grad), None, None
+
+
+@contextmanager
+def _rescaled_blocks(model: nn.Module) -> Iterator[dict[int, int]]:
+    """A `_Rescale` on the input of every `ResidualUnit` (depth order) for the ``with`` block.
+
+    Yields {block index: k}, filled in by the backward pass: the gradient at block i's input (and everything
+    inside block i) is the true one divided by 2^(sum of k over the blocks after i).
+    """
+    exponents: dict[int, int] = {}
+    units = [m for m in model.modules() if isinstance(m, ResidualUnit)]
+
+    def pre_hook(index: int):
+        return lambda _module, args: (_Rescale.apply(args[0], exponents, index), *args[1:])
+
+    with hooked([(unit, pre_hook(i)) for i, unit in enumerate(units)], kind="forward_pre"):
+        yield exponents
+
+
+def _norm(t: torch.Tensor | None, log2_scale: int = 0) -> float:
+    """L2 norm times 2^log2_scale, as a Python float (float64).
+
+    One float32 reduction where the norm is safely inside float32's range (the usual case, kept fast for
+    1202-layer nets); otherwise in float64 after dividing by the largest entry, so squaring cannot overflow.
+    """
     if t is None:
         return math.nan
-    t = t.detach().double()
-    top = t.abs().max() if t.numel() else t.new_zeros(())
-    if not torch.isfinite(top) or top == 0:
-        return float(top)  # inf or nan stays so (an overflow upstream); all zeros is 0
-    return float(top) * float((t / top).norm())
+    t = t.detach()
+    value = float(torch.linalg.vector_norm(t))
+    if not 1e-15 < value < 1e15:
+        value = _norm_by_top(t)
+    return _times_power_of_two(value, log2_scale)
 
 
-def _sq(grads: list[torch.Tensor | None]) -> float:
-    """L2 norm over a list of gradient tensors (None = parameter unused in this pass)."""
-    return math.hypot(*(_norm(g) for g in grads if g is not None))
+def _norm_by_top(t: torch.Tensor) -> float:
+    """L2 norm in float64 of t / max|t|, times max|t|: inf or nan if t holds one, 0 if all zeros."""
+    t = t.double()
+    top = _top(t)
+    if not math.isfinite(top) or top == 0:
+        return top
+    return top * float((t / top).norm())
 
 
-def _run(
-    model: nn.Module, x: torch.Tensor, y: torch.Tensor, train_mode: bool
-) -> tuple[pd.DataFrame, dict[str, tuple[torch.Tensor, torch.Tensor, torch.Tensor]]]:
+def _top(t: torch.Tensor) -> float:
+    """max |t| (0 for an empty tensor), without allocating |t|."""
+    if not t.numel():
+        return 0.0
+    low, high = torch.aminmax(t)
+    return max(-float(low), float(high))
+
+
+def _times_power_of_two(value: float, exponent: int) -> float:
+    """value * 2^exponent, inf past float64's range instead of an OverflowError."""
+    try:
+        return math.ldexp(value, exponent)
+    except OverflowError:
+        return math.inf
+
+
+def _log2_top(grads: list[torch.Tensor | None], log2_scale: int = 0) -> float:
+    """log2 of the largest |entry| over ``grads``, times 2^log2_scale: -inf if all zero, nan if not finite."""
+    tops = [_top(g.detach()) for g in grads if g is not None]
+    top = max(tops, default=0.0)
+    if not math.isfinite(top):
+        return math.nan
+    return math.log2(top) + log2_scale if top > 0 else -math.inf
+
+
+def _sq(grads: list[torch.Tensor | None], log2_scale: int = 0) -> float:
+    """L2 norm over a list of gradient tensors (None = parameter unused in this pass), times 2^log2_scale."""
+    return math.hypot(*(_norm(g, log2_scale) for g in grads if g is not None))
+
+
+def _run(model: nn.Module, x: torch.Tensor, y: torch.Tensor, train_mode: bool) -> tuple[pd.DataFrame, Split]:
     """The work behind `gradient_norms` and `gradient_split`: the table plus the split vectors."""
     device = device_of(model)
     x = x.detach().to(device).clone().requires_grad_(True)  # (N, C, H, W), a leaf of our own
@@ -112,21 +199,11 @@ def _run(
         return _forward_backward(model, x, y)
 
 
-def _forward_backward(
-    model: nn.Module, x: torch.Tensor, y: torch.Tensor
-) -> tuple[pd.DataFrame, dict[str, tuple[torch.Tensor, torch.Tensor, torch.Tensor]]]:
-    with capture_blocks(model) as caps:
+def _forward_backward(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[pd.DataFrame, Split]:
+    with capture_blocks(model) as caps, _rescaled_blocks(model) as exponents:
         logits = model(x)  # (N, num_classes)
     loss = F.cross_entropy(logits, y)  # mean over the batch, as in training
-
-    # Parameters grouped into rows: the stem, one group per block, and the head (everything else).
-    block_names = [c.name for c in caps]
-    groups: dict[str, list[nn.Parameter]] = {"conv1": [], **{n: [] for n in block_names}, "fc": []}
-    for pname, p in model.named_parameters():
-        if not p.requires_grad:
-            continue
-        key = group_of(pname)  # "conv1", "layer2.3" or "fc"
-        groups[key if key in groups else "fc"].append(p)
+    groups = _parameter_groups(model, [c.name for c in caps])
     params = [p for ps in groups.values() for p in ps]
 
     # One backward pass for the loss: gradients at every parameter and every captured tensor.
@@ -135,58 +212,91 @@ def _forward_backward(
     grads = torch.autograd.grad(loss, params + tensors, retain_graph=True, allow_unused=True)
     pgrad = dict(zip(map(id, params), grads[: len(params)]))
     tgrad = grads[len(params) :]
-    g_x, g_logits = tgrad[0], tgrad[1]
     k = len(caps)
     g_in, g_out, g_added = tgrad[2 : 2 + k], tgrad[2 + k : 2 + 2 * k], tgrad[2 + 2 * k :]
+    # log2 of what block i's gradients were divided by: the exponents of the boundaries after it.
+    after = [sum(exponents.get(j, 0) for j in range(i + 1, k)) for i in range(k)]
+    stem = after[0] + exponents.get(0, 0) if caps else 0
+    split = _split_parts(residual, g_added, g_in, [c.name for c in caps])
 
-    # The split: y = s + f, so dE/ds = dE/df = dE/dy_add. Push that back to x along each path alone.
-    split: dict[str, tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = {}
+    first = g_in[0] if caps else None
+    rows = [dict(name="conv1", stage="conv1", output_grad_norm=_norm(first, stem - exponents.get(0, 0)),
+                 input_grad_norm=_norm(tgrad[0], stem))]  # fmt: skip
+    scales, activation_tops = [stem], [_log2_top([tgrad[0]], stem)]
+    for i, c in enumerate(caps):
+        rows.append(_block_row(c, g_in[i], g_out[i], split.get(c.name), after[i]))
+        scales.append(after[i])
+        activation_tops.append(_log2_top([g_in[i], g_out[i]], after[i]))
+    last = g_out[-1] if caps else None
+    rows.append(dict(name="fc", stage="head", output_grad_norm=_norm(tgrad[1]), input_grad_norm=_norm(last)))
+    scales.append(0)
+    activation_tops.append(_log2_top([tgrad[1], last]))
+    weight_tops = []
+    for i, row in enumerate(rows):
+        row_grads = [pgrad[id(p)] for p in groups[row["name"]]]
+        row["depth_index"] = i
+        row["weight_grad_norm"] = _sq(row_grads, scales[i])
+        weight_tops.append(_log2_top(row_grads, scales[i]))
+
+    table = pd.DataFrame(rows).reindex(columns=COLUMNS)
+    errors = [float((s + f - t).double().norm() / t.double().norm().clamp_min(1e-30)) for s, f, t in split.values()]
+    table.attrs["split_max_rel_error"] = max(errors, default=0.0)
+    table.attrs["loss"] = float(loss.detach())
+    table.attrs["float32_overflow"] = _lost_in_float32(activation_tops, weight_tops)
+    return table, split
+
+
+def _parameter_groups(model: nn.Module, block_names: list[str]) -> dict[str, list[nn.Parameter]]:
+    """Parameters grouped into the table's rows: the stem, one group per block, and the head (everything else)."""
+    groups: dict[str, list[nn.Parameter]] = {"conv1": [], **{n: [] for n in block_names}, "fc": []}
+    for pname, p in model.named_parameters():
+        if p.requires_grad:
+            key = group_of(pname)  # "conv1", "layer2.3" or "fc"
+            groups[key if key in groups else "fc"].append(p)
+    return groups
+
+
+def _split_parts(residual: list, g_added: tuple, g_in: tuple, block_names: list[str]) -> Split:
+    """The split: y = s + f, so dE/ds = dE/df = dE/dy_add. Push that back to x along each path alone."""
+    split: Split = {}
     for c, g in zip(residual, g_added):
         (via_s,) = torch.autograd.grad(c.shortcut, c.x, grad_outputs=g, retain_graph=True, allow_unused=True)
         (via_f,) = torch.autograd.grad(c.branch, c.x, grad_outputs=g, retain_graph=True, allow_unused=True)
         via_s = torch.zeros_like(c.x) if via_s is None else via_s
         via_f = torch.zeros_like(c.x) if via_f is None else via_f
         split[c.name] = (via_s.detach(), via_f.detach(), g_in[block_names.index(c.name)].detach())
+    return split
 
-    nan = math.nan
-    rows = [
-        dict(name="conv1", stage="conv1", output_grad_norm=_norm(g_in[0] if caps else None), input_grad_norm=_norm(g_x))
-    ]
-    for i, c in enumerate(caps):
-        row = dict(
-            name=c.name,
-            stage=paper_name(stage_of(c.name)),
-            output_grad_norm=_norm(g_out[i]),
-            input_grad_norm=_norm(g_in[i]),
-        )
-        if c.name in split:
-            s_part, f_part = _norm(split[c.name][0]), _norm(split[c.name][1])
-            row |= dict(
-                shortcut_grad_norm=s_part,
-                branch_grad_norm=f_part,
-                shortcut_share=s_part / (s_part + f_part) if s_part + f_part > 0 else nan,
-                response_ratio=_norm(c.branch) / _norm(c.x),  # ||F(x)|| / ||x||, He et al. 2015 Fig. 7
-            )
-        else:
-            row["response_ratio"] = _norm(c.out) / _norm(c.x)  # plain block: ||block(x)|| / ||x||
-        rows.append(row)
-    rows.append(
-        dict(
-            name="fc",
-            stage="head",
-            output_grad_norm=_norm(g_logits),
-            input_grad_norm=_norm(g_out[-1] if caps else None),
-        )
+
+def _block_row(c, g_in: torch.Tensor, g_out: torch.Tensor, parts: tuple | None, log2_scale: int) -> dict:
+    """One block's row but its weight gradient; its gradients were divided by 2^log2_scale going back."""
+    row = dict(
+        name=c.name,
+        stage=paper_name(stage_of(c.name)),
+        output_grad_norm=_norm(g_out, log2_scale),
+        input_grad_norm=_norm(g_in, log2_scale),
     )
-    for i, row in enumerate(rows):
-        row["depth_index"] = i
-        row["weight_grad_norm"] = _sq([pgrad[id(p)] for p in groups[row["name"]]])
+    if parts is None:
+        row["response_ratio"] = _norm(c.out) / _norm(c.x)  # plain block: ||block(x)|| / ||x||
+        return row
+    s_part, f_part = _norm(parts[0], log2_scale), _norm(parts[1], log2_scale)
+    return row | dict(
+        shortcut_grad_norm=s_part,
+        branch_grad_norm=f_part,
+        shortcut_share=s_part / (s_part + f_part) if s_part + f_part > 0 else math.nan,
+        response_ratio=_norm(c.branch) / _norm(c.x),  # ||F(x)|| / ||x||, He et al. 2015 Fig. 7
+    )
 
-    table = pd.DataFrame(rows).reindex(columns=COLUMNS)
-    errors = [float((s + f - t).double().norm() / t.double().norm().clamp_min(1e-30)) for s, f, t in split.values()]
-    table.attrs["split_max_rel_error"] = max(errors, default=0.0)
-    table.attrs["loss"] = float(loss.detach())
-    return table, split
+
+def _lost_in_float32(activation_tops: list[float], weight_tops: list[float]) -> list[int]:
+    """The rows an unscaled float32 backward pass would lose, from the log2 of each row's largest gradient entry.
+
+    An activation gradient past float32's range is inf, and inf (or inf - inf = nan) flows on into every row
+    before it; a weight gradient past it is lost in its own row only (nothing flows back from a weight).
+    """
+    over = [i for i, top in enumerate(activation_tops) if top >= FLOAT32_LOG2_MAX]
+    lost = set(range(max(over) + 1)) if over else set()
+    return sorted(lost | {i for i, top in enumerate(weight_tops) if top >= FLOAT32_LOG2_MAX})
 
 
 def gradient_norms(model: nn.Module, x: torch.Tensor, y: torch.Tensor, train_mode: bool = True) -> pd.DataFrame:
@@ -207,7 +317,9 @@ def gradient_norms(model: nn.Module, x: torch.Tensor, y: torch.Tensor, train_mod
         (the two parts of dE/dx through h and through F), ``shortcut_share`` (shortcut / (shortcut +
         branch)) and ``response_ratio`` (||F(x)|| / ||x||; ||block(x)|| / ||x|| for plain blocks).
         Split columns are NaN where they do not apply. ``attrs["split_max_rel_error"]`` holds
-        max over blocks of ||shortcut part + branch part - total|| / ||total||; ``attrs["loss"]`` the loss.
+        max over blocks of ||shortcut part + branch part - total|| / ||total||; ``attrs["loss"]`` the loss;
+        ``attrs["float32_overflow"]`` the depth indices whose gradients an unscaled float32 backward pass
+        would lose (entries past 3.4e38, and every row before such an activation gradient).
     """
     table, _split = _run(model, x, y, train_mode)
     return table
@@ -219,7 +331,8 @@ def gradient_split(
     """For each residual block: (shortcut part, branch part, total dE/dx), each shaped like x_l.
 
     The vectors behind `gradient_norms`' split columns, for checking that the two parts, computed
-    independently, add up to the total gradient at the block input.
+    independently, add up to the total gradient at the block input. Where the backward pass rescaled the
+    gradient (only at extreme depth) the three are divided by the same power of two.
     """
     _table, split = _run(model, x, y, train_mode)
     return split
@@ -238,18 +351,21 @@ def overflowed(table: pd.DataFrame) -> list[int]:
 def _measure(spec: ResNetSpec, seed: int) -> pd.DataFrame:
     """`gradient_norms` of a fresh ``spec`` net in float32, measured again in float64 if float32 overflowed.
 
-    ``attrs``: ``dtype`` of the values, ``float32_overflow`` (depth indices that overflowed in float32,
-    empty if none) and ``overflow`` (those still not finite in the returned table).
+    The rescaled backward pass keeps gradients in range, so only a forward pass that overflows float32 (nets
+    whose activations grow past 3.4e38) needs float64. ``attrs``: ``dtype`` of the values,
+    ``float32_overflow`` (depth indices an unscaled float32 pass loses, as training would; empty if none) and
+    ``overflow`` (those still not finite in the returned table).
     """
     torch.manual_seed(seed)
     model = build_resnet(spec)
     x, y = sample_batch(3, spec.default_input_size, 8, seed, spec.num_classes)
     table = gradient_norms(model, x, y)
-    lost32 = overflowed(table)
+    forward_lost = overflowed(table)
     dtype = "float32"
-    if lost32:  # float64 reaches 10^308 instead of 10^38: the same weights (exact), the same batch
+    if forward_lost:  # float64 reaches 10^308 instead of 10^38: the same weights (exact), the same batch
         table, dtype = gradient_norms(model.double(), x.double(), y), "float64"
-    table.attrs |= {"dtype": dtype, "float32_overflow": lost32, "overflow": overflowed(table) if lost32 else []}
+    lost32 = sorted(set(forward_lost) | set(table.attrs["float32_overflow"]))
+    table.attrs |= {"dtype": dtype, "float32_overflow": lost32, "overflow": overflowed(table)}
     return table
 
 
@@ -258,8 +374,9 @@ def plain_vs_residual(depth: int, batchnorm: bool = True, seed: int = 0) -> dict
 
     Both nets have ``depth`` layers and option A shortcuts (the residual one; the paper's CIFAR setup),
     with or without BatchNorm, initialised from ``seed``; the batch is ``sample_batch(3, 32, 8, seed, 10)``.
-    Measured in float32; a net whose gradients overflow float32 (plain-1202 with BN reaches about 10^77)
-    is measured again in float64, and its table says so (``attrs``, see `overflow_note`).
+    Measured in float32 with the gradient rescaled at block boundaries, so plain-1202 with BN (about 10^77)
+    is measured in one pass; a net whose forward pass overflows float32 is measured again in float64. The
+    tables say what unscaled float32 would lose (``attrs``, see `overflow_note`).
 
     Returns:
         {"plain-{depth}": table, "ResNet-{depth}": table}.
@@ -287,21 +404,25 @@ def _where(indices: list[int], rows: int, everywhere: str, before: str, among: s
 
 
 def overflow_note(name: str, table: pd.DataFrame) -> str | None:
-    """A sentence for a learner on what overflowed in ``table`` (a `plain_vs_residual` table), or None."""
+    """A sentence for a learner on what would overflow in float32 training and how ``table`` (a
+    `plain_vs_residual` table) was measured all the same, or None when nothing overflows."""
     lost32, lost = table.attrs.get("float32_overflow", []), table.attrs.get("overflow", [])
     if not lost32:
         return None
     note = _where(
         lost32,
         len(table),
-        _("In float32, the precision networks are trained in, {name}'s gradients overflowed to infinity everywhere."),
         _(
-            "In float32, the precision networks are trained in, {name}'s gradients overflowed to infinity before block "
-            "{count}."
+            "In float32, the precision networks are trained in, {name}'s gradients would overflow to infinity "
+            "everywhere."
         ),
         _(
-            "In float32, the precision networks are trained in, {name}'s gradients overflowed to infinity in {count} "
-            "of {rows} blocks."
+            "In float32, the precision networks are trained in, {name}'s gradients would overflow to infinity before "
+            "block {count}."
+        ),
+        _(
+            "In float32, the precision networks are trained in, {name}'s gradients would overflow to infinity in "
+            "{count} of {rows} blocks."
         ),
         name,
     )
@@ -313,8 +434,13 @@ def overflow_note(name: str, table: pd.DataFrame) -> str | None:
             _("Even in float64 they overflow before block {count}: those blocks are left out."),
             _("Even in float64 they overflow in {count} of {rows} blocks: those blocks are left out."),
         )
-    else:
+    elif table.attrs.get("dtype") == "float64":
         then = _("They are measured here in float64, which reaches 10³⁰⁸ instead of 10³⁸.")
+    else:
+        then = _(
+            "They are measured here in float32 all the same: at each block boundary the backward pass divides the "
+            "gradient by a power of two and multiplies the norms back, which is exact."
+        )
     return _("{sentence} {next_sentence}").format(sentence=note, next_sentence=then)
 
 

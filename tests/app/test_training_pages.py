@@ -121,3 +121,12 @@ def test_settings_keep_their_values_across_an_invalid_network(start, invalid, va
         assert bool(at.error) == ((key, value) == invalid)  # the page stops on the invalid network, then draws again
     shown = {key: shown_in_browser(number_input(at, key)) for key in EDITED}
     assert shown == pytest.approx(EDITED)
+
+
+def test_a_missing_run_message_reads_as_nothing_never_nan():
+    import pandas as pd
+
+    from ui.run_labels import run_message
+
+    runs = pd.DataFrame({"id": [1, 2], "message_data": [float("nan"), None]})  # runs with no message
+    assert [run_message(run) for run in runs.to_dict("records")] == ["", ""]

@@ -128,6 +128,34 @@ def test_cifar_resnet1202_unfolded_draws_600_arcs_quickly():
     assert elapsed < 5, f"took {elapsed:.2f} s"  # about 0.3 s on a laptop core; generous for CI
 
 
+def test_cifar_resnet1202_folded_draws_what_resnet20_draws():
+    # Folded first, drawn after: 600 blocks make 5 boxes (a run per stage, the strided first blocks alone),
+    # the same number of traces as ResNet-20, and the points drawn do not grow with depth.
+    deep = shortcut_diagram(tables(ResNetSpec.from_depth(1202, style="cifar", shortcut="A"))[1])
+    shallow = shortcut_diagram(tables(ResNetSpec.from_depth(20, style="cifar", shortcut="A"))[1])
+    assert len(deep.data) == len(shallow.data) == 13
+    assert [len(t.meta["blocks"]) for t in traces(deep, "shortcut")] == [200, 1, 199, 1, 199]
+    assert len(traces(deep, "block")[0].meta["boxes"]) == 5
+    assert sum(len(t.x) for t in deep.data) == sum(len(t.x) for t in shallow.data)
+    assert len(deep.layout.shapes) == len(shallow.layout.shapes) == 3  # one band per stage
+
+
+def test_block_diagram_of_resnet1202_draws_one_block():
+    deep_spec, shallow_spec = (ResNetSpec.from_depth(d, style="cifar", shortcut="A") for d in (1202, 20))
+    deep = block_diagram(tables(deep_spec)[0], "layer2.0", spec=deep_spec)
+    shallow = block_diagram(tables(shallow_spec)[0], "layer2.0", spec=shallow_spec)
+    assert len(deep.data) == len(shallow.data)
+    assert sum(len(t.x) for t in deep.data) == sum(len(t.x) for t in shallow.data)
+
+
+def test_shortcut_table_of_resnet1202_matches_its_layers():
+    spec = ResNetSpec.from_depth(1202, style="cifar", shortcut="B")
+    layers, shortcuts = tables(spec)
+    assert len(shortcuts) == 600 and shortcuts["kind"].value_counts().to_dict() == {"identity": 598, "projection": 2}
+    projection_params = layers.loc[layers["name"].str.contains("downsample"), "params"].sum()
+    assert shortcuts["params"].sum() == projection_params > 0
+
+
 # ---------------------------------------------------------------------- block_diagram
 def layer_traces(fig, branch=None):
     return [t for t in traces(fig, "layer") if branch is None or t.meta["branch"] == branch]

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from extreme_nets import huge_plain_net
+from extreme_nets import huge_head_net, huge_plain_net
 
 from resnet_viz.figures.gradients import gradient_heatmap, gradient_vs_depth, shortcut_split, stage_histograms
 from resnet_viz.nets.builder import build_resnet
@@ -203,6 +203,14 @@ def test_shortcut_split_figure(tables):
     assert "1 +" in fig.layout.title.text
 
 
+def test_shortcut_split_bars_of_600_blocks_have_no_outline(tables):
+    many = pd.concat([tables["ResNet-20"].iloc[1:-1]] * 70, ignore_index=True)  # 630 blocks
+    many["name"] = [f"layer{i}" for i in range(len(many))]
+    bars = [t for t in shortcut_split(many).data if t.type == "bar"]
+    assert [b.marker.line.width for b in bars] == [0, 0]
+    assert all(t.marker.line.width is None for t in shortcut_split(tables["ResNet-20"]).data if t.type == "bar")
+
+
 def test_stage_histograms_figure(tables):
     fig = stage_histograms(tables)
     assert len(fig.data) == 2 and all(t.type == "box" for t in fig.data)
@@ -236,6 +244,51 @@ def test_gradients_that_overflow_float32_are_measured_in_float64(monkeypatch):
         note = gradients.overflow_note(name, table)
         assert "float32" in note and "float64" in note and "nan" not in note
         assert gradients.spread(table, "input_grad_norm") > 10  # a ratio above 10^10, as a log10
+
+
+def log_norms(table: pd.DataFrame) -> np.ndarray:
+    import resnet_viz.probes.gradients as gradients
+
+    return np.log(table[gradients.MEASURED].to_numpy(dtype=float))
+
+
+def test_rescaling_at_every_block_boundary_changes_no_bit(monkeypatch):
+    import resnet_viz.probes.gradients as gradients
+
+    x, y = sample_batch(size=16, n=4)
+    unscaled = gradient_norms(make(20, residual=False), x, y)  # gradients near 1: nothing rescaled
+    monkeypatch.setattr(gradients, "RESCALE_RANGE", 0)  # now every boundary divides by a power of two
+    rescaled = gradient_norms(make(20, residual=False), x, y)
+    pd.testing.assert_frame_equal(rescaled, unscaled, check_exact=True)
+    resnet = gradient_norms(make(20, shortcut="A"), x, y)
+    assert resnet.attrs["split_max_rel_error"] < 1e-4
+
+
+def test_gradients_past_float32_are_measured_in_float32_and_match_float64(monkeypatch):
+    import resnet_viz.probes.gradients as gradients
+
+    spec = ResNetSpec.from_depth(56, style="cifar", residual=False, shortcut="A")
+    x, y = sample_batch(size=16, n=4)
+    rescaled = gradient_norms(huge_head_net(spec), x, y)  # float32, one pass
+    assert np.isfinite(log_norms(rescaled)).all() and rescaled["input_grad_norm"].max() > 1e39
+    monkeypatch.setattr(gradients, "RESCALE_RANGE", 10**6)  # no rescaling: what training in float32 sees
+    unscaled = gradient_norms(huge_head_net(spec), x, y)
+    assert rescaled.attrs["float32_overflow"] == gradients.overflowed(unscaled) == list(range(7))
+    reference = gradient_norms(huge_head_net(spec).double(), x.double(), y)
+    assert np.isfinite(log_norms(reference)).all() and reference.attrs["float32_overflow"] == list(range(7))
+    relative = np.abs(log_norms(rescaled) - log_norms(reference)) / np.abs(log_norms(reference))
+    # float32 itself differs from float64 by up to ~2 % in these norms at depth 56; ln(norm) is about 80.
+    assert relative.max() < 1e-3
+
+
+def test_a_backward_overflow_needs_no_float64(monkeypatch):
+    import resnet_viz.probes.gradients as gradients
+
+    monkeypatch.setattr(gradients, "build_resnet", huge_head_net)
+    table = gradients.plain_vs_residual(56, batchnorm=True)["plain-56"]
+    assert table.attrs["dtype"] == "float32" and table.attrs["float32_overflow"] and not table.attrs["overflow"]
+    note = gradients.overflow_note("plain-56", table)
+    assert "would overflow" in note and "float32 all the same" in note and "float64" not in note
 
 
 def test_overflow_note_says_where(monkeypatch):

@@ -161,3 +161,21 @@ def test_landscape_figures():
     surface = pd.DataFrame([{"alpha": a, "beta": b, "loss": a * a + b * b} for b in (-1, 0, 1) for a in (-1, 0, 1)])
     assert loss_contour(surface, "ResNet").data[0].type == "contour"
     assert loss_surface_3d(surface, "ResNet").data[0].type == "surface"
+
+
+def test_two_nets_share_one_colour_scale():
+    from resnet_viz.figures.landscape import shared_loss_range
+
+    def bowl(depth: float) -> pd.DataFrame:
+        return pd.DataFrame(
+            [{"alpha": a, "beta": b, "loss": depth * (a * a + b * b)} for b in (-1, 0, 1) for a in (-1, 0, 1)]
+        )
+
+    surfaces = {"plain": bowl(20.0), "ResNet": bowl(1.0)}  # plain reaches 40 (capped at 10), ResNet 2
+    assert shared_loss_range(surfaces) == (0.0, 10.0)
+    contours = [loss_contour(s, n, shared_loss_range(surfaces)).data[0] for n, s in surfaces.items()]
+    assert {(c.zmin, c.zmax, c.contours.start, c.contours.end, c.contours.size) for c in contours} == {
+        (0, 10, 0, 10, 0.5)
+    }
+    surfaces_3d = [loss_surface_3d(s, n, shared_loss_range(surfaces)).data[0] for n, s in surfaces.items()]
+    assert {(t.cmin, t.cmax) for t in surfaces_3d} == {(0, 10)}

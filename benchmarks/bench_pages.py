@@ -1,0 +1,100 @@
+"""Benchmark: every page's time to idle in Chromium, at the default network and at CIFAR ResNet-1202.
+
+One app server and one bare one-line Streamlit app, both started as the browser tests start them
+(tests/browser/conftest.py's `running_server`). Each page is opened in a fresh browser context and timed
+from ``goto`` to drawn and idle (`wait_for_app`: Streamlit's script state, no status widget, every chart
+drawn), first at the default network, then at ``?preset=CIFAR+ResNet-1202``. The bare page is timed the
+same way after every page, so a slow moment of a shared machine hits both; the table prints each page's
+seconds and its ratio to the bare page's median. Home is opened first and loads no torch: the first page
+after it that needs torch includes importing it, once per server. Pages that compute at first sight
+(Gradient flow, Why it works) are timed with what they compute by default; Streamlit's caches are warm
+for the second network only where the first one filled them, as for a user.
+
+Targets (issue 23, on an idle 2-core CPU): every page idle within 3 s at the default network and within 5 s
+at CIFAR-1202 once torch is loaded.
+
+    python benchmarks/bench_pages.py [--timeout 300] [--only architecture,shortcuts]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "browser"))
+sys.path.insert(0, str(ROOT))
+from conftest import CHROMIUM, CHROMIUM_FLAGS, running_server, wait_for_app  # noqa: E402
+
+from ui.registry import PAGES  # noqa: E402
+
+BARE_APP = 'import streamlit as st\nst.write("Hello")\n'
+NETWORKS = {"default": "", "CIFAR-1202": "?preset=CIFAR+ResNet-1202"}
+
+
+def time_to_idle(browser, url: str, timeout_s: float) -> float | None:
+    """Seconds from opening ``url`` in a fresh context to the page drawn and idle; None past ``timeout_s``."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    start = time.perf_counter()
+    try:
+        page.goto(url)
+        wait_for_app(page, int(timeout_s * 1000))
+        return time.perf_counter() - start
+    except AssertionError:
+        return None
+    finally:
+        context.close()
+
+
+def url_path(script: str) -> str:
+    """The page's URL path: its script's file name ("app_pages/shortcuts.py" -> "shortcuts"), "" for Home."""
+    name = Path(script).stem
+    return "" if name == "home" else name
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--timeout", type=float, default=300, help="seconds to wait for one page")
+    parser.add_argument("--only", default="", help="comma-separated page names (file names), e.g. architecture")
+    args = parser.parse_args()
+    only = {name for name in args.only.split(",") if name}
+    pages = [p for p in PAGES if not only or Path(p.path).stem in only or p.default]
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
+        bare_script = Path(tmp) / "bare_app.py"
+        bare_script.write_text(BARE_APP)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        os.environ["RESNET_VIZ_APP"] = str(bare_script)
+        with running_server(Path(tmp) / "bare-home") as bare_url:
+            os.environ["RESNET_VIZ_APP"] = "app.py"
+            with running_server(Path(tmp) / "app-home") as app_url:
+                time_to_idle(browser, bare_url, args.timeout)  # the bare server's first script run, untimed
+                bare, rows = [], []
+                for network, query in NETWORKS.items():
+                    for info in pages:
+                        seconds = time_to_idle(browser, f"{app_url}/{url_path(info.path)}{query}", args.timeout)
+                        bare.append(time_to_idle(browser, bare_url, args.timeout))
+                        rows.append((network, Path(info.path).stem, seconds))
+        browser.close()
+    report(rows, [b for b in bare if b is not None], args.timeout)
+
+
+def report(rows: list[tuple[str, str, float | None]], bare: list[float], timeout: float) -> None:
+    """The table: each page's seconds to idle and its ratio to the bare page's median."""
+    reference = statistics.median(bare)
+    print(f"bare one-line page: median {reference:.2f} s over {len(bare)} visits ({min(bare):.2f}-{max(bare):.2f})")
+    print(f"{'network':>11} {'page':>18} {'seconds':>8} {'x bare':>7}")
+    for network, name, seconds in rows:
+        shown = f"{seconds:8.2f} {seconds / reference:7.2f}" if seconds is not None else f"> {timeout:.0f} s"
+        print(f"{network:>11} {name:>18} {shown}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,18 @@
+"""The browser's Back button goes back one page per press: every page adds one history entry."""
+
+from conftest import assert_no_exception, wait_for_app
+
+
+def test_back_returns_to_the_previous_page_in_one_press(page, app_url):
+    page.goto(f"{app_url}/glossary?preset=CIFAR+ResNet-110")  # a shared link naming only the preset
+    wait_for_app(page)
+    start = page.evaluate("history.length")
+    assert "style=" not in page.url  # written back as it came, not expanded: no second entry
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("Home", exact=True).first.click()
+    wait_for_app(page)
+    assert page.evaluate("history.length") == start + 1
+    page.go_back()
+    wait_for_app(page)
+    assert "/glossary" in page.url and "preset=CIFAR+ResNet-110" in page.url
+    assert page.locator("h1").first.inner_text() == "Glossary"
+    assert_no_exception(page)
