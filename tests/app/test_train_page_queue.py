@@ -19,6 +19,7 @@ def test_a_launch_past_the_sessions_share_is_refused_with_a_readable_message(mon
     at.button(key="train_start").click().run()
     run_id = int(queue.store.runs().iloc[0]["id"])
     try:
+        at.number_input(key="train_seed").set_value(1).run()  # another experiment: the same one would be joined
         at.button(key="train_start").click().run()
         assert not at.exception
         assert any("each session may have 1 at once" in e.value for e in at.error)

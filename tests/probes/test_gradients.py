@@ -273,7 +273,10 @@ def test_gradients_past_float32_are_measured_in_float32_and_match_float64(monkey
     assert np.isfinite(log_norms(rescaled)).all() and rescaled["input_grad_norm"].max() > 1e39
     monkeypatch.setattr(gradients, "RESCALE_RANGE", 10**6)  # no rescaling: what training in float32 sees
     unscaled = gradient_norms(huge_head_net(spec), x, y)
-    assert rescaled.attrs["float32_overflow"] == gradients.overflowed(unscaled) == list(range(7))
+    # The block at the edge of float32's range overflows or not with the summation order (the thread count), so
+    # the lost rows are the first seven, and the prediction is the measured loss to within that one block.
+    lost, predicted = gradients.overflowed(unscaled), rescaled.attrs["float32_overflow"]
+    assert lost[:7] == predicted[:7] == list(range(7)) and len(lost) - len(predicted) in (-1, 0, 1)
     reference = gradient_norms(huge_head_net(spec).double(), x.double(), y)
     assert np.isfinite(log_norms(reference)).all() and reference.attrs["float32_overflow"] == list(range(7))
     relative = np.abs(log_norms(rescaled) - log_norms(reference)) / np.abs(log_norms(reference))
