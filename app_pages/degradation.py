@@ -129,7 +129,10 @@ st.markdown(
         "the deeper net has the same training error, so a deeper net *can* be as good. That deeper plain nets train "
         'worse means *"solvers might have difficulties in approximating identity mappings by multiple nonlinear '
         'layers"* (Sec. 3.1). Test it: append plain blocks to each stage of one of your trained plain nets, '
-        "initialised as the exact identity or at random, and train both a little further, the same way."
+        "initialised as the exact identity or at random, and train both a little further, the same way. The added "
+        "blocks' BatchNorms keep fixed statistics (a learnt scale and shift, not each batch's mean and variance), so "
+        "the identity blocks are exactly the identity in training mode too; the random blocks' statistics are "
+        "measured once on training images."
     )
 )
 plain_done = trained_plain_runs(run_queue().store.runs())
