@@ -188,18 +188,19 @@ def identity_verdict(table: pd.DataFrame) -> str:
 
     One margin for every conclusion (`labs.CLEAR_MARGIN`): a difference within it is "no clear difference".
     """
-    from ..training.labs import CLEAR_MARGIN
+    from ..training.labs import CLEAR_MARGIN, clear_order
 
     last = table.sort_values("step").groupby("init").last()["train_error"]
     identity_end, random_end, steps = last["identity"], last["random"], int(table["step"].max())
     fields = {"steps": steps, "margin": f"{100 * CLEAR_MARGIN:.0f}"}
-    if identity_end < random_end - CLEAR_MARGIN:
+    order = clear_order(identity_end, random_end)
+    if order < 0:
         verdict = _(
             "The identity is a solution the deeper plain net can start from; from random blocks, {steps} steps of the "
             "same training did not find one as good (more than {margin} percentage points worse). That gap is the "
             "degradation problem in miniature."
         ).format(**fields)
-    elif random_end < identity_end - CLEAR_MARGIN:
+    elif order > 0:
         verdict = _(
             "Here the net with random blocks trained to a lower error than the one that started as the identity "
             "(by more than {margin} percentage points): on this net and budget the experiment does not show the "
@@ -210,7 +211,7 @@ def identity_verdict(table: pd.DataFrame) -> str:
             "No clear difference after {steps} steps (within {margin} percentage points): the random blocks caught "
             "up with the identity here."
         ).format(**fields)
-    if identity_end > last["shallow"] + CLEAR_MARGIN:  # measured on plain-56: 8.0 % -> 19.3 % after 40 steps
+    if clear_order(identity_end, last["shallow"]) > 0:  # measured on plain-56: 8.0 % -> 19.3 % after 40 steps
         verdict += " " + _(
             "Further training also moved the identity net off the shallow net's error ({shallow} % → {identity} %): "
             "a fresh optimiser at this learning rate disturbs a trained net, so compare the two deeper nets with "
