@@ -5,7 +5,7 @@ import streamlit as st
 
 from resnet_viz.i18n import _
 from resnet_viz.nets import published
-from resnet_viz.training.labs import DEGRADATION_RUNS, degradation_specs, degradation_verdict
+from resnet_viz.training.labs import DEGRADATION_CONFIG, DEGRADATION_RUNS, degradation_specs, degradation_verdict
 from ui import citations as sources
 from ui.identity_insertion import identity_result, trained_plain_runs
 from ui.labs import comparison_picker, error_table, lab_group, lab_groups, sweep_caption
@@ -110,7 +110,9 @@ with st.expander(_("Set up a comparison") if not groups else _("Set up another c
     if error:
         st.error(error, icon="⚠️")
     # The lab's own networks set the limits (CIFAR style: inputs from 4 px), not the sidebar's network.
-    settings = training_settings("deg", specs[0] if specs else degradation_specs([(20, True)])[0])
+    settings = training_settings(
+        "deg", specs[0] if specs else degradation_specs([(20, True)])[0], lab=DEGRADATION_CONFIG
+    )
     ready = ensure_dataset(settings)
     if specs:
         budget_caption(specs, settings)

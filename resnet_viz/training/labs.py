@@ -14,6 +14,7 @@ import pandas as pd
 from ..i18n import _
 from ..nets.published import by_depth, values
 from ..nets.spec import ResNetSpec
+from .config import TrainConfig
 
 # Training-error difference (fraction) the verdicts call a difference, the same for every comparison: within it they
 # say "no clear difference". 2 percentage points: more than the seed-to-seed spread of the labs' runs (measured,
@@ -22,6 +23,12 @@ CLEAR_MARGIN = 0.02
 
 # The default degradation lab: Figure 6 of He et al. 2015, at a budget a laptop CPU can afford.
 DEGRADATION_RUNS: list[tuple[int, bool]] = [(20, False), (56, False), (20, True), (56, True)]
+# Its default training: the generated shapes at 16 px (hard enough that ResNet-20 keeps a training error, so
+# depth can show; measured in benchmarks/lab_data.md), evaluated every 20 steps (15 points; the engine evaluates
+# at logged steps only, so a multiple of log_every) on a fixed subset of 512 training and 512 test images.
+DEGRADATION_CONFIG = TrainConfig(dataset="shapes", input_size=16, steps=300, eval_every=20, eval_samples=512)
+# The Identity Mappings lab trains on the same data and budget.
+IDENTITY_CONFIG = DEGRADATION_CONFIG
 
 # Identity Mappings, Table 2: CIFAR-10 test error (%) of ResNet-110 for each residual unit.
 PAPER_UNIT_ERRORS = values("identity_mappings_unit_errors_110")
@@ -254,6 +261,46 @@ def _residual_depth_verdict(done: pd.DataFrame) -> list[str]:
             'better" for ResNets (Figure 6, middle).'
         ).format(**fields)
     ]
+
+
+def variant_verdict(summary: pd.DataFrame, reference: str) -> list[str]:
+    """Each variant's final training error against the ``reference`` variant's (rows with columns label,
+    train_error; finished runs): an order only beyond `CLEAR_MARGIN`, "no clear difference" within it.
+
+    The order of the paper's Tables 1 and 2 comes from ResNet-110 after 64k steps on CIFAR-10; a short lab run
+    can rank variants by noise, so this says which differences are larger than the margin and which are not.
+    """
+    done = summary.dropna(subset=["train_error"])
+    base = done[done["label"] == reference]
+    if base.empty:
+        return []
+    base_error = float(base["train_error"].iloc[-1])
+    margin = f"{100 * CLEAR_MARGIN:.0f}"
+    lines = []
+    for _row, run in done[done["label"] != reference].iterrows():
+        fields = {
+            "variant": run["label"],
+            "reference": reference,
+            "error": f"{100 * run['train_error']:.1f}",
+            "reference_error": f"{100 * base_error:.1f}",
+            "margin": margin,
+        }
+        order = clear_order(run["train_error"], base_error)
+        if order > 0:
+            sentence = _(
+                "**{variant}** trains worse than {reference} ({error} % vs {reference_error} % training error)."
+            )
+        elif order < 0:
+            sentence = _(
+                "**{variant}** trains better than {reference} ({error} % vs {reference_error} % training error)."
+            )
+        else:
+            sentence = _(
+                "**{variant}**: no clear difference from {reference} ({error} % vs {reference_error} % training error, "
+                "within {margin} percentage points): this run does not rank them."
+            )
+        lines.append(sentence.format(**fields))
+    return lines
 
 
 # He et al. 2015, Sec. 4.2 / Table 6: the CIFAR-10 schedule (64k steps of 128 images at 32x32).

@@ -50,3 +50,15 @@ def test_the_same_margin_decides_degradation_and_depth_helps():
     just_inside = CLEAR_MARGIN - 0.005
     lines = degradation_verdict(summary(0.10, 0.10 + just_inside, 0.10, 0.10 - just_inside))
     assert "No clear difference between plain-56" in lines[0] and "No clear difference between ResNet-56" in lines[-1]
+
+
+def test_variant_verdict_ranks_only_beyond_the_margin():
+    from resnet_viz.training.labs import variant_verdict
+
+    summary = pd.DataFrame(
+        {"label": ["original", "BN after addition", "full pre-activation"], "train_error": [0.10, 0.20, 0.105]}
+    )
+    lines = variant_verdict(summary, "original")
+    assert "trains worse than original" in lines[0]
+    assert "no clear difference from original" in lines[1] and "does not rank" in lines[1]
+    assert variant_verdict(summary, "missing") == []
