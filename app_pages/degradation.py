@@ -110,9 +110,8 @@ with st.expander(_("Set up a comparison") if not groups else _("Set up another c
     if error:
         st.error(error, icon="⚠️")
     # The lab's own networks set the limits (CIFAR style: inputs from 4 px), not the sidebar's network.
-    settings = training_settings(
-        "deg", specs[0] if specs else degradation_specs([(20, True)])[0], lab=DEGRADATION_CONFIG
-    )
+    lab_spec = specs[0] if specs else degradation_specs([(20, True)])[0]
+    settings = training_settings("deg", lab_spec, lab=DEGRADATION_CONFIG)
     ready = ensure_dataset(settings)
     if specs:
         budget_caption(specs, settings)

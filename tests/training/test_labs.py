@@ -62,3 +62,11 @@ def test_variant_verdict_ranks_only_beyond_the_margin():
     assert "trains worse than original" in lines[0]
     assert "no clear difference from original" in lines[1] and "does not rank" in lines[1]
     assert variant_verdict(summary, "missing") == []
+
+
+def test_the_labs_default_curves_have_more_than_six_points():
+    """The engine evaluates at logged steps only: an eval_every that is not a multiple of log_every loses points."""
+    from resnet_viz.training.labs import DEGRADATION_CONFIG as lab
+
+    assert lab.eval_every % lab.log_every == 0
+    assert lab.steps // lab.eval_every > 6
