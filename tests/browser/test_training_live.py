@@ -99,15 +99,23 @@ DRAWN_RUN_IDS = """() => {
 }"""
 
 
+def open_setup(page) -> None:
+    """With a comparison on the page, the set-up sits in a collapsed expander below it: open it."""
+    launch = page.get_by_role("button", name="Launch the comparison")
+    if not launch.is_visible():
+        page.get_by_text("Set up another comparison").click()
+        launch.wait_for(state="visible", timeout=60_000)
+
+
 def test_a_second_degradation_launch_shows_its_own_curves(page, app_url):
     page.goto(f"{app_url}/degradation")
     wait_for_app(page)
+    open_setup(page)  # other tests' comparisons may be on the page already
     set_number(page, "Image size", 8)
     set_number(page, "Steps", 5000)  # each launch is stopped below, once its curves are drawn
     launches = []
-    for launch in range(2):
-        if launch:  # with a comparison on the page, the set-up sits in a collapsed expander below it
-            page.get_by_text("Set up another comparison").click()
+    for _launch in range(2):
+        open_setup(page)
         page.get_by_role("button", name="Launch the comparison").click()
         launches.append(queued_ids(page))
         page.wait_for_function(f"({DRAWN_RUN_IDS})().join() === {sorted(launches[-1])!r}.join()", timeout=90_000)
