@@ -4,22 +4,14 @@ from __future__ import annotations
 
 import json
 
-from apptest_pages import open_app_page
+from apptest_pages import launch_and_finish, open_app_page
 
 
 def test_units_lab_draws_the_paper_in_its_own_panel_and_says_what_it_cannot_rank():
-    from ui.run_queue import run_queue
-
     at = open_app_page("app_pages/identity_mappings.py")
     at.multiselect(key="im_units_pick").set_value(["original", "preact"])
     at.select_slider(key="im_units_depth").set_value(8)
-    at.number_input(key="im_units_size").set_value(8)
-    at.number_input(key="im_units_steps").set_value(20)
-    at.button(key="im_units_go").click().run()
-    assert not at.exception, at.exception
-    assert run_queue().wait(timeout=300)
-    at.run()
-    assert not at.exception, at.exception
+    launch_and_finish(at, "im_units", "im_units_go")
     bars = next(c for c in at.get("plotly_chart") if "im_units_bars" in c.proto.id)
     traces = json.loads(bars.proto.spec)["data"]
     paper = [t for t in traces if t["name"] == "paper: CIFAR-10 test error"]
