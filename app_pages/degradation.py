@@ -5,7 +5,7 @@ import streamlit as st
 
 from resnet_viz.i18n import _
 from resnet_viz.nets import published
-from resnet_viz.training.labs import DEGRADATION_RUNS, degradation_specs, degradation_verdict
+from resnet_viz.training.labs import DEGRADATION_CONFIG, DEGRADATION_RUNS, degradation_specs, degradation_verdict
 from ui import citations as sources
 from ui.identity_insertion import identity_result, trained_plain_runs
 from ui.labs import comparison_picker, error_table, lab_group, lab_groups, sweep_caption
@@ -111,7 +111,8 @@ with st.expander(_("Set up a comparison") if not groups else _("Set up another c
     if error:
         st.error(error, icon="⚠️")
     # The lab's own networks set the limits (CIFAR style: inputs from 4 px), not the sidebar's network.
-    settings = training_settings("deg", specs[0] if specs else degradation_specs([(20, True)])[0])
+    lab_spec = specs[0] if specs else degradation_specs([(20, True)])[0]
+    settings = training_settings("deg", lab_spec, lab=DEGRADATION_CONFIG)
     ready = ensure_dataset(settings)
     if specs:
         budget_caption(specs, settings)
@@ -130,7 +131,10 @@ st.markdown(
         "the deeper net has the same training error, so a deeper net *can* be as good. That deeper plain nets train "
         'worse means *"solvers might have difficulties in approximating identity mappings by multiple nonlinear '
         'layers"* (Sec. 3.1). Test it: append plain blocks to each stage of one of your trained plain nets, '
-        "initialised as the exact identity or at random, and train both a little further, the same way."
+        "initialised as the exact identity or at random, and train both a little further, the same way. The added "
+        "blocks' BatchNorms keep fixed statistics (a learnt scale and shift, not each batch's mean and variance), so "
+        "the identity blocks are exactly the identity in training mode too; the random blocks' statistics are "
+        "measured once on training images."
     )
 )
 plain_done = trained_plain_runs(run_queue().store.runs())

@@ -5,7 +5,14 @@ import streamlit as st
 from resnet_viz.i18n import _  # noqa: E402
 from resnet_viz.nets import published  # noqa: E402
 from resnet_viz.nets.spec import SHORTCUT_VARIANTS, UNIT_LABELS, UNITS, VARIANT_LABELS  # noqa: E402
-from resnet_viz.training.labs import PAPER_SHORTCUT_ERRORS, PAPER_UNIT_ERRORS, shortcut_specs, unit_specs
+from resnet_viz.training.labs import (
+    IDENTITY_CONFIG,
+    PAPER_SHORTCUT_ERRORS,
+    PAPER_UNIT_ERRORS,
+    shortcut_specs,
+    unit_specs,
+    variant_verdict,
+)
 from ui import citations as sources
 from ui.labs import comparison_picker, lab_group, lab_groups, sweep_caption
 from ui.launch import budget_caption, launch_button
@@ -20,7 +27,8 @@ st.markdown(
         "He et al. (2016) asked what the shortcut and the residual unit should look like. Their answer: keep "
         "the shortcut a **clean identity** (anything that scales, gates or convolves it hampers the signal "
         "and the gradient), and move BN and ReLU **before** the convolutions (full pre-activation). Train the "
-        "variants side by side here; the paper's CIFAR-10 figures for ResNet-110 are shown beside yours."
+        "variants side by side here; the paper's CIFAR-10 figures for ResNet-110 are drawn in a panel of their own: "
+        "they come from 64k steps on CIFAR-10, so only the order can be compared, not the numbers."
     )
 )
 
@@ -38,7 +46,7 @@ def lab(kind: str, choices: list[str], english_labels: dict, paper: dict, make_s
     depth = st.select_slider(
         _("Depth (CIFAR, 6n+2)"), [8, 14, 20, 26, 32, 44, 56, 110], value=20, key=f"im_{kind}_depth"
     )
-    settings = training_settings(f"im_{kind}", make_specs(depth, choices[:1])[0])
+    settings = training_settings(f"im_{kind}", make_specs(depth, choices[:1])[0], lab=IDENTITY_CONFIG)
     ready = ensure_dataset(settings)
     specs = make_specs(depth, picked)
     if specs:
@@ -72,10 +80,10 @@ def lab(kind: str, choices: list[str], english_labels: dict, paper: dict, make_s
         return
     group = comparison_picker(groups, launch, key=f"im_{kind}_g")
     sweep_caption(group)
-    results(kind, group, labels, paper)
+    results(kind, group, labels, paper, labels[choices[0]])
 
 
-def results(kind: str, group: str, labels: dict, paper: dict) -> None:
+def results(kind: str, group: str, labels: dict, paper: dict, reference: str) -> None:
     """The group's runs in progress, the variants against the paper's numbers, and their curves."""
 
     def draw() -> None:
@@ -90,12 +98,16 @@ def results(kind: str, group: str, labels: dict, paper: dict) -> None:
             width="stretch",
             key=f"im_{kind}_bars",
         )
+        finished = summary[summary["status"].isin(["finished", "stopped", "diverged"])]
+        for line in variant_verdict(finished, reference):
+            st.markdown(f"- {line}")
         st.plotly_chart(training_curves(metrics, runs), width="stretch", key=f"im_{kind}_curves")
         st.caption(
             _(
                 "Your runs are short and on small images, so absolute errors differ from the paper's; compare the "
-                "order of the variants. Variants that block the identity path (scaling, gating, 1x1 conv, dropout) "
-                "should train slower; with very few steps the differences may still be small."
+                "order of the variants, and only where the difference is larger than the stated margin. Variants "
+                "that block the identity path (scaling, gating, 1x1 conv, dropout) should train slower; with very "
+                "few steps the differences may still be small."
             )
         )
 

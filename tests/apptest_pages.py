@@ -26,3 +26,17 @@ def open_app_page(page: str, query: dict | None = None, state: dict | None = Non
     at.switch_page(page).run()
     assert not at.exception, at.exception
     return at
+
+
+def launch_and_finish(at: AppTest, prefix: str, button: str) -> None:
+    """Launch a page's runs at 8 px for 20 steps (widgets ``prefix``_size / _steps, button ``button``), wait for
+    them to end and rerun the page, with no exception on the way."""
+    from ui.run_queue import run_queue
+
+    at.number_input(key=f"{prefix}_size").set_value(8)
+    at.number_input(key=f"{prefix}_steps").set_value(20)
+    at.button(key=button).click().run()
+    assert not at.exception, at.exception
+    assert run_queue().wait(timeout=300)
+    at.run()
+    assert not at.exception, at.exception

@@ -29,25 +29,26 @@ def trained_plain_runs(runs):
 def identity_result(run_id: int, finished_at: str, extra: int, steps: int) -> None:
     """Train the two deepened nets (cached), draw their curves and say what they show."""
     from resnet_viz.figures.training import identity_insertion_figure
+    from resnet_viz.probes.identity_insertion import identity_verdict
 
     with st.spinner(_("Training the two deeper nets…"), show_time=True):
         table = identity_table(run_id, finished_at, extra, steps)
     st.plotly_chart(identity_insertion_figure(table), width="stretch", key="deg_id_fig")
     first = table[table["step"] == 0].set_index("init")["train_error"]
     last = table.groupby("init").last()["train_error"]
+    fields = {
+        "identity_start": f"{100 * first['identity']:.1f}",
+        "shallow": f"{100 * first['shallow']:.1f}",
+        "random_start": f"{100 * first['random']:.1f}",
+        "steps": steps,
+        "identity_end": f"{100 * last['identity']:.1f}",
+        "random_end": f"{100 * last['random']:.1f}",
+    }
     st.markdown(
         _(
             "Right after the insertion, the identity blocks leave the training error at {identity_start} % "
             "(the shallow net's: {shallow} %); random blocks put it at {random_start} %. After {steps} more "
-            "steps: identity {identity_end} %, random {random_end} %. The identity is a solution the deeper "
-            "plain net can hold; whether training from random blocks finds one as good is what the degradation "
-            "problem is about."
-        ).format(
-            identity_start=f"{100 * first['identity']:.1f}",
-            shallow=f"{100 * first['shallow']:.1f}",
-            random_start=f"{100 * first['random']:.1f}",
-            steps=steps,
-            identity_end=f"{100 * last['identity']:.1f}",
-            random_end=f"{100 * last['random']:.1f}",
-        )
+            "steps: identity {identity_end} %, random {random_end} %."
+        ).format(**fields)
     )
+    st.markdown(identity_verdict(table))

@@ -28,8 +28,13 @@ def lab_groups(prefix: str) -> list[str]:
 def comparison_picker(groups: list[str], launch_key: str, key: str) -> str:
     """A "Comparison" select box over ``groups`` that shows the one `launch_button` ``launch_key`` just queued."""
     launched = st.session_state.get(f"{launch_key}_group")
-    index = groups.index(launched) if launched in groups else 0
-    return st.selectbox(_("Comparison"), groups, index=index, key=key)
+    # A select box with a key keeps its choice across reruns and ignores ``index``: move it to a new launch once.
+    if launched in groups and st.session_state.get(f"{key}_moved_to") != launched:
+        st.session_state[key] = launched
+        st.session_state[f"{key}_moved_to"] = launched
+    if st.session_state.get(key) not in groups:
+        st.session_state[key] = groups[0]
+    return st.selectbox(_("Comparison"), groups, key=key)
 
 
 def lab_group(group: str, progress: bool = True):

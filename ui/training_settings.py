@@ -22,14 +22,15 @@ DATASET_LABELS = {
 }
 
 
-def training_settings(prefix: str, spec: ResNetSpec, steps: int = 300) -> dict:
+def training_settings(prefix: str, spec: ResNetSpec, steps: int = 300, lab=None) -> dict:
     """Widgets for the settings every training page shares; returns TrainConfig keyword arguments.
 
     Defaults are seeded into session state (the widgets take no ``value=``), and `ui.state.keep`
     restores any value Streamlit drops, so what is on screen is what a launch uses. The widget keys
-    are ``prefix`` + "_dataset", "_size", "_steps", ...
+    are ``prefix`` + "_dataset", "_size", "_steps", ... ``lab``: a lab's own default `TrainConfig`
+    (its dataset, steps and evaluation cadence replace the general defaults).
     """
-    datasets = _seed_defaults(prefix, steps)
+    datasets = _seed_defaults(prefix, lab.steps if lab else steps, lab.dataset if lab else "digits")
     c1, c2, c3, c4 = st.columns(4)
     dataset = c1.selectbox(
         _("Dataset"),
@@ -53,15 +54,16 @@ def training_settings(prefix: str, spec: ResNetSpec, steps: int = 300) -> dict:
         epochs=float(epochs) if epochs is not None else None,
         seed=int(seed),
         **more,
+        **({"eval_every": lab.eval_every, "eval_samples": lab.eval_samples} if lab else {}),
     )
 
 
-def _seed_defaults(p: str, steps: int) -> list[str]:
+def _seed_defaults(p: str, steps: int, dataset: str) -> list[str]:
     """Put the settings' defaults into session state (where nothing is set yet); returns the datasets offered."""
     from resnet_viz.training.data import BUNDLED, DOWNLOADABLE, allowed_data_dir
 
     defaults = {
-        f"{p}_dataset": "digits", f"{p}_budget": "steps", f"{p}_steps": steps, f"{p}_epochs": 2.0, f"{p}_seed": 0,
+        f"{p}_dataset": dataset, f"{p}_budget": "steps", f"{p}_steps": steps, f"{p}_epochs": 2.0, f"{p}_seed": 0,
         f"{p}_batch": 64, f"{p}_opt": "sgd", f"{p}_lr_sgd": 0.1, f"{p}_lr_adamw": 1e-3, f"{p}_schedule": "cosine",
         f"{p}_warmup": 30, f"{p}_wd": 1e-4, f"{p}_augment": False, f"{p}_device": "auto", f"{p}_folder": "",
     }  # fmt: skip
@@ -75,7 +77,7 @@ def _seed_defaults(p: str, steps: int) -> list[str]:
     # A folder on the server is offered only where the teacher allowed one (RESNET_VIZ_ALLOWED_DATA_DIR).
     datasets = [*BUNDLED, *DOWNLOADABLE] + (["folder"] if allowed_data_dir() is not None else [])
     if st.session_state[f"{p}_dataset"] not in datasets:
-        st.session_state[f"{p}_dataset"] = "digits"
+        st.session_state[f"{p}_dataset"] = dataset
     return datasets
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from apptest_pages import ROOT, open_app_page
+from apptest_pages import ROOT, launch_and_finish, open_app_page
 from streamlit.testing.v1 import AppTest
 
 
@@ -175,16 +175,8 @@ def test_degradation_lab_explains_1202_as_overfitting_with_a_cpu_budget():
 
 @pytest.mark.slow
 def test_degradation_lab_shows_layer_responses_of_finished_runs():
-    from ui.run_queue import run_queue
-
     at = open_app_page("app_pages/degradation.py")
-    at.number_input(key="deg_size").set_value(8)
-    at.number_input(key="deg_steps").set_value(20)
-    at.button(key="deg_launch").click().run()
-    assert not at.exception, at.exception
-    assert run_queue().wait(timeout=300)
-    at.run()
-    assert not at.exception, at.exception
+    launch_and_finish(at, "deg", "deg_launch")
     chart = next(c for c in at.get("plotly_chart") if "deg_responses" in c.proto.id)
     series = {t["meta"]["series"] for t in json.loads(chart.proto.spec)["data"]}
     assert {"plain-20", "plain-56", "ResNet-20", "ResNet-56"} <= series
@@ -194,14 +186,8 @@ def test_degradation_lab_shows_layer_responses_of_finished_runs():
 
 @pytest.mark.slow
 def test_degradation_lab_deepens_a_trained_plain_net_with_identity_or_random_blocks():
-    from ui.run_queue import run_queue
-
     at = open_app_page("app_pages/degradation.py")
-    at.number_input(key="deg_size").set_value(8)
-    at.number_input(key="deg_steps").set_value(20)
-    at.button(key="deg_launch").click().run()  # a fresh trained plain-20 and plain-56 to deepen
-    assert run_queue().wait(timeout=300)
-    at.run()
+    launch_and_finish(at, "deg", "deg_launch")  # a fresh trained plain-20 and plain-56 to deepen
     assert "approximating identity mappings" in text(at)
     at.number_input(key="deg_id_extra").set_value(1)
     at.number_input(key="deg_id_steps").set_value(10)

@@ -1,6 +1,7 @@
 """Live training panels in a real browser: every tab sees a run and can stop it, polling stops when it ends, names
 are text. The tests stop their runs themselves: no wait depends on how fast this machine trains."""
 
+import re
 import time
 
 from conftest import assert_no_exception, screenshot, wait_for_app
@@ -79,4 +80,49 @@ def test_degradation_lab_shows_all_curves_first_and_stops_polling(page, app_url)
     wait_for_app(page)
     assert script_runs_during(page, 4.0) == 0
     screenshot(page, "degradation-finished")
+    assert_no_exception(page)
+
+
+def queued_ids(page) -> set[int]:
+    """The run ids of the launch toast ("Runs #5, #6, #7, #8 queued") that the page shows now."""
+    toast = page.get_by_text(re.compile(r"^Runs (#\d+, )*#\d+ queued$")).last
+    toast.wait_for(timeout=60_000)
+    return {int(i) for i in re.findall(r"#(\d+)", toast.inner_text())}
+
+
+# The run ids of the error curves in the page's first chart that has any (the Degradation lab's Figure 6).
+DRAWN_RUN_IDS = """() => {
+    const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')];
+    const ids = chart => (chart.data || []).filter(t => t.meta && t.meta.curve).map(t => t.meta.run_id);
+    const chart = charts.find(c => ids(c).length);
+    return chart ? [...new Set(ids(chart))].sort((a, b) => a - b) : [];
+}"""
+
+
+def open_setup(page) -> None:
+    """With a comparison on the page, the set-up sits in a collapsed expander below it: open it."""
+    launch = page.get_by_role("button", name="Launch the comparison")
+    if not launch.is_visible():
+        page.get_by_text("Set up another comparison").click()
+        launch.wait_for(state="visible", timeout=60_000)
+
+
+def test_a_second_degradation_launch_shows_its_own_curves(page, app_url):
+    page.goto(f"{app_url}/degradation")
+    wait_for_app(page)
+    open_setup(page)  # other tests' comparisons may be on the page already
+    set_number(page, "Image size", 8)
+    set_number(page, "Steps", 5000)  # each launch is stopped below, once its curves are drawn
+    launches = []
+    for _launch in range(2):
+        open_setup(page)
+        page.get_by_role("button", name="Launch the comparison").click()
+        launches.append(queued_ids(page))
+        page.wait_for_function(f"({DRAWN_RUN_IDS})().join() === {sorted(launches[-1])!r}.join()", timeout=90_000)
+        page.get_by_role("button", name="Stop this comparison").click()
+        page.get_by_text("Stop this comparison").wait_for(state="detached", timeout=60_000)
+        wait_for_app(page)
+    assert len(launches[1]) == 4 and not launches[0] & launches[1]
+    assert sorted(page.evaluate(DRAWN_RUN_IDS)) == sorted(launches[1])  # still the second launch, after it stopped
+    screenshot(page, "degradation-second-launch")
     assert_no_exception(page)

@@ -92,3 +92,12 @@ def test_training_figures_keep_the_papers_convention():
     assert len(train) == len(test) == 2
     assert all(t.line.dash == "dash" for t in train) and all(t.line.width > 3 and not t.line.dash for t in test)
     assert train[0].line.color == style.PALETTE[0]
+
+
+def test_variant_bars_never_put_the_papers_numbers_on_our_axis():
+    summary = pd.DataFrame({"label": ["a", "b"], "train_error": [0.1, 0.2], "test_error": [0.15, 0.25]})
+    fig = variant_bars(summary, {"a": 6.6, "b": 8.2})
+    ours, paper = fig.data[:2], fig.data[2]
+    assert {t.yaxis for t in ours} <= {None, "y"} and paper.yaxis == "y2"  # None: the first axis
+    assert list(paper.y) == [6.6, 8.2]
+    assert len(variant_bars(summary).data) == 2  # without the paper: one panel, our bars only
