@@ -20,7 +20,6 @@ at insertion, so that both deeper nets differ only in their initial weights.
 from __future__ import annotations
 
 import copy
-import re
 from dataclasses import replace
 
 import pandas as pd
@@ -34,7 +33,6 @@ from ..nets.spec import ResNetSpec
 from ..training.evaluate import evaluate
 
 INITS = ("identity", "random")
-_BLOCK = re.compile(r"^layer(\d+)\.(\d+)\.")
 
 
 class FixedStatsBatchNorm2d(nn.BatchNorm2d):

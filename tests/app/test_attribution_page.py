@@ -89,6 +89,7 @@ def test_bad_uploads_get_a_readable_error(resnet18_weights, case):
     assert not explained_pictures(at)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", list(ACCEPTED))
 def test_odd_uploads_are_converted_and_explained(resnet18_weights, case):
     make, filename = ACCEPTED[case]
