@@ -7,6 +7,8 @@ import time
 
 from conftest import SERVER_LOG, SERVERS, running_server, wait_for_app
 
+from resnet_viz.training.store import RunStore
+
 
 def test_sigterm_while_training_ends_the_run_cleanly(browser, tmp_path):
     SERVER_LOG.unlink(missing_ok=True)
@@ -32,7 +34,7 @@ def test_sigterm_while_training_ends_the_run_cleanly(browser, tmp_path):
         page.close()
     log = SERVER_LOG.read_text()
     assert "terminate called" not in log and "Traceback" not in log, log[-2000:]
-    with sqlite3.connect(store) as db:
-        status, message = db.execute("SELECT status, message FROM runs").fetchone()
+    run = RunStore(store).runs().iloc[0]  # the store fills the message's values in (it keeps them apart)
+    status, message = run["status"], run["message"]
     assert status == "stopped" and message.startswith("interrupted"), (status, message)
     assert any(tmp_path.rglob("*.pt")), "the stopped run's weights were saved"

@@ -22,18 +22,22 @@ def watch_wait(page) -> list[tuple[float, bool, list[str]]]:
     return seen
 
 
-@pytest.mark.parametrize("path", ["architecture", "shortcuts"])
-def test_tracing_a_1202_layer_net_says_so_while_it_waits(page, app_url, path):
-    # input_size=36: a size no other test uses, so nothing is cached and the page really has to wait
+# Architecture at 1202 takes about a second since one trace serves it (and the shortcut table is one pass), so it
+# may not wait at all; Shortcuts still traces options B and C for its cost table, so it really waits.
+@pytest.mark.parametrize("path, waits", [("architecture", False), ("shortcuts", True)])
+def test_tracing_a_1202_layer_net_says_so_while_it_waits(page, app_url, path, waits):
+    # input_size=36: a size no other test uses, so nothing is cached and the page has to compute
     page.goto(f"{app_url}/{path}?preset=CIFAR+ResNet-1202&input_size=36")
     page.wait_for_selector('[data-testid="stMainBlockContainer"] h1', timeout=60_000)
     seen = watch_wait(page)
     wait_for_app(page)
     assert_no_exception(page)
     busy = [(t, words) for t, running, words in seen if running and t > 1.0]  # after the spinner's 0.5 s delay
-    assert len(busy) >= 5, f"the page did not wait at all: {seen}"
+    if waits:
+        assert len(busy) >= 5, f"the page did not wait at all: {seen}"
     end = busy[-1][0] if busy else 0.0
     # The last half second is the page drawing what it computed (tables, charts): not a blank wait.
     silent = [t for t, words in busy if not words and t < end - 0.5]
     assert len(silent) <= len(busy) // 5, f"{len(silent)} of {len(busy)} polls show nothing but the header icon"
-    assert any("ResNet-1202" in " ".join(words) for _, words in busy), busy
+    if len(busy) >= 5:  # a wait long enough to read says what it computes
+        assert any("ResNet-1202" in " ".join(words) for _, words in busy), busy
