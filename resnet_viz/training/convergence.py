@@ -29,12 +29,13 @@ def convergence_gaps(plain: pd.DataFrame, residual: pd.DataFrame, steps: int) ->
 
     Early: the mean over the evaluations both runs have in the first `CONVERGENCE_EARLY_FRACTION` of the
     ``steps`` budget (a mean, because one evaluation of a net at its peak learning rate can jump by 30 points;
-    measured, benchmarks/lab_data.md). End: each run's last evaluation. Returns {} until both have an early
-    evaluation, else early_from, early_until (the window's steps), plain_early, residual_early, end_step (the
-    last step both reached), plain_end, residual_end (errors as fractions).
+    measured, benchmarks/lab_data.md). End: the last evaluation both runs have (a stopped run ends early).
+    Returns {} until both have an early evaluation, else early_from, early_until (the window's steps),
+    plain_early, residual_early, end_step, plain_end, residual_end (errors as fractions).
     """
     plain, residual = plain.dropna(subset=["train_error"]), residual.dropna(subset=["train_error"])
-    early = sorted(s for s in set(plain["step"]) & set(residual["step"]) if s <= CONVERGENCE_EARLY_FRACTION * steps)
+    shared = sorted(set(plain["step"]) & set(residual["step"]))
+    early = [step for step in shared if step <= CONVERGENCE_EARLY_FRACTION * steps]
     if not early:
         return {}
     return {
@@ -42,10 +43,27 @@ def convergence_gaps(plain: pd.DataFrame, residual: pd.DataFrame, steps: int) ->
         "early_until": int(early[-1]),
         "plain_early": _mean_error(plain, early),
         "residual_early": _mean_error(residual, early),
-        "end_step": int(min(plain["step"].max(), residual["step"].max())),
-        "plain_end": float(plain["train_error"].iloc[-1]),
-        "residual_end": float(residual["train_error"].iloc[-1]),
+        "end_step": int(shared[-1]),
+        "plain_end": _mean_error(plain, shared[-1:]),
+        "residual_end": _mean_error(residual, shared[-1:]),
     }
+
+
+def pair_gaps(summary: pd.DataFrame, metrics: pd.DataFrame, steps: int) -> dict:
+    """`convergence_gaps` of a launched pair once both runs are done (finished, stopped or diverged), else {}.
+
+    Args:
+        summary: `labs.summarize` rows of the pair (id, status, residual).
+        metrics: `RunStore.metrics` rows of those runs (run_id, step, train_error).
+        steps: the runs' budget (their config's steps).
+    """
+    done = summary[summary["status"].isin(["finished", "stopped", "diverged"])]
+    plain, residual = done[~done["residual"]], done[done["residual"]]
+    if plain.empty or residual.empty:
+        return {}
+    plain_rows = metrics[metrics["run_id"] == int(plain["id"].iloc[-1])]
+    residual_rows = metrics[metrics["run_id"] == int(residual["id"].iloc[-1])]
+    return convergence_gaps(plain_rows, residual_rows, steps)
 
 
 def _mean_error(rows: pd.DataFrame, steps: list[int]) -> float:
