@@ -8,7 +8,6 @@ from apptest_pages import open_app_page
 from resnet_viz.training.convergence import CONVERGENCE_CONFIG
 
 
-@pytest.mark.slow  # opening the page measures the budget: about 10 s here
 def test_the_section_quotes_sec_4_1_with_table_2s_numbers_before_any_run():
     at = open_app_page("app_pages/degradation.py")
     assert any(h.value == "Faster convergence at shallow depth" for h in at.main.subheader)
