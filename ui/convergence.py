@@ -27,16 +27,16 @@ def convergence_section() -> None:
     st.markdown(
         _(
             "Not every plain net degrades. At 18 layers the paper's plain net and ResNet end about equally accurate "
-            'on ImageNet ({plain} % and {resnet} % top-1 error, {source}), yet *"the 18-layer ResNet converges '
-            'faster"*: *"the ResNet eases the optimization by providing faster convergence at the early stage"* '
-            "(Sec. 4.1, Fig. 4). Launch a plain and a residual {depth}-layer net on the digits, same seed and "
-            "budget, and compare their training error early on and at the end."
+            'on ImageNet ({plain} % and {resnet} % top-1 validation error, 10-crop, {source}), yet *"the 18-layer '
+            'ResNet converges faster"*: *"the ResNet eases the optimization by providing faster convergence at the '
+            'early stage"* (Sec. 4.1, Fig. 4). Launch a plain and a residual {depth}-layer net on the digits, same '
+            "seed and budget, and compare their training error early on and at the end."
         ).format(
             plain=top1["plain-18"],
             resnet=top1["ResNet-18"],
             source=published.source("table2_top1_error"),
             depth=CONVERGENCE_DEPTH,
-        )  # fmt: skip
+        )
     )
     groups = lab_groups(GROUP)
     if groups:
