@@ -1,8 +1,9 @@
 """The Degradation lab trained outside the app, to check that it shows what the paper shows.
 
-`train_degradation_lab` runs the lab's four nets (plain and residual, two depths) through the app's own
-engine into a throw-away run store; `degradation_orderings` states the three orderings of He et al.
-2015, Fig. 6 against the labs' one margin. The slow test and `benchmarks/lab_orderings.py` use both.
+`train_degradation_lab` runs the lab's four nets (plain and residual, two depths; `train_lab_rows` any set of
+them, e.g. the faster-convergence pair) through the app's own engine into a throw-away run store;
+`degradation_orderings` states the three orderings of He et al. 2015, Fig. 6 against the labs' one margin.
+The slow tests and `benchmarks/lab_orderings.py`, `benchmarks/convergence_pair.py` use them.
 """
 
 from __future__ import annotations
@@ -28,11 +29,16 @@ def train_degradation_lab(
         {"plain-20": metrics, ...}: for each net its evaluated rows (`RunStore.metrics` columns step,
         train_error, test_error), in step order.
     """
+    return train_lab_rows(config, home, [(d, r) for r in (False, True) for d in depths])
+
+
+def train_lab_rows(config: TrainConfig, home: Path, rows: list[tuple[int, bool]]) -> dict[str, pd.DataFrame]:
+    """Train one CIFAR-style net (option A) per (depth, residual) row with ``config``, one after another, into a
+    throw-away run store under ``home``; returns {"plain-20": its evaluated rows (step, train_error, test_error)}."""
     from .engine import train
     from .store import RunStore
 
     store = RunStore(Path(home) / "runs.sqlite")
-    rows = [(d, r) for r in (False, True) for d in depths]
     curves = {}
     for (depth, residual), spec in zip(rows, degradation_specs(rows, shortcut="A")):
         run_id = store.create_run(lab_name(depth, residual), spec.to_dict(), config.to_dict(), config.device)
