@@ -174,9 +174,11 @@ def test_a_briefly_trained_shapes_model_looks_at_the_object(tmp_path):
 
     store = RunStore(tmp_path / "runs.sqlite")
     spec = ResNetSpec.from_depth(8, style="cifar", num_classes=6)
-    config = TrainConfig(dataset="shapes", input_size=32, steps=200, num_samples=1500, lr=0.05, eval_every=100)
+    # 400 steps: at 200 the net is still at about 45 % training error (it has not learnt the shapes yet, so where
+    # it looks is noise: one seed in four fell under the bar); at 400 it is at 14-24 % over three seeds.
+    config = TrainConfig(dataset="shapes", input_size=32, steps=400, num_samples=1500, lr=0.05, eval_every=100)
     run_id = store.create_run("shapes-8", spec.to_dict(), config.to_dict(), "cpu")
-    train(spec, config, store, run_id)
+    assert train(spec, config, store, run_id).final["train_error"] < 0.3  # it has learnt the shapes
     model = load_run_model(store, run_id).model
     bundle = load_dataset("shapes", input_size=32, seed=0, num_samples=1500)
     n = 40
