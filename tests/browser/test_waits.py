@@ -26,6 +26,8 @@ def watch_wait(page) -> list[tuple[float, bool, list[str]]]:
 # may not wait at all; Shortcuts still traces options B and C for its cost table, so it really waits.
 @pytest.mark.parametrize("path, waits", [("architecture", False), ("shortcuts", True)])
 def test_tracing_a_1202_layer_net_says_so_while_it_waits(page, app_url, path, waits):
+    page.goto(f"{app_url}/{path}")  # torch loaded first: its import is a wait of its own, not this test's
+    wait_for_app(page)
     # input_size=36: a size no other test uses, so nothing is cached and the page has to compute
     page.goto(f"{app_url}/{path}?preset=CIFAR+ResNet-1202&input_size=36")
     page.wait_for_selector('[data-testid="stMainBlockContainer"] h1', timeout=60_000)
