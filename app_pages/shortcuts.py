@@ -4,7 +4,7 @@ import streamlit as st
 
 from resnet_viz.i18n import _, language
 from resnet_viz.nets import published
-from resnet_viz.nets.spec import ResNetSpec
+from resnet_viz.nets.spec import VARIANT_LABELS, ResNetSpec
 from resnet_viz.training.labs import PAPER_OPTION_ERRORS, option_specs
 from ui import architecture as loaders
 from ui import citations as sources
@@ -13,7 +13,7 @@ from ui.block_prose import block_explanation, highway_note, projections_at_depth
 from ui.labs import comparison_picker, error_table, lab_group, lab_groups
 from ui.launch import budget_caption, launch_button
 from ui.live import live
-from ui.picker import VARIANT_LABELS, current_choice, just_changed
+from ui.picker import current_choice, just_changed
 from ui.run_queue import active_runs
 from ui.training_settings import ensure_dataset, training_settings
 
