@@ -7,6 +7,7 @@ from resnet_viz.nets import published  # noqa: E402
 from resnet_viz.nets.spec import SHORTCUT_VARIANTS, UNIT_LABELS, UNITS, VARIANT_LABELS  # noqa: E402
 from resnet_viz.training.labs import (
     IDENTITY_CONFIG,
+    IDENTITY_LAB_DEPTH,
     PAPER_SHORTCUT_ERRORS,
     PAPER_UNIT_ERRORS,
     shortcut_specs,
@@ -17,6 +18,7 @@ from ui import citations as sources
 from ui.labs import comparison_picker, lab_group, lab_groups, sweep_caption
 from ui.launch import budget_caption, launch_button
 from ui.live import live
+from ui.precomputed import variants_ahead
 from ui.run_queue import active_runs
 from ui.training_settings import ensure_dataset, training_settings
 from ui.unit_depths import no_dropout_note, show_unit_depths, why_these_units_hurt
@@ -44,7 +46,7 @@ def lab(kind: str, choices: list[str], english_labels: dict, paper: dict, make_s
     labels = {value: _(label) for value, label in english_labels.items()}
     picked = st.multiselect(_("Variants"), choices, default=choices, format_func=labels.get, key=f"im_{kind}_pick")
     depth = st.select_slider(
-        _("Depth (CIFAR, 6n+2)"), [8, 14, 20, 26, 32, 44, 56, 110], value=20, key=f"im_{kind}_depth"
+        _("Depth (CIFAR, 6n+2)"), [8, 14, 20, 26, 32, 44, 56, 110], value=IDENTITY_LAB_DEPTH, key=f"im_{kind}_depth"
     )
     settings = training_settings(f"im_{kind}", make_specs(depth, choices[:1])[0], lab=IDENTITY_CONFIG)
     ready = ensure_dataset(settings)
@@ -75,12 +77,18 @@ def lab(kind: str, choices: list[str], english_labels: dict, paper: dict, make_s
             "those runs, {best} %, is the figure the Degradation lab quotes."
         ).format(source=published.source("table6_resnet110_runs"), **published.values("table6_resnet110_runs"))
     )
+    ahead, mine = st.columns(2, gap="large") if groups else (st.container(), None)
+    with ahead:
+        st.markdown(_("#### Run ahead of time"))
+        variants_ahead(kind, labels, paper, labels[choices[0]])
     if not groups:
-        st.caption(_("Launch a comparison to see the results here."))
+        st.caption(_("Launch a comparison to see your own runs beside these."))
         return
-    group = comparison_picker(groups, launch, key=f"im_{kind}_g")
-    sweep_caption(group)
-    results(kind, group, labels, paper, labels[choices[0]])
+    with mine:
+        st.markdown(_("#### Your comparison, live"))
+        group = comparison_picker(groups, launch, key=f"im_{kind}_g")
+        sweep_caption(group)
+        results(kind, group, labels, paper, labels[choices[0]])
 
 
 def results(kind: str, group: str, labels: dict, paper: dict, reference: str) -> None:

@@ -11,6 +11,11 @@ store as the app's, and ``--json`` prints the final metrics as one JSON object o
 
     python -m resnet_viz bundle-models [--only resnet-20 ...] [--steps 500] [--out DIR] [--no-check]
 
+``bundle-labs`` runs the labs ahead of time, with their defaults over three seeds at twice their budget, into
+``assets/labs/`` (see `training.precomputed`); their pages show these at once:
+
+    python -m resnet_viz bundle-labs [--only degradation units shortcuts] [--seeds 0 1 2] [--steps N] [--out DIR]
+
 ``sweep`` trains a named experiment of the papers as one group of runs (see `sweep`), here or on a
 Ray cluster; re-running the same command continues it (finished runs are kept, others resume):
 
@@ -82,6 +87,12 @@ def _parser() -> argparse.ArgumentParser:
     bundle.add_argument("--steps", type=int, default=None, help="steps for every model (default: each recipe's)")
     bundle.add_argument("--out", default=None, help="folder to write (default: assets/models)")
     bundle.add_argument("--no-check", action="store_true", help="skip the short reproduction-check run")
+    labs = commands.add_parser("bundle-labs", help="run the labs ahead of time for their pages (assets/labs/)")
+    labs.add_argument("--only", nargs="+", default=None, help="degradation, units, shortcuts (default: all three)")
+    labs.add_argument("--seeds", type=int, nargs="+", default=None, help="default: 0 1 2")
+    labs.add_argument("--steps", type=int, default=None, help="steps per run (default: twice the lab's)")
+    labs.add_argument("--out", default=None, help="folder to write (default: assets/labs)")
+    labs.add_argument("--no-check", action="store_true", help="skip the short reproduction-check run")
     sweep = commands.add_parser("sweep", help="train a named experiment of the papers (here or on a Ray cluster)")
     sweep.add_argument("experiment", help="fig6, table6, units or shortcuts")
     sweep.add_argument("--dataset", default="cifar10", help="cifar10 (the papers'), digits, shapes, mnist, ...")
@@ -159,6 +170,21 @@ def _bundle(args: argparse.Namespace) -> int:
         check=not args.no_check,
         log=log,
     )
+    print(json.dumps(manifest, indent=2))
+    return 0
+
+
+def _bundle_labs(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .training.precomputed import LABS_DIR, SEEDS, bundle_labs
+
+    if args.steps is not None and args.steps < 1:
+        raise ValueError(f"--steps must be a whole number >= 1; got {args.steps}.")
+    log = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
+    out = Path(args.out) if args.out else LABS_DIR
+    seeds = tuple(args.seeds or SEEDS)
+    manifest = bundle_labs(out, only=args.only, seeds=seeds, steps=args.steps, check=not args.no_check, log=log)
     print(json.dumps(manifest, indent=2))
     return 0
 
@@ -295,7 +321,13 @@ def _print_summary(summary: dict, as_json: bool) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        commands = {"table": _table, "train": _train, "bundle-models": _bundle, "sweep": _sweep}
+        commands = {
+            "table": _table,
+            "train": _train,
+            "bundle-models": _bundle,
+            "bundle-labs": _bundle_labs,
+            "sweep": _sweep,
+        }
         return commands[args.command](args)
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)

@@ -56,3 +56,15 @@ def queue_forecast() -> dict:
             step_seconds = seconds / max(1, config.steps)
         rows[run_id] = (run_id, max(0, total - done), step_seconds)
     return forecast([rows[i] for i in active if i in rows], [rows[i] for i in waiting if i in rows], queue.max_active)
+
+
+def busy_text() -> str:
+    """ "The machine is busy …" when it is (`budget.busy_load`), else "": said beside every time estimate."""
+    from resnet_viz.training.budget import busy_load
+
+    busy = busy_load()
+    if busy is None:
+        return ""
+    return _("the machine is busy (load {load} on {cores} cores): times may stretch").format(
+        load=f"{busy[0]:.1f}", cores=busy[1]
+    )

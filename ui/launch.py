@@ -7,7 +7,7 @@ import streamlit as st
 
 from resnet_viz.i18n import _, join_items
 
-from .forecast import MEASURING, device_name, queue_forecast, run_seconds
+from .forecast import MEASURING, busy_text, device_name, queue_forecast, run_seconds
 from .run_queue import run_queue
 
 
@@ -133,4 +133,5 @@ def budget_caption(specs, settings: dict) -> None:
         caption = _("Budget: {runs}, {time} on this machine, after the {count} run(s) already in the queue ({wait}).")
     else:
         caption = _("Budget: {runs}, {time} on this machine.")
-    st.caption(caption.format(runs=runs, time=describe_seconds(seconds), count=len(ahead), wait=describe_seconds(wait)))
+    caption = caption.format(runs=runs, time=describe_seconds(seconds), count=len(ahead), wait=describe_seconds(wait))
+    st.caption(caption + (f" ({busy_text()})" if busy_text() else ""))

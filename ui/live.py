@@ -6,7 +6,7 @@ import streamlit as st
 
 from resnet_viz.i18n import _
 
-from .forecast import queue_forecast
+from .forecast import busy_text, queue_forecast
 from .run_labels import run_message, status_text
 from .run_queue import run_metrics, run_queue
 from .text import plain
@@ -73,6 +73,8 @@ def _progress_text(queue, run: dict, done: int, total: int, forecast, in_this_qu
         text = _("step {done} of {total} on {device} · trained by another process (e.g. the command line)")
     else:
         text = _("step {done} of {total} on {device}")
+    if forecast and busy_text():
+        text += " · " + busy_text()
     return text.format(
         position=queue.position(run_id),
         start=describe_seconds(forecast.start_in) if forecast else "",

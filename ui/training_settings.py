@@ -14,6 +14,7 @@ from .text import translated
 
 DATASET_LABELS = {
     "digits": N_("digits (bundled, 8x8 handwriting)"),
+    "noisy_digits": N_("noisy digits (bundled, generated: digits moved, turned, with noise)"),
     "shapes": N_("shapes (bundled, generated)"),
     "cifar10": N_("CIFAR-10 (download, 170 MB)"),
     "mnist": N_("MNIST (download, 12 MB)"),

@@ -121,12 +121,23 @@ def _earlier_throughput(store, spec: ResNetSpec, config, device: str) -> float |
 
 
 def run_progress(run: dict, metrics: pd.DataFrame) -> tuple[int, int, float | None]:
-    """(steps done, steps in all, measured seconds per step or None) of a run from its logged metrics."""
+    """(steps done, steps in all, measured seconds per step or None) of a run from its logged metrics.
+
+    The seconds per step are the run's own time so far (training and evaluation, not the other runs' turns)
+    over its steps: an average over the whole run, so one busy moment on a shared machine does not swing the
+    estimate, and evaluation is counted as it will recur. Rows without those totals (older runs) fall back to the
+    median throughput of the last logging windows.
+    """
     done = int(metrics["step"].max()) if len(metrics) else 0
     extras = metrics["extra"].dropna() if len(metrics) else []
     total = int(run["config"]["steps"])
-    if len(extras) and "total_steps" in extras.iloc[-1]:
-        total = int(extras.iloc[-1]["total_steps"])  # a budget in epochs, resolved by the engine
+    last = extras.iloc[-1] if len(extras) else {}
+    if "total_steps" in last:
+        total = int(last["total_steps"])  # a budget in epochs, resolved by the engine
+    if done and "train_seconds" in last and "eval_seconds" in last:
+        own = float(last["train_seconds"]) + float(last["eval_seconds"])
+        if own > 0:
+            return done, total, own / done
     rates = metrics["images_per_s"].dropna().tail(5) if len(metrics) else []
     batch = int(run["config"]["batch_size"])
     step_seconds = batch / float(rates.median()) if len(rates) and rates.median() > 0 else None
@@ -172,6 +183,24 @@ def forecast(
             run_id, left, step = queue.pop(0)
             running[run_id] = [left, step, now]
     return result
+
+
+# A machine counts as busy when more tasks want its CPU than 1.5 x its cores (the training worker itself keeps
+# about one per core busy): then every time left may stretch, and the pages say so.
+BUSY_LOAD_PER_CORE = 1.5
+
+
+def busy_load() -> tuple[float, int] | None:
+    """(1-minute load average, CPU cores) when this machine is busy (see `BUSY_LOAD_PER_CORE`), else None
+    (also where the system reports no load average)."""
+    import os
+
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return None
+    cores = os.cpu_count() or 1
+    return (load, cores) if load > BUSY_LOAD_PER_CORE * cores else None
 
 
 def describe_seconds(seconds: float) -> str:

@@ -42,7 +42,7 @@ SWITCHES = ("auto", "on", "off")  # channels_last: "auto" = on CUDA only
 class TrainConfig:
     """Everything about a run except the network. Defaults show degradation in minutes on a CPU."""
 
-    dataset: str = "digits"  # bundled: "digits", "shapes"; downloaded: "cifar10", "mnist", "fashionmnist"
+    dataset: str = "digits"  # bundled: "digits", "noisy_digits", "shapes"; downloaded: "cifar10", "mnist", ...
     input_size: int = 16  # images are resized to this side; 16 keeps a 56-layer net fast on a CPU
     batch_size: int = 64
     steps: int = 300  # optimiser steps (the paper's CIFAR runs take 64k)

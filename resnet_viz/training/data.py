@@ -1,6 +1,7 @@
 """Datasets for short live runs, held in memory as normalised tensors.
 
-Bundled, offline: scikit-learn's 8x8 handwritten digits (upsampled) and a procedural "shapes"
+Bundled, offline: scikit-learn's 8x8 handwritten digits (upsampled), "noisy digits" generated from them, and a
+procedural "shapes"
 set generated from a seed, with an object mask per image (for checking attributions later).
 Downloaded on request: CIFAR-10, MNIST, Fashion-MNIST through torchvision, with a progress
 callback. And a user's own ImageFolder directory.
@@ -19,9 +20,9 @@ import torch.nn.functional as F
 from ..i18n import N_, _
 from ..progress import Progress
 from .download import default_data_dir, load_torchvision
-from .generated import SHAPE_CLASSES, make_shapes
+from .generated import SHAPE_CLASSES, make_noisy_digits, make_shapes
 
-BUNDLED = ("digits", "shapes")
+BUNDLED = ("digits", "noisy_digits", "shapes")
 
 
 DOWNLOADABLE = ("cifar10", "mnist", "fashionmnist")
@@ -127,7 +128,7 @@ def load_dataset(
         raise ValueError(_("Image size must be between 4 and 512 pixels; got {value}.").format(value=repr(input_size)))
     check_num_samples(num_samples)
     x, y, classes, flip_ok, masks = _read(name, input_size, seed, num_samples, root, folder, download, progress)
-    if num_samples and name != "shapes" and num_samples < len(x):
+    if num_samples and name not in GENERATED and num_samples < len(x):
         keep = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))[:num_samples]
         x, y = x[keep], y[keep]
     if x.shape[-1] != input_size or x.shape[-2] != input_size:
@@ -182,6 +183,15 @@ def _read(
         x = torch.tensor(digits.images, dtype=torch.float32)[:, None] / 16.0  # (1797, 1, 8, 8)
         y = torch.tensor(digits.target, dtype=torch.int64)
         classes, flip_ok = [str(i) for i in range(10)], False
+    elif name == "noisy_digits":
+        if num_samples is not None and num_samples > MAX_SHAPES:
+            raise ValueError(
+                _("The noisy digits are generated with at most {maximum} images; got {value}.").format(
+                    maximum=f"{MAX_SHAPES:,}", value=f"{num_samples:,}"
+                )
+            )
+        images, labels = make_noisy_digits(num_samples or DEFAULT_NOISY_DIGITS, input_size, seed)
+        x, y, classes, flip_ok = images, torch.from_numpy(labels), [str(i) for i in range(10)], False
     elif name == "shapes":
         if num_samples is not None and num_samples > MAX_SHAPES:
             raise ValueError(
@@ -212,6 +222,8 @@ DATASET_SIZES = {"digits": (1797, 1), "cifar10": (60_000, 3), "mnist": (70_000, 
 
 
 DEFAULT_SHAPES = 3000  # images in the generated shapes set unless num_samples says otherwise
+DEFAULT_NOISY_DIGITS = 4000  # images in the generated noisy digits unless num_samples says otherwise
+GENERATED = ("shapes", "noisy_digits")  # made at the asked size and number, never subsampled
 
 
 MAX_SHAPES = 100_000  # generated in float64 at the input size: more would only fill memory
@@ -263,6 +275,8 @@ def dataset_shape(
     check_num_samples(num_samples)
     if name == "shapes":
         return num_samples or DEFAULT_SHAPES, 3
+    if name == "noisy_digits":
+        return num_samples or DEFAULT_NOISY_DIGITS, 1
     if name == "folder":
         root = confine_folder(folder) if folder else None
         suffixes = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff", ".ppm", ".pgm"}

@@ -16,10 +16,10 @@ from resnet_viz.training.download import DatasetUnavailable, dataset_available, 
 from resnet_viz.training.generated import make_shapes
 
 
-@pytest.mark.parametrize("name, channels, classes", [("digits", 1, 10), ("shapes", 3, 6)])
+@pytest.mark.parametrize("name, channels, classes", [("digits", 1, 10), ("noisy_digits", 1, 10), ("shapes", 3, 6)])
 @pytest.mark.parametrize("size", [16, 32])
 def test_bundled_sets_load_normalised(name, channels, classes, size):
-    bundle = load_dataset(name, input_size=size, seed=0, num_samples=600 if name == "shapes" else None)
+    bundle = load_dataset(name, input_size=size, seed=0, num_samples=600 if name != "digits" else None)
     assert bundle.x_train.shape[1:] == (channels, size, size) and bundle.x_train.dtype == torch.float32
     assert bundle.y_train.dtype == torch.int64 and len(bundle.classes) == classes
     assert set(bundle.y_train.tolist()) == set(range(classes))
@@ -52,6 +52,31 @@ def test_shapes_are_deterministic_and_masks_mark_the_object():
     assert large.shape == (5, 3, 224, 224) and masks.any()
     bundle = load_dataset("shapes", 16, seed=0, num_samples=300)
     assert bundle.masks_train.shape == (len(bundle.x_train), 16, 16) and bundle.flip_ok
+
+
+def test_noisy_digits_are_deterministic_digits_under_noise():
+    """Same seed, same images; each image is its digit moved and turned (it correlates with the clean digit far
+    more than with other classes' digits) under noise of the stated strength."""
+    from sklearn.datasets import load_digits
+
+    from resnet_viz.training.generated import NOISY_DIGITS_NOISE, make_noisy_digits
+
+    x1, y1 = make_noisy_digits(400, 16, seed=5)
+    x2, y2 = make_noisy_digits(400, 16, seed=5)
+    assert torch.equal(x1, x2) and (y1 == y2).all() and not torch.equal(x1, make_noisy_digits(400, 16, seed=6)[0])
+    assert x1.shape == (400, 1, 16, 16) and x1.dtype == torch.float32 and 0 <= x1.min() and x1.max() <= 1
+    assert set(y1.tolist()) == set(range(10))
+    ink = 2 * x1 - 0.5  # back to the ink scale, noise included
+    background = ink[:, :, :2, :2]  # corners: mostly outside the digit
+    assert 0.6 * NOISY_DIGITS_NOISE < float(background.std()) < 1.4 * NOISY_DIGITS_NOISE
+    # Class means of the noisy images look like the class means of the clean digits, upsampled.
+    clean = torch.nn.functional.interpolate(torch.tensor(load_digits().images)[:, None].float() / 16, size=16)
+    clean_means = torch.stack([clean[torch.tensor(load_digits().target) == c].mean(0).flatten() for c in range(10)])
+    noisy_means = torch.stack([ink[torch.from_numpy(y1) == c].mean(0).flatten() for c in range(10)])
+    similarity = torch.corrcoef(torch.cat([noisy_means, clean_means]))[:10, 10:]  # (noisy class, clean class)
+    assert (similarity.argmax(1) == torch.arange(10)).all()
+    bundle = load_dataset("noisy_digits", 16, seed=0, num_samples=500)
+    assert len(bundle.x_train) + len(bundle.x_test) == 500 and not bundle.flip_ok
 
 
 def test_download_file_reports_progress_and_writes_the_bytes(tmp_path):
