@@ -11,6 +11,10 @@ store as the app's, and ``--json`` prints the final metrics as one JSON object o
 
     python -m resnet_viz bundle-models [--only resnet-20 ...] [--steps 500] [--out DIR] [--no-check]
 
+``lesson-results`` computes the Lesson's experiments on the bundled models ahead (see `probes.lesson_results`):
+
+    python -m resnet_viz lesson-results [--out DIR]
+
 ``sweep`` trains a named experiment of the papers as one group of runs (see `sweep`), here or on a
 Ray cluster; re-running the same command continues it (finished runs are kept, others resume):
 
@@ -82,6 +86,8 @@ def _parser() -> argparse.ArgumentParser:
     bundle.add_argument("--steps", type=int, default=None, help="steps for every model (default: each recipe's)")
     bundle.add_argument("--out", default=None, help="folder to write (default: assets/models)")
     bundle.add_argument("--no-check", action="store_true", help="skip the short reproduction-check run")
+    lesson = commands.add_parser("lesson-results", help="compute the Lesson's experiments on the bundled models")
+    lesson.add_argument("--out", default=None, help="the bundled models' folder (default: assets/models)")
     sweep = commands.add_parser("sweep", help="train a named experiment of the papers (here or on a Ray cluster)")
     sweep.add_argument("experiment", help="fig6, table6, units or shortcuts")
     sweep.add_argument("--dataset", default="cifar10", help="cifar10 (the papers'), digits, shapes, mnist, ...")
@@ -160,6 +166,16 @@ def _bundle(args: argparse.Namespace) -> int:
         log=log,
     )
     print(json.dumps(manifest, indent=2))
+    return 0
+
+
+def _lesson_results(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .probes.lesson_results import write_lesson_results
+    from .training.bundled import MODELS_DIR
+
+    write_lesson_results(Path(args.out) if args.out else MODELS_DIR, log=lambda text: print(text, file=sys.stderr))
     return 0
 
 
@@ -295,7 +311,13 @@ def _print_summary(summary: dict, as_json: bool) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        commands = {"table": _table, "train": _train, "bundle-models": _bundle, "sweep": _sweep}
+        commands = {
+            "table": _table,
+            "train": _train,
+            "bundle-models": _bundle,
+            "lesson-results": _lesson_results,
+            "sweep": _sweep,
+        }
         return commands[args.command](args)
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)

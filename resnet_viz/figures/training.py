@@ -50,7 +50,7 @@ def _error_curves(
                 x=rows["step"],
                 y=100 * rows[f"{curve}_error"],
                 name=names[curve],
-                mode=mode,
+                mode=mode if len(rows) > 1 else "markers",  # one measured point: a line would not show it
                 line=line,
                 meta={"run_id": run_id, "curve": curve},
                 legendgroup=legendgroup,
