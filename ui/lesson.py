@@ -79,7 +79,7 @@ def text(step: Step) -> None:
     terms = [term for term in TERMS if term.english in step.terms]
     if terms:
         st.caption(
-            _("Terms: {terms} (see the Glossary)").format(terms=join_items(f"{t.english} / {t.chinese}" for t in terms))
+            _("Terms: {terms} (see the Glossary)").format(terms=join_items(f"{t.english} · {t.chinese}" for t in terms))
         )
 
 
