@@ -94,7 +94,7 @@ def overfitting(language: str) -> Shown:
         "verdict": verdict,
     }
     summary = runs.rename(columns={"name": "label"})[["label", "train_error", "test_error"]]
-    return Shown(variant_bars(summary), facts, answer)
+    return Shown(variant_bars(summary, yours=False), facts, answer)
 
 
 def identity(language: str) -> Shown:
