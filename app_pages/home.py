@@ -2,20 +2,40 @@
 
 import streamlit as st
 
+from resnet_viz.figures.training import degradation_figure
 from resnet_viz.i18n import _
 from resnet_viz.nets import published
+from resnet_viz.precomputed import bundled_curves
 from ui import citations as sources
 from ui import frame
 from ui.frame import TITLE
-from ui.registry import PAGES
+from ui.registry import PAGES, page
 
 st.title(_(TITLE))
-st.markdown(
-    _(
-        "Residual networks (He et al., 2015) made it possible to train networks with hundreds of "
-        "layers. This app lets you build any of them, look inside, and train them yourself."
+picture, start = st.columns([3, 2], gap="large")
+with picture:
+    metrics, runs = bundled_curves("digits")
+    st.plotly_chart(
+        degradation_figure(metrics, runs, title=_("Deeper plain nets train worse; with shortcuts, they do not")),
+        width="stretch",
+        key="home_curves",
     )
-)
+    st.caption(
+        _(
+            "The models that ship with the app, trained 400 steps on small digit pictures (`python -m resnet_viz "
+            "bundle-models`): the training error on each mini-batch as they learnt, and the test error at the end. "
+            "The paper shows the same on CIFAR-10 (He et al. 2015, Fig. 6)."
+        )
+    )
+with start:
+    st.markdown(
+        _(
+            "Residual networks (He et al., 2015) made it possible to train networks with hundreds of "
+            "layers. This app lets you build any of them, look inside, and train them yourself."
+        )
+    )
+    frame.page_link("app_pages/lesson.py", label=_("Start the lesson: why it works, in thirteen steps"))
+    st.caption(_(page("app_pages/lesson.py").blurb))
 st.caption(
     _(
         "In 2015 they won the ILSVRC classification task (an ensemble, {top5} % top-5 error on the ImageNet test "
@@ -96,7 +116,7 @@ with left:
 with right:
     st.subheader(_("Where to go"))
     for info in PAGES:
-        if info.blurb:
+        if info.blurb and info.path != "app_pages/lesson.py":
             frame.page_link(info.path)
             st.caption(_(info.blurb))
     st.info(

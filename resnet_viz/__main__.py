@@ -15,6 +15,9 @@ store as the app's, and ``--json`` prints the final metrics as one JSON object o
 ``assets/labs/`` (see `training.precomputed`); their pages show these at once:
 
     python -m resnet_viz bundle-labs [--only degradation units shortcuts] [--seeds 0 1 2] [--steps N] [--out DIR]
+``lesson-results`` computes the Lesson's experiments on the bundled models ahead (see `probes.lesson_results`):
+
+    python -m resnet_viz lesson-results [--out DIR]
 
 ``sweep`` trains a named experiment of the papers as one group of runs (see `sweep`), here or on a
 Ray cluster; re-running the same command continues it (finished runs are kept, others resume):
@@ -93,6 +96,8 @@ def _parser() -> argparse.ArgumentParser:
     labs.add_argument("--steps", type=int, default=None, help="steps per run (default: twice the lab's)")
     labs.add_argument("--out", default=None, help="folder to write (default: assets/labs)")
     labs.add_argument("--no-check", action="store_true", help="skip the short reproduction-check run")
+    lesson = commands.add_parser("lesson-results", help="compute the Lesson's experiments on the bundled models")
+    lesson.add_argument("--out", default=None, help="the bundled models' folder (default: assets/models)")
     sweep = commands.add_parser("sweep", help="train a named experiment of the papers (here or on a Ray cluster)")
     sweep.add_argument("experiment", help="fig6, table6, units or shortcuts")
     sweep.add_argument("--dataset", default="cifar10", help="cifar10 (the papers'), digits, shapes, mnist, ...")
@@ -186,6 +191,16 @@ def _bundle_labs(args: argparse.Namespace) -> int:
     seeds = tuple(args.seeds or SEEDS)
     manifest = bundle_labs(out, only=args.only, seeds=seeds, steps=args.steps, check=not args.no_check, log=log)
     print(json.dumps(manifest, indent=2))
+    return 0
+
+
+def _lesson_results(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .probes.lesson_results import write_lesson_results
+    from .training.bundled import MODELS_DIR
+
+    write_lesson_results(Path(args.out) if args.out else MODELS_DIR, log=lambda text: print(text, file=sys.stderr))
     return 0
 
 
@@ -326,6 +341,7 @@ def main(argv: list[str] | None = None) -> int:
             "train": _train,
             "bundle-models": _bundle,
             "bundle-labs": _bundle_labs,
+            "lesson-results": _lesson_results,
             "sweep": _sweep,
         }
         return commands[args.command](args)

@@ -58,6 +58,7 @@ DEFAULTS = {
     "batchnorm": True,
     "input_size": 224,
 }
+PAGE_PARAMS = ("step",)  # URL parameters a page owns (the Lesson's step): kept when the picker rewrites the URL
 _KEY = "cfg_"  # prefix of the picker's widget keys in st.session_state
 _CHANGED, _JUST_CHANGED = "_cfg_changed", "_cfg_just_changed"  # set by a widget's callback; read for one run
 # The papers' shortcut option per style: A (zero-padding) for CIFAR (He et al. 2015, Sec. 4.2, Table 6),
@@ -174,7 +175,8 @@ def _write_to_url() -> None:
     changed = {
         k: (str(v).lower() if isinstance(v, bool) else str(v)) for k, v in values.items() if v != _default(k, values)
     }
-    st.query_params.from_dict({**changed, **language.url_value()})
+    page_owned = {key: st.query_params[key] for key in PAGE_PARAMS if key in st.query_params}
+    st.query_params.from_dict({**changed, **page_owned, **language.url_value()})
 
 
 def _apply_preset() -> None:

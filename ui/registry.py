@@ -22,6 +22,13 @@ class PageInfo:
 PAGES: tuple[PageInfo, ...] = (
     PageInfo("app_pages/home.py", N_("Home"), ":material/home:", N_("Learn"), "", default=True),
     PageInfo(
+        "app_pages/lesson.py",
+        N_("Lesson"),
+        ":material/school:",
+        N_("Learn"),
+        N_("Start here: the story of ResNet in thirteen steps, predict first, then see it happen."),
+    ),
+    PageInfo(
         "app_pages/glossary.py",
         N_("Glossary"),
         ":material/translate:",

@@ -50,7 +50,7 @@ def _error_curves(
                 x=rows["step"],
                 y=100 * rows[f"{curve}_error"],
                 name=names[curve],
-                mode=mode,
+                mode=mode if len(rows) > 1 else "markers",  # one measured point: a line would not show it
                 line=line,
                 meta={"run_id": run_id, "curve": curve},
                 legendgroup=legendgroup,
@@ -166,24 +166,24 @@ def degradation_figure(metrics: pd.DataFrame, runs: pd.DataFrame, title: str | N
     return layout(fig, title, height=440, legend=legend, hovermode="x unified")
 
 
-def variant_bars(summary: pd.DataFrame, paper: dict[str, float] | None = None, title: str | None = None) -> go.Figure:
+def variant_bars(
+    summary: pd.DataFrame, paper: dict[str, float] | None = None, title: str | None = None, yours: bool = True
+) -> go.Figure:
     """Final training and test error per variant (bars); the paper's test errors, if given, in a panel of their own.
 
     summary: columns label, train_error, test_error (fractions). The paper's numbers (CIFAR-10, ResNet-110,
     64k steps) are on their own axis, never beside ours as if comparable: only the order can be compared.
+    ``yours``: the bars are the user's runs (legend "your training error"); False for models shipped with the app.
     """
+    names = (_("your training error"), _("your test error")) if yours else (_("training error"), _("test error"))
     fig = make_subplots(
         rows=1,
         cols=2 if paper else 1,
         horizontal_spacing=0.12,
         subplot_titles=(_("your runs"), _("the paper: CIFAR-10, ResNet-110")) if paper else None,
     )
-    fig.add_bar(
-        x=summary["label"], y=100 * summary["train_error"], name=_("your training error"), marker_color=series_colour(0)
-    )
-    fig.add_bar(
-        x=summary["label"], y=100 * summary["test_error"], name=_("your test error"), marker_color=series_colour(1)
-    )
+    fig.add_bar(x=summary["label"], y=100 * summary["train_error"], name=names[0], marker_color=series_colour(0))
+    fig.add_bar(x=summary["label"], y=100 * summary["test_error"], name=names[1], marker_color=series_colour(1))
     fig.update_yaxes(title_text=_("error (%)"), row=1, col=1)
     if paper:
         fig.add_bar(

@@ -30,6 +30,7 @@ from .evaluate import evaluate
 
 MODELS_DIR = ASSETS_DIR / "models"
 MANIFEST = "manifest.json"
+CURVES = "curves.json"  # the training curves of the bundled models, torch-free (Home and the Lesson draw them)
 FORMAT = 1
 BUNDLE_STEPS = 400  # optimiser steps per digits model: about 5 minutes for the four on a 2-core CPU
 # One learning rate for the four digits nets, so that plain and residual nets differ in their shortcuts only.
@@ -135,6 +136,7 @@ def train_bundled(recipe: Recipe, steps: int | None = None, log: Callable[[str],
                 )
             )
         checkpoint = store.load_checkpoint(run_id)
+        curve = training_curve(store.metrics(run_id))
         store.close()
     seconds = time.perf_counter() - started
     weights = {k: v.half() if v.is_floating_point() else v for k, v in checkpoint["model"].items()}
@@ -163,6 +165,17 @@ def train_bundled(recipe: Recipe, steps: int | None = None, log: Callable[[str],
         "classes": list(bundle.classes),
         "metrics": metrics,
         "model": weights,
+        "curve": curve,  # not saved in the model file: `bundle_models` writes it to CURVES
+    }
+
+
+def training_curve(metrics) -> dict[str, list]:
+    """A run's logged training curve (a `RunStore.metrics` frame) as JSON-ready lists: step, the mean training loss
+    and the mini-batch training error (train mode, as the network saw them) over each logging window."""
+    return {
+        "step": [int(s) for s in metrics["step"]],
+        "train_loss": [round(float(v), 5) for v in metrics["train_loss"]],
+        "batch_error": [round(float(extra["batch_error"]), 5) for extra in metrics["extra"]],
     }
 
 
@@ -203,9 +216,19 @@ def bundle_models(
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest_path = out_dir / MANIFEST
     manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {"models": {}}
+    curves_path = out_dir / CURVES
+    curves = json.loads(curves_path.read_text()) if curves_path.is_file() else {"models": {}}
     started = time.perf_counter()
     for name in names:
         state = train_bundled(RECIPES[name], steps, log)
+        recipe = RECIPES[name]
+        curves["models"][name] = {
+            "dataset": recipe.dataset,
+            "depth": recipe.depth,
+            "residual": recipe.residual,
+            **state.pop("curve"),
+            **{k: state["metrics"][k] for k in ("train_error", "test_error")},
+        }
         path = out_dir / f"{name}.pt"
         torch.save(state, path)
         manifest["models"][name] = {
@@ -217,6 +240,13 @@ def bundle_models(
     if check:
         state = train_bundled(RECIPES[CHECK_MODEL], CHECK_STEPS, log)
         manifest["check"] = {"model": CHECK_MODEL, **state["metrics"]}
+    curves["about"] = (
+        "Training curves of the bundled models, logged by the training engine while `python -m resnet_viz "
+        "bundle-models` trained them: mean training loss and mini-batch training error (train mode) over each "
+        "logging window of 10 steps; train_error and test_error: the whole splits at the end (as in manifest.json)."
+    )
+    curves_path.write_text(json.dumps(curves, indent=1) + "\n")
+    manifest["curves"] = {"file": CURVES, "sha256": sha256(curves_path)}
     manifest["command"] = "python -m resnet_viz bundle-models"
     manifest["seconds"] = round(time.perf_counter() - started, 1)
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")

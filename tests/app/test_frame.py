@@ -30,7 +30,8 @@ def test_page_scripts_are_plain_scripts_run_by_app_py():
 
 
 def test_home_is_drawn_without_loading_torch():
-    """Cold start: the first page a visitor sees must not wait for torch (seconds to import)."""
+    """Cold start: the first page a visitor sees must not wait for torch (seconds to import), picture included:
+    the bundled models' training curves, from their curves file."""
     import subprocess
     import sys
 
@@ -41,6 +42,10 @@ def test_home_is_drawn_without_loading_torch():
         "assert not at.exception, at.exception\n"
         "assert any('Device:' in c.value for c in at.sidebar.caption)\n"
         "assert 'torch' not in sys.modules, 'Home loaded torch'\n"
+        "import json\n"
+        "charts = [json.loads(c.proto.spec) for c in at.get('plotly_chart')]\n"
+        "names = {t.get('name') for c in charts for t in c['data']}\n"
+        "assert {'plain-56 train', 'ResNet-56 train'} <= names, names\n"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]

@@ -7,6 +7,7 @@ from conftest import assert_no_exception, screenshot, wait_for_app
 
 PAGES = {
     "home": "",
+    "lesson": "lesson",
     "architecture": "architecture",
     "shortcuts": "shortcuts",
     "train": "train",

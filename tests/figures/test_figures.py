@@ -275,3 +275,20 @@ def test_table6_figure_marks_1202_as_overfitting():
     fig = table6_figure(by_depth("table6_test_error"), by_depth("table6_params_m"))
     assert list(fig.data[0].x) == [20, 32, 44, 56, 110, 1202] and list(fig.data[0].y)[-1] == 7.93
     assert fig.layout.xaxis.type == "log" and "overfitting" in fig.layout.annotations[0].text
+
+
+def test_bundled_curves_draw_as_figure_6_with_the_final_test_error_visible():
+    """The shipped curves (Home's picture): the mini-batch training error as a dashed line per net, the test
+    error measured once at the end drawn as a marker (a one-point line would not show), the manifest's value."""
+    from resnet_viz.figures.training import degradation_figure, variant_bars
+    from resnet_viz.precomputed import bundled_curves
+
+    metrics, runs = bundled_curves("digits")
+    traces = {t.name: t for t in degradation_figure(metrics, runs).data}
+    test = traces["plain-56 test"]
+    assert test.mode == "markers" and len(test.y) == 1
+    assert test.y[0] == 100 * runs.set_index("name").loc["plain-56", "test_error"]
+    assert traces["plain-56 train"].line.dash == "dash" and len(traces["plain-56 train"].y) > 10
+    summary = runs.rename(columns={"name": "label"})
+    assert [t.name for t in variant_bars(summary, yours=False).data] == ["training error", "test error"]
+    assert [t.name for t in variant_bars(summary).data] == ["your training error", "your test error"]

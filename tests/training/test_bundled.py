@@ -10,7 +10,15 @@ import pytest
 import torch
 
 from resnet_viz.probes.explainable import BundledModelUnavailable, bundled_models, load_bundled
-from resnet_viz.training.bundled import CHECK_MODEL, CHECK_STEPS, MODELS_DIR, RECIPES, bundle_models, full_errors
+from resnet_viz.training.bundled import (
+    CHECK_MODEL,
+    CHECK_STEPS,
+    MODELS_DIR,
+    RECIPES,
+    bundle_models,
+    full_errors,
+    sha256,
+)
 from resnet_viz.training.data import load_dataset
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,3 +98,30 @@ def test_the_bundling_command_reproduces_its_check(tmp_path):
 def test_unknown_names_are_refused_by_the_command():
     with pytest.raises(ValueError, match="Unknown bundled model"):
         bundle_models(only=["resnet-9"])
+
+
+@pytest.mark.slow
+def test_bundling_writes_the_training_curves_with_their_checksum(tmp_path):
+    """A short bundling run also writes each model's logged curve to curves.json, listed in the manifest."""
+    from resnet_viz.training.bundled import CURVES
+
+    manifest = bundle_models(tmp_path, only=["resnet-20"], steps=20, check=False, log=lambda _text: None)
+    curves = json.loads((tmp_path / CURVES).read_text())
+    entry = curves["models"]["resnet-20"]
+    assert entry["step"] == [10, 20] and len(entry["batch_error"]) == len(entry["train_loss"]) == 2
+    assert entry["test_error"] == manifest["models"]["resnet-20"]["test_error"]
+    assert manifest["curves"]["sha256"] == sha256(tmp_path / CURVES)
+
+
+def test_the_shipped_curves_match_the_shipped_models():
+    from resnet_viz.precomputed import bundled_curves
+    from resnet_viz.training.bundled import CURVES
+
+    manifest = json.loads((MODELS_DIR / "manifest.json").read_text())
+    assert manifest["curves"]["sha256"] == sha256(MODELS_DIR / CURVES)
+    metrics, runs = bundled_curves("digits")
+    assert set(runs["name"]) == {"plain-20", "plain-56", "resnet-20", "resnet-56"}
+    for run in runs.to_dict("records"):
+        recorded = manifest["models"][run["name"]]
+        assert (run["train_error"], run["test_error"]) == (recorded["train_error"], recorded["test_error"])
+        assert metrics.loc[metrics["run_id"] == run["id"], "step"].max() == recorded["steps"]
