@@ -5,7 +5,7 @@ import streamlit as st
 from resnet_viz.figures.training import degradation_figure
 from resnet_viz.i18n import _
 from resnet_viz.nets import published
-from resnet_viz.precomputed import bundled_curves
+from resnet_viz.shipped import bundled_curves
 from ui import citations as sources
 from ui import frame
 from ui.frame import TITLE

@@ -15,7 +15,7 @@ from resnet_viz import i18n
 from resnet_viz.i18n import _
 from resnet_viz.nets import published
 from resnet_viz.nets.spec import ResNetSpec
-from resnet_viz.precomputed import bundled_curves, lesson_results, lesson_settings
+from resnet_viz.shipped import bundled_curves, lesson_results, lesson_settings
 
 from . import architecture, bottleneck
 from .lesson_steps import SAME

@@ -281,7 +281,7 @@ def test_bundled_curves_draw_as_figure_6_with_the_final_test_error_visible():
     """The shipped curves (Home's picture): the mini-batch training error as a dashed line per net, the test
     error measured once at the end drawn as a marker (a one-point line would not show), the manifest's value."""
     from resnet_viz.figures.training import degradation_figure, variant_bars
-    from resnet_viz.precomputed import bundled_curves
+    from resnet_viz.shipped import bundled_curves
 
     metrics, runs = bundled_curves("digits")
     traces = {t.name: t for t in degradation_figure(metrics, runs).data}

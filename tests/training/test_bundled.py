@@ -114,7 +114,7 @@ def test_bundling_writes_the_training_curves_with_their_checksum(tmp_path):
 
 
 def test_the_shipped_curves_match_the_shipped_models():
-    from resnet_viz.precomputed import bundled_curves
+    from resnet_viz.shipped import bundled_curves
     from resnet_viz.training.bundled import CURVES
 
     manifest = json.loads((MODELS_DIR / "manifest.json").read_text())
