@@ -1,0 +1,112 @@
+"""The app's runs on a Ray cluster: with ``RESNET_VIZ_RAY`` set, `RunQueue` sends each admitted run there.
+
+    RESNET_VIZ_RAY=auto streamlit run app.py        # the cluster started on this machine with `ray start --head`
+    RESNET_VIZ_RAY=head-node:6379 streamlit run app.py
+    RESNET_VIZ_RAY=local streamlit run app.py       # a cluster inside the server process (tests, a demo)
+
+The app server is the driver: each run is one `ray_runs.RayRun` (a streaming task that trains it with the
+engine, one GPU each where the cluster has GPUs), and the server writes what the tasks stream into its own
+store, so the pages show the runs live exactly as local ones. An address that does not answer leaves the
+app training here (`cluster_from_env` returns why, for the log, the banner and the device line).
+Importing this module imports neither Ray nor torch.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+
+from ..i18n import N_
+from .ray_runs import RayRun, ray_device, remote_task, stop_board
+from .signals import USER_STOPPED
+
+RAY_ENV = "RESNET_VIZ_RAY"  # auto | local | host:port | ray://host:port
+RESUME_HINT = N_(
+    "its Ray worker was lost at step {step} ({error}); press Resume on the Train page to continue from step "
+    "{checkpoint}"
+)
+UNREACHABLE = "RESNET_VIZ_RAY={address}: {error}; runs train on this server."  # the server log's line (English)
+WAIT_SECONDS = 0.05  # a queue turn waits this long on a Ray run's thread (the queue's worker does no training)
+
+_connected: dict[str, tuple] = {}  # address -> (cluster, error): one connection attempt per process
+_connecting = threading.Lock()
+
+
+class RayCluster:
+    """The connected cluster as the queue sees it: where runs go, how many at once, how much memory each may use."""
+
+    def __init__(self, ray, address: str) -> None:
+        from .sweep_ray import cluster_gpus
+
+        self.ray, self.address = ray, address
+        self.gpus = cluster_gpus(ray)
+        self.board = stop_board(ray)
+        self.crash_at: dict[str, int] = {}  # test hook: run name -> step at which its worker exits abruptly
+
+    def slots(self) -> int:
+        """Runs the cluster trains at once: one per GPU, or one per CPU on a cluster without GPUs."""
+        return max(1, int(self.gpus or self.ray.cluster_resources().get("CPU", 1)))
+
+    def memory_limit(self) -> int:
+        """Bytes one run may need: the headroom of the largest live node's memory (a run trains on one node)."""
+        from ..nets.memory import MEMORY_HEADROOM
+
+        nodes = [n for n in self.ray.nodes() if n.get("Alive")]
+        return int(MEMORY_HEADROOM * max((n.get("Resources", {}).get("memory", 0) for n in nodes), default=0))
+
+    def device(self, config) -> str:
+        """The device column of a run with ``config`` here ("ray: GPU" / "ray: CPU"); ValueError if it cannot train."""
+        from .sweep_ray import check_cluster_device
+
+        check_cluster_device(self.gpus, config)
+        return ray_device(self.gpus, config)
+
+    def steps(self, store, run_id: int, spec, config, stop, resume, checkpoint_every):
+        """Train run ``run_id`` on the cluster, as `engine.run_steps` does here: a generator that yields while the
+        run trains (each turn waits a moment on it) and ends when it has ended. ``stop`` reaches the task."""
+        task = remote_task(self.ray, self.gpus, config, 1)
+        crash = self.crash_at.get(store.run(run_id)["name"]) if self.crash_at else None
+        step = int(resume["resume"]["step"]) if resume else 0
+        run = RayRun(self.ray, task, self.board, store, run_id, RESUME_HINT, from_step=step)
+        run.start(spec, config, resume, checkpoint_every, 1, crash)
+        asked = False
+        while run.alive():
+            if stop.is_set() and not asked:
+                run.stop(getattr(stop, "reason", USER_STOPPED))
+                asked = True
+            yield
+            run.join(WAIT_SECONDS)
+
+
+def cluster_from_env(environ=None) -> tuple[RayCluster | None, str | None]:
+    """(the cluster ``RESNET_VIZ_RAY`` names, None), or (None, why it did not answer), or (None, None) when unset.
+
+    Connects once per process; a cluster that does not answer is one line in the server's log.
+    """
+    address = (os.environ if environ is None else environ).get(RAY_ENV, "").strip()
+    if not address:
+        return None, None
+    with _connecting:
+        if address not in _connected:
+            _connected[address] = _connect(address)
+    return _connected[address]
+
+
+def _connect(address: str) -> tuple[RayCluster | None, str | None]:
+    from .sweep_plan import SweepError
+    from .sweep_ray import connect_ray
+
+    try:
+        ray = connect_ray(address)
+        return RayCluster(ray, address), None
+    except (SweepError, ConnectionError, RuntimeError) as err:
+        error = _first_sentence(err)
+        logging.getLogger(__name__).warning(UNREACHABLE.format(address=address, error=error))
+        return None, error
+
+
+def _first_sentence(err: BaseException) -> str:
+    """What went wrong, without the command line's advice that follows (`connect_ray` speaks to the sweeps)."""
+    text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    return text.split(". ", 1)[0].rstrip(".")
