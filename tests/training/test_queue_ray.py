@@ -96,6 +96,17 @@ def test_a_killed_worker_fails_its_run_with_its_metrics_and_the_train_page_resum
     assert store.metrics(run_id)["step"].tolist() == [3, 6, 9, 12]  # continued from step 6, no step twice
 
 
+def test_memory_admission_is_checked_against_the_clusters_nodes(queue, monkeypatch):
+    from resnet_viz.nets.memory import ModelTooLargeError
+
+    before = len(queue.store.runs())
+    small_node = [{"Alive": True, "Resources": {"CPU": 2.0, "memory": 2e6}}]  # a worker with 2 MB for tasks
+    monkeypatch.setattr(queue.cluster.ray, "nodes", lambda: small_node)
+    with pytest.raises(ModelTooLargeError):  # this server has far more, but the run would train there
+        queue.submit(RES8, SHORT, name="too large for the cluster")
+    assert len(queue.store.runs()) == before  # a refused run leaves nothing in the store
+
+
 def test_a_sweep_run_seen_in_the_app_is_stopped_from_the_app(queue):
     store, result = queue.store, {}
     group = "a sweep seen in the app"
