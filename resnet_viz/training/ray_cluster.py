@@ -89,8 +89,25 @@ def cluster_from_env(environ=None) -> tuple[RayCluster | None, str | None]:
         return None, None
     with _connecting:
         if address not in _connected:
-            _connected[address] = _connect(address)
+            _connected[address] = _connect_from_a_lasting_thread(address)
     return _connected[address]
+
+
+def _connect_from_a_lasting_thread(address: str) -> tuple[RayCluster | None, str | None]:
+    """`_connect` from a thread that lives as long as the process. The cluster that ``ray.init`` starts for "local"
+    (its GCS, raylet, workers) dies with the thread that started it, and a Streamlit script's thread ends with the
+    script run: the next page would find no cluster."""
+    result: list = []
+    connected = threading.Event()
+
+    def keep() -> None:
+        result.append(_connect(address))
+        connected.set()
+        threading.Event().wait()  # never set: this thread stays, and the processes it started with it
+
+    threading.Thread(target=keep, name="ray-connection", daemon=True).start()
+    connected.wait()
+    return result[0]
 
 
 def _connect(address: str) -> tuple[RayCluster | None, str | None]:
