@@ -31,7 +31,11 @@ def device_caption(here: str) -> str:
         return _("{device} on this server (no Ray cluster answers at {address})").format(
             device=here, address=os.environ[RAY_ENV].strip()
         )
-    resources = cluster.ray.cluster_resources()
+    if cluster.lost is not None:
+        return _("{device} (the Ray cluster at {address} is gone: {error})").format(
+            device=here, address=cluster.address, error=cluster.lost
+        )
+    resources = cluster.resources
     return _("Ray cluster at {address}: {gpus} GPU(s), {cpus} CPU(s)").format(
         address=cluster.address, gpus=int(resources.get("GPU", 0)), cpus=int(resources.get("CPU", 0))
     )

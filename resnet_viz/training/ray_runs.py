@@ -195,6 +195,7 @@ class RayRun:
         self.seen = {"step": from_step}
         self.reason = USER_STOPPED
         self.cancelled = False
+        self.abandoned = False  # the cluster is gone: the run was marked failed here, whatever its thread sees later
         self.stream = None
         self.thread = threading.Thread(target=self._follow, name=f"ray-run-{run_id}", daemon=True)
 
@@ -225,14 +226,30 @@ class RayRun:
         except Exception:  # already ended
             pass
 
+    def abandon(self, lost: str, lost_resumable: str, values: dict) -> None:
+        """Mark the run failed because its cluster is gone (``lost`` / ``lost_resumable`` once it saved a checkpoint,
+        filled with ``values``, its step and checkpoint); its thread, which may wait on the cluster for ever, writes
+        nothing more."""
+        self.abandoned = True
+        values = {**values, "step": self.seen["step"], "checkpoint": self.seen.get("checkpoint")}
+        self.store.set_status(
+            self.run_id, "failed", Message(lost_resumable if "checkpoint" in self.seen else lost, values)
+        )
+
     def _follow(self) -> None:
         from .store import FINAL_STATUSES
 
         try:
             for ref in self.stream:
-                apply_events(self.store, self.run_id, self.ray.get(ref), self.seen)
+                events = self.ray.get(ref)
+                if self.abandoned:
+                    return
+                apply_events(self.store, self.run_id, events, self.seen)
         except Exception as err:  # the worker died, or its node, or the cluster: the run keeps what it logged
-            self._lost(err)
+            if not self.abandoned:
+                self._lost(err)
+            return
+        if self.abandoned:
             return
         try:
             status = self.store.run(self.run_id)["status"]
