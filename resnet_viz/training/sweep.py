@@ -13,7 +13,7 @@ Where they train:
 
 * **Here** (no Ray): the runs go through a `RunQueue` in this process, as the app's do.
 * **On a Ray cluster**: one Ray task per run (one GPU each when the cluster has GPUs). The task runs
-  the same engine (`engine.run_steps`) against a stand-in for the store (`sweep_ray.EventLog`) and
+  the same engine (`engine.run_steps`) against a stand-in for the store (`ray_runs.EventLog`) and
   streams what the engine would have written (statuses, metric rows, checkpoints) back to this
   process as a Ray streaming generator; one thread per task writes it to the real store. Workers never
   touch the store, so they can be on other machines, and the app shows the sweep live.
