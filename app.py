@@ -6,7 +6,7 @@ selected page, then the device line. torch is imported only after the page has b
 home page appears at once.
 """
 
-from ui import frame, language, picker
+from ui import cluster, frame, language, picker
 
 frame.configure()
 language.resolve()
@@ -14,5 +14,6 @@ navigation = frame.navigation()
 language.language_switch()
 picker.model_picker()
 frame.device_line()
+cluster.banner()
 navigation.run()
 frame.draw_device_line()

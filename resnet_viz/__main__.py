@@ -248,7 +248,7 @@ def _train(args: argparse.Namespace) -> int:
     from .device import resolve_device
     from .training.admission import check_training_fits
     from .training.engine import train
-    from .training.signals import StopSignal, stop_on_signals
+    from .training.signals import StopSignal, stop_on_signals, take_stop_request
     from .training.store import RunStore
 
     # Everything is checked before the run is created: a refused run leaves nothing in the store.
@@ -266,9 +266,16 @@ def _train(args: argparse.Namespace) -> int:
         signals.append(signum)
         stop.request(f"interrupted: {signal.Signals(signum).name} received")
 
+    bar = _progress_bar(spec.name)
+
+    def on_progress(done: int, total: int, final: dict) -> None:
+        if take_stop_request(store, run_id):  # Stop pressed in the app, which shows this run (`request_stop`)
+            stop.set()
+        bar(done, total, final)
+
     restore = stop_on_signals(on_signal, chain=False)
     try:
-        result = train(spec, config, store, run_id, stop=stop, on_progress=_progress_bar(spec.name))
+        result = train(spec, config, store, run_id, stop=stop, on_progress=on_progress)
     finally:
         restore()
     print(file=sys.stderr)

@@ -17,6 +17,7 @@ import streamlit as st
 from resnet_viz import i18n
 from resnet_viz.i18n import N_, _
 
+from . import cluster
 from .registry import sections
 
 TITLE = N_("ResNet, seen from inside")
@@ -41,7 +42,9 @@ def navigation():
 def device_line() -> None:
     """Reserve the sidebar's last line for the compute device; `draw_device_line` fills it."""
     slot = st.sidebar.empty()
-    st.session_state[_DEVICE_LINE] = lambda: slot.caption(_("Device: {device}").format(device=device_caption()))
+    st.session_state[_DEVICE_LINE] = lambda: slot.caption(
+        _("Device: {device}").format(device=cluster.device_caption(device_caption()))
+    )
 
 
 def draw_device_line() -> None:

@@ -79,7 +79,7 @@ def _joined_notice(key: str) -> bool:
 
 
 def resume_button(run, key: str) -> None:
-    """For a stopped or interrupted run that saved a checkpoint: a button that continues it from there.
+    """For a stopped, interrupted or failed run that saved a checkpoint: a button that continues it from there.
 
     Runs queued from the app save one every `queue.CHECKPOINT_EVERY` steps, so even a server killed mid-run
     loses little. After the click the page reruns and shows the run in progress.

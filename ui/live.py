@@ -35,7 +35,8 @@ def live(draw, is_active, every: float = POLL_S) -> None:
 
 
 def progress_rows(runs) -> None:
-    """One line per run: name, status, a progress bar with the time left or the place in line, and Stop."""
+    """One line per run: name, status, a progress bar with the time left or the place in line, and Stop (which
+    also reaches runs that another process trains, e.g. a sweep on a Ray cluster)."""
     from resnet_viz.training.budget import run_progress
 
     queue = run_queue()
@@ -54,8 +55,19 @@ def progress_rows(runs) -> None:
             )
             text = _progress_text(queue, run, done, total, forecasts.get(run_id), run_id in mine)
             st.progress(min(done / max(total, 1), 1.0), text=text)
-        if run_id in mine and action.button(_("Stop"), key=f"stop_{run_id}", icon=":material/stop:"):
-            queue.stop(run_id)
+        if action.button(_("Stop"), key=f"stop_{run_id}", icon=":material/stop:"):
+            _stop(queue, run_id, run_id in mine)
+
+
+def _stop(queue, run_id: int, in_this_queue: bool) -> None:
+    """Stop a run of this server's queue, or ask the process that trains it (a sweep's driver) to stop it."""
+    from resnet_viz.training.signals import request_stop
+
+    if in_this_queue:
+        queue.stop(run_id)
+    else:
+        request_stop(queue.store, run_id)
+        st.toast(_("Asked the process that trains run #{id} to stop it.").format(id=run_id))
 
 
 def _progress_text(queue, run: dict, done: int, total: int, forecast, in_this_queue: bool) -> str:

@@ -7,5 +7,7 @@
   `budget` (how long it takes), `joining` (a launch that repeats an experiment joins it);
 * data: `data` (load_dataset), `download` (torchvision's sets), `generated` (the shapes);
 * experiments: `labs` (the papers' comparisons), `sweep` with `sweep_plan` and `sweep_ray` (a whole
-  experiment from the command line, here or on Ray), `bundled` (the models shipped in assets/).
+  experiment from the command line, here or on Ray), `bundled` (the models shipped in assets/);
+* past one machine: `ray_runs` (one run as a Ray task, and the driver's thread that follows it), `ray_cluster`
+  (the app's queue on the cluster RESNET_VIZ_RAY names).
 """

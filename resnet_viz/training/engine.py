@@ -48,7 +48,7 @@ from .config import TrainConfig, lr_at, resolve_accelerations
 from .data import DataBundle, load_dataset
 from .evaluate import evaluate
 from .loop_state import LoopState
-from .signals import StopRequested, StopSignal, stopped_at
+from .signals import USER_STOPPED, StopRequested, StopSignal, stopped_at
 from .store import RunStore
 
 
@@ -216,7 +216,7 @@ def mark_failed(store: RunStore, run_id: int, err: BaseException, template: str 
 
 def _stop_message(stop: threading.Event, loop: _Loop | None) -> Message:
     """A stopped run's message: the stop's reason (see `StopSignal`) at the step it had reached."""
-    return stopped_at(getattr(stop, "reason", N_("stopped by the user")), loop.state.done if loop else 0)
+    return stopped_at(getattr(stop, "reason", USER_STOPPED), loop.state.done if loop else 0)
 
 
 @dataclass

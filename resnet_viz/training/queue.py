@@ -17,7 +17,7 @@ from ..nets.spec import ResNetSpec
 from .admission import check_training_fits
 from .config import TrainConfig
 from .engine import RunResult, mark_failed, resumable_step, run_steps
-from .signals import SERVER_STOPPED, StopSignal
+from .signals import SERVER_STOPPED, StopSignal, take_stop_request
 from .store import RunStore
 
 MAX_ACTIVE_RUNS = 4  # runs that take turns at once; more wait in order (RESNET_VIZ_MAX_ACTIVE_RUNS overrides)
@@ -27,7 +27,10 @@ RUNS_PER_OWNER = 8
 # Steps between the checkpoints of a queued run, so a server that is killed (kill -9, a crash, a power cut)
 # loses at most this much of it and the run can be resumed (`RunQueue.resume`); each is a few MB for a CIFAR net.
 CHECKPOINT_EVERY = 100
-RESUMABLE_STATUSES = ("stopped",)  # stopped by a user, a server stop, or interrupted (its process is gone)
+# Stopped by a user, a server stop, or interrupted (its process is gone); failed with a checkpoint (a lost Ray worker).
+RESUMABLE_STATUSES = ("stopped", "failed")
+FROM_ENV = "env"  # `RunQueue(cluster=FROM_ENV)`: the Ray cluster RESNET_VIZ_RAY names, if any (see `ray_cluster`)
+STOP_POLL_SECONDS = 1.0  # how often the worker looks for stop requests from other processes (`request_stop`)
 
 
 class FairShareError(ValueError):
@@ -55,7 +58,13 @@ class RunQueue:
     once and the worker advances each by one optimiser step in turn, so runs launched together (a
     lab's four networks) all progress from the start, while training still never competes with
     itself for the CPU: there is one worker thread, whatever the number of runs. Later runs wait
-    in the order they came (see `position`); any run can be stopped.
+    in the order they came (see `position`); any run can be stopped, from here (`stop`) or from
+    another process (`signals.request_stop`).
+
+    ``cluster``: a `ray_cluster.RayCluster` to send every admitted run to (one Ray task each, this
+    process writing the store), None to train here, or `FROM_ENV` (the default): the cluster that
+    ``RESNET_VIZ_RAY`` names, if it is set and answers (`cluster_error` says why not otherwise).
+    Ray is imported only then.
     """
 
     def __init__(
@@ -65,9 +74,17 @@ class RunQueue:
         memory_limit: int | None = None,
         runs_per_owner: int | None = None,
         checkpoint_every: int = CHECKPOINT_EVERY,
+        cluster=FROM_ENV,
     ) -> None:
         self.store = store
-        limit = max_active or int(os.environ.get("RESNET_VIZ_MAX_ACTIVE_RUNS", MAX_ACTIVE_RUNS))
+        self.cluster_error: str | None = None  # why the cluster RESNET_VIZ_RAY names did not answer
+        if cluster == FROM_ENV:
+            from .ray_cluster import cluster_from_env
+
+            cluster, self.cluster_error = cluster_from_env()
+        self.cluster = cluster
+        default_active = cluster.slots() if cluster is not None else MAX_ACTIVE_RUNS
+        limit = max_active or int(os.environ.get("RESNET_VIZ_MAX_ACTIVE_RUNS", default_active))
         self.max_active = max(1, limit)
         share = runs_per_owner or int(os.environ.get("RESNET_VIZ_RUNS_PER_SESSION", RUNS_PER_OWNER))
         self.runs_per_owner = max(1, share)  # runs one owner may have queued or training (see `check_share`)
@@ -78,6 +95,7 @@ class RunQueue:
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._admission = threading.Lock()  # held by `submit` from its memory check to its reservation
+        self._polled = 0.0  # when the worker last looked for stop requests from other processes
         self._thread = threading.Thread(target=self._work, name="resnet-viz-trainer", daemon=True)
         self._thread.start()
         # At interpreter exit the worker must not be inside torch (a daemon thread killed there aborts the
@@ -109,13 +127,10 @@ class RunQueue:
                 owner has its share of the queue already. A refused run leaves nothing in the store.
         """
         config.validate()
-        device = resolve_device(config.device)
+        device = self.cluster.device(config) if self.cluster is not None else str(resolve_device(config.device))
         with self._admission:  # the check and the reservation as one step: two launches cannot share the last memory
             self.check_share(owner)
-            reserved = self._reserved()
-            limit = (
-                self.memory_limit if self.memory_limit is not None else int(MEMORY_HEADROOM * available_memory(device))
-            )
+            reserved, limit = self._memory(config)
             try:
                 estimate = check_training_fits(spec, config, memory_limit=max(0, limit - reserved))
             except ModelTooLargeError as err:
@@ -127,10 +142,9 @@ class RunQueue:
                     )
                 raise err from None
             if run_id is None:
-                run_id = self.store.create_run(
-                    name or spec.name, spec.to_dict(), config.to_dict(), str(device), group=group
-                )
+                run_id = self.store.create_run(name or spec.name, spec.to_dict(), config.to_dict(), device, group=group)
             else:
+                take_stop_request(self.store, run_id)  # a request left from before must not stop it now
                 self.store.set_status(run_id, "queued")
             entry = _Entry(run_id, spec, config, StopSignal(), memory=estimate.total_bytes)
             entry.resume, entry.owner = resume, owner
@@ -160,6 +174,15 @@ class RunQueue:
                 ).format(total=mine + count, limit=self.runs_per_owner)
             )
 
+    def _memory(self, config: TrainConfig) -> tuple[int, int]:
+        """(bytes set aside for the runs in the queue, bytes a run may need): on a Ray cluster, the memory of one of
+        its nodes (Ray places each run where it fits); here, 80 % of the device's free memory less the queue's."""
+        if self.memory_limit is not None:
+            return self._reserved(), self.memory_limit
+        if self.cluster is not None:
+            return 0, self.cluster.memory_limit()
+        return self._reserved(), int(MEMORY_HEADROOM * available_memory(resolve_device(config.device)))
+
     def _reserved(self) -> int:
         """Bytes the runs in the queue will take beyond what is in use now (with a fixed budget: all they take)."""
         with self._lock:
@@ -168,7 +191,8 @@ class RunQueue:
             return sum(e.memory for e in self._pending + self._active if not e.started)  # started: in the free memory
 
     def resume(self, run_id: int, owner: str | None = None) -> int:
-        """Continue a stopped or interrupted run from its last checkpoint (queued like a new run; returns its id).
+        """Continue a stopped, interrupted or failed run (e.g. its Ray worker was lost) from its last checkpoint
+        (queued like a new run; returns its id).
 
         Its metric rows past the checkpoint's step are removed first, so no step is logged twice; on the same
         device it then trains exactly as if it had never stopped.
@@ -179,8 +203,11 @@ class RunQueue:
         """
         run = self.store.run(run_id)
         if run["status"] not in RESUMABLE_STATUSES:
-            raise ValueError(_("Only a stopped or interrupted run can be resumed; run #{id} is {status}.").format(
-                id=run_id, status=_(run["status"])))  # fmt: skip
+            raise ValueError(
+                _("Only a stopped, interrupted or failed run can be resumed; run #{id} is {status}.").format(
+                    id=run_id, status=_(run["status"])
+                )
+            )
         try:
             checkpoint = self.store.load_checkpoint(run_id)
         except (FileNotFoundError, ValueError):
@@ -256,12 +283,10 @@ class RunQueue:
                     self._wake.wait()
                 while self._pending and len(self._active) < self.max_active:
                     entry = self._pending.pop(0)
-                    entry.steps = run_steps(
-                        entry.spec, entry.config, self.store, entry.run_id, entry.stop,
-                        resume=entry.resume, checkpoint_every=entry.checkpoint_every,
-                    )  # fmt: skip
+                    entry.steps = self._steps(entry)
                     self._active.append(entry)
                 turn = list(self._active)
+            self._take_stop_requests(turn)
             for entry in turn:  # one step each, in the order they came
                 try:
                     next(entry.steps)
@@ -271,6 +296,23 @@ class RunQueue:
                 except Exception as err:  # `run_steps` ends every run with a status; this is what escapes it
                     self._retire(entry)
                     mark_failed(self.store, entry.run_id, err)
+
+    def _steps(self, entry: _Entry) -> Generator[None, None, RunResult | None]:
+        """The run's steps: `run_steps` here, or its Ray task followed step by step (`RayCluster.steps`)."""
+        if self.cluster is not None:
+            return self.cluster.steps(self.store, entry.run_id, entry.spec, entry.config, entry.stop,
+                                      entry.resume, entry.checkpoint_every)  # fmt: skip
+        return run_steps(entry.spec, entry.config, self.store, entry.run_id, entry.stop,
+                         resume=entry.resume, checkpoint_every=entry.checkpoint_every)  # fmt: skip
+
+    def _take_stop_requests(self, turn: list[_Entry]) -> None:
+        """Stop the active runs that another process asked to stop (`signals.request_stop`), every second or so."""
+        if time.monotonic() - self._polled < STOP_POLL_SECONDS:
+            return
+        self._polled = time.monotonic()
+        for entry in turn:
+            if take_stop_request(self.store, entry.run_id):
+                entry.stop.set()
 
     def _retire(self, entry: _Entry) -> None:
         with self._lock:

@@ -13,7 +13,7 @@ Where they train:
 
 * **Here** (no Ray): the runs go through a `RunQueue` in this process, as the app's do.
 * **On a Ray cluster**: one Ray task per run (one GPU each when the cluster has GPUs). The task runs
-  the same engine (`engine.run_steps`) against a stand-in for the store (`sweep_ray.EventLog`) and
+  the same engine (`engine.run_steps`) against a stand-in for the store (`ray_runs.EventLog`) and
   streams what the engine would have written (statuses, metric rows, checkpoints) back to this
   process as a Ray streaming generator; one thread per task writes it to the real store. Workers never
   touch the store, so they can be on other machines, and the app shows the sweep live.
@@ -37,6 +37,7 @@ from dataclasses import dataclass
 
 from ..i18n import N_
 from ..messages import Message
+from .ray_runs import ray_device
 from .sweep_plan import (
     CHECKPOINT_EVERY,
     EXPERIMENTS,
@@ -49,7 +50,7 @@ from .sweep_plan import (
     plan_sweep,
     sweep_group,
 )
-from .sweep_ray import cluster_gpus, connect_ray, run_on_ray
+from .sweep_ray import check_cluster_device, cluster_gpus, connect_ray, run_on_ray
 
 
 # ---------------------------------------------------------------------- the sweep
@@ -106,7 +107,7 @@ def run_sweep(
         ray_module, gpus = None, 0.0
     else:
         ray_module, gpus = _check_ray(ray, config)
-        device = "ray: GPU" if gpus and config.device != "cpu" else "ray: CPU"
+        device = ray_device(gpus, config)
     plan = plan_sweep(store, runs, config, group)
     _enter(store, plan, config, group, device, log)
     todo = [p for p in plan if p.action != "skip"]
@@ -145,13 +146,7 @@ def _check_ray(address: str, config):
     """Connect to the Ray cluster and check it can train ``config``; returns (``ray``, the cluster's GPUs)."""
     ray = connect_ray(address)
     gpus = cluster_gpus(ray)
-    if config.device == "cuda" and not gpus:
-        raise SweepError(
-            "--device cuda asks for a GPU but the Ray cluster has none. Start workers with GPUs "
-            "(ray start --address=HEAD:6379 --num-gpus=1) or use --device auto to train on CPUs."
-        )
-    if config.device == "mps":
-        raise SweepError("Ray tasks cannot ask for Apple GPUs (MPS); use --device auto or cpu with --ray.")
+    check_cluster_device(gpus, config)
     return ray, gpus
 
 
@@ -185,7 +180,7 @@ def _run_local(store, todo: list[Planned], config, checkpoint_every: int, stop: 
     from .engine import mark_failed
     from .queue import RunQueue
 
-    queue = RunQueue(store)
+    queue = RunQueue(store, cluster=None)  # here, even where RESNET_VIZ_RAY names a cluster
     waiting, ended = list(todo), set()
     try:
         while (waiting or not queue.idle()) and not stop.is_set():

@@ -1,9 +1,8 @@
 """Sweeps on a Ray cluster: one streaming Ray task per run; the driver writes what the tasks stream back into its store.
 
-Holds the connection (`connect_ray`, `cluster_gpus`), the task (`sweep_task`: the engine's `run_steps`
-against an `EventLog`, a stand-in for the store that records what the engine writes) and the driver
-(`run_on_ray`: one thread per task writes its events to the real store and marks a run whose worker
-was lost as failed). Ray itself is imported only when a sweep asks for it (``requirements-cluster.txt``).
+Holds the connection (`connect_ray`, `cluster_gpus`) and the sweep's driver (`run_on_ray`); one run's task and
+the thread that writes what it streams to the real store are in `ray_runs`, shared with the app's queue.
+Ray itself is imported only when a sweep asks for it (``requirements-cluster.txt``).
 """
 
 from __future__ import annotations
@@ -16,16 +15,14 @@ from contextlib import contextmanager
 
 from ..assets import REPO_ROOT
 from ..i18n import N_
-from ..messages import Message
-from ..nets.spec import ResNetSpec
-from .signals import stopped_at
+from .ray_runs import RayRun, remote_task, stop_board
+from .signals import USER_STOPPED, take_stop_request
 from .sweep_plan import SWEEP_STOPPED, Planned, SweepError, log_ended_runs
 
-WORKER_LOST = N_("its Ray worker was lost at step {step} ({error})")
+STOP_GRACE_SECONDS = 20.0  # after Ctrl+C, how long tasks have to save and stop before they are ended
 WORKER_LOST_RESUMABLE = N_(
     "its Ray worker was lost at step {step} ({error}); re-submit the sweep to continue from step {checkpoint}"
 )
-FLUSH_SECONDS = 1.0  # a task sends its metric rows at most this often (statuses and checkpoints at once)
 
 
 # What a remote worker does not need from the repository (shipped to it as the job's working_dir).
@@ -47,7 +44,7 @@ def connect_ray(address: str, ship_code: bool | None = None):
         import ray
     except ImportError:
         raise SweepError(
-            "Ray is not installed: pip install -r requirements-cluster.txt (or leave out --ray to train here)."
+            "Ray is not installed: pip install -r requirements-cluster.txt. Or leave out --ray to train here."
         ) from None
     if ray.is_initialized():
         return ray
@@ -106,149 +103,53 @@ def cluster_gpus(ray) -> float:
     return float(ray.cluster_resources().get("GPU", 0))
 
 
-class EventLog:
-    """A stand-in for `RunStore` inside a Ray task: records what the engine writes, to stream it to the driver."""
-
-    def __init__(self) -> None:
-        self.events: list[tuple] = []
-        self.urgent = False  # a status or checkpoint waits: send it now, not at the next flush
-
-    def set_status(self, run_id: int, status: str, message=None) -> bool:  # a `Message` travels as it is
-        self.events.append(("status", status, message))
-        self.urgent = True
-        return True
-
-    def log_metrics(self, run_id: int, rows: list[dict]) -> bool:
-        self.events.append(("metrics", rows))
-        return True
-
-    def save_checkpoint(self, run_id: int, state: dict) -> bool:
-        self.events.append(("checkpoint", state))
-        self.urgent = True
-        return True
-
-    def drain(self) -> list[tuple]:
-        events, self.events, self.urgent = self.events, [], False
-        return events
-
-
-def sweep_task(
-    spec: dict,
-    config: dict,
-    run_id: int,
-    resume: dict | None,
-    checkpoint_every: int | None,
-    threads: int,
-    crash_at_step: int | None = None,
-):
-    """The body of one Ray task: train the run, yielding lists of store events (a streaming generator).
-
-    ``crash_at_step`` is a test hook: the worker process exits abruptly after that many steps, as a
-    killed machine would (after a short pause, so what it sent before has left it).
-    """
-    import torch
-
-    from ..device import resolve_device, use_training_threads
-    from .config import TrainConfig
-    from .engine import run_steps
-
-    train_config = TrainConfig.from_dict(config)
-    if resolve_device(train_config.device).type == "cpu":
-        use_training_threads(threads)
-    else:
-        torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN pick its fastest kernels
-    log = EventLog()
-    steps = run_steps(ResNetSpec.from_dict(spec), train_config, log, run_id, resume=resume,
-                      checkpoint_every=checkpoint_every)  # fmt: skip
-    sent, taken = time.monotonic(), 0
-    while True:
-        try:
-            next(steps)
-        except StopIteration:
-            break
-        taken += 1
-        if log.events and (log.urgent or time.monotonic() - sent > FLUSH_SECONDS):
-            yield log.drain()
-            sent = time.monotonic()
-        if crash_at_step is not None and taken >= crash_at_step:
-            time.sleep(1.0)
-            os._exit(1)
-    if log.events:
-        yield log.drain()
-
-
-def _apply(store, run_id: int, events: list[tuple], seen: dict) -> None:
-    """Write a task's events to the store; ``seen`` keeps the last step logged and checkpointed."""
-    for event in events:
-        if event[0] == "status":
-            store.set_status(run_id, event[1], event[2])
-        elif event[0] == "metrics":
-            store.log_metrics(run_id, event[1])
-            seen["step"] = max([seen.get("step", 0)] + [int(r["step"]) for r in event[1]])
-        elif event[0] == "checkpoint":
-            store.save_checkpoint(run_id, event[1])
-            if "resume" in event[1]:
-                seen["checkpoint"] = int(event[1]["resume"]["step"])
-
-
-def _one_line(err: BaseException) -> str:
-    text = str(err).strip()
-    for line in text.splitlines():  # Ray's errors start with a banner line; take the first line that says something
-        if line.strip() and not line.startswith("ray::"):
-            return f"{type(err).__name__}: {line.strip()}"[:300]
-    return type(err).__name__
+def check_cluster_device(gpus: float, config) -> None:
+    """Raise `SweepError` if a run with ``config`` cannot train on a cluster with ``gpus`` GPUs."""
+    if config.device == "cuda" and not gpus:
+        raise SweepError(
+            "--device cuda asks for a GPU but the Ray cluster has none. Start workers with GPUs "
+            "(ray start --address=HEAD:6379 --num-gpus=1) or use --device auto to train on CPUs."
+        )
+    if config.device == "mps":
+        raise SweepError("Ray tasks cannot ask for Apple GPUs (MPS); use --device auto or cpu with --ray.")
 
 
 def run_on_ray(
     ray, store, todo: list[Planned], config, checkpoint_every: int, gpus: float, cpus: int,
     stop: threading.Event, log, crash_at: dict[str, int],
 ) -> None:  # fmt: skip
-    """One streaming Ray task per run; one thread per task writes its events to the store."""
+    """One streaming Ray task per run (`RayRun`), followed until every run has ended.
+
+    ``stop`` (Ctrl+C) asks every task to stop, and ends those that have not after `STOP_GRACE_SECONDS`; a Stop
+    pressed in the app for one of these runs reaches its task through the store (`take_stop_request`).
+    """
     from .store import FINAL_STATUSES
 
-    resources = {"num_gpus": 1, "num_cpus": 1} if gpus and config.device != "cpu" else {"num_cpus": cpus}
-    task = ray.remote(sweep_task).options(num_returns="streaming", max_retries=0, **resources)
-    streams, threads, ended = {}, [], set()
-
-    def follow(p: Planned, stream) -> None:
-        seen = {"step": p.from_step}
-        try:
-            for ref in stream:
-                _apply(store, p.run_id, ray.get(ref), seen)
-        except Exception as err:  # the worker died, or its node: the run keeps what it logged
-            values = {"step": seen["step"], "error": _one_line(err), "checkpoint": seen.get("checkpoint")}
-            if stop.is_set():
-                store.set_status(p.run_id, "stopped", stopped_at(SWEEP_STOPPED, seen["step"]))
-            elif "checkpoint" in seen:
-                store.set_status(p.run_id, "failed", Message(WORKER_LOST_RESUMABLE, values))
-            else:
-                store.set_status(p.run_id, "failed", Message(WORKER_LOST, values))
-            return
-        if store.run(p.run_id)["status"] not in FINAL_STATUSES:
-            message = Message(N_("its Ray task ended without a result at step {step}"), {"step": seen["step"]})
-            store.set_status(p.run_id, "failed", message)
-
+    board, task = stop_board(ray), remote_task(ray, gpus, config, cpus)
+    runs, ended, asked = [], set(), None
     for p in todo:
-        resume = p.checkpoint if p.action == "resume" else None
-        streams[p.run_id] = stream = task.remote(
-            p.run.spec.to_dict(), config.to_dict(), p.run_id, resume, checkpoint_every, cpus, crash_at.get(p.run.name)
-        )
-        thread = threading.Thread(target=follow, args=(p, stream), name=f"sweep-run-{p.run_id}", daemon=True)
-        thread.start()
-        threads.append(thread)
+        take_stop_request(store, p.run_id)  # a request left from before must not stop it now
+        run = RayRun(ray, task, board, store, p.run_id, WORKER_LOST_RESUMABLE, p.from_step)
+        run.start(p.run.spec, config, p.checkpoint if p.action == "resume" else None, checkpoint_every, cpus,
+                  crash_at.get(p.run.name))  # fmt: skip
+        runs.append(run)
     try:
-        while any(t.is_alive() for t in threads):
-            if stop.is_set():
-                for stream in streams.values():
-                    try:
-                        ray.cancel(stream, force=True)
-                    except Exception:  # already ended
-                        pass
+        while any(r.alive() for r in runs):
+            if stop.is_set() and asked is None:
+                asked = time.monotonic()
+                for run in runs:
+                    run.stop(SWEEP_STOPPED)
+            elif asked is not None and time.monotonic() - asked > STOP_GRACE_SECONDS:
+                for run in runs:
+                    run.cancel()
                 break
+            for run in runs:
+                if run.alive() and take_stop_request(store, run.run_id):
+                    run.stop(USER_STOPPED)
             log_ended_runs(store, todo, ended, log)
             time.sleep(0.2)
-        for thread in threads:
-            thread.join(timeout=30)
+        for run in runs:
+            run.join(timeout=30)
     finally:
         for p in todo:  # nothing stays "running" after the driver returns
             if store.run(p.run_id)["status"] not in FINAL_STATUSES:

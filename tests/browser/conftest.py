@@ -165,6 +165,14 @@ def wait_for_app(page, timeout_ms: int = 60_000) -> None:
     raise AssertionError(f"the app had not settled after {timeout_ms} ms (script state: {state})")
 
 
+def set_number(page, label: str, value: int, timeout_ms: int = 60_000) -> None:
+    """Type ``value`` into the number input labelled ``label``, press Enter and wait for the app to settle."""
+    box = page.get_by_label(label, exact=True).first
+    box.fill(str(value), timeout=timeout_ms)
+    box.press("Enter")
+    wait_for_app(page, timeout_ms)
+
+
 def _idle(page, app) -> bool:
     charts = page.locator('[data-testid="stPlotlyChart"]').count()
     drawn = page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').count()

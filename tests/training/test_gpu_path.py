@@ -9,8 +9,8 @@ from tiny import RES8, TINY, new_run
 
 from resnet_viz.training.config import resolve_accelerations
 from resnet_viz.training.engine import resumable_step, run_steps, train
+from resnet_viz.training.ray_runs import EventLog
 from resnet_viz.training.signals import StopSignal
-from resnet_viz.training.sweep_ray import EventLog
 
 
 def test_auto_flags_turn_nothing_on_on_the_cpu():

@@ -42,7 +42,7 @@ def test_only_a_stopped_run_with_a_checkpoint_can_be_resumed(store):
     queue = RunQueue(store)
     done = queue.submit(RES8, replace(CONFIG, steps=4), name="finished")
     assert queue.wait(timeout=120)
-    with pytest.raises(ValueError, match="Only a stopped or interrupted run can be resumed"):
+    with pytest.raises(ValueError, match="Only a stopped, interrupted or failed run can be resumed"):
         queue.resume(done)
     never_started = new_run(store, RES8, CONFIG)
     store.set_status(never_started, "stopped", INTERRUPTED)

@@ -66,6 +66,22 @@ def test_sigterm_stops_the_cli_run_cleanly(tmp_path):
     store.close()
 
 
+def test_stop_pressed_in_the_app_stops_a_cli_run(tmp_path):
+    from resnet_viz.training.signals import request_stop
+
+    path = tmp_path / "runs.sqlite"
+    child = cli(path, *LONG_RUN, "--json")
+    store = RunStore(path)
+    run_id = wait_for_metrics(store, child)
+    request_stop(store, run_id)  # what the app's Stop does for a run that another process trains
+    out, err = child.communicate(timeout=120)
+    assert child.returncode == 1 and "Traceback" not in err, err  # 1: it did not finish
+    run = store.run(run_id)
+    assert run["status"] == "stopped" and run["message"].startswith("stopped by the user at step "), run
+    assert store.checkpoint_path(run_id).exists()
+    store.close()
+
+
 def test_a_live_cli_run_is_left_alone_and_a_killed_one_is_marked_interrupted(tmp_path):
     path = tmp_path / "runs.sqlite"
     child = cli(path, *LONG_RUN)
