@@ -7,8 +7,8 @@ import json
 import pandas as pd
 import pytest
 
-from resnet_viz.shipped import LESSON_PATH, lesson_results, lesson_settings
 from resnet_viz.probes.lesson_results import CHECK, COMMAND, DEFAULTS, experiments
+from resnet_viz.shipped import LESSON_PATH, lesson_results, lesson_settings
 from resnet_viz.training.bundled import MANIFEST, MODELS_DIR, sha256
 
 
