@@ -8,7 +8,7 @@ from ui.launch import budget_caption, launch_button, resume_button
 from ui.live import live, live_figures, progress_rows
 from ui.picker import current_choice
 from ui.run_labels import run_message, status_text
-from ui.run_queue import active_runs, run_metrics, run_queue
+from ui.run_queue import active_runs, all_runs, run_metrics, run_queue
 from ui.state import drawing
 from ui.text import plain
 from ui.training_settings import ensure_dataset, follow_default, training_settings
@@ -66,7 +66,7 @@ def live_panel() -> None:
     else:
         progress_rows(active)
     run_id = st.session_state.get("train_current")
-    runs = store.runs()
+    runs = all_runs()
     if run_id not in set(runs["id"]):
         run_id = int(active["id"].max()) if not active.empty else None
     if run_id is None:
@@ -109,7 +109,7 @@ live(live_panel, lambda: not active_runs().empty)
 
 st.divider()
 st.subheader(_("Run history"))
-runs = store.runs()
+runs = all_runs()
 if runs.empty:
     st.caption(_("No runs yet."))
 else:

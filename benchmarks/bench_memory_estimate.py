@@ -24,10 +24,12 @@ CASES = [
     (20, "cifar", 32, 64, "sgd", 256),
     (20, "cifar", 32, 256, "sgd", 256),
     (56, "cifar", 32, 128, "adamw", 256),
+    (110, "cifar", 32, 64, "sgd", 256),
     (18, "imagenet", 224, 8, "sgd", 32),
     (18, "imagenet", 224, 32, "sgd", 32),
     (50, "imagenet", 224, 8, "sgd", 32),
     (50, "imagenet", 224, 16, "sgd", 32),
+    (50, "imagenet", 224, 32, "sgd", 32),
 ]
 QUICK = [CASES[0], (18, "imagenet", 64, 32, "adamw", 64)]
 

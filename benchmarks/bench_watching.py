@@ -7,7 +7,9 @@ temporary folder. One browser session launches the Degradation lab (four runs: p
 steps enough to outlast the benchmark) and closes. Then, in one run of this script, three windows of ``--seconds``
 each: no browser open, ``--tabs`` Train tabs open (each a session whose live panel polls), none open again.
 Steps are counted from the store (the highest logged step of each run, summed; logged every 10 steps).
-Printed: steps per minute in each window and the ratio tabs / mean of the two windows without (goal >= 0.8).
+Printed: steps per minute in each window, the CPU the server and the browser took in it (on one machine the
+browser's rendering competes with training for the same cores, which a class's own laptops would not), and the
+ratio tabs / mean of the two windows without (goal >= 0.8).
 Needs Playwright and Debian's Chromium, like the browser tests.
 """
 
@@ -52,11 +54,35 @@ def launch_the_lab(browser, url: str) -> None:
     context.close()
 
 
-def rate(store: Path, seconds: float) -> float:
-    """Steps per minute, all runs together, over the next ``seconds``."""
-    before, start = steps_so_far(store), time.monotonic()
+def cpu_seconds() -> dict[str, float]:
+    """CPU seconds used so far by this script's descendants: the app server's processes and the browser's."""
+    parents, names, used = {}, {}, {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            command = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue  # the process ended meanwhile
+        pid = int(stat.parent.name)
+        parents[pid], used[pid] = int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        names[pid] = "server" if b"streamlit" in command else "browser" if b"chrom" in command else "other"
+    totals = {"server": 0.0, "browser": 0.0}
+    for pid in used:
+        ancestor = parents.get(pid)
+        while ancestor not in (None, 0, 1, os.getpid()):
+            ancestor = parents.get(ancestor)
+        if ancestor == os.getpid() and names[pid] in totals:
+            totals[names[pid]] += used[pid]
+    return totals
+
+
+def rate(store: Path, seconds: float) -> tuple[float, dict[str, float]]:
+    """Steps per minute, all runs together, over the next ``seconds``; and the CPU seconds per minute the server
+    and the browser used meanwhile."""
+    before, cpu, start = steps_so_far(store), cpu_seconds(), time.monotonic()
     time.sleep(seconds)
-    return 60 * (steps_so_far(store) - before) / (time.monotonic() - start)
+    minutes, after = (time.monotonic() - start) / 60, cpu_seconds()
+    return (steps_so_far(store) - before) / minutes, {k: (after[k] - cpu[k]) / minutes for k in cpu}
 
 
 def open_train_tabs(browser, url: str, count: int) -> list:
@@ -92,12 +118,18 @@ def main() -> None:
             time.sleep(3)
             alone_again = rate(store, args.seconds)
         browser.close()
-    reference = (alone + alone_again) / 2
+    reference = (alone[0] + alone_again[0]) / 2
     print(f"load average before the end: {os.getloadavg()[0]:.1f} (1 min)")
-    print(f"steps/min, no tab open:        {alone:8.0f}")
-    print(f"steps/min, {args.tabs} Train tabs open:  {watched:8.0f}")
-    print(f"steps/min, no tab open again:  {alone_again:8.0f}")
-    print(f"ratio watched / not watched: {watched / reference:.2f}  (goal >= 0.8)")
+    for label, (steps, cpu) in (("no tab open", alone), (f"{args.tabs} Train tabs open", watched),
+                                ("no tab open again", alone_again)):  # fmt: skip
+        print(f"{label:>20}: {steps:6.0f} steps/min; CPU s/min: server {cpu['server']:5.1f}, "
+              f"browser {cpu['browser']:5.1f}")  # fmt: skip
+    print(f"ratio watched / not watched: {watched[0] / reference:.2f}  (goal >= 0.8)")
+    per_cpu = [steps / max(cpu["server"], 1e-9) for steps, cpu in (alone, watched, alone_again)]
+    print(
+        f"steps per server CPU second, watched / not watched: {2 * per_cpu[1] / (per_cpu[0] + per_cpu[2]):.2f} "
+        "(what watching costs the server itself, whatever the browser takes of a shared machine)"
+    )
 
 
 if __name__ == "__main__":

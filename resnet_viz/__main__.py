@@ -67,7 +67,12 @@ def _parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser("train", help="train one run headless; the run lands in the run store")
     _add_spec_arguments(train, depth=20, style="cifar")
-    train.add_argument("--dataset", default="digits", help="digits, shapes (bundled); cifar10, mnist, fashionmnist")
+    train.add_argument(
+        "--dataset", default="digits", help="digits, shapes (bundled); cifar10, mnist, fashionmnist; folder (--folder)"
+    )
+    train.add_argument(
+        "--folder", default=None, help="--dataset folder: one sub-folder per class, in $RESNET_VIZ_ALLOWED_DATA_DIR"
+    )
     train.add_argument("--input-size", type=int, default=16)
     train.add_argument("--steps", type=int, default=300)
     train.add_argument("--epochs", type=float, default=None, help="budget in epochs instead of steps")
@@ -313,6 +318,7 @@ def _config_from_args(args: argparse.Namespace):
         seed=args.seed,
         device=args.device,
         num_samples=args.num_samples,
+        folder=args.folder,
     )
 
 

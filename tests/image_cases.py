@@ -60,6 +60,16 @@ def png16(width: int, height: int, colour_type: int = 0, noisy_every: int = 0) -
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", b"".join(parts)) + chunk(b"IEND", b"")
 
 
+def dense_webp(width: int, height: int, alpha: bool = False) -> bytes:
+    """A lossy WebP of noise over a smooth field: a large file that really holds ``width`` x ``height`` pixels."""
+    rng = np.random.default_rng(0)
+    channels = 4 if alpha else 3
+    field = Image.fromarray(rng.integers(0, 256, (height // 8 + 1, width // 8 + 1, channels), np.uint8))
+    field = np.asarray(field.resize((width, height), Image.Resampling.BILINEAR))
+    pixels = field // 2 + rng.integers(0, 64, (height, width, channels), np.uint8)
+    return encode(Image.fromarray(pixels, "RGBA" if alpha else "RGB"), "WEBP", quality=70, method=0)
+
+
 def grey16() -> bytes:
     """A 16-bit greyscale PNG: left column black, right column 65535 (white), middle 32768."""
     array = np.zeros((8, 3), np.uint16)

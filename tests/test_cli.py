@@ -1,6 +1,8 @@
 """`python -m resnet_viz table`: the stage table, the paper checks and the layer table."""
 
 import io
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,9 +15,14 @@ pytestmark = pytest.mark.slow  # each test starts the command line in a fresh in
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess:
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "resnet_viz", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "resnet_viz", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -42,3 +49,39 @@ def test_impossible_depth_is_a_short_error():
     result = run_cli("table", "--depth", "7")
     assert result.returncode == 2
     assert "Nearest valid depths" in result.stderr and "Traceback" not in result.stderr
+
+
+def write_image_folder(root: Path) -> None:
+    from PIL import Image
+
+    for label, colour in (("red", (255, 0, 0)), ("blue", (0, 0, 255))):
+        (root / label).mkdir(parents=True)
+        for i in range(4):
+            Image.new("RGB", (12, 12), colour).save(root / label / f"{i}.png")
+
+
+def test_train_on_a_folder_is_refused_up_front_unless_the_folder_is_usable(tmp_path):
+    allowed, store = tmp_path / "allowed", tmp_path / "runs.sqlite"
+    write_image_folder(allowed / "colours")
+    (allowed / "one_class" / "red").mkdir(parents=True)
+    env = {"RESNET_VIZ_ALLOWED_DATA_DIR": str(allowed)}
+    args = ("train", "--depth", "8", "--dataset", "folder", "--steps", "2", "--input-size", "8", "--store", str(store))
+    refusals = {
+        (): "Choose an image folder",
+        ("--folder", str(tmp_path)): "outside the allowed data folder",
+        ("--folder", "missing"): "is not a folder",
+        ("--folder", "one_class"): "0 class folder(s); training needs at least 2",
+    }
+    for extra, message in refusals.items():
+        result = run_cli(*args, *extra, env=env)
+        assert result.returncode == 2, result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith("error: ")
+        assert message in result.stderr and "Traceback" not in result.stderr
+    switched_off = run_cli(*args, "--folder", "colours", env={"RESNET_VIZ_ALLOWED_DATA_DIR": ""})
+    assert switched_off.returncode == 2 and "switched off" in switched_off.stderr
+    assert not store.exists()  # nothing refused reached the store
+
+    result = run_cli(*args, "--folder", "colours", "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["status"] == "finished" and summary["train_loss"] > 0

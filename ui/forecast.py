@@ -8,7 +8,7 @@ import streamlit as st
 from resnet_viz.i18n import N_, _
 from resnet_viz.nets.spec import ResNetSpec
 
-from .run_queue import run_metrics, run_queue
+from .run_queue import all_runs, run_metrics, run_queue
 
 MEASURING = N_("Measuring this machine's speed…")
 
@@ -40,7 +40,7 @@ def queue_forecast() -> dict:
     active, waiting = queue.active(), queue.queued()
     if not active and not waiting:
         return {}
-    runs = queue.store.runs()
+    runs = all_runs()
     metrics = run_metrics(runs[runs["id"].isin(active + waiting)])
     runs = runs.set_index("id")
     rows = {}

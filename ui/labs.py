@@ -8,7 +8,7 @@ from resnet_viz.i18n import N_, _
 
 from .live import progress_rows
 from .run_labels import STATUS_LABELS
-from .run_queue import ACTIVE_STATUSES, run_metrics, run_queue
+from .run_queue import ACTIVE_STATUSES, all_runs, run_metrics
 
 ERROR_TABLE_HEADERS = {
     "name": N_("name"),
@@ -22,7 +22,7 @@ ERROR_TABLE_HEADERS = {
 
 def lab_groups(prefix: str) -> list[str]:
     """The run groups in the store whose name starts with ``prefix`` (a lab's comparisons), oldest first."""
-    return [g for g in run_queue().store.runs()["group"].dropna().unique() if str(g).startswith(prefix)]
+    return [g for g in all_runs()["group"].dropna().unique() if str(g).startswith(prefix)]
 
 
 def comparison_picker(groups: list[str], launch_key: str, key: str) -> str:
@@ -44,8 +44,7 @@ def lab_group(group: str, progress: bool = True):
     """
     from resnet_viz.training.labs import summarize
 
-    store = run_queue().store
-    runs = store.runs(group=group)
+    runs = all_runs(group)
     metrics = run_metrics(runs)
     active = runs[runs["status"].isin(ACTIVE_STATUSES)]
     if progress and len(active):

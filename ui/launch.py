@@ -8,7 +8,7 @@ import streamlit as st
 from resnet_viz.i18n import _, join_items
 
 from .forecast import MEASURING, busy_text, device_name, queue_forecast, run_seconds
-from .run_queue import run_queue
+from .run_queue import all_runs, run_queue
 
 
 def launch_button(label: str, key: str, specs, settings: dict, names: list[str], group: str | None = None, **kwargs):
@@ -65,7 +65,7 @@ def _joined_notice(key: str) -> bool:
     from resnet_viz.training.budget import describe_seconds
 
     ids = st.session_state.get(f"{key}_joined")
-    runs = run_queue().store.runs()
+    runs = all_runs()
     runs = runs[runs["id"].isin(ids or [])]
     if runs.empty:
         return False

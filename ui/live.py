@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
 from resnet_viz.i18n import _
 
 from .forecast import busy_text, queue_forecast
 from .run_labels import run_message, status_text
-from .run_queue import run_metrics, run_queue
+from .run_queue import all_runs, run_metrics, run_queue
 from .text import plain
 
 # Seconds between redraws of a live panel. Each redraw is a script run in the server process that trains: at one
@@ -98,24 +100,46 @@ def _progress_text(queue, run: dict, done: int, total: int, forecast, in_this_qu
 
 
 def live_figures(run: dict):
-    """(training curves, learning rate and throughput) of ``run`` (a `RunStore.runs` row), built again only when
-    it logged a step, changed status or name, or the reader's language differs: the rest of the time a live
-    panel's redraw sends the figures it already has."""
+    """(training curves, learning rate and throughput) of ``run`` (a `RunStore.runs` row).
+
+    Building them is most of a live panel's redraw, and every open tab redraws: so they are built again only when
+    the run has logged a step since and the ones held are `POLL_S` old (a poll's delay, which a reader cannot tell
+    apart), or at once when its status, name or the reader's language changed. Shared by every tab.
+    """
     from resnet_viz.i18n import language
 
-    return _figures_at(int(run["id"]), int(run["last_step"]), run["status"], str(run["name"]), language())
+    key, last_step = (int(run["id"]), run["status"], str(run["name"]), language()), int(run["last_step"])
+    held, lock = _figures_held()
+    with lock:
+        before = held.get(key)
+    if before is not None and (before[0] == last_step or time.monotonic() - before[1] < POLL_S):
+        return before[2]
+    figures = _figures(*key)
+    with lock:
+        held.pop(key, None)
+        held[key] = (last_step, time.monotonic(), figures)
+        while len(held) > FIGURES_KEPT:
+            held.pop(next(iter(held)))
+    return figures
 
 
-# A resource, not data: unpickling a plotly figure from st.cache_data costs as much as building it; the figures
-# are only read (st.plotly_chart serialises them), so every tab can share them.
-@st.cache_resource(show_spinner=False, max_entries=64)
-def _figures_at(run_id: int, last_step: int, status: str, name: str, language: str):
-    """The figures of run ``run_id`` at ``last_step`` (the other arguments are the cache key's rest)."""
+FIGURES_KEPT = 64  # runs whose live figures are held (the ones being watched)
+
+
+@st.cache_resource(show_spinner=False)
+def _figures_held():
+    """{(run id, status, name, language): (last step, when built, figures)} for `live_figures`, and its lock."""
+    import threading
+
+    return {}, threading.Lock()
+
+
+def _figures(run_id: int, status: str, name: str, language: str):
+    """The figures of run ``run_id`` now, in ``language`` (status and name are the rest of `live_figures`' key)."""
     from resnet_viz.figures.training import schedule_and_throughput, training_curves
     from resnet_viz.i18n import use_language
 
-    store = run_queue().store
-    runs = store.runs()
+    runs = all_runs()
     shown = runs[runs["id"] == run_id]
     metrics = run_metrics(shown)
     with use_language(language):

@@ -10,6 +10,7 @@ references (chance level, the paper's numbers).
 from __future__ import annotations
 
 import plotly.graph_objects as go
+import plotly.io as pio
 
 # Okabe & Ito (2008).
 BLACK, ORANGE, SKY_BLUE, GREEN = "#000000", "#E69F00", "#56B4E9", "#009E73"
@@ -25,7 +26,23 @@ INK, GREY, OUTLINE, NEUTRAL, GRID, LIGHT = "#222222", "#777777", "#555555", "#99
 LEGEND_BELOW = dict(orientation="h", x=0.0, xanchor="left", y=0.0, yanchor="bottom", yref="container")
 
 FONT = dict(family="Arial, Helvetica, sans-serif", size=13, color=INK)
-TEMPLATE = "plotly_white"
+
+
+def _house_template() -> go.layout.Template:
+    """plotly_white's layout, with its trace defaults for the kinds of trace our figures draw only.
+
+    The whole template holds defaults for every trace type plotly knows, and copying and checking it into each
+    figure was most of the time a figure took to build (the live panel's two training figures: 72 ms; with this, 44).
+    """
+    white = pio.templates["plotly_white"]
+    template = go.layout.Template(layout=white.layout)
+    for kind in ("scatter", "bar", "heatmap", "surface", "contour", "box"):
+        setattr(template.data, kind, getattr(white.data, kind))
+    return template
+
+
+pio.templates["resnet_viz"] = _house_template()
+TEMPLATE = "resnet_viz"
 
 
 def series_colour(i: int) -> str:

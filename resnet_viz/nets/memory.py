@@ -41,17 +41,24 @@ def estimate_memory(spec: ResNetSpec, input_size: int | None = None, batch_size:
 OPTIMIZER_STATE = {"sgd": 1, "adamw": 2}  # values of optimiser state per parameter: momentum; AdamW's two moments
 
 
-# Autograd keeps conv, BN and ReLU tensors for the backward pass, and the backward pass holds a few gradients
-# of activations at once: measured peak resident memory of CPU training steps grows by 1.0-1.2x the sum of the
-# layer outputs per image (ResNet-18/50 at 64 px, CIFAR ResNet-20/56, plain and pre-activation). 1.25 keeps the
-# estimate at or above every measurement (tests/nets/test_memory.py checks -10 % .. +35 % in a subprocess).
-ACTIVATION_FACTOR = 1.25
+# Autograd keeps conv, BN and ReLU tensors for the backward pass (an addition's output is not kept: its backward
+# needs no inputs), and the backward pass holds a few gradients of activations at once. Measured peak resident
+# memory of CPU training steps grows per image by 1.05-1.15x the layer outputs other than additions in networks of
+# basic blocks (CIFAR ResNet-20/56 at 32 px, ResNet-18 at 224 px) and by 0.8-0.9x in networks of bottlenecks
+# (ResNet-50 at 224 px; batches 8 to 256: benchmarks/bench_memory_estimate.py). These factors keep every case
+# within -10 % .. +35 % (tests/nets/test_memory.py checks two of them in a subprocess).
+ACTIVATION_FACTOR = {"basic": 1.15, "bottleneck": 0.95}
 
 
-FRAMEWORK_BYTES = 200 * 1024**2  # what PyTorch's CPU kernels take on first use (buffers, code), measured ~200 MiB
+# What PyTorch's CPU kernels take on first use (buffers, code) and the evaluation's own overhead: the measured
+# peak at batch 0, extrapolated from CIFAR ResNet-20's peaks at batches 64 and 256, ~260 MiB.
+FRAMEWORK_BYTES = 260 * 1024**2
 
 
-EVAL_BATCH = 256  # the engine evaluates in batches of this many images (no gradients: ~3 layer outputs alive)
+# The engine evaluates in batches of this many images (no gradients: ~3 layer outputs alive). The evaluation's
+# memory comes on top of the training step's, not in its place: the allocator keeps what the step freed (ResNet-50
+# at 224 px, batch 8: 1.46 GiB still resident after the steps, then +0.38 GiB while evaluating 32 images).
+EVAL_BATCH = 256
 
 
 @dataclass(frozen=True)
@@ -65,11 +72,11 @@ class TrainingMemoryEstimate:
     weights_bytes: int
     gradients_bytes: int
     optimizer_bytes: int  # SGD momentum: one value per parameter; AdamW: two
-    activations_bytes: int  # kept for backward at the real batch and input size (or evaluation's, if larger)
+    activations_bytes: int  # kept for backward at the real batch and input size, plus evaluation's
     data_bytes: int  # the dataset held in memory at the input size (with its normalised copy while loading)
     framework_bytes: int  # PyTorch's own working memory
     activation_bytes_per_image: int  # what one more image in the training batch adds
-    evaluation_bytes: int  # activations alive while evaluating (no gradients); a floor under activations_bytes
+    evaluation_bytes: int  # activations alive while evaluating (no gradients), part of activations_bytes
     batch_size: int
     input_size: int
 
@@ -124,18 +131,19 @@ def estimate_training_memory(
     trace = trace_spec(spec, size)
     params, outputs = trace.params, trace.output_values
     image = spec.in_channels * size * size
-    kept = ACTIVATION_FACTOR * (sum(outputs) + image) * batch_size
-    evaluation = 3 * max(outputs) * min(EVAL_BATCH, eval_samples)
+    kept = sum(values for row, values in zip(trace.rows, outputs, strict=True) if row.type != "Add")
+    per_image = int(4 * ACTIVATION_FACTOR[spec.block] * (kept + image))
+    evaluation = int(4 * 3 * max(outputs) * min(EVAL_BATCH, eval_samples))
     return TrainingMemoryEstimate(
         params=params,
         weights_bytes=4 * params,
         gradients_bytes=4 * params,
         optimizer_bytes=4 * params * OPTIMIZER_STATE[optimizer],
-        activations_bytes=int(4 * max(kept, evaluation)),
+        activations_bytes=per_image * batch_size + evaluation,
         data_bytes=2 * 4 * image * dataset_images,
         framework_bytes=FRAMEWORK_BYTES,
-        activation_bytes_per_image=int(4 * ACTIVATION_FACTOR * (sum(outputs) + image)),
-        evaluation_bytes=int(4 * evaluation),
+        activation_bytes_per_image=per_image,
+        evaluation_bytes=evaluation,
         batch_size=batch_size,
         input_size=size,
     )

@@ -106,7 +106,11 @@ def _decode(data: bytes, max_side: int, max_pixels: int) -> LoadedImage:
     image = _open(data)
     _refuse_declared_size(image, len(data), max_pixels)
     loaded = LoadedImage(image=image, original_size=image.size)
-    orientation = _load_first_frame(loaded, max_side)
+    if image.format == "WEBP" and getattr(image, "n_frames", 1) == 1 and max(image.size) > 2 * max_side:
+        orientation = _exif_orientation(image)
+        loaded.image = _decode_webp_reduced(data, image.mode, max(image.size) // max_side)
+    else:
+        orientation = _load_first_frame(loaded, max_side)
     _make_upright_rgb(loaded, orientation, max_side)
     return loaded
 
@@ -183,6 +187,40 @@ def _load_first_frame(loaded: LoadedImage, max_side: int) -> int | None:
     return orientation
 
 
+def _decode_webp_reduced(data: bytes, mode: str, factor: int) -> Image.Image:
+    """A large still WebP decoded once (libwebp, straight into one (C, H, W) uint8 array) and shrunk ``factor``-fold.
+
+    Pillow's WebP path holds the decoder's two RGBA canvases, a bytes copy of the frame and the image at once: about
+    16 bytes a pixel, +370 MB for a 24-megapixel upload. Here the peak is the decoded array (3 or 4 bytes a pixel).
+    """
+    from torchvision.io import ImageReadMode, decode_webp
+
+    alpha = mode in ("RGBA", "LA", "PA", "La", "RGBa")
+    read_mode = ImageReadMode.RGBA if alpha else ImageReadMode.RGB
+    pixels = decode_webp(torch.frombuffer(bytearray(data), dtype=torch.uint8), read_mode).numpy()  # (C, H, W)
+    reduced = _box_reduce(pixels, factor)
+    del pixels
+    return Image.fromarray(np.ascontiguousarray(reduced.transpose(1, 2, 0)), "RGBA" if alpha else "RGB")
+
+
+def _box_reduce(values: np.ndarray, factor: int, scale: float = 1.0) -> np.ndarray:
+    """(C, H, W) integers -> (C, H / factor, W / factor) uint8: box means times ``scale``, as `Image.reduce`.
+
+    Computed a band of rows at a time, so the only large array is ``values`` itself (never a float copy of it).
+    """
+    channels, height, width = values.shape[0], values.shape[1] // factor, values.shape[2] // factor
+    out = np.empty((channels, height, width), np.uint8)
+    rows = max(1, 250_000 // max(1, channels * width * factor * factor))  # output rows a band: about 1 MB of float32
+    for top in range(0, height, rows):
+        n = min(rows, height - top)
+        block = values[:, top * factor : (top + n) * factor, : width * factor].reshape(
+            channels, n, factor, width, factor
+        )
+        means = block.mean(axis=(2, 4), dtype=np.float32)  # (C, n, W / factor)
+        out[:, top : top + n] = np.clip(np.rint(means * scale), 0, 255)
+    return out
+
+
 def _make_upright_rgb(loaded: LoadedImage, orientation: int | None, max_side: int) -> None:
     """Turn the decoded picture upright, into RGB, with its longest side at most ``max_side``."""
     image, (width, height) = loaded.image, loaded.original_size
@@ -226,11 +264,7 @@ def _shrink(image: Image.Image, factor: int) -> Image.Image:
     """
     if image.mode in _SIXTEEN_BIT:
         values = np.asarray(image)  # (H, W) uint16: the one full-size copy
-        if factor > 1:
-            h, w = (values.shape[0] // factor) * factor, (values.shape[1] // factor) * factor
-            blocks = values[:h, :w].reshape(h // factor, factor, w // factor, factor)
-            values = blocks.mean(axis=(1, 3), dtype=np.float32)  # (H/f, W/f), reduced block by block
-        grey = np.clip(np.round(values.astype(np.float32) / 257.0), 0, 255).astype(np.uint8)  # 65535 -> 255
+        grey = _box_reduce(values[None], max(1, factor), scale=1 / 257.0)[0]  # 65535 -> 255
         shrunk = Image.fromarray(grey, "L")
         shrunk.info["converted_from"] = image.mode
         return shrunk

@@ -74,8 +74,8 @@ def _what_would_fit(
     input size at its batch that fit in ``memory_limit`` bytes (``estimate(input_size, batch_size)``)."""
     hints = []
     # Activations grow linearly with the batch: the largest batch follows from this one estimate.
-    fixed = found.total_bytes - found.activations_bytes
-    if memory_limit - fixed >= found.evaluation_bytes and memory_limit - fixed >= found.activation_bytes_per_image:
+    fixed = found.total_bytes - found.activation_bytes_per_image * found.batch_size
+    if memory_limit - fixed >= found.activation_bytes_per_image:
         batch = (memory_limit - fixed) // found.activation_bytes_per_image
         hints.append(_("batch size {batch} at {size} px").format(batch=batch, size=config.input_size))
     # Activations and data grow about with the square of the side: guess the side, then check it with a trace.

@@ -205,9 +205,7 @@ def _read(
         x, y, classes = load_torchvision(name, Path(root) if root else default_data_dir(), download, progress)
         flip_ok = name == "cifar10"
     elif name == "folder":
-        if not folder:
-            raise ValueError(_("Choose an image folder: one sub-folder per class, images inside."))
-        x, y, classes = _load_folder(confine_folder(folder), input_size)
+        x, y, classes = _load_folder(image_folder(folder), input_size)
         flip_ok = True
     else:
         check_dataset_name(name)
@@ -278,21 +276,50 @@ def dataset_shape(
     if name == "noisy_digits":
         return num_samples or DEFAULT_NOISY_DIGITS, 1
     if name == "folder":
-        root = confine_folder(folder) if folder else None
-        suffixes = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff", ".ppm", ".pgm"}
-        count = sum(1 for p in root.rglob("*") if p.suffix.lower() in suffixes) if root and root.is_dir() else 0
-        images, channels = count, 3
+        images, channels = sum(len(files) for files in _class_images(image_folder(folder)).values()), 3
     else:
         images, channels = DATASET_SIZES[name]
     return (min(images, num_samples) if num_samples else images), channels
+
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff", ".ppm", ".pgm"}
+
+
+def _class_images(path: Path) -> dict[str, list[Path]]:
+    """The files with an image extension under each sub-folder of ``path`` (the classes), by sub-folder name."""
+    return {
+        sub.name: [p for p in sub.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES]
+        for sub in sorted(path.iterdir())
+        if sub.is_dir()
+    }
+
+
+def image_folder(folder: str | os.PathLike | None) -> Path:
+    """``folder`` as a usable image folder: given, inside `allowed_data_dir`, a folder, 2+ classes with images.
+
+    Checked before a run is created (`dataset_shape`, so the admission and the command line refuse a bad folder
+    up front instead of storing a run that fails when it loads its data), and again when it loads.
+
+    Raises:
+        ValueError: a readable message saying which of those it is not.
+    """
+    if not folder:
+        raise ValueError(_("Choose an image folder: one sub-folder per class, images inside."))
+    path = confine_folder(folder)
+    if not path.is_dir():
+        raise ValueError(_("{path} is not a folder.").format(path=path))
+    classes = [name for name, files in _class_images(path).items() if files]
+    if len(classes) < 2:
+        raise ValueError(
+            _("{path} has {count} class folder(s); training needs at least 2.").format(path=path, count=len(classes))
+        )
+    return path
 
 
 def _load_folder(path: Path, input_size: int):
     from torchvision.datasets import ImageFolder
     from torchvision.transforms import functional as TF
 
-    if not path.is_dir():
-        raise ValueError(_("{path} is not a folder.").format(path=path))
     try:
         dataset = ImageFolder(str(path))
     except (FileNotFoundError, RuntimeError) as err:

@@ -136,6 +136,7 @@ class RunStore:
         self.path = Path(path) if path is not None else default_store_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._write_lock = threading.Lock()  # one writer at a time within this process
+        self.writes = 0  # transactions this object committed: a cache of what it holds is fresh while this stays
         self._connections: dict[threading.Thread, sqlite3.Connection] = {}
         self._connections_lock = threading.Lock()
         db = self._db()
@@ -190,6 +191,7 @@ class RunStore:
             try:
                 yield db
                 db.execute("COMMIT")
+                self.writes += 1
             except BaseException:
                 if db.in_transaction:
                     db.execute("ROLLBACK")
@@ -375,16 +377,14 @@ class RunStore:
             db.executemany(f"INSERT INTO metrics ({', '.join(METRICS_TABLE_COLUMNS)}) VALUES ({marks})", values)
         return True
 
-    def metrics(self, run_ids: int | Iterable[int]) -> pd.DataFrame:
-        """The metrics of one or more runs, sorted by run_id then step.
+    def metrics(self, run_ids: int | Iterable[int], after_step: int = -1) -> pd.DataFrame:
+        """The metrics of one or more runs (their rows past ``after_step`` only), sorted by run_id then step.
 
         Columns: run_id, step, the float metrics (NaN where missing), grad_norms and extra (dict or None).
         """
         ids = id_list(run_ids)
-        rows = []
-        if ids:
-            marks = ", ".join("?" * len(ids))
-            rows = self._read(f"{_METRIC_SELECT} WHERE run_id IN ({marks}) ORDER BY run_id, step", tuple(ids))
+        where = f"WHERE run_id IN ({', '.join('?' * len(ids))}) AND step > ? ORDER BY run_id, step"
+        rows = self._read(f"{_METRIC_SELECT} {where}", (*ids, after_step)) if ids else []
         table = pd.DataFrame([metric_dict(r) for r in rows], columns=METRICS_TABLE_COLUMNS)
         return table.astype({"run_id": "int64", "step": "int64"} | {c: "float64" for c in METRIC_COLUMNS[1:]})
 

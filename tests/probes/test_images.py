@@ -1,5 +1,6 @@
 """Reading untrusted uploads, preprocessing for a model, overlays and the bundled samples."""
 
+import io
 import os
 
 import numpy as np
@@ -202,12 +203,13 @@ def test_damaged_files_only_ever_raise_image_error():
 PEAK = """
 import json, sys
 sys.path.insert(0, "tests")
-from image_cases import png16
+from image_cases import dense_webp, png16
 from resnet_viz.probes.images import ImageError, load_image
+import torchvision.io  # imported once a server (the WebP decoder), not counted as an upload's memory
 def peak_rss():  # VmHWM, the peak resident set, which writing 5 to clear_refs resets to the current size
     with open("/proc/self/status") as f:
         return next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmHWM:"))
-data = png16(*json.loads(sys.argv[1]))
+data = {"png16": png16, "webp": dense_webp}[sys.argv[1]](*json.loads(sys.argv[2]))
 with open("/proc/self/clear_refs", "w") as f:
     f.write("5")
 before = peak_rss()
@@ -223,16 +225,18 @@ print(json.dumps({"growth": growth, "outcome": outcome}))
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/clear_refs"), reason="needs Linux's peak-RSS reset")
 @pytest.mark.parametrize(
-    "case, accepted",
+    "kind, case, accepted, size",
     [
-        ((7000, 7000, 0, 0), False),  # the issue's 93 KB 16-bit PNG declaring 49 megapixels (was +1.2 GB, 14 s)
-        ((7000, 7000, 6, 0), False),  # the same in 16-bit RGBA (alpha compositing at full size: +0.9 GB)
-        ((4000, 4000, 0, 64), True),  # 16 megapixels of real 16-bit grey data (was +400 MB)
-        ((4000, 4000, 6, 64), True),  # 16 megapixels of 16-bit RGBA (was +300 MB)
+        ("png16", (7000, 7000, 0, 0), False, None),  # the issue's 93 KB 16-bit PNG declaring 49 megapixels (+1.2 GB)
+        ("png16", (7000, 7000, 6, 0), False, None),  # the same in 16-bit RGBA (alpha compositing at full size: +0.9 GB)
+        ("png16", (4000, 4000, 0, 64), True, [1024, 1024]),  # 16 megapixels of real 16-bit grey data (was +400 MB)
+        ("png16", (4000, 4000, 6, 64), True, [1024, 1024]),  # 16 megapixels of 16-bit RGBA (was +300 MB)
+        ("webp", (4990, 5000, False), True, [1022, 1024]),  # a dense WebP just under the 25-megapixel cap (+370 MB)
+        ("webp", (5000, 4990, True), True, [1024, 1022]),  # the same with alpha
     ],
 )
 @pytest.mark.slow
-def test_decoding_a_large_upload_keeps_peak_memory_bounded(case, accepted):
+def test_decoding_a_large_upload_keeps_peak_memory_bounded(kind, case, accepted, size):
     """Peak resident memory of the decode, in a fresh process: under 200 MB whether it is refused or shrunk."""
     import json
     import subprocess
@@ -241,12 +245,26 @@ def test_decoding_a_large_upload_keeps_peak_memory_bounded(case, accepted):
 
     root = Path(__file__).resolve().parents[2]
     done = subprocess.run(
-        [sys.executable, "-c", PEAK, json.dumps(case)], cwd=root, capture_output=True, text=True, timeout=300
+        [sys.executable, "-c", PEAK, kind, json.dumps(case)], cwd=root, capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["growth"] < 200 * 1024**2, result
     if accepted:
-        assert result["outcome"] == ["RGB", [1024, 1024]]
+        assert result["outcome"] == ["RGB", size]
     else:
         assert "megapixels" in result["outcome"]
+
+
+@pytest.mark.slow  # encoding the 3-megapixel WebP
+def test_a_large_webp_decoded_small_matches_pillows_full_decode():
+    """The memory-light WebP path (libwebp into one array, box-reduced in bands) gives Pillow's picture."""
+    from image_cases import dense_webp
+
+    data = dense_webp(2100, 1500)
+    loaded = load_image(data)
+    assert loaded.image.size == (1024, 731) and any("downscaled from 2100 x 1500" in n for n in loaded.notes)
+    reference = Image.open(io.BytesIO(data)).convert("RGB").reduce(2)
+    reference.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+    difference = np.abs(np.asarray(loaded.image, np.int16) - np.asarray(reference, np.int16))
+    assert difference.mean() < 0.5 and difference.max() <= 4  # rounding, then the LANCZOS resize
