@@ -2,11 +2,10 @@
 
 `import torch` takes seconds (about 2.5 s on an idle 2-core CPU, far more on a busy one), and every page that
 computes needs it. Home is drawn without it (tests/app/test_frame.py); once Home, or any first page, has been drawn,
-`start` imports the heavy modules in a background thread of the server, at a lower CPU priority where the system
-allows it, so that by the time a reader clicks on to Architecture or Gradient flow they are usually there already.
-A page that needs them sooner simply waits on Python's import lock for the import under way: never longer than
-importing them itself would have taken. Once per server process; ``RESNET_VIZ_PREFETCH=0`` turns it off (tests
-that check what a page imports).
+`start` imports the heavy modules in a background thread of the server, so that by the time a reader clicks on to
+Architecture or Gradient flow they are usually there already. A page that needs them sooner simply waits on
+Python's import lock for the import under way: never longer than importing them itself would have taken. Once per
+server process; ``RESNET_VIZ_PREFETCH=0`` turns it off (tests that check what a page imports).
 """
 
 from __future__ import annotations
@@ -37,10 +36,8 @@ def start(modules: tuple[str, ...] = MODULES, delay_s: float = DELAY_S) -> bool:
 
 
 def _import_all(modules: tuple[str, ...]) -> None:
-    try:  # this thread only (Linux: a thread is a schedulable task): page scripts keep their priority
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
-    except (AttributeError, OSError):
-        pass
+    # At the server's own priority: a page that needs torch meanwhile waits on this import (Python's import lock),
+    # so a lower priority would make that page wait on a starved thread whenever another process is busy.
     for name in modules:
         try:
             importlib.import_module(name)
