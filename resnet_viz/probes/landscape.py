@@ -129,10 +129,11 @@ def loss_surface(
 def workers_for(device: torch.device, points: int) -> int:
     """How many points are evaluated at once: one per CPU core (at most `MAX_WORKERS`), one on a GPU.
 
-    Each worker thread has its own copy of the network and one intra-op thread. On the CPU this beats one
-    evaluation spread over every core: the convolutions of these small nets (16 to 64 channels on 16x16 maps and
-    less) are short, and with several intra-op threads every one of them ends at a barrier where the threads wait
-    for each other, and far longer when another process holds a core (their OpenMP threads spin). Measured on
+    Each worker thread has its own copy of the network and a share of the intra-op threads (one each on 2 or 4
+    cores). On the CPU this beats one evaluation spread over every core: the convolutions of these small nets (16
+    to 64 channels on 16x16 maps and less) are short, and with several intra-op threads every one of them ends at
+    a barrier where the threads wait for each other, and far longer when another process holds a core (their
+    OpenMP threads spin). Measured on
     ResNet-56, 16 px, 256 images, 2 cores (benchmarks/bench_landscape.py): see its docstring.
     """
     if torch.device(device).type != "cpu":
@@ -156,9 +157,11 @@ def _evaluate_points(
     results: list[tuple[float, float] | None] = [None] * len(points)
     stop, failures = threading.Event(), []
 
+    share = max(1, torch.get_num_threads() // count)  # the caller's intra-op threads, split between the workers
+
     def work(k: int) -> None:
         threads = torch.get_num_threads()
-        torch.set_num_threads(1 if count > 1 else threads)  # per thread: the caller's own count is restored below
+        torch.set_num_threads(share)  # per thread: the caller's own count is restored below
         try:
             for i in range(k, len(points), count):
                 if stop.is_set():
