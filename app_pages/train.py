@@ -67,10 +67,11 @@ def live_panel() -> None:
         progress_rows(active)
     run_id = st.session_state.get("train_current")
     runs = all_runs()
+    if run_id not in set(runs["id"]):  # a run started elsewhere: the newest in progress, else the last one shown
+        run_id = int(active["id"].max()) if not active.empty else st.session_state.get("train_watched")
     if run_id not in set(runs["id"]):
-        run_id = int(active["id"].max()) if not active.empty else None
-    if run_id is None:
         return
+    st.session_state["train_watched"] = run_id  # after Stop, this tab keeps its curves as the starting tab does
     run = runs[runs["id"] == run_id].iloc[0].to_dict()
     metrics = run_metrics(runs[runs["id"] == run_id])
     st.markdown(

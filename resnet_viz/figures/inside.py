@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..i18n import _
-from .style import LEGEND_BELOW, layout, series_colour
+from .style import GREY, LEGEND_BELOW, layout, series_colour
 
 if TYPE_CHECKING:  # figures draw results; they never import the torch-side modules that compute them
     from ..probes.inside import BlockMaps
@@ -25,7 +25,7 @@ def block_maps_figure(maps: BlockMaps, title: str = "") -> go.Figure:
     rows = 1 + len(maps.channels)
     titles = [_("{label}, mean").format(label=label) for _key, label in columns]
     for c in maps.channels:
-        titles += [_("ch. {channel}").format(channel=c) for _column in columns]
+        titles += [_("ch. {channel}").format(channel=c) if key in maps.channel_maps else "" for key, _l in columns]
     fig = make_subplots(
         rows=rows, cols=len(columns), subplot_titles=titles, vertical_spacing=0.04, horizontal_spacing=0.04
     )
@@ -35,6 +35,17 @@ def block_maps_figure(maps: BlockMaps, title: str = "") -> go.Figure:
             z = image.detach().cpu().numpy()[::-1]  # row 0 at the top
             limit = float(abs(z).max()) or 1.0
             fig.add_trace(go.Heatmap(z=z, colorscale="RdBu_r", zmin=-limit, zmax=limit, showscale=False), i, j)
+    if not maps.residual and maps.channels:  # the input column has its mean only: say why, where it is blank
+        top, bottom = fig.layout[f"yaxis{len(columns) + 1}"].domain, fig.layout[f"yaxis{rows * len(columns)}"].domain
+        fig.add_annotation(
+            text=_("no input<br>channel<br>matches an<br>output one:<br>every conv<br>mixes all<br>channels"),
+            x=sum(fig.layout.xaxis.domain) / 2,
+            y=(top[1] + bottom[0]) / 2,  # the middle of the blank cells under the input's mean
+            xref="paper",
+            yref="paper",
+            showarrow=False,
+            font={"color": GREY},
+        )
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1)
     title = title or _("Inside {block}: ||F(x)|| / ||x|| = {ratio}").format(block=maps.block, ratio=f"{maps.ratio:.2f}")

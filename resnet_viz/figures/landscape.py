@@ -93,7 +93,12 @@ def loss_surface_3d(surface: pd.DataFrame, name: str, loss_range: tuple[float, f
         _("{name}: loss surface").format(name=name),
         # Seen from a little further than plotly's default eye, so the z-axis title is not cut off in a half-width
         # column ("loss" read "ss").
-        scene=dict(xaxis_title="α", yaxis_title="β", zaxis_title=_("loss"), camera=dict(eye=dict(x=1.7, y=1.7, z=1.1))),
+        scene=dict(
+            xaxis_title="α",
+            yaxis_title="β",
+            zaxis_title=_("loss"),
+            camera=dict(eye=dict(x=2.0, y=2.0, z=1.2), center=dict(x=0, y=0, z=-0.2)),
+        ),
         margin=dict(l=10, r=10),
     )
     return fig

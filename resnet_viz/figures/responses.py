@@ -16,8 +16,9 @@ def response_figure(responses: pd.DataFrame, title: str | None = None) -> go.Fig
 
     ``responses`` is `responses.run_responses` (columns run_id, run, residual, layer_index, std).
     """
+    # The gap between the panels holds the upper panel's tick labels and axis title and the lower one's title.
     fig = make_subplots(
-        rows=2, cols=1, vertical_spacing=0.14, subplot_titles=(_("layer index (original)"), _("sorted"))
+        rows=2, cols=1, vertical_spacing=0.24, subplot_titles=(_("layer index (original)"), _("sorted"))
     )
     for i, (_run_id, rows) in enumerate(responses.groupby("run_id", sort=False)):
         name = str(rows["run"].iloc[0])

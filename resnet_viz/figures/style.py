@@ -59,7 +59,7 @@ def layout(fig: go.Figure, title: str | None = None, **kwargs) -> go.Figure:
     base = dict(
         template=TEMPLATE,
         font=FONT,
-        margin=dict(l=60, r=20, t=60 if title else 30, b=50),
+        margin=dict(l=60, r=20, t=60 if title or _has_subplot_titles(fig) else 30, b=50),
         paper_bgcolor="white",
         plot_bgcolor="white",
     )
@@ -68,3 +68,9 @@ def layout(fig: go.Figure, title: str | None = None, **kwargs) -> go.Figure:
     fig.update_layout(**base)
     fig.update_layout(**kwargs)
     return fig
+
+
+def _has_subplot_titles(fig: go.Figure) -> bool:
+    """True when annotations sit above the plot area (`make_subplots`' titles): with a 30 px top margin Plotly's
+    toolbar, which appears top right on hover, covers the right-hand one ("residual networks")."""
+    return any(a.yref == "paper" and a.y is not None and a.y >= 1 for a in fig.layout.annotations)

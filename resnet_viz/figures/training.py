@@ -205,13 +205,15 @@ def table6_figure(errors: dict[int, float], params_m: dict[int, float], overfit:
     ``errors`` and ``params_m`` are `published.by_depth("table6_test_error")` / ``("table6_params_m")``.
     """
     depths = sorted(errors)
+    values = [errors[d] for d in depths]
     fig = go.Figure(
         go.Scatter(
             x=depths,
-            y=[errors[d] for d in depths],
+            y=values,
             mode="lines+markers+text",
-            text=[f"{errors[d]} %<br>{params_m.get(d, '?')}M" for d in depths],
-            textposition="top center",
+            text=[f"{errors[d]} % · {params_m.get(d, '?')}M" for d in depths],
+            textposition=_table6_label_sides(depths, values),
+            cliponaxis=False,  # the top label (8.75 %) sits above the last gridline
             line={"color": INK},
             marker={"color": [VERMILLION if d == overfit else INK for d in depths], "size": 10},
             name=_("ResNet (option A), test error"),
@@ -220,12 +222,37 @@ def table6_figure(errors: dict[int, float], params_m: dict[int, float], overfit:
         )
     )
     fig.update_xaxes(type="log", title_text=_("depth (layers, log scale)"), tickvals=depths)
-    fig.update_yaxes(title_text=_("CIFAR-10 test error %"))
+    low, high = min(values), max(values)
+    fig.update_yaxes(
+        title_text=_("CIFAR-10 test error %"), range=[low - 0.15 * (high - low), high + 0.15 * (high - low)]
+    )
     if overfit in errors:
-        fig.add_annotation(
-            x=math.log10(overfit), y=errors[overfit], text=_("overfitting, not degradation"), ax=-90, ay=30
+        fig.add_annotation(  # below the rising line, its right end under the point: clear of line and label
+            x=math.log10(overfit),
+            y=errors[overfit],
+            text=_("overfitting, not degradation"),
+            ax=-10,
+            ay=60,
+            xanchor="right",
         )
     return layout(fig, _("He et al. 2015, Table 6: deeper helps, until 1202 layers"))
+
+
+def _table6_label_sides(depths: list[int], values: list[float]) -> list[str]:
+    """Where each point's one-line label goes: to the right of the line where it falls to the next point (32, 44
+    and 56 are close on the log axis: labels centred on them overlap), to the left where it rises to it, centred
+    at the lowest point; the last point's label on its left, inside the plot."""
+    sides = []
+    for i, value in enumerate(values):
+        after = values[i + 1] if i + 1 < len(values) else None
+        before = values[i - 1] if i > 0 else None
+        if after is None:
+            sides.append("top left")
+        elif before is not None and value <= before and value <= after:
+            sides.append("bottom center")
+        else:
+            sides.append("top right" if after < value else "top left")
+    return sides
 
 
 def identity_insertion_figure(table: pd.DataFrame) -> go.Figure:

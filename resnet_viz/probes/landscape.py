@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import copy
 import math
+import os
+import threading
 import warnings
 from collections.abc import Callable, Sequence
 
@@ -33,6 +35,7 @@ from ..progress import Cancelled, Progress
 from ..training.evaluate import evaluate
 
 MAX_STEPS = 101  # per axis: 101 x 101 = 10,201 forward passes already take many minutes
+MAX_WORKERS = 4  # points evaluated at once on the CPU, each worker with a copy of the network (see `workers_for`)
 
 
 def random_direction(model: nn.Module, generator: torch.Generator) -> dict[str, torch.Tensor]:
@@ -72,6 +75,7 @@ def loss_surface(
     seed: int = 0,
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
+    workers: int | None = None,
 ) -> pd.DataFrame:
     """Mean cross-entropy on (x, y) at θ + α d1 (+ β d2) over a grid, the model left untouched.
 
@@ -80,7 +84,9 @@ def loss_surface(
         steps: grid points per axis, in [-span, span]; odd numbers include the trained weights (0).
         seed: fixes the random directions.
         progress: called with (points done, points in all) after every point.
-        cancel: polled before every point; returning True raises `progress.Cancelled`.
+        cancel: polled before every point of the calling thread; returning True raises `progress.Cancelled`.
+        workers: points evaluated at once, each in a thread of its own (None: `workers_for`); the same losses
+            whatever the number, up to float32 rounding.
 
     Returns:
         One row per grid point: alpha, (beta,) loss, error (0..1).
@@ -107,19 +113,83 @@ def loss_surface(
     network = _PerturbedNetwork(model, directions, x)
     values = grid(steps, span)
     points = [(a,) for a in values] if dims == 1 else [(a, b) for b in values for a in values]
+    count = (
+        workers_for(device_of(network.net), len(points)) if workers is None else max(1, min(int(workers), len(points)))
+    )
+    results = _evaluate_points(network, y, points, count, progress, cancel)
     rows = []
-    for i, point in enumerate(points):
-        if cancel is not None and cancel():
-            raise Cancelled("The loss landscape was cancelled.")
-        with torch.inference_mode():  # the whole batch in one forward pass, no autograd bookkeeping
-            error, loss = evaluate(network.at(point), network.x, y, batch_size=len(y))
+    for point, (error, loss) in zip(points, results):
         row = {"alpha": point[0]}
         if dims == 2:
             row["beta"] = point[1]
         rows.append(row | {"loss": loss, "error": error})
-        if progress:
-            progress(i + 1, len(points))
     return pd.DataFrame(rows)
+
+
+def workers_for(device: torch.device, points: int) -> int:
+    """How many points are evaluated at once: one per CPU core (at most `MAX_WORKERS`), one on a GPU.
+
+    Each worker thread has its own copy of the network and a share of the intra-op threads (one each on 2 or 4
+    cores). On the CPU this beats one evaluation spread over every core: the convolutions of these small nets (16
+    to 64 channels on 16x16 maps and less) are short, and with several intra-op threads every one of them ends at
+    a barrier where the threads wait for each other, and far longer when another process holds a core (their
+    OpenMP threads spin). Measured on
+    ResNet-56, 16 px, 256 images, 2 cores (benchmarks/bench_landscape.py): see its docstring.
+    """
+    if torch.device(device).type != "cpu":
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(cores, MAX_WORKERS, points))
+
+
+def _evaluate_points(
+    network: _PerturbedNetwork,
+    y: torch.Tensor,
+    points: list[tuple[float, ...]],
+    count: int,
+    progress: Progress | None,
+    cancel: Callable[[], bool] | None,
+) -> list[tuple[float, float]]:
+    """(error, loss) at every point, in order, ``count`` points at a time. The calling thread is worker 0 and the
+    only one that calls ``progress`` and ``cancel`` (they may draw in a Streamlit page); worker k takes the points
+    k, k + count, ..."""
+    networks = [network] + [copy.deepcopy(network) for _ in range(count - 1)]
+    results: list[tuple[float, float] | None] = [None] * len(points)
+    stop, failures = threading.Event(), []
+
+    share = max(1, torch.get_num_threads() // count)  # the caller's intra-op threads, split between the workers
+
+    def work(k: int) -> None:
+        threads = torch.get_num_threads()
+        torch.set_num_threads(share)  # per thread: the caller's own count is restored below
+        try:
+            for i in range(k, len(points), count):
+                if stop.is_set():
+                    return
+                if k == 0 and cancel is not None and cancel():
+                    raise Cancelled("The loss landscape was cancelled.")
+                net = networks[k]
+                with torch.inference_mode():  # the whole batch in one forward pass, no autograd bookkeeping
+                    results[i] = evaluate(net.at(points[i]), net.x, y, batch_size=len(y))
+                if k == 0 and progress:
+                    progress(sum(r is not None for r in results), len(points))
+        except BaseException as err:  # noqa: BLE001 - handed to the caller, which re-raises it
+            failures.append(err)
+            stop.set()
+        finally:
+            torch.set_num_threads(threads)
+
+    others = [threading.Thread(target=work, args=(k,), daemon=True) for k in range(1, count)]
+    for thread in others:
+        thread.start()
+    work(0)
+    for thread in others:
+        thread.join()
+    if failures:
+        raise failures[0]
+    if progress:
+        progress(len(points), len(points))
+    return results
 
 
 class _PerturbedNetwork:

@@ -1,5 +1,6 @@
 """The app's frame: the page registry and the page scripts' folder."""
 
+import os
 from pathlib import Path
 
 from ui.registry import PAGES, page, sections
@@ -47,5 +48,28 @@ def test_home_is_drawn_without_loading_torch():
         "names = {t.get('name') for c in charts for t in c['data']}\n"
         "assert {'plain-56 train', 'ResNet-56 train'} <= names, names\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    env = {**os.environ, "RESNET_VIZ_PREFETCH": "0"}  # the background import after the page (ui/prefetch.py) off
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120, env=env
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_prefetch_imports_in_the_background_once():
+    """After the first page, ui/prefetch.py imports the heavy modules in a thread (a light stand-in here)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, time\n"
+        "from ui import prefetch\n"
+        "assert prefetch.start(('colorsys',), delay_s=0.0)\n"
+        "assert not prefetch.start(('colorsys',), delay_s=0.0)  # once per process\n"
+        "deadline = time.monotonic() + 30\n"
+        "while 'colorsys' not in sys.modules and time.monotonic() < deadline:\n"
+        "    time.sleep(0.01)\n"
+        "assert 'colorsys' in sys.modules\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "RESNET_VIZ_PREFETCH"}
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60, env=env)
     assert result.returncode == 0, result.stderr[-2000:]

@@ -51,12 +51,21 @@ def test_a_run_is_seen_live_from_another_tab_its_name_stays_text_and_polling_sto
     viewer.get_by_text(HOSTILE_NAME.split(" <b>")[0], exact=False).first.wait_for(timeout=60_000)  # shown as text
     assert viewer.locator("img[src*='127.0.0.1:9']").count() == 0 and viewer.locator("b", has_text="bold").count() == 0
 
+    curves = '[data-testid="stPlotlyChart"]:has-text("training loss")'
+    viewer.locator(curves).first.wait_for(timeout=120_000)  # the run has logged a step: its curves are drawn
+
     # The viewer stops the run itself (so the test never waits on how fast this machine trains); once nothing
     # trains, the page must sit still: no fragment rerunning every second.
     viewer.get_by_role("button", name="Stop").first.click()
     viewer.get_by_text("No run is training now").wait_for(timeout=60_000)
     wait_for_app(viewer)
     assert script_runs_during(viewer, 4.0) == 0
+    # Both tabs keep the stopped run's curves: the one that started it and the one that only watched it.
+    for tab in (starter, viewer):
+        tab.get_by_text("No run is training now").wait_for(timeout=60_000)
+        wait_for_app(tab)
+        assert tab.get_by_text(re.compile(r"Curves of run #\d+")).count() == 1
+        assert tab.locator(curves).count() == 1
     screenshot(viewer, "train-after-run")
     assert_no_exception(viewer)
     assert fetched == []  # nobody's browser fetched the URL hidden in the run name

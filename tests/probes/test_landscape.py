@@ -122,6 +122,16 @@ def test_a_wrong_fold_is_caught_and_evaluated_unfolded(monkeypatch):
     assert curve["loss"].tolist() == pytest.approx(straightforward_surface(model, x, y, 1, 3, 1.0), rel=1e-4)
 
 
+def test_workers_give_the_surface_of_one_worker():
+    """Points evaluated in parallel threads, each with its own copy and one intra-op thread: the same losses."""
+    model, (x, y) = tiny(), batch()
+    one = loss_surface(model, x, y, dims=2, steps=3, span=0.5, seed=2, workers=1)
+    three = loss_surface(model, x, y, dims=2, steps=3, span=0.5, seed=2, workers=3)
+    assert three[["alpha", "beta"]].equals(one[["alpha", "beta"]])
+    assert three["loss"].tolist() == pytest.approx(one["loss"].tolist(), rel=1e-5)
+    assert three["loss"].tolist() == pytest.approx(straightforward_surface(model, x, y, 2, 3, 0.5, seed=2), rel=1e-4)
+
+
 def test_two_dimensional_grid_and_progress():
     model, (x, y) = tiny(), batch()
     seen = []
