@@ -251,11 +251,11 @@ def seed_means(result: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     (lists), for verdicts that need the spread.
     """
     runs, metrics = as_runs(result)
-    metrics = metrics.merge(runs[["id", "name"]], left_on="run_id", right_on="id").drop(columns="id")
+    metrics = metrics.merge(runs[["id", "name", "seed"]], left_on="run_id", right_on="id").drop(columns="id")
     means = metrics.groupby(["name", "step"], as_index=False)[["train_error", "test_error"]].mean()
     nets = runs.drop_duplicates("name").drop(columns=["seed"]).reset_index(drop=True)
     nets["id"] = -(nets.index + 1)
-    finals = metrics.sort_values("step").groupby(["name", "run_id"]).last().reset_index()
+    finals = metrics.sort_values(["seed", "step"]).groupby(["name", "seed"]).last().reset_index()  # seed order
     nets["train_errors"] = nets["name"].map(lambda n: finals.loc[finals["name"] == n, "train_error"].tolist())
     nets["test_errors"] = nets["name"].map(lambda n: finals.loc[finals["name"] == n, "test_error"].tolist())
     means["run_id"] = means["name"].map(dict(zip(nets["name"], nets["id"])))
