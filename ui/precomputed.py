@@ -41,12 +41,14 @@ def _mean(values: list[float]) -> float:
 def provenance(result: dict) -> str:
     """One line: what was run ahead of time, by which command, over which seeds."""
     config = result["config"]
+    from .training_settings import DATASET_LABELS
+
     return _(
         "Computed ahead of time, not live: this lab's defaults ({dataset}, {size} px, batch {batch}) at {steps} steps "
         "(the live run trains {lab_steps}), the mean of {count} seeds ({seeds}), on a CPU with torch {torch}, by "
         "`{command}` ({seconds} s). A difference counts only beyond the stated margin and where every seed agrees."
     ).format(
-        dataset=config["dataset"],
+        dataset=_(DATASET_LABELS.get(config["dataset"], config["dataset"])),
         size=config["input_size"],
         batch=config["batch_size"],
         steps=config["steps"],
@@ -99,7 +101,7 @@ def variants_ahead(kind: str, labels: dict, paper: dict, reference: str) -> None
     column = "unit" if kind == "units" else "shortcut_variant"
     nets["label"] = nets[column].map(labels)
     published = {labels[k]: v for k, v in paper.items() if v is not None and labels[k] in set(nets["label"])}
-    st.plotly_chart(variant_bars(nets, published), width="stretch", key=f"im_{kind}_ahead_bars")
+    st.plotly_chart(variant_bars(nets, published, yours=False), width="stretch", key=f"im_{kind}_ahead_bars")
     st.caption(provenance(result))
     for line in variant_verdict(nets, reference):
         st.markdown(f"- {line}")

@@ -173,14 +173,17 @@ def variant_bars(
 
     summary: columns label, train_error, test_error (fractions). The paper's numbers (CIFAR-10, ResNet-110,
     64k steps) are on their own axis, never beside ours as if comparable: only the order can be compared.
-    ``yours``: the bars are the user's runs (legend "your training error"); False for models shipped with the app.
+    ``yours``: the bars are the user's runs (legend "your training error"); False for models shipped with the app and
+    runs computed ahead of time (panel "computed ahead of time").
     """
     names = (_("your training error"), _("your test error")) if yours else (_("training error"), _("test error"))
     fig = make_subplots(
         rows=1,
         cols=2 if paper else 1,
         horizontal_spacing=0.12,
-        subplot_titles=(_("your runs"), _("the paper: CIFAR-10, ResNet-110")) if paper else None,
+        subplot_titles=(_("your runs") if yours else _("computed ahead of time"), _("the paper: CIFAR-10, ResNet-110"))
+        if paper
+        else None,
     )
     fig.add_bar(x=summary["label"], y=100 * summary["train_error"], name=names[0], marker_color=series_colour(0))
     fig.add_bar(x=summary["label"], y=100 * summary["test_error"], name=names[1], marker_color=series_colour(1))
