@@ -30,13 +30,14 @@ def visit(page, url: str) -> tuple[float, float]:
 
 
 def curves_shown(page) -> int:
-    """How many runs the page's first chart draws (traces with data, told apart by panel and name)."""
+    """How many stored runs the page's live chart draws (traces with data and a run id; the results computed ahead
+    of time, drawn beside it, carry negative ids)."""
     return page.evaluate(
         """() => {
-            const chart = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
-            if (!chart || !chart.data) return 0;
-            const runs = new Set(chart.data.filter(t => t.x && t.x.length).map(t => (t.xaxis || 'x') + '|' + t.name));
-            return runs.size;
+            const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')];
+            const ids = new Set(charts.flatMap(c => (c.data || [])
+                .filter(t => t.x && t.x.length && t.meta && t.meta.run_id > 0).map(t => t.meta.run_id)));
+            return ids.size;
         }"""
     )
 
