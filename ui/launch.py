@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pandas as pd
 import streamlit as st
 
@@ -9,6 +11,8 @@ from resnet_viz.i18n import _, join_items
 
 from .forecast import MEASURING, busy_text, device_name, queue_forecast, run_seconds
 from .run_queue import all_runs, run_queue
+
+_LAUNCHING = threading.Lock()  # held by `launch_button` from its join check to its last submission
 
 
 def launch_button(label: str, key: str, specs, settings: dict, names: list[str], group: str | None = None, **kwargs):
@@ -38,14 +42,20 @@ def launch_button(label: str, key: str, specs, settings: dict, names: list[str],
     try:
         config = TrainConfig(**settings)
         queue, owner = run_queue(), session_owner()
-        joined = None if own_copy else joinable_runs(queue.store, list(specs), config)
-        if joined:
-            _show_runs(key, [int(r["id"]) for r in joined], joined[0]["group"], joined=True)
-        queue.check_share(owner, len(specs))  # a lab's comparison is queued whole or not at all
-        ids = [queue.submit(spec, config, name=name, group=group, owner=owner) for spec, name in zip(specs, names)]
+        # The join check and the submissions as one step for the whole server: a class pressing the same button at
+        # the same moment trains the experiment once (the second launch finds the first one's runs and joins them).
+        with _LAUNCHING:
+            joined = None if own_copy else joinable_runs(queue.store, list(specs), config)
+            if not joined:
+                queue.check_share(owner, len(specs))  # a lab's comparison is queued whole or not at all
+                ids = [
+                    queue.submit(spec, config, name=name, group=group, owner=owner) for spec, name in zip(specs, names)
+                ]
     except ValueError as err:  # impossible settings, too large for memory, more than this session's share
         st.error(str(err), icon="⚠️")
         return
+    if joined:
+        _show_runs(key, [int(r["id"]) for r in joined], joined[0]["group"], joined=True)
     queued = _("Runs {ids} queued") if len(ids) > 1 else _("Run {ids} queued")
     st.session_state[f"{key}_toast"] = queued.format(ids=join_items(f"#{i}" for i in ids))
     _show_runs(key, ids, group, joined=False)
