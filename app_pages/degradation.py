@@ -51,8 +51,9 @@ def comparison(group: str) -> None:
     st.plotly_chart(degradation_figure(metrics, summary.assign(id=summary["id"])), width="stretch", key="deg_fig")
     st.caption(
         _(
-            "Solid lines: training error, measured in eval mode on training images without augmentation. "
-            "Dashed: test error. Colour: depth. Left: plain networks; right: the same networks with shortcuts."
+            "Dashed lines: training error, measured in eval mode on training images without augmentation. "
+            "Solid, bold: test error (the paper's convention). Colour: depth. Left: plain networks; right: the same "
+            "networks with shortcuts."
         )
     )
     if len(active):

@@ -11,6 +11,10 @@ second as the page does. Printed for each lab:
   (`lab_check.degradation_orderings`, beyond `labs.CLEAR_MARGIN`) hold on the runs' latest evaluations
   and keep holding to the end;
 - total: until every run has finished;
+- the time estimates against the real total: the budget a launch states before it starts (`budget.run_cost` of
+  every run, as `ui.launch.budget_caption` sums it) and the time left that the progress rows show once every
+  run has its first points (`budget.run_progress` and `budget.forecast`, as `ui.forecast.queue_forecast`),
+  each as a ratio to the real time (goal: within 30 % on an idle machine, 0.7 to 1.3);
 - the per-step cost: the queue's wall time per optimiser step (all runs together) against a minimal
   hand-written loop training the same networks for the same steps one after another in the same process
   (ratio queue / minimal; the queue also evaluates, logs and checkpoints).
@@ -34,6 +38,7 @@ import torch.nn.functional as F
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere without installing
 from resnet_viz.nets.builder import build_resnet  # noqa: E402
 from resnet_viz.training import labs  # noqa: E402
+from resnet_viz.training.budget import forecast, run_cost, run_progress  # noqa: E402
 from resnet_viz.training.config import lr_at  # noqa: E402
 from resnet_viz.training.data import load_dataset  # noqa: E402
 from resnet_viz.training.engine import spec_for_data  # noqa: E402
@@ -66,6 +71,16 @@ def latest_errors(store: RunStore, ids: dict[str, int]) -> dict[str, float]:
     return latest
 
 
+def time_left(store: RunStore, queue: RunQueue, ids: dict[str, int]) -> float:
+    """Seconds until the last run finishes, as the progress rows forecast it now (`ui.forecast.queue_forecast`)."""
+    runs = store.runs().set_index("id")
+    rows = []
+    for run_id in ids.values():
+        done, total, step_seconds = run_progress(runs.loc[run_id].to_dict(), store.metrics(run_id))
+        rows.append((run_id, max(0, total - done), step_seconds or 0.0))
+    return max(f.finish_in for f in forecast(rows, [], queue.max_active).values())
+
+
 def time_lab(lab: str, seed: int) -> dict:
     """Queue the lab as the page does and time what a learner waits for."""
     specs, names, config = lab_runs(lab)
@@ -75,15 +90,17 @@ def time_lab(lab: str, seed: int) -> dict:
     with tempfile.TemporaryDirectory() as home:
         store = RunStore(Path(home) / "runs.sqlite")
         queue = RunQueue(store)
+        budget = sum(run_cost(spec, config, device="cpu").seconds for spec in specs)  # the launch caption's sum
         start = time.perf_counter()
         ids = {name: queue.submit(spec, config, name=name, group=f"bench-{lab}") for spec, name in zip(specs, names)}
-        first_points = ordering_since = None
+        first_points = ordering_since = forecast_then = None
         while True:
             done = queue.wait(timeout=0.5)
             now = time.perf_counter() - start
             latest = latest_errors(store, ids)
             if first_points is None and len(latest) == len(ids):
                 first_points = now
+                forecast_then = now + time_left(store, queue, ids)
             if lab == "degradation" and len(latest) == len(ids):
                 holds = all(degradation_orderings(latest).values())
                 ordering_since = (ordering_since or now) if holds else None
@@ -98,6 +115,8 @@ def time_lab(lab: str, seed: int) -> dict:
         "first_points": first_points,
         "ordering": ordering_since,
         "total": total,
+        "budget": budget,
+        "forecast": forecast_then,
         "statuses": statuses,
         "final": final,
         "steps": config.steps * len(specs),
@@ -149,6 +168,10 @@ def main() -> None:
         if lab == "degradation":
             print(f"  orderings hold from       : {fmt(result['ordering'])}   (target 60 s)")
         print(f"  total                      : {fmt(result['total'])}   (target {targets[lab]} s)")
+        estimates = (("budget said before launch", result["budget"]), ("forecast at first points", result["forecast"]))
+        for label, value in estimates:
+            if value is not None:
+                print(f"  {label:<26}: {value:.1f} s, {value / result['total']:.2f} x the real total   (goal 0.7-1.3)")
         print(f"  statuses: {', '.join(result['statuses'])}")
         print("  final training error %: " + ", ".join(f"{k} {100 * v:.1f}" for k, v in result["final"].items()))
         if not args.no_minimal:
