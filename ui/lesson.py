@@ -1,6 +1,7 @@
 """The Lesson's Streamlit glue: the step in the URL (``?step=4``), back and next, predict first, then the result,
 the class's answers and a link to go deeper. The steps are data (`ui.lesson_steps`); their figures and the right
-choices come from `ui.lesson_figures`.
+choices come from `ui.lesson_figures`; a step with a precomputed experiment can also be run live (`ui.lesson_live`),
+its figure then drawn beside the shipped one.
 """
 
 from __future__ import annotations
