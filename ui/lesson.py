@@ -1,6 +1,7 @@
 """The Lesson's Streamlit glue: the step in the URL (``?step=4``), back and next, predict first, then the result,
 the class's answers and a link to go deeper. The steps are data (`ui.lesson_steps`); their figures and the right
-choices come from `ui.lesson_figures`.
+choices come from `ui.lesson_figures`; a step with a precomputed experiment can also be run live (`ui.lesson_live`),
+its figure then drawn beside the shipped one.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import streamlit as st
 
 from resnet_viz.classroom import AnswerCounts
 from resnet_viz.i18n import _, join_items
+from resnet_viz.shipped import lesson_settings
 
-from . import citations, language
+from . import citations, language, lesson_live
 from .glossary import TERMS
 from .lesson_steps import STEPS, Step, step_index
 from .registry import page
@@ -120,17 +122,34 @@ def result(step: Step, given: str) -> None:
     else:
         st.error(_("Not quite: the answer is {answer}.").format(answer=right), icon=":material/cancel:")
     st.markdown(_(step.result).format(**outcome.facts))
-    if hasattr(outcome.figure, "to_plotly_json"):
-        st.plotly_chart(outcome.figure, width="stretch", key=f"lesson_fig_{step.key}")
-    else:
-        st.dataframe(outcome.figure, hide_index=True, width="stretch")
+    figures = st.container()  # filled below, once the live box knows whether there is a live figure to draw beside
     st.caption(_("Drawn from {source}.").format(source=_(step.figure_source)))
+    live = lesson_live.control(step, outcome)
+    with figures:
+        if live is None:
+            draw(outcome.figure, f"lesson_fig_{step.key}")
+        else:
+            shipped_column, live_column = st.columns(2)
+            with shipped_column:
+                draw(outcome.figure, f"lesson_fig_{step.key}")
+                st.caption(_("Computed ahead of time, seed {seed}.").format(seed=lesson_settings()["seed"]))
+            with live_column:
+                draw(live[0].figure, f"lesson_live_fig_{step.key}")
+                st.caption(live[1])
     class_answers(step, outcome.answer)
     st.link_button(
         _("Go deeper: {page}").format(page=_(page(step.page).title)),
         deeper_url(step),
         icon=":material/open_in_new:",
     )
+
+
+def draw(figure, key: str) -> None:
+    """A step's figure: a plotly chart, or a DataFrame as a table."""
+    if hasattr(figure, "to_plotly_json"):
+        st.plotly_chart(figure, width="stretch", key=key)
+    else:
+        st.dataframe(figure, hide_index=True, width="stretch")
 
 
 def class_answers(step: Step, right: str) -> None:

@@ -8,8 +8,11 @@ the networks' from the app's own tables; the right choice is decided from those 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+import pandas as pd
 
 from resnet_viz import i18n
 from resnet_viz.i18n import _
@@ -102,11 +105,11 @@ def identity(language: str) -> Shown:
     return Shown(architecture.block_figure(spec, 32, "layer1.1", language), {}, "combine")
 
 
-def residual(language: str) -> Shown:
+def residual_shown(ratios: dict[str, pd.DataFrame], settings: dict) -> Shown:
+    """The "residual" step from `lesson_results.ratio_tables`' tables (shipped or live) and their settings."""
     from resnet_viz.figures.inside import ratio_figure
 
-    ratios = lesson_results("ratios")
-    residual_net = f"ResNet-{lesson_settings()['depth']}"
+    residual_net = f"ResNet-{settings['depth']}"
     trained = float(ratios[f"{residual_net} trained"]["ratio"].median())
     fresh = float(ratios[f"{residual_net} fresh"]["ratio"].median())
     answer = "smaller" if trained < 0.8 else "larger" if trained > 1.25 else SAME
@@ -116,18 +119,19 @@ def residual(language: str) -> Shown:
         else _("{name} fresh").format(name=k[: -len(" fresh")]): table
         for k, table in ratios.items()
     }
-    facts = {"trained": f"{trained:.2f}", "fresh": f"{fresh:.2f}", "pictures": str(lesson_settings()["ratio_pictures"])}
+    facts = {"trained": f"{trained:.2f}", "fresh": f"{fresh:.2f}", "pictures": str(settings["ratio_pictures"])}
     return Shown(ratio_figure(shown), facts, answer)
 
 
-def one_plus(language: str) -> Shown:
+def one_plus_shown(tables: dict[str, pd.DataFrame], settings: dict) -> Shown:
+    """The "one_plus" step from `lesson_results.gradient_tables`' tables (shipped or live) and their settings."""
     from resnet_viz.figures.gradients import gradient_vs_depth
     from resnet_viz.probes.gradients import spread
 
-    tables = lesson_results("gradients")
-    plain, res = (spread(tables[name], "weight_grad_norm") for name in _pair_names())
-    facts = {"plain": f"{plain:.1f}", "residual": f"{res:.1f}"}
-    return Shown(gradient_vs_depth(tables), facts, order(*_pair_names(), plain, res, 0.3))
+    names = pair_names(settings)
+    plain, res = (spread(tables[name], "weight_grad_norm") for name in names)
+    facts = {"plain": f"{plain:.1f}", "residual": f"{res:.1f}", "seed": str(settings["seed"])}
+    return Shown(gradient_vs_depth(tables), facts, order(*names, plain, res, 0.3))
 
 
 def shapes(language: str) -> Shown:
@@ -176,18 +180,18 @@ def thousand(language: str) -> Shown:
     return Shown(table6_figure(errors, params), facts, answer)
 
 
-def _pair_names() -> tuple[str, str]:
-    """The plain and residual nets the precomputed results are of ("plain-56", "ResNet-56")."""
-    depth = lesson_settings()["depth"]
+def pair_names(settings: dict) -> tuple[str, str]:
+    """The plain and residual nets an experiment's tables are of ("plain-56", "ResNet-56")."""
+    depth = settings["depth"]
     return f"plain-{depth}", f"ResNet-{depth}"
 
 
-def lesion(language: str) -> Shown:
+def lesion_shown(tables: dict[str, pd.DataFrame], settings: dict) -> Shown:
+    """The "lesion" step from `lesson_results.lesion_tables`' tables (shipped or live) and their settings."""
     from resnet_viz.figures.lesion import lesion_bars
 
-    tables = lesson_results("lesion")
-    facts, broken = {"pictures": str(lesson_settings()["pictures"])}, {}
-    for name, key in zip(_pair_names(), ("plain", "resnet"), strict=True):
+    facts, broken = {"pictures": str(settings["pictures"])}, {}
+    for name, key in zip(pair_names(settings), ("plain", "resnet"), strict=True):
         table = tables[name]
         base = float(table.loc[table["block"] == "none", "error"].iloc[0])
         deleted = float(table.loc[(table["block"] != "none") & table["deletable"], "error"].median())
@@ -202,18 +206,61 @@ def lesion(language: str) -> Shown:
     return Shown(lesion_bars(tables), facts, answer)
 
 
-def landscape(language: str) -> Shown:
+def landscape_shown(curves: dict[str, pd.DataFrame], settings: dict) -> Shown:
+    """The "landscape" step from `lesson_results.landscape_tables`' curves (shipped or live) and their settings."""
     from resnet_viz.figures.landscape import loss_curves
     from resnet_viz.probes.landscape import roughness
 
-    curves = lesson_results("landscape")
-    plain, res = (roughness(curves[name]) for name in _pair_names())
-    answer = order(*_pair_names(), plain, res, 0.1 * max(plain, res))
-    settings = lesson_settings()
+    names = pair_names(settings)
+    plain, res = (roughness(curves[name]) for name in names)
+    answer = order(*names, plain, res, 0.1 * max(plain, res))
     facts = {"plain": f"{plain:.3f}", "residual": f"{res:.3f}"} | {
         k: str(settings[k]) for k in ("points", "span", "pictures")
     }
     return Shown(loss_curves(curves), facts, answer)
+
+
+# The steps whose result is one of `probes.lesson_results.EXPERIMENTS`: step key -> (experiment, the function
+# drawing the step from that experiment's tables and settings). Shipped and live results both go through it.
+FROM_EXPERIMENT: dict[str, tuple[str, Callable[[dict[str, pd.DataFrame], dict], Shown]]] = {
+    "residual": ("ratios", residual_shown),
+    "one_plus": ("gradients", one_plus_shown),
+    "lesion": ("lesion", lesion_shown),
+    "landscape": ("landscape", landscape_shown),
+}
+
+
+def live_settings(seed: int) -> dict:
+    """The settings the shipped results were computed with (`lesson_settings`), at another ``seed``: what a
+    live run of a step repeats."""
+    return {**lesson_settings(), "seed": int(seed)}
+
+
+def experiment_tables(key: str, settings: dict) -> dict[str, pd.DataFrame]:
+    """Step ``key``'s experiment run now at ``settings``, by the function ``python -m resnet_viz lesson-results``
+    runs (`probes.lesson_results.EXPERIMENTS`): {name: table}, shaped as `shipped.lesson_results` returns them.
+    Seconds to minutes on a CPU (see benchmarks/bench_lesson.py --live)."""
+    from resnet_viz.probes.lesson_results import EXPERIMENTS
+
+    records = EXPERIMENTS[FROM_EXPERIMENT[key][0]](settings)
+    return {name: pd.DataFrame(rows) for name, rows in records.items()}
+
+
+def shown_from(key: str, tables: dict[str, pd.DataFrame], settings: dict, language: str) -> Shown:
+    """Step ``key``'s figure, facts and right choice from its experiment's ``tables`` (live or shipped), in
+    ``language``."""
+    with i18n.use_language(language):
+        return FROM_EXPERIMENT[key][1](tables, settings)
+
+
+def _shipped(key: str) -> Callable[[str], Shown]:
+    """Step ``key``'s figure function (of the language) drawing the results computed ahead of time
+    (`shipped.lesson_results`) through `shown_from`, as a live run's results are."""
+
+    def figure(language: str) -> Shown:
+        return shown_from(key, lesson_results(FROM_EXPERIMENT[key][0]), lesson_settings(), language)
+
+    return figure
 
 
 FIGURES = {
@@ -221,15 +268,15 @@ FIGURES = {
     "degradation": degradation,
     "overfitting": overfitting,
     "identity": identity,
-    "residual": residual,
-    "one_plus": one_plus,
+    "residual": _shipped("residual"),
+    "one_plus": _shipped("one_plus"),
     "shapes": shapes,
     "options": options,
     "bottleneck": bottleneck_step,
     "v15": v15,
     "thousand": thousand,
-    "lesion": lesion,
-    "landscape": landscape,
+    "lesion": _shipped("lesion"),
+    "landscape": _shipped("landscape"),
 }
 
 

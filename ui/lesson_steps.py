@@ -172,7 +172,7 @@ STEPS: tuple[Step, ...] = (
         {"plain-56": N_("plain-56"), "ResNet-56": N_("ResNet-56"), SAME: N_("about the same")},
         N_(
             "Spread of the weight-gradient norms over the blocks (log10 of largest / smallest): plain-56 {plain}, "
-            "ResNet-56 {residual} orders of magnitude (one batch, seed 0, with BatchNorm)."
+            "ResNet-56 {residual} orders of magnitude (one batch, seed {seed}, with BatchNorm)."
         ),
         N_(
             "the app's gradient probe on freshly initialised plain-56 and ResNet-56 (CIFAR style), run ahead by "

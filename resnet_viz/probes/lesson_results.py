@@ -35,34 +35,73 @@ def _records(table: pd.DataFrame) -> list[dict]:
     return json.loads(table.to_json(orient="records"))
 
 
-def experiments(settings: dict, models_dir: Path = MODELS_DIR) -> dict[str, dict[str, list[dict]]]:
-    """The Lesson's tables for the bundled plain and residual nets of ``settings["depth"]``, as JSON records.
+def nets_and_pictures(settings: dict, models_dir: Path = MODELS_DIR) -> tuple[dict, torch.Tensor, torch.Tensor]:
+    """The bundled plain and residual nets of ``settings["depth"]`` ({"plain-56": ExplainedModel, "ResNet-56":
+    ...}) and ``settings["pictures"]`` test pictures (x (N, C, H, W), y (N,)) of their dataset.
 
-    Returns {"lesion": {name: lesion_study table}, "landscape": {name: 1-D loss_surface}, "ratios": {"<name>
-    trained" / "<name> fresh": response_ratios}, "gradients": {name: plain_vs_residual table at initialisation}}.
+    The seed picks the batch: seed 0 the first N test pictures (those the shipped results were measured on),
+    seed s the N from picture s·N on, wrapping round the test split, so a live run with another seed sees others.
     """
     from ..training.data import load_dataset
 
-    depth = settings["depth"]
+    depth, count = settings["depth"], settings["pictures"]
     models = {f"plain-{depth}": f"plain-{depth}", f"ResNet-{depth}": f"resnet-{depth}"}
     loaded = {name: load_bundled(file, models_dir=models_dir) for name, file in models.items()}
     config = loaded[f"ResNet-{depth}"].config
     bundle = load_dataset(config["dataset"], input_size=int(config["input_size"]), seed=int(config["seed"]))
-    x, y = bundle.x_test[: settings["pictures"]], bundle.y_test[: settings["pictures"]]
-    results: dict[str, dict[str, list[dict]]] = {"lesion": {}, "landscape": {}, "ratios": {}, "gradients": {}}
+    picked = (settings["seed"] * count + torch.arange(count)) % len(bundle.x_test)
+    return loaded, bundle.x_test[picked], bundle.y_test[picked]
+
+
+def lesion_tables(settings: dict, models_dir: Path = MODELS_DIR) -> dict[str, list[dict]]:
+    """{name: `lesion_study` table} of the two nets on `nets_and_pictures`, as JSON records."""
+    loaded, x, y = nets_and_pictures(settings, models_dir)
+    return {name: _records(lesion_study(explained.model, x, y)) for name, explained in loaded.items()}
+
+
+def landscape_tables(settings: dict, models_dir: Path = MODELS_DIR) -> dict[str, list[dict]]:
+    """{name: 1-D `loss_surface`} of the two nets on `nets_and_pictures`, ``settings["points"]`` points over
+    ±``settings["span"]`` along one random direction drawn from ``settings["seed"]``, as JSON records."""
+    loaded, x, y = nets_and_pictures(settings, models_dir)
+    steps, span, seed = settings["points"], settings["span"], settings["seed"]
+    return {
+        name: _records(loss_surface(explained.model, x, y, dims=1, steps=steps, span=span, seed=seed))
+        for name, explained in loaded.items()
+    }
+
+
+def ratio_tables(settings: dict, models_dir: Path = MODELS_DIR) -> dict[str, list[dict]]:
+    """{"<name> trained" / "<name> fresh": `response_ratios`} of the two nets, trained and freshly initialised
+    from ``settings["seed"]``, on the first ``settings["ratio_pictures"]`` of `nets_and_pictures`, as JSON records."""
+    loaded, x, _y = nets_and_pictures(settings, models_dir)
+    some, results = x[: settings["ratio_pictures"]], {}
     for name, explained in loaded.items():
-        model = explained.model
-        results["lesion"][name] = _records(lesion_study(model, x, y))
-        surface = loss_surface(
-            model, x, y, dims=1, steps=settings["points"], span=settings["span"], seed=settings["seed"]
-        )
-        results["landscape"][name] = _records(surface)
-        some = x[: settings["ratio_pictures"]]
-        results["ratios"][f"{name} trained"] = _records(response_ratios(model, some))
-        results["ratios"][f"{name} fresh"] = _records(response_ratios(freshly_initialised(model, seed=0), some))
-    for name, table in plain_vs_residual(depth, True, settings["seed"]).items():
-        results["gradients"][name] = _records(table)
+        fresh = freshly_initialised(explained.model, seed=settings["seed"])
+        results[f"{name} trained"] = _records(response_ratios(explained.model, some))
+        results[f"{name} fresh"] = _records(response_ratios(fresh, some))
     return results
+
+
+def gradient_tables(settings: dict, models_dir: Path = MODELS_DIR) -> dict[str, list[dict]]:
+    """{name: `plain_vs_residual` table} at initialisation from ``settings["seed"]`` (no bundled model needed;
+    ``models_dir`` is there so every experiment is called alike), as JSON records."""
+    return {
+        name: _records(table) for name, table in plain_vs_residual(settings["depth"], True, settings["seed"]).items()
+    }
+
+
+EXPERIMENTS: dict[str, Callable[[dict, Path], dict[str, list[dict]]]] = {
+    "lesion": lesion_tables,
+    "landscape": landscape_tables,
+    "ratios": ratio_tables,
+    "gradients": gradient_tables,
+}
+
+
+def experiments(settings: dict, models_dir: Path = MODELS_DIR) -> dict[str, dict[str, list[dict]]]:
+    """Every one of `EXPERIMENTS` at ``settings``: {"lesion": ..., "landscape": ..., "ratios": ..., "gradients":
+    ...}, each {name: table as JSON records}. The Lesson's live runs call one of them alone."""
+    return {experiment: run(settings, models_dir) for experiment, run in EXPERIMENTS.items()}
 
 
 def write_lesson_results(
