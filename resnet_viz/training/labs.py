@@ -25,13 +25,20 @@ CLEAR_MARGIN = 0.02
 DEGRADATION_RUNS: list[tuple[int, bool]] = [(20, False), (56, False), (20, True), (56, True)]
 # Its default training: the generated noisy digits at 16 px, 300 steps, evaluated every 20 steps (15 points; the
 # engine evaluates at logged steps only, so a multiple of log_every) on a fixed subset of 512 training and 512 test
-# images. Measured (benchmarks/lab_data.md): on the clean digits both ResNets reach 0 % training error (a tie that
-# hides capacity); on the noisy digits ResNet-20 keeps a few % and the plain half of Fig. 6 shows by 50-60 points,
-# but at this budget ResNet-56 is still behind ResNet-20 (it starts slower), as it was on every variant tried:
-# the residual half of Fig. 6 needs far more steps than a lab affords. `precomputed` holds the longer runs.
-DEGRADATION_CONFIG = TrainConfig(dataset="noisy_digits", input_size=16, steps=300, eval_every=20, eval_samples=512)
-# The Identity Mappings lab trains on the same data and budget, at one depth (the paper compares at 110).
-IDENTITY_CONFIG = DEGRADATION_CONFIG
+# images, after a 100-step warm-up from lr/10. Measured (benchmarks/lab_data.md): on the clean digits both ResNets
+# reach 0 % training error (a tie that hides capacity); on the noisy digits the plain half of Fig. 6 shows by 50-65
+# points. The warm-up is the paper's remedy for its deepest CIFAR net (He et al. 2015, Sec. 4.2: ResNet-110 starts
+# at lr 0.01 until its training error is below 80 %): with the engine's 30-step default, ResNet-56 sat near chance
+# for 50 steps and ended 20 points behind ResNet-20 at 300 steps (seed 0), a "deeper residual nets train worse"
+# that the paper does not show; with 100 steps it ends level with ResNet-20 (0.6-1.2 % against 1.0 %, seeds 0-2).
+# Ahead of ResNet-20, as in Fig. 6 (middle), it was on no variant tried: that takes far more steps than a lab
+# affords. `precomputed` holds the longer runs.
+DEGRADATION_CONFIG = TrainConfig(
+    dataset="noisy_digits", input_size=16, steps=300, warmup_steps=100, eval_every=20, eval_samples=512
+)
+# The Identity Mappings lab trains on the same data and budget, at one depth (the paper compares at 110), with the
+# engine's default 30-step warm-up (a 20-layer net needs no more; its shipped results were computed so).
+IDENTITY_CONFIG = replace(DEGRADATION_CONFIG, warmup_steps=30)
 IDENTITY_LAB_DEPTH = 20
 
 # Identity Mappings, Table 2: CIFAR-10 test error (%) of ResNet-110 for each residual unit.

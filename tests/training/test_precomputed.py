@@ -35,6 +35,7 @@ def test_every_lab_ships_its_results_with_a_matching_checksum(lab):
     assert result["config"]["dataset"] == recipe.config.dataset
     assert result["config"]["input_size"] == recipe.config.input_size
     assert result["config"]["steps"] > recipe.config.steps  # a longer budget than the live run
+    assert result["config"]["warmup_steps"] == recipe.config.warmup_steps  # the live run's schedule, stretched
     assert len(result["seeds"]) >= 3
     for curves in result["seeds"].values():
         for curve in curves.values():
