@@ -265,9 +265,10 @@ def _forward_backward(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tup
 
     # One backward pass for the loss: gradients at every parameter, every captured tensor and every tap.
     residual = [c for c in caps if c.added is not None]
-    views = [t for taps_ in taps.values() for t in (taps_.branch, taps_.shortcut) if t is not None]
+    views = [t for tap in taps.values() for t in (tap.branch, tap.shortcut) if t is not None]
     tensors = [x, logits] + [c.x for c in caps] + [c.out for c in caps] + [c.added for c in residual] + views
-    grads = torch.autograd.grad(loss, params + tensors, retain_graph=any(c.name not in taps for c in residual), allow_unused=True)
+    pushed_again = any(c.name not in taps for c in residual)  # `_split_parts` needs the graph for those
+    grads = torch.autograd.grad(loss, params + tensors, retain_graph=pushed_again, allow_unused=True)
     pgrad = dict(zip(map(id, params), grads[: len(params)]))
     tgrad = grads[len(params) :]
     k, r = len(caps), len(residual)
