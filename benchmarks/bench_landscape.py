@@ -28,7 +28,7 @@ matmul's 23.8 GFLOP/s: a point already runs at about 80 % of a large matrix prod
 
 Why 30 s is out of reach: one forward pass of 256 images is 8.0 G multiply-adds = 16.0 GFLOP, the grid 7.07
 TFLOP; in 30 s that is 236 GFLOP/s, above what 2 cores can do at all in float32 (AVX2, no AVX-512, AMX or bf16:
-2 FMA units x 8 lanes x 2 FLOP = 32 FLOP per cycle per core: 157 GFLOP/s for two at its 2.45 GHz, a 47 s floor;
+2 FMA units x 8 lanes x 2 FLOP = 32 FLOP per cycle per core: 157 GFLOP/s for two at its 2.45 GHz, a 45 s floor;
 a 2048^3 matmul reached 67 GFLOP/s at best under that load). The idle 77 s is 92 GFLOP/s. What else was tried is
 in `landscape._PerturbedNetwork` (grouped convolutions, TorchScript freezing, torch.compile, NNPACK's Winograd): none
 is a way there. Fewer images are no way out either: at 92 GFLOP/s, 30 s buys about 100 images per point, and on
