@@ -163,7 +163,8 @@ def _shortcut_entry(unit: ResidualUnit) -> nn.Module | None:
 
 @contextmanager
 def _tapped_paths(model: nn.Module) -> Iterator[dict[str, _Taps]]:
-    """A fresh view of x at the entry of each path of every `TAPPED_UNITS` block, for the ``with`` block.
+    """A fresh view of x at the entry of each path of every block of `TAPPED_UNITS` and `TAPPED_VARIANTS`, for the
+    ``with`` block.
 
     Yields {block name: `_Taps`}, filled in by the forward pass. Autograd adds the gradients of the views into
     x's; the gradient at one view is what flows back along that path alone: one backward pass gives both parts.
@@ -171,12 +172,13 @@ def _tapped_paths(model: nn.Module) -> Iterator[dict[str, _Taps]]:
     taps: dict[str, _Taps] = {}
     hooks = []
     for name, unit in model.named_modules():
-        if isinstance(unit, ResidualUnit) and unit.residual and unit.unit in TAPPED_UNITS:
-            if unit.variant in TAPPED_VARIANTS:
-                taps[name] = _Taps()
-                hooks.append((unit.conv1, _tap(taps[name], "branch")))
-                if (entry := _shortcut_entry(unit)) is not None:
-                    hooks.append((entry, _tap(taps[name], "shortcut")))
+        if not isinstance(unit, ResidualUnit) or not unit.residual:
+            continue
+        if unit.unit in TAPPED_UNITS and unit.variant in TAPPED_VARIANTS:
+            taps[name] = _Taps()
+            hooks.append((unit.conv1, _tap(taps[name], "branch")))
+            if (entry := _shortcut_entry(unit)) is not None:
+                hooks.append((entry, _tap(taps[name], "shortcut")))
     with hooked(hooks, kind="forward_pre"):
         yield taps
 
