@@ -7,8 +7,11 @@ He et al. (2016, "Identity Mappings", Eq. 5) write a residual unit as ``y = h(x)
 
 With an identity shortcut the first term is ``dE/dy`` itself: the "1 +" that carries the signal back
 through any depth unchanged. `gradient_norms` measures both parts for every block with one forward
-pass, one backward pass for the loss, and two small backward passes per block, one per part. The two
-parts are computed independently (never as "total minus the other"), so their sum matching the
+pass and one backward pass for the loss: in the usual units the branch and the shortcut each read the
+block input through a view of their own (`_tapped_paths`), so the backward pass delivers each part as the
+gradient at its view, and an identity shortcut's part is the gradient at the addition itself. Units whose
+two paths share work (pre-activation, gating, scaling) get two small backward passes each, one per part.
+The two parts are computed independently (never as "total minus the other"), so their sum matching the
 total gradient is a real check of the decomposition (``DataFrame.attrs["split_max_rel_error"]``).
 
 Deep plain nets with BN at initialisation have gradients that grow by about 1.16x per layer going back
@@ -29,6 +32,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -135,6 +139,61 @@ def _rescaled_blocks(model: nn.Module) -> Iterator[dict[int, int]]:
         yield exponents
 
 
+# Units whose branch starts with conv1 reading the block input x, and whose shortcut is x itself or one module reading
+# x (a projection, option A's slice and pad, a dropout): there the two paths share nothing but x. Elsewhere they do:
+# a pre-activation unit's shortcut reads BN-ReLU(x) like its branch, a gate reads x for both, scaling multiplies x.
+TAPPED_UNITS = ("original", "bn_after_add", "relu_before_add")
+TAPPED_VARIANTS = ("identity", "conv1x1", "dropout")
+
+
+@dataclass
+class _Taps:
+    """The views of one block's input x that its two paths read; their gradients are the two parts of dE/dx."""
+
+    branch: torch.Tensor | None = None  # what conv1 reads, (N, C_in, H, W)
+    shortcut: torch.Tensor | None = None  # what the shortcut's first module reads; None: an identity shortcut
+
+
+def _shortcut_entry(unit: ResidualUnit) -> nn.Module | None:
+    """The module that reads x first on the shortcut path, None when the shortcut is x itself."""
+    if unit.downsample is not None:
+        return unit.downsample
+    return unit.shortcut_drop if unit.variant == "dropout" else None
+
+
+@contextmanager
+def _tapped_paths(model: nn.Module) -> Iterator[dict[str, _Taps]]:
+    """A fresh view of x at the entry of each path of every block of `TAPPED_UNITS` and `TAPPED_VARIANTS`, for the
+    ``with`` block.
+
+    Yields {block name: `_Taps`}, filled in by the forward pass. Autograd adds the gradients of the views into
+    x's; the gradient at one view is what flows back along that path alone: one backward pass gives both parts.
+    """
+    taps: dict[str, _Taps] = {}
+    hooks = []
+    for name, unit in model.named_modules():
+        if not isinstance(unit, ResidualUnit) or not unit.residual:
+            continue
+        if unit.unit in TAPPED_UNITS and unit.variant in TAPPED_VARIANTS:
+            taps[name] = _Taps()
+            hooks.append((unit.conv1, _tap(taps[name], "branch")))
+            if (entry := _shortcut_entry(unit)) is not None:
+                hooks.append((entry, _tap(taps[name], "shortcut")))
+    with hooked(hooks, kind="forward_pre"):
+        yield taps
+
+
+def _tap(taps: _Taps, path: str):
+    """A forward-pre hook that hands the module a view of its input and keeps it as ``taps.<path>``."""
+
+    def hook(_module: nn.Module, args: tuple) -> tuple:
+        view = args[0].view_as(args[0])
+        setattr(taps, path, view)
+        return (view, *args[1:])
+
+    return hook
+
+
 def _norm(t: torch.Tensor | None, log2_scale: int = 0) -> float:
     """L2 norm times 2^log2_scale, as a Python float (float64).
 
@@ -200,24 +259,27 @@ def _run(model: nn.Module, x: torch.Tensor, y: torch.Tensor, train_mode: bool) -
 
 
 def _forward_backward(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[pd.DataFrame, Split]:
-    with capture_blocks(model) as caps, _rescaled_blocks(model) as exponents:
+    with capture_blocks(model) as caps, _rescaled_blocks(model) as exponents, _tapped_paths(model) as taps:
         logits = model(x)  # (N, num_classes)
     loss = F.cross_entropy(logits, y)  # mean over the batch, as in training
     groups = _parameter_groups(model, [c.name for c in caps])
     params = [p for ps in groups.values() for p in ps]
 
-    # One backward pass for the loss: gradients at every parameter and every captured tensor.
+    # One backward pass for the loss: gradients at every parameter, every captured tensor and every tap.
     residual = [c for c in caps if c.added is not None]
-    tensors = [x, logits] + [c.x for c in caps] + [c.out for c in caps] + [c.added for c in residual]
-    grads = torch.autograd.grad(loss, params + tensors, retain_graph=True, allow_unused=True)
+    views = [t for tap in taps.values() for t in (tap.branch, tap.shortcut) if t is not None]
+    tensors = [x, logits] + [c.x for c in caps] + [c.out for c in caps] + [c.added for c in residual] + views
+    pushed_again = any(c.name not in taps for c in residual)  # `_split_parts` needs the graph for those
+    grads = torch.autograd.grad(loss, params + tensors, retain_graph=pushed_again, allow_unused=True)
     pgrad = dict(zip(map(id, params), grads[: len(params)]))
     tgrad = grads[len(params) :]
-    k = len(caps)
-    g_in, g_out, g_added = tgrad[2 : 2 + k], tgrad[2 + k : 2 + 2 * k], tgrad[2 + 2 * k :]
+    k, r = len(caps), len(residual)
+    g_in, g_out, g_added = tgrad[2 : 2 + k], tgrad[2 + k : 2 + 2 * k], tgrad[2 + 2 * k : 2 + 2 * k + r]
+    g_view = dict(zip(map(id, views), tgrad[2 + 2 * k + r :]))
     # log2 of what block i's gradients were divided by: the exponents of the boundaries after it.
     after = [sum(exponents.get(j, 0) for j in range(i + 1, k)) for i in range(k)]
     stem = after[0] + exponents.get(0, 0) if caps else 0
-    split = _split_parts(residual, g_added, g_in, [c.name for c in caps])
+    split = _split_parts(residual, g_added, g_in, [c.name for c in caps], taps, g_view)
 
     first = g_in[0] if caps else None
     rows = [dict(name="conv1", stage="conv1", output_grad_norm=_norm(first, stem - exponents.get(0, 0)),
@@ -239,11 +301,17 @@ def _forward_backward(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tup
         weight_tops.append(_log2_top(row_grads, scales[i]))
 
     table = pd.DataFrame(rows).reindex(columns=COLUMNS)
-    errors = [float((s + f - t).double().norm() / t.double().norm().clamp_min(1e-30)) for s, f, t in split.values()]
+    errors = [_relative_error(s + f, t) for s, f, t in split.values()]
     table.attrs["split_max_rel_error"] = max(errors, default=0.0)
     table.attrs["loss"] = float(loss.detach())
     table.attrs["float32_overflow"] = _lost_in_float32(activation_tops, weight_tops)
     return table, split
+
+
+def _relative_error(got: torch.Tensor, want: torch.Tensor) -> float:
+    """||got - want|| / ||want||, the norms summed in float64 (want = 0 counts as a norm of 1e-30)."""
+    error = torch.linalg.vector_norm(got - want, dtype=torch.float64)
+    return float(error / torch.linalg.vector_norm(want, dtype=torch.float64).clamp_min(1e-30))
 
 
 def _parameter_groups(model: nn.Module, block_names: list[str]) -> dict[str, list[nn.Parameter]]:
@@ -256,15 +324,27 @@ def _parameter_groups(model: nn.Module, block_names: list[str]) -> dict[str, lis
     return groups
 
 
-def _split_parts(residual: list, g_added: tuple, g_in: tuple, block_names: list[str]) -> Split:
-    """The split: y = s + f, so dE/ds = dE/df = dE/dy_add. Push that back to x along each path alone."""
+def _split_parts(
+    residual: list, g_added: tuple, g_in: tuple, block_names: list[str], taps: dict[str, _Taps], g_view: dict
+) -> Split:
+    """The split: y = s + f, so dE/ds = dE/df = dE/dy_add; each part is that pushed back to x along one path alone.
+
+    Tapped blocks (`_tapped_paths`) already have both from the loss's backward pass: the gradients at their views
+    (``g_view``, by id), an identity shortcut's being dE/dy_add itself. The others push dE/dy_add back twice.
+    """
     split: Split = {}
+    total = dict(zip(block_names, g_in))
     for c, g in zip(residual, g_added):
-        (via_s,) = torch.autograd.grad(c.shortcut, c.x, grad_outputs=g, retain_graph=True, allow_unused=True)
-        (via_f,) = torch.autograd.grad(c.branch, c.x, grad_outputs=g, retain_graph=True, allow_unused=True)
+        if c.name in taps:
+            tap = taps[c.name]
+            via_s = g if tap.shortcut is None else g_view[id(tap.shortcut)]
+            via_f = g_view[id(tap.branch)]
+        else:
+            (via_s,) = torch.autograd.grad(c.shortcut, c.x, grad_outputs=g, retain_graph=True, allow_unused=True)
+            (via_f,) = torch.autograd.grad(c.branch, c.x, grad_outputs=g, retain_graph=True, allow_unused=True)
         via_s = torch.zeros_like(c.x) if via_s is None else via_s
         via_f = torch.zeros_like(c.x) if via_f is None else via_f
-        split[c.name] = (via_s.detach(), via_f.detach(), g_in[block_names.index(c.name)].detach())
+        split[c.name] = (via_s.detach(), via_f.detach(), total[c.name].detach())
     return split
 
 

@@ -119,6 +119,36 @@ def test_shortcut_plus_branch_equals_total(case):
     assert table.attrs["split_max_rel_error"] < 1e-4
 
 
+TAPPED_CASES = [
+    dict(depth=20, block="basic", shortcut="A"),
+    dict(depth=29, block="bottleneck", shortcut="B", unit="bn_after_add"),
+    dict(depth=20, block="basic", shortcut="C", unit="relu_before_add", shortcut_variant="dropout"),
+    dict(depth=20, block="basic", shortcut="B", shortcut_variant="conv1x1"),
+]
+
+
+@pytest.mark.parametrize("case", TAPPED_CASES, ids=lambda c: "-".join(str(v) for v in c.values()))
+def test_parts_from_the_single_backward_match_a_backward_pass_per_part(case, monkeypatch):
+    # The tapped blocks read both parts off the loss's backward pass; with no unit tapped, each part is pushed back
+    # from the addition by a torch.autograd.grad of its own. Both ways must give the same vectors.
+    from resnet_viz.probes import gradients
+
+    x, y = sample_batch(n=4, seed=2)
+    model = make(**case)
+    with gradients._tapped_paths(model) as taps:
+        pass
+    assert len(taps) == sum(model.spec.layers)  # every block of these units is tapped
+    torch.manual_seed(3)  # the same dropout masks in both passes
+    tapped = gradient_split(model, x, y)
+    monkeypatch.setattr(gradients, "TAPPED_UNITS", ())
+    torch.manual_seed(3)
+    pushed = gradient_split(model, x, y)
+    assert tapped.keys() == pushed.keys()
+    for name in pushed:
+        for got, want in zip(tapped[name], pushed[name]):
+            assert torch.allclose(got, want, rtol=1e-5, atol=1e-6 * float(want.abs().max())), name
+
+
 def test_identity_shortcut_part_is_the_output_gradient():
     # "original" unit, identity shortcut, inside a stage: dE/dx via the shortcut is dE/d(add output).
     model = make(20, shortcut="A", unit="relu_preact")
