@@ -105,7 +105,8 @@ def _trace_on_meta(spec: ResNetSpec, size: int) -> NetworkTrace:
     """Trace a meta-device twin of the network whose leaves compute only their output shapes."""
     model = ResNet(spec, device="meta")
     _use_shape_only_forwards(model)
-    return _run_recorded(model, torch.empty(1, spec.in_channels, size, size, device="meta"))
+    with _ShapeOnlyArithmetic():
+        return _run_recorded(model, torch.empty(1, spec.in_channels, size, size, device="meta"))
 
 
 def trace_model(model: nn.Module, input_size: int) -> NetworkTrace:
@@ -213,6 +214,29 @@ def _use_shape_only_forwards(model: nn.Module) -> None:
         rule = _shape_rule(module)
         if rule is not None:
             module.forward = lambda x, *rest, _rule=rule: torch.empty(_rule(tuple(x.shape)), device="meta")
+
+
+class _ShapeOnlyArithmetic(torch.overrides.TorchFunctionMode):
+    """Element-wise arithmetic between tensors and numbers (a shortcut variant's scaling, ``(1 - g) * x`` of its
+    gates) computed as its broadcast output shape only, on a meta trace.
+
+    PyTorch computes these ops' meta kernels in Python through functions that import torch._dynamo on their first
+    call (about 2 s, with sympy): a page that traces a shortcut variant would pay that import for one shape.
+    """
+
+    OPS = frozenset(
+        getattr(owner, name)
+        for owner in (torch, torch.Tensor)
+        for name in ("mul", "add", "sub", "rsub", "__mul__", "__rmul__", "__add__", "__radd__", "__sub__", "__rsub__")
+        if hasattr(owner, name)
+    )
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        tensors = [a for a in args if isinstance(a, torch.Tensor)]
+        if func in self.OPS and tensors and all(t.is_meta for t in tensors):
+            shape = torch.broadcast_shapes(*(t.shape for t in tensors))
+            return torch.empty(shape, dtype=tensors[0].dtype, device="meta")
+        return func(*args, **(kwargs or {}))
 
 
 def _shape_rule(m: nn.Module) -> Callable[[tuple], tuple] | None:
