@@ -17,6 +17,7 @@ Conventions (as in He et al. 2015, whose "FLOPs" are multiply-adds):
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
 from collections.abc import Callable
@@ -106,7 +107,9 @@ def _cached_trace(spec: ResNetSpec, size: int) -> NetworkTrace:
 def _trace_on_meta(spec: ResNetSpec, size: int) -> NetworkTrace:
     """Trace a meta-device twin of the network whose leaves compute only their output shapes."""
     model, lock = _meta_twin(spec)
-    with lock, _ShapeOnlyArithmetic():  # one trace at a time on a shared twin: its hooks record for one caller
+    arithmetic = _ShapeOnlyArithmetic() if spec.residual and spec.shortcut_variant in _ARITHMETIC_VARIANTS else None
+    # One trace at a time on a shared twin: the hooks registered on it record for one caller.
+    with lock, arithmetic or contextlib.nullcontext():
         return _run_recorded(model, torch.empty(1, spec.in_channels, size, size, device="meta"))
 
 
@@ -230,6 +233,11 @@ def _use_shape_only_forwards(model: nn.Module) -> None:
             module.forward = lambda x, *rest, _rule=rule: torch.empty(_rule(tuple(x.shape)), device="meta")
 
 
+# Shortcut variants whose blocks compute on tensors outside any leaf module (`model.ResidualUnit.forward`: a scale, a
+# gate's ``(1 - g) * x``). Only their traces need `_ShapeOnlyArithmetic`, which sees every torch call of the trace.
+_ARITHMETIC_VARIANTS = ("scaling", "exclusive_gating", "shortcut_gating")
+
+
 class _ShapeOnlyArithmetic(torch.overrides.TorchFunctionMode):
     """Element-wise arithmetic between tensors and numbers (a shortcut variant's scaling, ``(1 - g) * x`` of its
     gates) computed as its broadcast output shape only, on a meta trace.
@@ -246,8 +254,8 @@ class _ShapeOnlyArithmetic(torch.overrides.TorchFunctionMode):
     )
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
-        tensors = [a for a in args if isinstance(a, torch.Tensor)]
-        if func in self.OPS and tensors and all(t.is_meta for t in tensors):
+        tensors = [a for a in args if isinstance(a, torch.Tensor)] if func in self.OPS else None
+        if tensors and all(t.is_meta for t in tensors):
             shape = torch.broadcast_shapes(*(t.shape for t in tensors))
             return torch.empty(shape, dtype=tensors[0].dtype, device="meta")
         return func(*args, **(kwargs or {}))
