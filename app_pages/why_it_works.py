@@ -187,6 +187,7 @@ for column, (name, explained) in zip((left, right), models.items()):
         name=name, block=block, label=label, ratio=f"{maps.ratio:.2f}"
     )
     column.plotly_chart(block_maps_figure(maps, title), width="stretch", key=f"why_maps_{name}")
-st.plotly_chart(ratio_figure(loaders.trained_and_fresh_ratios(models, x[:64])), width="stretch", key="why_ratio_fig")
+ratios = loaders.trained_and_fresh_ratios(depth, models, x[:64])
+st.plotly_chart(ratio_figure(ratios), width="stretch", key="why_ratio_fig")
 
 loaders.sources_footnote()

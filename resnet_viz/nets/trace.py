@@ -17,7 +17,9 @@ Conventions (as in He et al. 2015, whose "FLOPs" are multiply-adds):
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -35,6 +37,7 @@ from .spec import ResNetSpec
 # Traces kept per process. One trace of ResNet-1202 (4,207 rows) holds about 2 MB; most networks far
 # less (ResNet-50: 180 rows), so a full cache of deep networks stays around 100 MB at most.
 TRACE_CACHE_SIZE = 64
+META_TWINS = 8  # meta-device models kept to trace again at another size (no storage: module objects only)
 
 
 class LayerRow(NamedTuple):
@@ -103,9 +106,24 @@ def _cached_trace(spec: ResNetSpec, size: int) -> NetworkTrace:
 
 def _trace_on_meta(spec: ResNetSpec, size: int) -> NetworkTrace:
     """Trace a meta-device twin of the network whose leaves compute only their output shapes."""
+    model, lock = _meta_twin(spec)
+    arithmetic = _ShapeOnlyArithmetic() if spec.residual and spec.shortcut_variant in _ARITHMETIC_VARIANTS else None
+    # One trace at a time on a shared twin: the hooks registered on it record for one caller.
+    with lock, arithmetic or contextlib.nullcontext():
+        return _run_recorded(model, torch.empty(1, spec.in_channels, size, size, device="meta"))
+
+
+@functools.lru_cache(maxsize=META_TWINS)
+def _meta_twin(spec: ResNetSpec) -> tuple[ResNet, threading.Lock]:
+    """The meta-device twin of ``spec`` with shape-only forwards, built once for every input size it is traced at.
+
+    Building it is most of a trace's time (about 1.5 s for ResNet-1202 on an idle 2-core CPU, against under a
+    second to run it), and a page often traces one network at two sizes (Degradation lab's "too deep": the lab's
+    and the paper's).
+    """
     model = ResNet(spec, device="meta")
     _use_shape_only_forwards(model)
-    return _run_recorded(model, torch.empty(1, spec.in_channels, size, size, device="meta"))
+    return model, threading.Lock()
 
 
 def trace_model(model: nn.Module, input_size: int) -> NetworkTrace:
@@ -213,6 +231,34 @@ def _use_shape_only_forwards(model: nn.Module) -> None:
         rule = _shape_rule(module)
         if rule is not None:
             module.forward = lambda x, *rest, _rule=rule: torch.empty(_rule(tuple(x.shape)), device="meta")
+
+
+# Shortcut variants whose blocks compute on tensors outside any leaf module (`model.ResidualUnit.forward`: a scale, a
+# gate's ``(1 - g) * x``). Only their traces need `_ShapeOnlyArithmetic`, which sees every torch call of the trace.
+_ARITHMETIC_VARIANTS = ("scaling", "exclusive_gating", "shortcut_gating")
+
+
+class _ShapeOnlyArithmetic(torch.overrides.TorchFunctionMode):
+    """Element-wise arithmetic between tensors and numbers (a shortcut variant's scaling, ``(1 - g) * x`` of its
+    gates) computed as its broadcast output shape only, on a meta trace.
+
+    PyTorch computes these ops' meta kernels in Python through functions that import torch._dynamo on their first
+    call (about 2 s, with sympy): a page that traces a shortcut variant would pay that import for one shape.
+    """
+
+    OPS = frozenset(
+        getattr(owner, name)
+        for owner in (torch, torch.Tensor)
+        for name in ("mul", "add", "sub", "rsub", "__mul__", "__rmul__", "__add__", "__radd__", "__sub__", "__rsub__")
+        if hasattr(owner, name)
+    )
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        tensors = [a for a in args if isinstance(a, torch.Tensor)] if func in self.OPS else None
+        if tensors and all(t.is_meta for t in tensors):
+            shape = torch.broadcast_shapes(*(t.shape for t in tensors))
+            return torch.empty(shape, dtype=tensors[0].dtype, device="meta")
+        return func(*args, **(kwargs or {}))
 
 
 def _shape_rule(m: nn.Module) -> Callable[[tuple], tuple] | None:

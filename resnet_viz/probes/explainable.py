@@ -4,7 +4,10 @@ ImageNet weights come through torchvision's weights API (``ResNet50_Weights.DEFA
 class names (``meta["categories"]``) and preprocessing (``transforms()``), never hand-copied. The
 file lives where ``torch.hub`` keeps it (``$TORCH_HOME/hub/checkpoints/resnet50-11ad3fa6.pth``), so a
 file torchvision already downloaded is reused, and it loads into `build_resnet`'s model with
-``strict=True``: the names and shapes match torchvision's exactly (the foundation's promise).
+``strict=True``: the names and shapes match torchvision's exactly (the foundation's promise). Only the file names
+are written out here (`WEIGHT_FILES`, checked against torchvision's URLs by tests/probes/test_explainable.py): asking
+whether the weights are on this machine, as "Where it looks" does at first sight, then needs no torchvision import
+(seconds: it imports torch._dynamo).
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pandas as pd
 import torch
@@ -28,6 +30,14 @@ from ..training.download import DatasetUnavailable, download_file
 from .images import Preprocessing
 
 PRETRAINED_DEPTHS = (18, 34, 50, 101, 152)
+# The file names of torchvision's default weights (``basename(imagenet_weights(depth).url)``).
+WEIGHT_FILES = {
+    18: "resnet18-f37072fd.pth",
+    34: "resnet34-b627a593.pth",
+    50: "resnet50-11ad3fa6.pth",
+    101: "resnet101-cd907fc2.pth",
+    152: "resnet152-f82ba261.pth",
+}
 _HASH_IN_NAME = re.compile(r"-([a-f0-9]+)\.")  # torchvision's file names end in the SHA-256 prefix
 
 
@@ -75,8 +85,9 @@ def imagenet_weights(depth: int):
 
 def weights_path(depth: int) -> Path:
     """Where the weights file of ResNet-``depth`` lives: torch.hub's cache, as torchvision itself uses."""
-    filename = os.path.basename(urlsplit(imagenet_weights(depth).url).path)
-    return Path(torch.hub.get_dir()) / "checkpoints" / filename
+    if depth not in WEIGHT_FILES:
+        imagenet_weights(depth)  # raises ValueError, naming the depths that have weights
+    return Path(torch.hub.get_dir()) / "checkpoints" / WEIGHT_FILES[depth]
 
 
 def weights_cached(depth: int) -> bool:

@@ -357,18 +357,38 @@ def to_model_input(image: Image.Image, preprocessing: Preprocessing) -> tuple[to
         x: (1, C, crop, crop) float32, normalised with the model's mean and std;
         shown: the cropped RGB picture (crop x crop), for overlays that line up with ``x``.
     """
-    from torchvision.transforms import InterpolationMode
-    from torchvision.transforms import functional as TF
-
-    # torchvision's own steps, as in `weights.transforms()`: resize the shorter side, then centre-crop.
-    resized = TF.resize(image.convert("RGB"), [preprocessing.resize_size], InterpolationMode.BILINEAR, antialias=True)
-    shown = TF.center_crop(resized, [preprocessing.crop_size])
+    shown = _resize_and_crop(image.convert("RGB"), preprocessing.resize_size, preprocessing.crop_size)
     pixels = torch.from_numpy(np.asarray(shown, dtype=np.float32) / 255.0).permute(2, 0, 1)  # (3, crop, crop)
     if preprocessing.channels == 1:
         pixels = (pixels * torch.tensor([0.299, 0.587, 0.114])[:, None, None]).sum(0, keepdim=True)  # (1, H, W)
     mean = torch.tensor(preprocessing.mean, dtype=torch.float32)[:, None, None]
     std = torch.tensor(preprocessing.std, dtype=torch.float32)[:, None, None]
     return ((pixels - mean) / std)[None], shown  # (1, C, crop, crop)
+
+
+def _resize_and_crop(image: Image.Image, resize: int, crop: int) -> Image.Image:
+    """torchvision's steps of `weights.transforms()` on a picture: the shorter side resized to ``resize`` (bilinear),
+    then the centre ``crop`` x ``crop``.
+
+    The same PIL calls torchvision's ``resize`` and ``center_crop`` make on a PIL picture, written out because
+    importing torchvision.transforms takes seconds (torch._dynamo with it), and "Where it looks" prepares its first
+    picture at first sight; tests/probes/test_images.py checks them against torchvision's pixel for pixel. A crop
+    larger than the resized picture (torchvision pads it) goes through torchvision itself.
+    """
+    width, height = image.size
+    short, long = min(width, height), max(width, height)
+    new_long = int(resize * long / short)
+    size = (resize, new_long) if width <= height else (new_long, resize)  # (width, height)
+    if size != image.size:
+        image = image.resize(size, Image.BILINEAR)
+    if crop > min(size):
+        from torchvision.transforms import functional as TF
+
+        return TF.center_crop(image, [crop])
+    if size == (crop, crop):
+        return image
+    top, left = int(round((size[1] - crop) / 2.0)), int(round((size[0] - crop) / 2.0))
+    return image.crop((left, top, left + crop, top + crop))
 
 
 def to_picture(x: torch.Tensor, mean: tuple[float, ...], std: tuple[float, ...]) -> Image.Image:

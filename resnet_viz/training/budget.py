@@ -12,6 +12,7 @@ which advances its active runs one step each in turn.
 from __future__ import annotations
 
 import functools
+import threading
 import time
 from dataclasses import dataclass
 
@@ -44,13 +45,22 @@ def macs_per_image(spec: ResNetSpec, input_size: int) -> int:
     return trace_spec(spec, input_size).macs
 
 
-@functools.lru_cache(maxsize=4)
+_MEASURING = threading.Lock()  # one measurement at a time: a second caller waits for the first's result
+
+
 def machine_rate(device: str = "cpu") -> float:
     """Training multiply-adds per second this machine reaches on ``device`` (measured once per process).
 
     Times five optimiser steps of a CIFAR ResNet-20 at 16 px, batch 64, after two warm-up steps, and
-    keeps the median step.
+    keeps the median step. Callers in several threads (pages, the background prefetch) share one
+    measurement: the first measures, the others wait for it rather than measuring at the same time.
     """
+    with _MEASURING:
+        return _measured_rate(device)
+
+
+@functools.lru_cache(maxsize=4)
+def _measured_rate(device: str) -> float:
     import torch
     import torch.nn.functional as F
 
@@ -58,16 +68,17 @@ def machine_rate(device: str = "cpu") -> float:
 
     spec = ResNetSpec.from_depth(20, style="cifar", shortcut="A")
     model = build_resnet(spec, device=device, input_size=16)
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    params = list(model.parameters())
     generator = torch.Generator().manual_seed(0)
     x = torch.randn(64, 3, 16, 16, generator=generator).to(device)
     y = torch.randint(0, 10, (64,), generator=generator).to(device)
+    momentum: list = []
 
     def step() -> None:
-        loss = F.cross_entropy(model(x), y)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
+        for p in params:
+            p.grad = None
+        F.cross_entropy(model(x), y).backward()
+        _sgd_step(params, momentum, lr=0.01, momentum=0.9)
 
     for _warmup in range(2):  # warm-up: first steps pay for allocations and kernel selection
         step()
@@ -82,6 +93,25 @@ def machine_rate(device: str = "cpu") -> float:
         times.append(time.perf_counter() - start)
     seconds = sorted(times)[len(times) // 2]
     return BACKWARD_FACTOR * macs_per_image(spec, 16) * 64 / seconds
+
+
+def _sgd_step(params: list, buffers: list, lr: float, momentum: float) -> None:
+    """One step of SGD with momentum, as `torch.optim.SGD` takes it (the foreach path), in place.
+
+    Written out because the first `torch.optim` optimiser of a process imports torch._dynamo (about 2 s on an
+    idle 2-core CPU): a page's first budget estimate should cost the measured steps, not that import.
+    ``buffers`` holds the momentum buffers, filled on the first step.
+    """
+    import torch
+
+    grads = [p.grad for p in params]
+    with torch.no_grad():
+        if not buffers:
+            buffers.extend(torch._foreach_mul(grads, 1.0))  # the first step's buffer is the gradient itself
+        else:
+            torch._foreach_mul_(buffers, momentum)
+            torch._foreach_add_(buffers, grads)
+        torch._foreach_add_(params, buffers, alpha=-lr)
 
 
 def run_cost(spec: ResNetSpec, config, store=None, device: str = "cpu", steps: int | None = None) -> RunCost:

@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from ..i18n import N_, _
 from ..progress import Progress
 from .download import default_data_dir, load_torchvision
-from .generated import SHAPE_CLASSES, make_noisy_digits, make_shapes
+from .generated import SHAPE_CLASSES, digit_images, make_noisy_digits, make_shapes
 
 BUNDLED = ("digits", "noisy_digits", "shapes")
 
@@ -177,11 +177,7 @@ def _read(
     """Read dataset ``name`` from wherever it comes from (scikit-learn, the generator, torchvision, a folder)."""
     masks = None
     if name == "digits":
-        from sklearn.datasets import load_digits
-
-        digits = load_digits()
-        x = torch.tensor(digits.images, dtype=torch.float32)[:, None] / 16.0  # (1797, 1, 8, 8)
-        y = torch.tensor(digits.target, dtype=torch.int64)
+        x, y = digit_images()  # (1797, 1, 8, 8), (1797,)
         classes, flip_ok = [str(i) for i in range(10)], False
     elif name == "noisy_digits":
         if num_samples is not None and num_samples > MAX_SHAPES:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+
 import numpy as np
 import torch
 
@@ -64,6 +67,26 @@ def make_shapes(n: int, size: int, seed: int, classes: tuple[str, ...] = SHAPE_C
 NOISY_DIGITS_NOISE = 0.35  # standard deviation of the added noise, on the digits' 0..1 ink scale
 
 
+def digit_images() -> tuple[torch.Tensor, torch.Tensor]:
+    """scikit-learn's 8x8 handwritten digits: images float32 (1797, 1, 8, 8) in [0, 1], labels int64 (1797,).
+
+    Read from the file scikit-learn ships (``sklearn/datasets/data/digits.csv.gz``), exactly as its ``load_digits``
+    reads it, without importing scikit-learn: that import (scipy with it) takes seconds, and a page showing the bundled
+    models' test pictures needs only this file. Falls back to ``load_digits`` where the file is not found.
+    """
+    spec = importlib.util.find_spec("sklearn")
+    path = Path(spec.origin).parent / "datasets" / "data" / "digits.csv.gz" if spec and spec.origin else None
+    if path is not None and path.is_file():
+        data = np.loadtxt(path, delimiter=",")  # 64 pixel values (0..16), then the label, per row
+        images, labels = data[:, :-1].reshape(-1, 8, 8), data[:, -1].astype(int)
+    else:
+        from sklearn.datasets import load_digits
+
+        digits = load_digits()
+        images, labels = digits.images, digits.target
+    return torch.tensor(images, dtype=torch.float32)[:, None] / 16.0, torch.tensor(labels, dtype=torch.int64)
+
+
 def make_noisy_digits(n: int, size: int, seed: int, noise: float = NOISY_DIGITS_NOISE):
     """``n`` of scikit-learn's 8x8 handwritten digits, each moved, turned and scaled at random onto a ``size`` px
     canvas, with Gaussian noise: deterministic from ``seed``, no download.
@@ -76,10 +99,7 @@ def make_noisy_digits(n: int, size: int, seed: int, noise: float = NOISY_DIGITS_
     Returns:
         images float32 (n, 1, size, size) in [0, 1] (ink 0..1 plus noise, mapped from [-0.5, 1.5]), labels int64 (n,).
     """
-    from sklearn.datasets import load_digits
-
-    digits = load_digits()
-    source = torch.tensor(digits.images, dtype=torch.float32)[:, None] / 16.0  # (1797, 1, 8, 8)
+    source, targets = digit_images()  # (1797, 1, 8, 8), (1797,)
     generator = torch.Generator().manual_seed(seed)
     pick = torch.randint(0, len(source), (n,), generator=generator)
     draws = torch.rand(n, 4, generator=generator)
@@ -91,4 +111,4 @@ def make_noisy_digits(n: int, size: int, seed: int, noise: float = NOISY_DIGITS_
     grid = torch.nn.functional.affine_grid(theta, (n, 1, size, size), align_corners=False)  # (n, size, size, 2)
     images = torch.nn.functional.grid_sample(source[pick], grid, align_corners=False)  # (n, 1, size, size)
     images = images + noise * torch.randn(images.shape, generator=generator)
-    return ((images.clamp(-0.5, 1.5) + 0.5) / 2).contiguous(), digits.target[pick.numpy()].astype(np.int64)
+    return ((images.clamp(-0.5, 1.5) + 0.5) / 2).contiguous(), targets[pick].numpy()

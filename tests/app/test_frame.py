@@ -63,8 +63,8 @@ def test_prefetch_imports_in_the_background_once():
     code = (
         "import sys, time\n"
         "from ui import prefetch\n"
-        "assert prefetch.start(('colorsys',), delay_s=0.0)\n"
-        "assert not prefetch.start(('colorsys',), delay_s=0.0)  # once per process\n"
+        "assert prefetch.start(('colorsys',), delay_s=0.0, then=lambda: None)\n"
+        "assert not prefetch.start(('colorsys',), delay_s=0.0, then=lambda: None)  # once per process\n"
         "deadline = time.monotonic() + 30\n"
         "while 'colorsys' not in sys.modules and time.monotonic() < deadline:\n"
         "    time.sleep(0.01)\n"

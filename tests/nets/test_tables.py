@@ -7,6 +7,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from torchvision.models import get_model_weights
 
 from resnet_viz import ResNetSpec, build_resnet, format_shape, layer_table, paper_checks, shortcut_table, stage_table
+from resnet_viz.nets.paper import TORCHVISION_META
 
 SPECS = {
     "resnet18": ResNetSpec.from_depth(18),
@@ -108,6 +109,7 @@ def test_v15_totals_equal_torchvision_metadata(depth):
     total = stage_table(ResNetSpec.from_depth(depth)).iloc[-1]
     assert total["params"] == meta["num_params"]
     assert round(total["macs"] / 1e9, 3) == meta["_ops"]
+    assert TORCHVISION_META[depth] == {"num_params": meta["num_params"], "_ops": meta["_ops"]}  # paper_checks' copy
 
 
 def test_paper_checks_cifar_and_preact():

@@ -88,3 +88,36 @@ def test_bad_input_sizes_are_refused_before_tracing(traced):
         with pytest.raises(ValueError):
             trace.trace_spec(spec, size)
     assert traced == []
+
+
+def test_a_meta_twin_is_built_once_and_traced_at_every_size():
+    """Tracing one network at two sizes builds its meta-device twin once; each size gets its own, right trace."""
+    spec = ResNetSpec.from_depth(20, style="cifar")
+    trace._cached_trace.cache_clear()
+    trace._meta_twin.cache_clear()
+    small, large = trace.trace_spec(spec, 16), trace.trace_spec(spec, 32)
+    assert trace._meta_twin.cache_info().misses == 1
+    for size, traced_rows in ((16, small), (32, large)):
+        assert traced_rows == trace.trace_model(build_resnet(spec, input_size=size), size)
+
+
+@pytest.mark.parametrize("variant", ["scaling", "exclusive_gating", "shortcut_gating", "conv1x1", "dropout"])
+def test_shortcut_variants_trace_as_their_real_forward_without_importing_dynamo(variant):
+    """A variant's scale or gate is traced as its shape only: the rows of a real forward pass, and no torch._dynamo
+    import (its Python meta kernels would import it: seconds, the first time)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    spec = replace(ResNetSpec.from_depth(20, style="cifar"), shortcut_variant=variant)
+    assert trace._trace_on_meta(spec, 32) == trace.trace_model(build_resnet(spec, input_size=32), 32)
+    code = (
+        "import sys, dataclasses\n"
+        "from resnet_viz import ResNetSpec, layer_table\n"
+        f"spec = dataclasses.replace(ResNetSpec.from_depth(20, style='cifar'), shortcut_variant={variant!r})\n"
+        "layer_table(spec, 32)\n"
+        "print('torch._dynamo' in sys.modules)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == "False", result.stderr[-2000:]

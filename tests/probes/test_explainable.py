@@ -12,6 +12,7 @@ import torchvision
 
 from resnet_viz import ResNetSpec
 from resnet_viz.probes.explainable import (
+    PRETRAINED_DEPTHS,
     WeightsUnavailable,
     download_weights,
     imagenet_weights,
@@ -44,6 +45,12 @@ def test_weights_live_where_torch_hub_keeps_them(torch_home):
     assert path == torch_home / "hub" / "checkpoints" / "resnet50-11ad3fa6.pth"
     assert path.name == imagenet_weights(50).url.rsplit("/", 1)[1]
     assert not weights_cached(50)
+
+
+@pytest.mark.parametrize("depth", PRETRAINED_DEPTHS)
+def test_weight_file_names_are_torchvisions(depth):
+    """The written-out file names (no torchvision import at first sight) are those of torchvision's URLs."""
+    assert weights_path(depth).name == imagenet_weights(depth).url.rsplit("/", 1)[1]
 
 
 def test_torchvision_state_dict_loads_strictly_and_predicts_the_same(torch_home):

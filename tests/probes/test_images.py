@@ -119,6 +119,25 @@ def test_model_input_resizes_crops_and_normalises():
     assert np.abs(np.asarray(back, dtype=int) - np.asarray(shown, dtype=int)).max() <= 1
 
 
+@pytest.mark.parametrize(
+    ("size", "resize", "crop"),
+    [((80, 40), 40, 32), ((40, 80), 40, 32), ((640, 427), 256, 224), ((333, 500), 232, 224), ((16, 16), 16, 16),
+     ((8, 8), 16, 16), ((37, 53), 16, 16), ((50, 30), 20, 24)],
+)  # fmt: skip
+def test_resize_and_crop_are_torchvisions_pixel_for_pixel(size, resize, crop):
+    """The written-out resize and centre crop (no torchvision import at first sight) give torchvision's pixels."""
+    from torchvision.transforms import InterpolationMode
+    from torchvision.transforms import functional as TF
+
+    from resnet_viz.probes.images import _resize_and_crop
+
+    rng = np.random.default_rng(0)
+    picture = Image.fromarray(rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8))
+    theirs = TF.center_crop(TF.resize(picture, [resize], InterpolationMode.BILINEAR, antialias=True), [crop])
+    ours = _resize_and_crop(picture, resize, crop)
+    assert ours.size == theirs.size and np.array_equal(np.asarray(ours), np.asarray(theirs))
+
+
 def test_greyscale_models_get_one_channel():
     prep = Preprocessing(crop_size=16, resize_size=16, mean=(0.2,), std=(0.3,), channels=1)
     x, _ = to_model_input(Image.new("RGB", (16, 16), (255, 255, 255)), prep)

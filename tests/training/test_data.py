@@ -191,3 +191,27 @@ def test_folders_are_confined_to_the_allowed_data_dir(tmp_path, monkeypatch):
 def test_num_samples_zero_is_refused():
     with pytest.raises(ValueError, match="num_samples must be a whole number >= 1"):
         load_dataset("digits", 8, num_samples=0)
+
+
+def test_digit_images_are_scikit_learns_digits_without_importing_it():
+    """The digits are read from scikit-learn's own file, value for value as `load_digits` gives them."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from sklearn.datasets import load_digits
+
+    from resnet_viz.training.generated import digit_images
+
+    x, y = digit_images()
+    digits = load_digits()
+    assert torch.equal(x, torch.tensor(digits.images, dtype=torch.float32)[:, None] / 16.0)
+    assert torch.equal(y, torch.tensor(digits.target, dtype=torch.int64))
+    code = (
+        "import sys; from resnet_viz.training.generated import digit_images as d; d(); print('sklearn' in sys.modules)"
+    )
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120, check=True
+    )
+    assert result.stdout.strip() == "False"
