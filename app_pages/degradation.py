@@ -32,8 +32,8 @@ st.markdown(
         "that no net reaches zero training error at once. What a few hundred steps do **not** show is the paper's "
         "other half, ResNet-56 below ResNet-20 (Figure 6, middle): measured here, the two ResNets end level, both "
         "near 1 % (with the 100-step warm-up at a low learning rate that the paper also gives its deepest CIFAR net, "
-        "Section 4.2; after the usual 30 steps, ResNet-56 starts far behind). The paper's curves separate over 64k steps of 128 "
-        "CIFAR-10 images."
+        "Section 4.2; after the usual 30 steps, ResNet-56 starts far behind). The paper's curves separate over 64k "
+        "steps of 128 CIFAR-10 images."
     )
 )
 
