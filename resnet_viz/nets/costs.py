@@ -9,12 +9,13 @@ import pandas as pd
 from ..i18n import N_, _
 from .naming import is_shortcut_part
 from .spec import ResNetSpec
-from .tables import layer_table, shortcut_table
-from .trace import trace_spec
+from .tables import shortcut_table, table_of
+from .trace import trace_spec, trace_with_shortcut
 
 
 def shortcut_option_costs(spec: ResNetSpec, input_size: int | None = None) -> pd.DataFrame:
-    """What shortcut options A, B and C cost for ``spec``'s shape (He et al. 2015, Sec. 4.1).
+    """What shortcut options A, B and C cost for ``spec``'s shape (He et al. 2015, Sec. 4.1), from one trace of the
+    network (`trace.trace_with_shortcut`: the other options' shortcut paths are traced alone).
 
     Returns:
         DataFrame with one row per option: option, rule (in the current language), projections (count), shortcut_params,
@@ -28,7 +29,7 @@ def shortcut_option_costs(spec: ResNetSpec, input_size: int | None = None) -> pd
     rows = []
     for option, rule in rules.items():
         variant = replace(spec, shortcut=option, residual=True)
-        layers = layer_table(variant, input_size)
+        layers = table_of(trace_with_shortcut(spec, option, input_size))
         shortcuts = shortcut_table(variant, input_size, layers=layers)
         total = int(layers["params"].sum())
         on_shortcut = layers["name"].map(is_shortcut_part)

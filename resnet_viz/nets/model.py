@@ -97,6 +97,25 @@ def _conv(spec: ResNetSpec, cin: int, cout: int, kernel: int, stride: int = 1, d
     return nn.Conv2d(cin, cout, kernel, stride, padding=kernel // 2, bias=spec.norm == "none", device=device)
 
 
+def shortcut_path(
+    spec: ResNetSpec, in_channels: int, out_channels: int, stride: int, device: Device = None
+) -> nn.Module | None:
+    """A residual block's ``downsample`` h(x): a 1x1 projection (options B and C, the conv1x1 variant), option A's
+    zero-padding, or None for an identity shortcut. The shortcut option changes nothing else in a network, so
+    `trace.trace_with_shortcut` prices each option by tracing this part alone."""
+    shape_changes = stride != 1 or in_channels != out_channels
+    if spec.shortcut_variant == "conv1x1":
+        return nn.Sequential(nn.Conv2d(in_channels, out_channels, 1, stride, bias=False, device=device))
+    if spec.shortcut == "C" or (shape_changes and spec.shortcut == "B"):
+        return nn.Sequential(
+            nn.Conv2d(in_channels, out_channels, 1, stride, bias=False, device=device),
+            _norm(spec, out_channels, device),
+        )
+    if shape_changes:  # option A
+        return ZeroPadShortcut(in_channels, out_channels, stride)
+    return None
+
+
 class ResidualUnit(nn.Module):
     """One block: a branch of 2 (basic) or 3 (bottleneck) convolutions plus an optional shortcut.
 
@@ -129,18 +148,7 @@ class ResidualUnit(nn.Module):
 
         self.downsample: nn.Module | None = None
         if spec.residual:
-            shape_changes = stride != 1 or in_channels != out_channels
-            if self.variant == "conv1x1":
-                self.downsample = nn.Sequential(
-                    nn.Conv2d(in_channels, out_channels, 1, stride, bias=False, device=device)
-                )
-            elif spec.shortcut == "C" or (shape_changes and spec.shortcut == "B"):
-                self.downsample = nn.Sequential(
-                    nn.Conv2d(in_channels, out_channels, 1, stride, bias=False, device=device),
-                    _norm(spec, out_channels, device),
-                )
-            elif shape_changes:  # option A
-                self.downsample = ZeroPadShortcut(in_channels, out_channels, stride)
+            self.downsample = shortcut_path(spec, in_channels, out_channels, stride, device)
             if self.variant in ("exclusive_gating", "shortcut_gating"):
                 self.gate = nn.Conv2d(in_channels, out_channels, 1, stride, bias=True, device=device)
             if self.variant == "dropout":

@@ -2,6 +2,7 @@
 
 from dataclasses import replace
 
+import pandas as pd
 import pytest
 
 from resnet_viz import (
@@ -52,9 +53,9 @@ def test_tables_checks_memory_budget_and_build_trace_a_spec_once(traced):
     build_resnet(spec)
     assert macs_per_image(spec, 32) == layers["macs"].sum()
     check_training_fits(spec, TrainConfig(dataset="shapes", input_size=32, batch_size=64))  # RGB: the same spec
-    shortcut_option_costs(spec)  # option A is this spec; B and C are two other networks
+    shortcut_option_costs(spec)  # option A is this spec; B and C splice their shortcut paths into its trace
     assert traced[0] == (spec, 32) and traced.count((spec, 32)) == 1
-    assert len(traced) == 3
+    assert len(traced) == 1
 
 
 def test_the_search_for_what_fits_traces_each_size_once(traced):
@@ -121,3 +122,30 @@ def test_shortcut_variants_trace_as_their_real_forward_without_importing_dynamo(
     root = Path(__file__).resolve().parents[2]
     result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
     assert result.stdout.strip() == "False", result.stderr[-2000:]
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        ResNetSpec.from_depth(8, style="cifar", shortcut="A"),
+        ResNetSpec.from_depth(20, style="cifar", shortcut="B", unit="preact", shortcut_variant="exclusive_gating"),
+        ResNetSpec.from_depth(14, style="cifar", residual=False),
+        ResNetSpec.from_depth(20, style="cifar", shortcut_variant="conv1x1"),
+        ResNetSpec.from_depth(110, style="cifar", shortcut="A"),
+        ResNetSpec.from_depth(50, shortcut="B"),
+    ],
+    ids=lambda spec: spec.display_name,
+)
+def test_shortcut_options_priced_from_one_trace_match_the_full_networks(spec, monkeypatch):
+    """Every row of each option's spliced trace, and the cost table, equal those of the three full networks."""
+    from resnet_viz.nets import costs
+
+    size = 32 if spec.style == "cifar" else 64
+    for option in "ABC":
+        full = trace.trace_spec(replace(spec, shortcut=option, residual=True), size)
+        assert trace.trace_with_shortcut(spec, option, size) == full
+    spliced = costs.shortcut_option_costs(spec, size)
+    monkeypatch.setattr(
+        costs, "trace_with_shortcut", lambda s, o, n: trace.trace_spec(replace(s, shortcut=o, residual=True), n)
+    )
+    pd.testing.assert_frame_equal(spliced, costs.shortcut_option_costs(spec, size))
