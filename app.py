@@ -10,6 +10,7 @@ from ui import cluster, frame, language, picker, prefetch
 
 frame.configure()
 language.resolve()
+picker.sync_url()  # before the navigation: one browser history entry per page (see sync_url)
 navigation = frame.navigation()
 language.language_switch()
 picker.model_picker()

@@ -1,6 +1,7 @@
 """The sidebar's network picker, mirrored in the URL so a shared link reopens the same view.
 
-app.py draws the picker once per run (`model_picker`); pages read the result with `current_choice`.
+app.py first settles the URL (`sync_url`, before the navigation), then draws the picker once per run
+(`model_picker`); pages read the result with `current_choice`.
 Nothing here imports torch: the spec module is torch-free, so Home draws before torch loads.
 """
 
@@ -170,6 +171,20 @@ def _preset_values(preset: str) -> dict:
     }
 
 
+def sync_url() -> None:
+    """Load the picker from the URL (a session's first run), then write its choice back. Call once per run,
+    before `st.navigation`.
+
+    Why before: a click in the sidebar's navigation reruns with an empty query string, so this run writes the
+    network back. Written after the navigation, the browser pushes the new page's bare path ('/') when the
+    navigation arrives and, depending on timing, a second entry ('/?preset=...') when the write does: Back would
+    then need two presses. Written first, the write equals the URL the browser still shows (no entry), and the
+    navigation pushes the new path with it: one entry per page (tests/browser/test_history.py).
+    """
+    _load_from_url()
+    _write_to_url()
+
+
 def _write_to_url() -> None:
     values = {key: st.session_state[_KEY + key] for key in DEFAULTS}
     changed = {
@@ -232,7 +247,6 @@ def shortcut_note(spec: ResNetSpec) -> str:
 def model_picker() -> Choice:
     """Draw the model picker in the sidebar and return the choice. Call once per run."""
     new_script_run()
-    _load_from_url()
     keep([_KEY + key for key in DEFAULTS])  # survives Streamlit's widget clean-ups (see ui.state)
     custom_only = ("style", "depth", "block")  # drawn for a custom depth only
     drawing([_KEY + key for key in DEFAULTS if key not in custom_only or st.session_state[_KEY + "preset"] == CUSTOM])
@@ -256,7 +270,6 @@ def model_picker() -> Choice:
     )
     with sb.expander(_("Variants"), expanded=False):
         _variants()
-    _write_to_url()
     return current_choice()
 
 

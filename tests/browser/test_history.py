@@ -1,14 +1,10 @@
 """The browser's Back button goes back one page per press: every page adds one history entry."""
 
-import pytest
 from conftest import assert_no_exception, wait_for_app
 
 
-# Known race, still open (issue 23): measured on a 2-core AVX2 machine, most clicks on the sidebar's Home push two
-# entries, '/' from Streamlit's navigation and then '/?preset=...' when the page writes the preset back; some push
-# one. Kept running (not strict) so that a fix shows as XPASS.
-@pytest.mark.xfail(reason="the sidebar navigation sometimes pushes '/' before the preset is written back", strict=False)
 def test_back_returns_to_the_previous_page_in_one_press(page, app_url):
+    """The sidebar's Home pushes one entry: the picker writes the URL before the navigation (`picker.sync_url`)."""
     page.goto(f"{app_url}/glossary?preset=CIFAR+ResNet-110")  # a shared link naming only the preset
     wait_for_app(page)
     start = page.evaluate("history.length")
