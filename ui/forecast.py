@@ -10,7 +10,14 @@ from resnet_viz.nets.spec import ResNetSpec
 
 from .run_queue import all_runs, run_metrics, run_queue
 
-MEASURING = N_("Measuring this machine's speed…")
+MEASURING = N_("Measuring this machine's speed on {nets}…")
+
+
+def measuring(specs) -> str:
+    """The spinner text around `run_seconds`: it names the networks whose step is measured, since measuring a
+    step of ResNet-1202 takes seconds and the reader should know what the wait is for."""
+    names = list(dict.fromkeys(spec.display_name for spec in specs))  # A / B / C share a name: say it once
+    return _(MEASURING).format(nets=", ".join(names))
 
 
 def device_name(config) -> str:
@@ -24,7 +31,7 @@ def device_name(config) -> str:
 def run_seconds(spec: ResNetSpec, config) -> float:
     """`budget.run_cost`'s seconds for ``spec`` with ``config`` (a `TrainConfig`) on this machine.
 
-    Pages show the `MEASURING` spinner around it: the first call of a network measures a step.
+    Pages show the `measuring` spinner around it: the first call of a network measures a step.
     """
     from resnet_viz.training.budget import run_cost
 
@@ -50,9 +57,9 @@ def queue_forecast() -> dict:
         run = runs.loc[run_id].to_dict()
         done, total, step_seconds = run_progress(run, metrics[metrics["run_id"] == run_id])
         if step_seconds is None:
-            config = TrainConfig.from_dict(run["config"])
-            with st.spinner(_(MEASURING)):
-                seconds = run_seconds(ResNetSpec.from_dict(run["spec"]), config)
+            config, spec = TrainConfig.from_dict(run["config"]), ResNetSpec.from_dict(run["spec"])
+            with st.spinner(measuring([spec])):
+                seconds = run_seconds(spec, config)
             step_seconds = seconds / max(1, config.steps)
         rows[run_id] = (run_id, max(0, total - done), step_seconds)
     return forecast([rows[i] for i in active if i in rows], [rows[i] for i in waiting if i in rows], queue.max_active)

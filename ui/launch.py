@@ -9,7 +9,7 @@ import streamlit as st
 
 from resnet_viz.i18n import _, join_items
 
-from .forecast import MEASURING, busy_text, device_name, queue_forecast, run_seconds
+from .forecast import busy_text, device_name, measuring, queue_forecast, run_seconds
 from .run_queue import all_runs, run_queue
 
 _LAUNCHING = threading.Lock()  # held by `launch_button` from its join check to its last submission
@@ -131,7 +131,7 @@ def budget_caption(specs, settings: dict) -> None:
     if config.epochs is not None:
         st.caption(_("The budget in epochs becomes steps once the dataset is loaded; the estimate follows then."))
         return
-    with st.spinner(_(MEASURING)):
+    with st.spinner(measuring(specs)):
         seconds = sum(run_seconds(spec, config) for spec in specs)
     ahead = queue_forecast()
     wait = max((f.finish_in for f in ahead.values()), default=0.0)

@@ -8,7 +8,7 @@ import streamlit as st
 from resnet_viz.formatting import human
 from resnet_viz.i18n import _
 
-from .forecast import MEASURING, device_name
+from .forecast import device_name, measuring
 from .run_queue import run_queue
 
 
@@ -22,10 +22,12 @@ def too_deep_costs(config):
 
 def cost_table(settings: dict) -> None:
     """The two nets' size, published error and training time here, at the lab's settings and the paper's."""
+    from resnet_viz.nets.spec import ResNetSpec
     from resnet_viz.training.budget import describe_seconds
     from resnet_viz.training.config import TrainConfig
 
-    with st.spinner(_(MEASURING)):
+    nets = [ResNetSpec.from_depth(depth, style="cifar") for depth in (110, 1202)]  # `labs.too_deep`'s depths
+    with st.spinner(measuring(nets)):
         costs = too_deep_costs(TrainConfig(**settings))
     if (costs["estimate"] == "earlier runs").all():
         st.markdown(_("**What it would cost on this machine** (from earlier runs here):"))

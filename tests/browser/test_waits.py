@@ -23,7 +23,8 @@ def watch_wait(page) -> list[tuple[float, bool, list[str]]]:
 
 
 # Architecture at 1202 takes about a second since one trace serves it (and the shortcut table is one pass), so it
-# may not wait at all; Shortcuts still traces options B and C for its cost table, so it really waits.
+# may not wait at all. Shortcuts prices options A, B and C from that trace, then measures a training step of
+# ResNet-1202 for its A / B / C lab's time estimate, so it really waits, and its spinners name the network.
 @pytest.mark.parametrize("path, waits", [("architecture", False), ("shortcuts", True)])
 def test_tracing_a_1202_layer_net_says_so_while_it_waits(page, app_url, path, waits):
     page.goto(f"{app_url}/{path}")  # torch loaded first: its import is a wait of its own, not this test's
