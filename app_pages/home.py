@@ -1,11 +1,12 @@
-"""Home: what problem ResNet solves, its two formulas, and a map of the pages. No torch here."""
+"""Home: what problem ResNet solves, its two formulas, and a map of the pages. No torch, pandas or Plotly chart
+here: the first page must appear at once (its picture is an inline SVG, `figures.svg`)."""
 
 import streamlit as st
 
-from resnet_viz.figures.training import degradation_figure
+from resnet_viz.figures.svg import degradation_svg
 from resnet_viz.i18n import _
 from resnet_viz.nets import published
-from resnet_viz.shipped import bundled_curves
+from resnet_viz.shipped import bundled_runs
 from ui import citations as sources
 from ui import frame
 from ui.frame import TITLE
@@ -14,12 +15,9 @@ from ui.registry import PAGES, page
 st.title(_(TITLE))
 picture, start = st.columns([3, 2], gap="large")
 with picture:
-    metrics, runs = bundled_curves("digits")
-    st.plotly_chart(
-        degradation_figure(metrics, runs, title=_("Deeper plain nets train worse; with shortcuts, they do not")),
-        width="stretch",
-        key="home_curves",
-    )
+    picture_title = _("Deeper plain nets train worse; with shortcuts, they do not")
+    # Markdown, not st.html: st.html's sanitiser drops SVG. The SVG's text is escaped (figures.svg).
+    st.markdown(degradation_svg(bundled_runs("digits"), title=picture_title), unsafe_allow_html=True)
     st.caption(
         _(
             "The models that ship with the app, trained 400 steps on small digit pictures (`python -m resnet_viz "

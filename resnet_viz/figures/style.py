@@ -1,31 +1,36 @@
-"""The look every figure shares: one colour-blind-safe palette, one font and template, one `layout`.
-
-Okabe & Ito (2008), "Color Universal Design": eight colours that stay distinguishable with every
-common colour-vision deficiency. Data series take `PALETTE` in order (`series_colour`); meanings keep
-one colour across figures: blue for the shortcut / identity and for "the method", vermillion for a
-projection, orange for what stands out (the explained class, downsampling), neutral grey for
-references (chance level, the paper's numbers).
-"""
+"""The look every Plotly figure shares: the palette and font of `palette`, one template, one `layout`."""
 
 from __future__ import annotations
 
 import plotly.graph_objects as go
 import plotly.io as pio
 
-# Okabe & Ito (2008).
-BLACK, ORANGE, SKY_BLUE, GREEN = "#000000", "#E69F00", "#56B4E9", "#009E73"
-YELLOW, BLUE, VERMILLION, PURPLE = "#F0E442", "#0072B2", "#D55E00", "#CC79A7"
-# Colours of data series, in order of use.
-PALETTE = (BLUE, VERMILLION, GREEN, PURPLE, ORANGE, SKY_BLUE, YELLOW, BLACK)
-# Greys for text, structure and references (never a data series of its own): text, secondary text,
-# outlines of boxes, references and paths, grid lines, light bands.
-INK, GREY, OUTLINE, NEUTRAL, GRID, LIGHT = "#222222", "#777777", "#555555", "#999999", "#E6E6E6", "#F1F4F8"
+from .palette import (  # noqa: F401 - re-exported: the figures take their colours from here
+    BLACK,
+    BLUE,
+    FONT_FAMILY,
+    FONT_SIZE,
+    GREEN,
+    GREY,
+    GRID,
+    INK,
+    LIGHT,
+    NEUTRAL,
+    ORANGE,
+    OUTLINE,
+    PALETTE,
+    PURPLE,
+    SKY_BLUE,
+    VERMILLION,
+    YELLOW,
+    series_colour,
+)
 
 # Legends go in one row under the plot, at the bottom of the figure: above it they collide with the
 # title and the subplot titles; to the right they squeeze half-width charts.
 LEGEND_BELOW = dict(orientation="h", x=0.0, xanchor="left", y=0.0, yanchor="bottom", yref="container")
 
-FONT = dict(family="Arial, Helvetica, sans-serif", size=13, color=INK)
+FONT = dict(family=FONT_FAMILY, size=FONT_SIZE, color=INK)
 
 
 def _house_template() -> go.layout.Template:
@@ -43,11 +48,6 @@ def _house_template() -> go.layout.Template:
 
 pio.templates["resnet_viz"] = _house_template()
 TEMPLATE = "resnet_viz"
-
-
-def series_colour(i: int) -> str:
-    """The colour of the ``i``-th data series (the palette repeats after eight)."""
-    return PALETTE[i % len(PALETTE)]
 
 
 def layout(fig: go.Figure, title: str | None = None, **kwargs) -> go.Figure:
