@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from resnet_viz.i18n import _
+from resnet_viz.nets.naming import net_label
 
 from .labs import comparison_picker, error_table, lab_group, lab_groups
 from .launch import budget_caption, launch_button
@@ -47,7 +48,7 @@ def convergence_section() -> None:
     seed = st.number_input(_("Seed"), 0, 2**31 - 1, 0, key="conv_seed", help=_("Same seed, same run (on one device)."))
     settings = {**CONVERGENCE_CONFIG.to_dict(), "seed": int(seed)}
     budget_caption(specs, settings)
-    names = [f"{'ResNet' if residual else 'plain'}-{depth}" for depth, residual in rows]
+    names = [net_label(depth, residual) for depth, residual in rows]
     launch_button(_("Launch the pair"), LAUNCH_KEY, specs, settings, names, group=GROUP)
 
 

@@ -25,8 +25,9 @@ def cost_table(settings: dict) -> None:
     from resnet_viz.nets.spec import ResNetSpec
     from resnet_viz.training.budget import describe_seconds
     from resnet_viz.training.config import TrainConfig
+    from resnet_viz.training.labs import TOO_DEEP_DEPTHS
 
-    nets = [ResNetSpec.from_depth(depth, style="cifar") for depth in (110, 1202)]  # `labs.too_deep`'s depths
+    nets = [ResNetSpec.from_depth(depth, style="cifar") for depth in TOO_DEEP_DEPTHS]
     with st.spinner(measuring(nets)):
         costs = too_deep_costs(TrainConfig(**settings))
     if (costs["estimate"] == "earlier runs").all():

@@ -14,6 +14,7 @@ import re
 from html import escape
 
 from ..i18n import _
+from ..nets.naming import net_label
 from .palette import FONT_FAMILY, GREY, GRID, INK, series_colour
 
 WIDTH = 520  # px of the view box: about the width of Home's picture column, so text is drawn near its stated size
@@ -108,7 +109,7 @@ def degradation_svg(runs: list[dict], title: str | None = None) -> str:
 def _run_curves(run: dict, colour: str, x_of, y_of) -> str:
     """One network's training error (dashed, with markers) and final test error (a bold point), with hover text."""
     panel = 1 if run["residual"] else 0
-    name = f"{'ResNet' if run['residual'] else 'plain'}-{int(run['depth'])}"
+    name = net_label(int(run["depth"]), run["residual"])
     train, test = _("{name} train").format(name=name), _("{name} test").format(name=name)
     points = [(x_of(panel, s), y_of(100 * e)) for s, e in zip(run["step"], run["batch_error"], strict=True)]
     path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)

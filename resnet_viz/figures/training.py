@@ -16,6 +16,7 @@ from plotly.subplots import make_subplots
 
 from ..formatting import figure_text
 from ..i18n import _
+from ..nets.naming import net_label
 from .style import INK, LEGEND_BELOW, NEUTRAL, VERMILLION, layout, series_colour
 
 LEGEND = LEGEND_BELOW
@@ -153,7 +154,7 @@ def degradation_figure(metrics: pd.DataFrame, runs: pd.DataFrame, title: str | N
         group = metrics[metrics["run_id"] == run["id"]]
         col = 2 if run["residual"] else 1
         depth = int(run["depth"])
-        label = f"{'ResNet' if run['residual'] else 'plain'}-{depth}"
+        label = net_label(depth, run["residual"])
         for curve in _error_curves(group, colour_of[depth], label, int(run["id"]), 3.5, legendgroup=f"{depth} layers"):
             fig.add_trace(curve, row=1, col=col)
     fig.add_trace(_legend_entry(_("training error"), dict(color=INK, width=1.5, dash="dash")))

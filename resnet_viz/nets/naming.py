@@ -15,6 +15,12 @@ STEM = ("conv1", "bn1", "relu", "maxpool")  # top-level modules before the first
 SHORTCUT_PARTS = ("downsample", "shortcut_drop")  # a block's modules on the shortcut path h(x)
 GATE_PART = "gate"  # the gating conv of the gating shortcut variants
 
+
+def net_label(depth: int, residual: bool) -> str:
+    """The papers' short name of a network: "plain-56" or "ResNet-56" (He et al. 2015, Fig. 6 and Table 6)."""
+    return f"{'ResNet' if residual else 'plain'}-{depth}"
+
+
 _BLOCK = re.compile(r"layer(\d+)\.(\d+)")
 _STAGE = re.compile(r"layer(\d+)")
 _PAPER = re.compile(r"conv(\d+)_(x|\d+)")

@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from ..i18n import N_, _, join_items
-from .naming import paper_name
+from .naming import net_label, paper_name
 
 STYLES = ("imagenet", "cifar")
 BLOCKS = ("basic", "bottleneck")
@@ -205,7 +205,7 @@ class ResNetSpec:
         return _("{name} ({notes})").format(name=base, notes=join_items(notes)) if notes else base
 
     def _name_parts(self, translate, readable: bool) -> tuple[str, list[str]]:
-        base = f"{'ResNet' if self.residual else 'plain'}-{self.depth}"
+        base = net_label(self.depth, self.residual)
         notes = []
         if self.style == "cifar":
             notes.append("CIFAR")

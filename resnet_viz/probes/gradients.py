@@ -45,7 +45,7 @@ from ..i18n import _
 from ..nets.builder import build_resnet
 from ..nets.hooks import hooked
 from ..nets.model import ResidualUnit
-from ..nets.naming import group_of, is_block, paper_name, stage_of
+from ..nets.naming import group_of, is_block, net_label, paper_name, stage_of
 from ..nets.spec import ResNetSpec
 from .capture import capture_blocks
 
@@ -469,7 +469,7 @@ def plain_vs_residual(depth: int, batchnorm: bool = True, seed: int = 0) -> dict
         spec = ResNetSpec.from_depth(
             depth, style="cifar", residual=residual, shortcut="A", norm="batch" if batchnorm else "none"
         )
-        tables[f"{'ResNet' if residual else 'plain'}-{depth}"] = _measure(spec, seed)
+        tables[net_label(depth, residual)] = _measure(spec, seed)
     return tables
 
 

@@ -12,12 +12,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..nets.naming import net_label
 from .config import TrainConfig
 from .labs import CLEAR_MARGIN, degradation_specs
 
-
-def lab_name(depth: int, residual: bool) -> str:
-    return f"{'ResNet' if residual else 'plain'}-{depth}"
+lab_name = net_label  # the runs' names in the throw-away store: the papers' short names
 
 
 def train_degradation_lab(

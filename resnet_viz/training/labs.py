@@ -12,6 +12,7 @@ from dataclasses import replace
 import pandas as pd
 
 from ..i18n import _
+from ..nets.naming import net_label
 from ..nets.published import by_depth, values
 from ..nets.spec import ResNetSpec
 from .config import TrainConfig
@@ -85,7 +86,7 @@ def degradation_specs(rows: list[tuple[int, bool]], **options) -> list[ResNetSpe
         try:
             specs.append(ResNetSpec.from_depth(int(depth), style="cifar", residual=bool(residual), **options))
         except ValueError as err:
-            raise ValueError(f"{'ResNet' if residual else 'plain'}-{depth}: {err}") from None
+            raise ValueError(f"{net_label(depth, residual)}: {err}") from None
     return specs
 
 
@@ -331,7 +332,10 @@ def variant_verdict(summary: pd.DataFrame, reference: str) -> list[str]:
 PAPER_CIFAR_SCHEDULE = {"steps": 64_000, "batch_size": 128, "input_size": 32}
 
 
-def too_deep(config, store=None, device: str = "cpu", depths: tuple[int, ...] = (110, 1202)) -> pd.DataFrame:
+TOO_DEEP_DEPTHS = (110, 1202)  # the paper's deepest CIFAR nets (Table 6): "Too deep" prices training them
+
+
+def too_deep(config, store=None, device: str = "cpu", depths: tuple[int, ...] = TOO_DEEP_DEPTHS) -> pd.DataFrame:
     """ResNet-110 against ResNet-1202 (He et al. 2015, Table 6 and Sec. 4.2): size, published test error,
     and what training each would cost on ``device``, at ``config`` (a `TrainConfig`) and at the paper's
     schedule (`PAPER_CIFAR_SCHEDULE`), from `budget.run_cost` (earlier runs in ``store`` if any, else
