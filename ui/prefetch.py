@@ -20,7 +20,11 @@ import threading
 # What the first computing page imports beyond Streamlit: torch itself, then the library's trace and tables (which
 # pull in pandas and torch.nn) and the figures' subplots.
 MODULES = ("torch", "pandas", "plotly.subplots", "resnet_viz.nets.trace", "resnet_viz.nets.tables")
-DELAY_S = 1.0  # let the first page's last messages reach the browser before the import competes for the CPU
+# Let the first page reach the browser and be drawn before the import competes for the CPU: on an idle 2-core CPU the
+# cold start (benchmarks/bench_cold_start.py, alternating runs) was 1.58x and 1.80x a bare page with 1 s, 1.37x and
+# 1.40x with 4 s (1.48x with no prefetch at all, so the rest is Streamlit drawing the frame). A reader rarely clicks
+# on within 4 s, and a page that does waits on the import under way, as before.
+DELAY_S = 4.0
 
 _started = threading.Event()
 
