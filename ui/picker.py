@@ -126,8 +126,12 @@ def _load_from_url() -> None:
     for key, default in DEFAULTS.items():
         st.session_state.setdefault(_KEY + key, default)
     params = st.query_params
-    if params.get("preset") in PRESETS:  # the preset's options first; explicit parameters override them
-        st.session_state[_KEY + "preset"] = params["preset"]
+    # The preset's options first (the default preset's when the URL names none, so that the state equals what
+    # choosing it gives and nothing differs from the URL: no write, no second history entry); explicit parameters
+    # override them.
+    preset = params.get("preset", DEFAULTS["preset"])
+    if preset in PRESETS:
+        st.session_state[_KEY + "preset"] = preset
         _apply_preset()
     ignored = []
     for key in DEFAULTS:

@@ -17,3 +17,21 @@ def test_back_returns_to_the_previous_page_in_one_press(page, app_url):
     assert "/glossary" in page.url and "preset=CIFAR+ResNet-110" in page.url
     assert page.locator("h1").first.inner_text() == "Glossary"
     assert_no_exception(page)
+
+
+def test_opening_a_page_adds_one_history_entry(page, app_url):
+    """A fresh tab opened on a page (the Lesson's step link) has that page as its one new entry: the picker writes
+    nothing back for the default network, so Back leaves the page at once."""
+    start = page.evaluate("history.length")
+    page.goto(f"{app_url}/lesson?step=2")
+    wait_for_app(page)
+    assert page.url.endswith("/lesson?step=2")
+    assert page.evaluate("history.length") == start + 1
+    page.get_by_role("button", name="Next").first.click()
+    page.wait_for_function("location.search.includes('step=3')")
+    wait_for_app(page)
+    assert page.evaluate("history.length") == start + 2  # one entry per step
+    page.go_back()
+    page.wait_for_function("location.search.includes('step=2')")
+    wait_for_app(page)
+    assert_no_exception(page)
