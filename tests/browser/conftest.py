@@ -12,6 +12,7 @@ Environment:
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -167,8 +168,16 @@ def wait_for_app(page, timeout_ms: int = 60_000) -> None:
 
 def set_number(page, label: str, value: int, timeout_ms: int = 60_000) -> None:
     """Type ``value`` into the number input labelled ``label``, press Enter and wait for the app to settle."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     box = page.get_by_label(label, exact=True).first
-    box.fill(str(value), timeout=timeout_ms)
+    try:
+        box.fill(str(value), timeout=timeout_ms)
+    except PlaywrightTimeout as missing:  # say what the page showed instead, and keep a picture of it
+        shown = page.locator('[data-testid="stMain"]').inner_text(timeout=5_000)[:2000]
+        path = screenshot(page, f"no-input-{re.sub(r'[^a-z0-9]+', '-', label.lower())}")
+        message = f"no number input {label!r} after {timeout_ms} ms ({path}); the page shows:\n{shown}"
+        raise AssertionError(message) from missing
     box.press("Enter")
     wait_for_app(page, timeout_ms)
 

@@ -10,7 +10,7 @@ import json
 import sqlite3
 import time
 
-from conftest import assert_no_exception, running_server, wait_for_app
+from conftest import assert_no_exception, running_server, set_number, wait_for_app
 
 PAGE_SWITCH_BOUND_S = 20.0  # 2-core CI machine, four runs training in the same process
 SESSIONS = [  # (link, image size, steps, name, what the store must hold)
@@ -20,13 +20,6 @@ SESSIONS = [  # (link, image size, steps, name, what the store must hold)
      dict(layers=[2, 2, 2], norm="none")),
     ("preset=CIFAR%20ResNet-44", 12, 15, "s4 resnet44", dict(layers=[7, 7, 7], residual=True)),
 ]  # fmt: skip
-
-
-def set_number(page, label: str, value: int) -> None:
-    box = page.get_by_label(label, exact=True).first
-    box.fill(str(value))
-    box.press("Enter")
-    wait_for_app(page)
 
 
 def test_four_sessions_train_and_browse_at_once(browser, tmp_path):

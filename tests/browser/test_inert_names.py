@@ -6,18 +6,11 @@ is waited on to settle while a run trains (its live panel then reruns on a timer
 
 import re
 
-from conftest import assert_no_exception, running_server, wait_for_app
+from conftest import assert_no_exception, running_server, set_number, wait_for_app
 
 LINK_NAME = '<a href="http://127.0.0.1:9/z">z</a> [y](http://127.0.0.1:9/y) www.example.com a@example.com'
 HOSTS = ("127.0.0.1:9", "example.com")
 SETTLE_MS = 180_000  # a cold server's first page imports torch: slow on a shared 2-core machine
-
-
-def set_number(page, label: str, value: int) -> None:
-    box = page.get_by_label(label, exact=True).first
-    box.fill(str(value))
-    box.press("Enter")
-    wait_for_app(page, SETTLE_MS)
 
 
 def start_run(page, url: str, run_id: int, link: str, steps: int, until: str) -> None:
@@ -25,8 +18,8 @@ def start_run(page, url: str, run_id: int, link: str, steps: int, until: str) ->
     curves' heading shows ``until`` (a status, or "" for as soon as it is there)."""
     page.goto(f"{url}/train?{link}")
     wait_for_app(page, SETTLE_MS)
-    set_number(page, "Image size", 8)
-    set_number(page, "Steps", steps)
+    set_number(page, "Image size", 8, SETTLE_MS)
+    set_number(page, "Steps", steps, SETTLE_MS)
     field = page.get_by_label("Run name")
     field.fill(LINK_NAME)
     field.press("Enter")

@@ -4,16 +4,9 @@ are text. The tests stop their runs themselves: no wait depends on how fast this
 import re
 import time
 
-from conftest import assert_no_exception, screenshot, wait_for_app
+from conftest import assert_no_exception, screenshot, set_number, wait_for_app
 
 HOSTILE_NAME = "![t](http://127.0.0.1:9/x.png) <b>bold</b> $x$"
-
-
-def set_number(page, label: str, value: int) -> None:
-    box = page.get_by_label(label, exact=True).first
-    box.fill(str(value))
-    box.press("Enter")
-    wait_for_app(page)
 
 
 def script_runs_during(page, seconds: float) -> int:
