@@ -195,7 +195,31 @@ def _write_to_url() -> None:
         k: (str(v).lower() if isinstance(v, bool) else str(v)) for k, v in values.items() if v != _default(k, values)
     }
     page_owned = {key: st.query_params[key] for key in PAGE_PARAMS if key in st.query_params}
-    st.query_params.from_dict({**changed, **page_owned, **language.url_value()})
+    wanted = {**changed, **page_owned, **language.url_value()}
+    if not _url_holds(values, wanted):
+        st.query_params.from_dict(wanted)
+
+
+def _url_holds(values: dict, wanted: dict[str, str]) -> bool:
+    """Whether the URL already says this choice, perhaps spelled otherwise (a default named, ``residual=0``).
+
+    Then nothing is written: rewriting it in the shortest spelling would push a second history entry for the
+    same page, so Back would need two presses.
+    """
+    params = st.query_params
+    for key in set(params) | set(wanted):
+        if key not in DEFAULTS:  # the page's and the language's parameters: as written
+            if params.get(key) != wanted.get(key):
+                return False
+        elif key not in params:
+            return False  # the choice differs from the default, and the URL does not say so
+        else:
+            try:
+                if _parse(key, params[key]) != values[key]:
+                    return False
+            except ValueError:
+                return False
+    return True
 
 
 def _apply_preset() -> None:

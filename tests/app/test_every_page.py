@@ -132,6 +132,18 @@ def test_a_link_naming_a_preset_is_written_back_as_it_is():
     assert at.query_params["depth"] in (["56"], "56") and "style" not in at.query_params
 
 
+def test_a_link_spelling_its_choice_otherwise_is_kept_as_it_is():
+    # A named default (style=imagenet) or another spelling (residual=0) says the same network: rewritten in the
+    # shortest spelling, the page would get a second history entry.
+    link = {"preset": "Custom depth", "depth": "14", "style": "imagenet", "residual": "0", "shortcut": "B"}
+    at = open_page("app_pages/glossary.py", **link)
+    assert at.session_state["cfg_depth"] == 14 and at.session_state["cfg_residual"] is False
+    shown = {key: at.query_params[key] for key in at.query_params}
+    assert shown in (link, {key: [value] for key, value in link.items()})
+    at.sidebar.toggle(key="cfg_residual").set_value(True).run()  # a change is written, in the shortest spelling
+    assert "residual" not in at.query_params and "style" not in at.query_params
+
+
 def test_layer_table_filters_and_totals():
     at = open_page("app_pages/architecture.py", preset="ResNet-50")
     at.radio(key="arch_view").set_value("Every layer").run()

@@ -35,3 +35,15 @@ def test_opening_a_page_adds_one_history_entry(page, app_url):
     page.wait_for_function("location.search.includes('step=2')")
     wait_for_app(page)
     assert_no_exception(page)
+
+
+def test_a_link_naming_a_default_adds_one_history_entry(page, app_url):
+    """A link that names a default (style=imagenet) or spells a value otherwise (residual=0) is kept as it is:
+    rewritten, the page would get a second entry (`picker._url_holds`)."""
+    start = page.evaluate("history.length")
+    link = "/glossary?preset=Custom+depth&depth=14&style=imagenet&residual=0"
+    page.goto(app_url + link)
+    wait_for_app(page)
+    assert page.url.endswith(link)
+    assert page.evaluate("history.length") == start + 1
+    assert_no_exception(page)
