@@ -36,6 +36,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere without installing
+from resnet_viz.device import cpu_count, use_training_threads  # noqa: E402
 from resnet_viz.nets.builder import build_resnet  # noqa: E402
 from resnet_viz.training import labs  # noqa: E402
 from resnet_viz.training.budget import forecast, run_cost, run_progress  # noqa: E402
@@ -152,13 +153,17 @@ def main() -> None:
     parser.add_argument("--no-minimal", action="store_true", help="skip the minimal-loop reference")
     args = parser.parse_args()
     targets = {"degradation": 180, "units": 240, "shortcuts": 240}
+    # The queue's worker trains with the process's one count (a CPU is left for the pages); the minimal loop runs
+    # here, in the main thread, with the same count, so the per-step ratio compares like with like.
+    threads = use_training_threads()
     for lab in targets if args.lab == "all" else [args.lab]:
         load = os.getloadavg()[0]
         result = time_lab(lab, args.seed)
         config = result["config"]
         print(
             f"{lab} lab: {len(result['specs'])} runs x {config.steps} steps, {config.dataset} {config.input_size}px, "
-            f"batch {config.batch_size}, seed {args.seed}, {torch.get_num_threads()} threads, load {load:.1f}"
+            f"batch {config.batch_size}, seed {args.seed}, {threads} training thread(s) of {cpu_count()} CPUs, "
+            f"load {load:.1f}"
         )
 
         def fmt(seconds):

@@ -26,7 +26,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere without installing
 from resnet_viz import ResNetSpec, build_resnet  # noqa: E402
-from resnet_viz.device import resolve_device  # noqa: E402
+from resnet_viz.device import cpu_count, resolve_device, use_training_threads  # noqa: E402
 from resnet_viz.training.config import TrainConfig, lr_at
 from resnet_viz.training.data import load_dataset  # noqa: E402
 from resnet_viz.training.engine import spec_for_data, train  # noqa: E402
@@ -90,9 +90,10 @@ def main() -> None:
     bundle = load_dataset("digits", input_size=args.input_size, seed=config.seed)
     spec = spec_for_data(ResNetSpec.from_depth(args.depth, style="cifar", shortcut="A"), bundle)
     device = resolve_device(config.device)
+    threads = use_training_threads()  # the engine's count, in this thread too: both loops run with it
     print(
         f"{spec.name}, batch {config.batch_size}, {config.input_size}px digits, {config.steps} steps, "
-        f"device {device}, {torch.get_num_threads()} threads, median of {args.repeats}"
+        f"device {device}, {threads} training thread(s) of {cpu_count()} CPUs, median of {args.repeats}"
     )
     with tempfile.TemporaryDirectory() as tmp:
         store = RunStore(Path(tmp) / "bench.sqlite")
