@@ -1,9 +1,17 @@
-"""The labs' verdicts: one margin for every comparison, "no clear difference" within it, the paper's right panel."""
+"""The labs' verdicts: one margin for every comparison, "no clear difference" within it, the paper's right panel;
+and a lab's networks all train from its launch."""
+
+import time
+from dataclasses import replace
 
 import pandas as pd
 import pytest
+from tiny import RES8, TINY
 
-from resnet_viz.training.labs import CLEAR_MARGIN, clear_order, degradation_verdict
+from resnet_viz.nets.spec import SHORTCUT_VARIANTS, UNITS
+from resnet_viz.training.labs import CLEAR_MARGIN, DEGRADATION_RUNS, clear_order, degradation_verdict
+from resnet_viz.training.queue import RunQueue
+from resnet_viz.training.store import RunStore
 
 
 def summary(plain20: float, plain56: float, res20: float, res56: float) -> pd.DataFrame:
@@ -70,3 +78,25 @@ def test_the_labs_default_curves_have_more_than_six_points():
 
     assert lab.eval_every % lab.log_every == 0
     assert lab.steps // lab.eval_every > 6
+
+
+def test_a_default_queue_trains_the_largest_lab_together(tmp_path, monkeypatch):
+    """The Identity-mappings lab's six shortcut networks all take turns from their launch (no curve waits for
+    another run to finish), on a queue with the app's defaults."""
+    monkeypatch.delenv("RESNET_VIZ_MAX_ACTIVE_RUNS", raising=False)
+    largest = max(len(SHORTCUT_VARIANTS), len(UNITS), len(DEGRADATION_RUNS))
+    store = RunStore(tmp_path / "runs.sqlite")
+    queue = RunQueue(store, cluster=None)
+    long = replace(TINY, steps=100_000)  # stopped below
+    ids = [queue.submit(RES8, long, name=f"variant {i}", group="lab") for i in range(largest)]
+    try:
+        deadline = time.monotonic() + 60  # the worker admits queued runs between its steps
+        while queue.queued() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert queue.max_active >= largest and sorted(queue.active()) == sorted(ids) and not queue.queued()
+    finally:
+        for run_id in ids:
+            queue.stop(run_id)
+        assert queue.wait(timeout=120)
+        queue.shutdown()
+        store.close()
