@@ -21,6 +21,12 @@ second as the page does. Printed for each lab:
 
 Targets (issue 20, idle 2-core CPU): first points 15 s, ordering 60 s, Degradation lab 3 min, Identity-mappings
 lab 4 min. The machine's load (`os.getloadavg`) is printed beside the figures: on a shared machine they inflate.
+
+Measured (2026-12-06, idle 2-core AMD EPYC, load about 1, one training thread: the other CPU is left for the pages,
+`device.training_threads`): Degradation first points 14.1 s, total 196 s (budget 1.07x, forecast 0.96x the real
+total), orderings never (ResNet-56 2.0 % against ResNet-20 1.2 %: a tie, see lab_data.md), queue / minimal loop
+1.35 per step (evaluation every 20 steps on 2 x 512 images is most of it); Identity-mappings units 10.0 s / 122 s,
+shortcuts 13.1 s / 164 s (six runs take turns: with four, the last curves first showed after 98 s and 130 s).
 """
 
 from __future__ import annotations

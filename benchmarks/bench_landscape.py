@@ -34,6 +34,10 @@ in `landscape._PerturbedNetwork` (grouped convolutions, TorchScript freezing, to
 is a way there. Fewer images are no way out either: at 92 GFLOP/s, 30 s buys about 100 images per point, and on
 the bundled plain-56 (9 x 9, span 0.25) the loss on the first 128 of 256 test pictures already differs from the
 loss on all 256 by up to 0.67 (7 % of the surface's range; 192 by up to 0.27, 2.8 %).
+
+Measured idle on another 2-core CPU (AMD EPYC with AVX-512, load 1.9, 2026-12-06): one forward pass 182 ms, the grid
+47.6 s (108 ms per point), 148.6 GFLOP/s against the matmul's 145.1: the grid runs at the matmul's rate, whose floor
+for it is 48.7 s. Still not 30 s; there the workers gave nothing over one worker with both cores (0.97x).
 """
 
 from __future__ import annotations

@@ -16,6 +16,11 @@ Targets (issue 23, on an idle 2-core CPU): every page idle within 3 s at the def
 at CIFAR-1202 once torch is loaded.
 
     python benchmarks/bench_pages.py [--timeout 300] [--only architecture,shortcuts]
+
+Measured (2026-12-06, idle 2-core AMD EPYC, load 0.9 to 2.5): bare page 1.53 s, bare page with one Plotly chart
+2.45 s. Default network: Home 2.42, Lesson 2.69, Glossary 2.22, Train 2.15 s; the pages with charts 3.61
+(Where it looks) to 4.50 s (Degradation lab), 1.5 to 1.8x the Plotly page. CIFAR-1202: every page 1.89 to 4.95 s
+but Shortcuts, 5.24 s. Their scripts rerun in 0.1 to 0.3 s (AppTest): the rest is the browser drawing the charts.
 """
 
 from __future__ import annotations
