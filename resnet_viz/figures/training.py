@@ -178,13 +178,13 @@ def variant_bars(
     runs computed ahead of time (panel "computed ahead of time").
     """
     names = (_("your training error"), _("your test error")) if yours else (_("training error"), _("test error"))
+    ours_title = _("your runs") if yours else _("computed ahead of time")
     fig = make_subplots(
         rows=1,
         cols=2 if paper else 1,
-        horizontal_spacing=0.12,
-        subplot_titles=(_("your runs") if yours else _("computed ahead of time"), _("the paper: CIFAR-10, ResNet-110"))
-        if paper
-        else None,
+        horizontal_spacing=0.14,
+        # Two lines for the paper's panel: in a half-width column its title ran into the other panel's.
+        subplot_titles=(ours_title, _("the paper:<br>CIFAR-10, ResNet-110")) if paper else None,
     )
     fig.add_bar(x=summary["label"], y=100 * summary["train_error"], name=names[0], marker_color=series_colour(0))
     fig.add_bar(x=summary["label"], y=100 * summary["test_error"], name=names[1], marker_color=series_colour(1))
@@ -198,7 +198,9 @@ def variant_bars(
             row=1,
             col=2,
         )
-        fig.update_yaxes(title_text=_("CIFAR-10 test error %"), rangemode="tozero", row=1, col=2)
+        # Units on the ticks, not in an axis title: a title there sat on the first panel's bars in a narrow column;
+        # what the numbers are is in the panel's title and the legend.
+        fig.update_yaxes(ticksuffix=" %", rangemode="tozero", row=1, col=2)
     fig.update_layout(barmode="group")
     return layout(fig, title, height=380, legend=LEGEND, hovermode="x unified")
 
