@@ -98,6 +98,7 @@ def results(kind: str, group: str, labels: dict, paper: dict, reference: str) ->
         from resnet_viz.figures.training import training_curves, variant_bars
 
         runs, metrics, summary = lab_group(group)
+        summary = summary.sort_values("id")  # launch order: the order of the paper's panel (the store: newest first)
         column = "unit" if kind == "units" else "shortcut_variant"
         summary["label"] = summary[column].map(labels)
         published = {labels[k]: v for k, v in paper.items() if v is not None and labels[k] in set(summary["label"])}

@@ -17,6 +17,8 @@ def test_units_lab_draws_the_paper_in_its_own_panel_and_says_what_it_cannot_rank
     paper = [t for t in traces if t["name"] == "paper: CIFAR-10 test error"]
     assert len(paper) == 1 and paper[0]["yaxis"] == "y2"
     assert all(t.get("yaxis", "y") == "y" for t in traces if t not in paper)
+    ours = [t for t in traces if t not in paper]
+    assert [list(t["x"]) for t in ours] == [paper[0]["x"]] * 2  # our bars in the paper's order (the launch order)
     live = next(c for c in at.main.columns if any("Your comparison, live" in m.value for m in c.markdown))
     verdicts = [m.value for m in live.markdown if "original" in m.value and "training error" in m.value]
     assert len(verdicts) == 1  # full pre-activation against the original unit: one line, ranked or not by the margin
